@@ -1,0 +1,112 @@
+"""The `copytrace` command line: a thin face over the Python API."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from .ingest import FieldMap, InputError
+from .lsh import LshParams
+from .pipeline import OUTPUT_FORMATS, scan
+from .progress import RichProgress
+from .stages import ScanSettings
+from .summary import print_summary
+from .verify import KeepRule
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Find who republished whose text.")
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """One line on stderr and a non-zero exit: never a traceback."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command("scan")
+def scan_command(
+    paths: list[Path] = typer.Argument(..., help="Files or folders of documents (.txt/.md, JSONL[.gz], CSV, Parquet)."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder."),
+    format: str = typer.Option("parquet", "--format", help=f"Output format: {', '.join(OUTPUT_FORMATS)}."),
+    id_field: str = typer.Option("id", help="Field holding the document id."),
+    text_field: str = typer.Option("text", help="Field holding the text."),
+    source_field: str = typer.Option("source", help="Field holding the outlet or site."),
+    date_field: str = typer.Option("date", help="Field holding the publication date."),
+    url_field: str = typer.Option("url", help="Field holding the url."),
+    title_field: str = typer.Option("title", help="Field holding the title."),
+    metadata: Optional[Path] = typer.Option(None, help="Sidecar JSONL/CSV of known facts keyed by id (source, url, date, title)."),
+    reuse_share: float = typer.Option(0.4, help="Share of a source a copy carries that must be found (sets the LSH bands)."),
+    size_ratio: float = typer.Option(2.0, help="How many times longer than the copied part a copy may be."),
+    num_perm: int = typer.Option(256, help="MinHash signature length (a power of two)."),
+    shingle_size: int = typer.Option(5, help="Words per shingle."),
+    min_shared: int = typer.Option(8, help="Keep rule: shingles a pair must share."),
+    min_containment: float = typer.Option(0.2, help="Keep rule: share of the smaller side found in the other."),
+    max_doc_mb: float = typer.Option(16.0, help="Documents larger than this are rejected."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
+) -> None:
+    """Find reused text and story families; write documents, pairs and families."""
+    if format not in OUTPUT_FORMATS:
+        fail(f"--format must be one of {', '.join(OUTPUT_FORMATS)}, not {format!r}")
+    fields = FieldMap(id=id_field, text=text_field, source=source_field, date=date_field, url=url_field, title=title_field)
+    try:
+        settings = ScanSettings(
+            num_perm=num_perm,
+            shingle_size=shingle_size,
+            reuse_share=reuse_share,
+            size_ratio=size_ratio,
+            keep=KeepRule(min_shared=min_shared, min_containment=min_containment),
+        )
+        settings.lsh, settings.hasher  # validate before reading anything
+    except ValueError as err:
+        fail(str(err))
+    progress = RichProgress(err_console) if not quiet else None
+    try:
+        if progress:
+            with progress:
+                result = scan(paths, fields=fields, metadata=metadata, settings=settings,
+                              max_doc_bytes=int(max_doc_mb * 1024 * 1024), progress=progress)
+        else:
+            result = scan(paths, fields=fields, metadata=metadata, settings=settings,
+                          max_doc_bytes=int(max_doc_mb * 1024 * 1024))
+    except InputError as err:
+        fail(str(err))
+    written = result.write(out, format=format)
+    if not quiet:
+        print_summary(console, result, written)
+
+
+@app.command("lsh")
+def lsh_command(
+    reuse_share: float = typer.Option(0.4, help="Share of a source a copy carries that must be found."),
+    size_ratio: float = typer.Option(2.0, help="How many times longer than the copied part a copy may be."),
+    num_perm: int = typer.Option(256, help="MinHash signature length."),
+    recall: float = typer.Option(0.95, help="Probability of finding a pair at exactly the threshold."),
+) -> None:
+    """Show the bands and rows these settings give, and their S-curve."""
+    from rich.table import Table
+
+    try:
+        params = LshParams.for_reuse(num_perm, reuse_share, size_ratio, recall)
+    except ValueError as err:
+        fail(str(err))
+    console.print(
+        f"{params.bands} bands x {params.rows} rows; aimed at Jaccard {params.threshold:.3f} "
+        f"(false-candidate area below it: {params.false_candidate_area():.4f})"
+    )
+    table = Table("Jaccard", "P(candidate)")
+    for j, p in params.s_curve():
+        table.add_row(f"{j:.2f}", f"{p:.3f}")
+    console.print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,176 @@
+"""Ingest stage: files and folders in, one document table and a rejects table out.
+
+A folder is walked recursively in sorted order; each file is read by the
+reader registered for its suffix. Files and folders whose names start with
+"." or "_" are not documents: a `_metadata.jsonl` or `_metadata.csv` beside
+the documents is a sidecar of known facts (outlet, url, date, title) keyed by
+document id, applied to documents that lack them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from .records import (
+    DEFAULT_MAX_DOC_BYTES,
+    DOCUMENT_SCHEMA,
+    REJECT_SCHEMA,
+    Collector,
+    FieldMap,
+    Record,
+    Reject,
+)
+from .tabular import CSV_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, read_csv, read_jsonl, read_parquet
+from .text_files import TEXT_SUFFIXES, read_text_file
+
+__all__ = [
+    "DOCUMENT_SCHEMA",
+    "REJECT_SCHEMA",
+    "FieldMap",
+    "InputError",
+    "Ingested",
+    "Record",
+    "Reject",
+    "read_inputs",
+    "register_reader",
+]
+
+SIDECAR_NAMES = ("_metadata.jsonl", "_metadata.csv")
+METADATA_PARTS = ("url", "source", "date", "title")
+
+# A reader takes (path, display name, field map, max document bytes) and yields Records or Rejects.
+ReaderFn = Callable[[Path, str, FieldMap, int], Iterator[Record | Reject]]
+_READERS: list[tuple[tuple[str, ...], ReaderFn]] = []
+
+
+class InputError(Exception):
+    """An input path that cannot be read at all (the run stops with this one-line message)."""
+
+
+def register_reader(suffixes: Iterable[str], reader: ReaderFn) -> None:
+    """Register a reader for file names ending in any of `suffixes` (longest suffix wins)."""
+    _READERS.append((tuple(s.lower() for s in suffixes), reader))
+
+
+def _text_reader(path: Path, name: str, fields: FieldMap, max_bytes: int):
+    return read_text_file(path, name, name, fields, max_bytes)
+
+
+register_reader(TEXT_SUFFIXES, _text_reader)
+register_reader(JSONL_SUFFIXES, read_jsonl)
+register_reader(CSV_SUFFIXES, read_csv)
+register_reader(PARQUET_SUFFIXES, read_parquet)
+
+
+def reader_for(path: Path) -> ReaderFn | None:
+    name = path.name.lower()
+    best, best_len = None, -1
+    for suffixes, reader in _READERS:
+        for suffix in suffixes:
+            if name.endswith(suffix) and len(suffix) > best_len:
+                best, best_len = reader, len(suffix)
+    return best
+
+
+@dataclass
+class Ingested:
+    """What ingest produced: documents, rejects and counts."""
+
+    documents: pa.Table
+    rejects: pa.Table
+    read: int
+    skipped_files: int = 0
+
+    @property
+    def used(self) -> int:
+        return self.documents.num_rows
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
+
+
+def _walk(target: Path) -> Iterator[tuple[Path, str]]:
+    """(file, display name) pairs: names are relative to a scanned folder."""
+    if target.is_file():
+        yield target, str(target)
+        return
+    for path in sorted(p for p in target.rglob("*") if p.is_file() and not _hidden(p, target)):
+        yield path, path.relative_to(target).as_posix()
+
+
+def _sidecars(target: Path) -> list[Path]:
+    if target.is_dir():
+        return [target / n for n in SIDECAR_NAMES if (target / n).is_file()]
+    return []
+
+
+def load_metadata(path: Path) -> dict[str, dict]:
+    """Known facts keyed by document id, from a JSONL or CSV sidecar."""
+    import csv
+
+    facts: dict[str, dict] = {}
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            if ".csv" in path.name:
+                rows = list(csv.DictReader(handle))
+            else:
+                rows = [json.loads(line) for line in handle if line.strip()]
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: unreadable metadata file: {err}") from err
+    for row in rows:
+        if isinstance(row, dict) and row.get("id") is not None:
+            facts[str(row["id"])] = {k: row.get(k) for k in METADATA_PARTS if row.get(k)}
+    return facts
+
+
+def _apply_metadata(item: Record | Reject, facts: dict[str, dict]) -> None:
+    if isinstance(item, Record) and item.id in facts:
+        for part, value in facts[item.id].items():
+            if getattr(item, part) is None:
+                setattr(item, part, str(value))
+
+
+def read_inputs(
+    paths: Iterable[str | Path],
+    fields: FieldMap | None = None,
+    metadata: str | Path | None = None,
+    max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES,
+) -> Ingested:
+    """Read every document under `paths`; a bad record becomes a reject, never an exception."""
+    fields = fields or FieldMap()
+    targets = [Path(p) for p in paths]
+    for target in targets:
+        if not target.exists():
+            raise InputError(f"{target}: no such file or folder")
+    facts: dict[str, dict] = {}
+    for sidecar in [s for t in targets for s in _sidecars(t)]:
+        facts.update(load_metadata(sidecar))
+    if metadata is not None:
+        if not Path(metadata).is_file():
+            raise InputError(f"{metadata}: no such metadata file")
+        facts.update(load_metadata(Path(metadata)))
+
+    collector = Collector(max_doc_bytes=max_doc_bytes)
+    skipped = 0
+    for target in targets:
+        for path, name in _walk(target):
+            reader = reader_for(path)
+            if reader is None:
+                skipped += 1
+                collector.add(Reject(name, 0, f"unsupported file type {''.join(path.suffixes) or '(none)'}: not read"))
+                continue
+            try:
+                for item in reader(path, name, fields, max_doc_bytes):
+                    _apply_metadata(item, facts)
+                    collector.add(item)
+            except PermissionError as err:
+                raise InputError(f"{name}: cannot read: {err.strerror}") from err
+    return Ingested(collector.documents(), collector.rejects_table(), collector.read, skipped)

@@ -1,0 +1,81 @@
+"""Text normalization for matching, with a map back to the original characters.
+
+Two entry points share one definition of a word (see `tokens.py`):
+
+- `fold(text)`: the fast whole-string form used when fingerprinting: NFKC,
+  skipped when no character of the text would change a word under it (most
+  text: NBSP, curly quotes and dashes are separators either way). Case is
+  folded by the compiled tokenizer itself, far cheaper than a Python pass.
+- `fold_with_map(text)`: the same folding, done per grapheme cluster so that
+  every folded character knows the original character it came from. Alignment
+  uses it to report passages as offsets into the text as it was given.
+
+Quotes, dashes, apostrophes and all other punctuation are word separators for
+the tokenizer, so curly and straight quotes, en and em dashes, and glued
+sentences ("said.The") all fold to the same words.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+
+
+
+def needs_fold(text: str) -> bool:
+    """Would NFKC change a word of `text`?"""
+    from .tokens import needs_nfkc
+
+    if text.isascii():
+        return False
+    raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    return bool(needs_nfkc(raw, np.array([0, len(raw)], dtype=np.int64))[0])
+
+
+def fold(text: str) -> str:
+    """NFKC normal form where it changes a word; the tokenizer folds case."""
+    from .tokens import nfkc_bytes
+
+    if not needs_fold(text):
+        return text
+    return nfkc_bytes(text.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
+
+
+def fold_with_map(text: str) -> tuple[str, np.ndarray]:
+    """Fold `text` and return (folded, origin).
+
+    Case is left as it is (the tokenizer folds it), so this and `fold` give
+    the same words. `origin[i]` is the index in `text` of the character that folded character
+    `i` came from; `origin[len(folded)] == len(text)`, so a folded span
+    [s, e) maps to the original span [origin[s], origin[e]).
+    """
+    if not needs_fold(text):
+        return text, np.arange(len(text) + 1, dtype=np.int64)
+    pieces: list[str] = []
+    origin: list[int] = []
+    n = len(text)
+    i = 0
+    while i < n:
+        # A cluster is a base character with the combining marks that follow
+        # it: NFKC composes within a cluster, never across clusters.
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        cluster = text[i:j]
+        folded = cluster if cluster.isascii() else unicodedata.normalize("NFKC", cluster)
+        pieces.append(folded)
+        origin.extend([i] * len(folded))
+        i = j
+    origin.append(n)
+    return "".join(pieces), np.asarray(origin, dtype=np.int64)
+
+
+def utf8_char_index(folded: str) -> np.ndarray:
+    """Map each UTF-8 byte offset of `folded` (and the end) to its character index."""
+    raw = np.frombuffer(folded.encode("utf-8"), dtype=np.uint8)
+    is_lead = (raw & 0xC0) != 0x80
+    index = np.empty(len(raw) + 1, dtype=np.int64)
+    index[:-1] = np.cumsum(is_lead) - 1
+    index[-1] = len(folded)
+    return index

@@ -1,0 +1,136 @@
+"""`scan`: the main job, from input files to verified pairs and story families."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .ingest import FieldMap, Ingested, InputError, read_inputs
+from .progress import Progress
+from .stages import (
+    ScanSettings,
+    families_table,
+    find_candidates,
+    find_families,
+    fingerprint,
+    pairs_table,
+    verify,
+)
+
+OUTPUT_FORMATS = ("parquet", "jsonl")
+
+
+@dataclass
+class ScanResult:
+    """The tables a scan produces, and its counts. `write` saves them to one folder."""
+
+    documents: pa.Table
+    pairs: pa.Table
+    families: pa.Table
+    rejects: pa.Table
+    stats: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)  # further outputs of later stages, by name
+
+    def family_of(self, doc_id: str) -> int:
+        mask = pc.equal(self.documents["id"], doc_id)
+        found = self.documents.filter(mask)
+        if found.num_rows == 0:
+            raise KeyError(doc_id)
+        return found["family"][0].as_py()
+
+    def all_tables(self) -> dict[str, pa.Table]:
+        return {"documents": self.documents, "pairs": self.pairs, "families": self.families, **self.tables}
+
+    def write(self, out_dir: str | Path, format: str = "parquet") -> Path:
+        if format not in OUTPUT_FORMATS:
+            raise ValueError(f"format must be one of {OUTPUT_FORMATS}, got {format!r}")
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, table in self.all_tables().items():
+            if format == "parquet":
+                pq.write_table(table, out / f"{name}.parquet")
+            else:
+                write_jsonl(table, out / f"{name}.jsonl")
+        write_jsonl(self.rejects, out / "rejects.jsonl")
+        (out / "summary.json").write_text(json.dumps(self.stats, indent=2, sort_keys=True) + "\n")
+        return out
+
+
+def write_jsonl(table: pa.Table, path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for batch in table.to_batches(max_chunksize=4096):
+            for row in batch.to_pylist():
+                handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+
+def scan(
+    paths,
+    *,
+    fields: FieldMap | None = None,
+    metadata: str | Path | None = None,
+    settings: ScanSettings | None = None,
+    max_doc_bytes: int | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Find reused text among the documents under `paths`.
+
+    Raises `InputError` for an unreadable path or when no usable document
+    was read; bad records never raise, they are returned in `rejects`.
+    """
+    settings = settings or ScanSettings()
+    progress = progress or Progress()
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    started = time.perf_counter()
+    kwargs = {} if max_doc_bytes is None else {"max_doc_bytes": max_doc_bytes}
+    with progress.task("ingest") as advance:
+        ingested = read_inputs(paths, fields, metadata, **kwargs)
+        advance(ingested.read)
+    if ingested.used == 0:
+        raise InputError(
+            f"no usable document among {ingested.read} records read "
+            f"({ingested.rejects.num_rows} rejected)"
+        )
+    return analyse(ingested, settings, progress, started)
+
+
+def analyse(ingested: Ingested, settings: ScanSettings, progress: Progress, started: float | None = None) -> ScanResult:
+    """Fingerprint, candidates, verification and families over ingested documents."""
+    started = started or time.perf_counter()
+    docs = ingested.documents
+    texts = docs["text"].combine_chunks() if docs.num_rows else pa.array([], pa.large_string())
+    ids = np.asarray(docs["id"].to_pylist(), dtype=object)
+    hasher = settings.hasher
+
+    signatures, shingle_counts = fingerprint(texts, hasher, settings.batch_bytes, progress)
+    a, b, bands = find_candidates(signatures, settings, progress)
+    figures = verify(texts, a, b, hasher, progress)
+    containment_max = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
+    kept = settings.keep.keep(figures["shared_shingles"], containment_max)
+    family = find_families(len(ids), a, b, kept)
+
+    documents = docs.drop_columns(["html"]).append_column("family", pa.array(family, pa.int64()))
+    documents = documents.append_column("n_chars", pc.utf8_length(documents["text"]).cast(pa.int64()))
+    documents = documents.append_column("n_shingles", pa.array(shingle_counts, pa.int64()))
+    pairs = pairs_table(ids, a, b, bands, figures, kept)
+    families = families_table(ids, family)
+    stats = {
+        "documents_read": ingested.read,
+        "documents_used": ingested.used,
+        "documents_rejected": ingested.rejects.num_rows,
+        "text_bytes": int(pc.sum(pc.binary_length(texts)).as_py() or 0),
+        "candidate_pairs": int(len(a)),
+        "kept_pairs": int(kept.sum()),
+        "families": families.num_rows,
+        "families_with_copies": int(pc.sum(pc.greater(families["size"], 1)).as_py() or 0),
+        "lsh": {"bands": settings.lsh.bands, "rows": settings.lsh.rows, "threshold": settings.lsh.threshold},
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    return ScanResult(documents, pairs, families, ingested.rejects, stats)

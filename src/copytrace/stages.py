@@ -1,0 +1,131 @@
+"""The scan stages as functions over Arrow tables and NumPy arrays.
+
+ingest -> fingerprint -> candidates -> verify -> families. Each stage takes
+the previous stage's output and the settings it needs, and returns new data;
+none keeps state, so an engine can run them batch by batch or elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from .candidates import candidate_pairs
+from .families import connected_components
+from .fingerprint import MinHasher
+from .lsh import LshParams
+from .progress import Progress
+from .verify import KeepRule, overlap_figures
+
+PAIR_SCHEMA = pa.schema(
+    [
+        pa.field("a", pa.string(), nullable=False),
+        pa.field("b", pa.string(), nullable=False),
+        pa.field("jaccard", pa.float64()),
+        pa.field("containment_a_in_b", pa.float64()),
+        pa.field("containment_b_in_a", pa.float64()),
+        pa.field("shared_shingles", pa.int64()),
+        pa.field("bands_shared", pa.int64()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """Every setting of a scan; the defaults are aimed at partial reuse in news."""
+
+    num_perm: int = 256
+    shingle_size: int = 5
+    reuse_share: float = 0.4  # share of a source a copy carries that LSH must find...
+    size_ratio: float = 2.0  # ...when the copy is up to this many times the copied part
+    recall: float = 0.95  # probability of finding a pair at exactly that overlap
+    keep: KeepRule = field(default_factory=KeepRule)
+    max_bucket: int = 200
+    batch_bytes: int = 64 * 1024 * 1024
+
+    @property
+    def hasher(self) -> MinHasher:
+        return MinHasher(num_perm=self.num_perm, shingle_size=self.shingle_size)
+
+    @property
+    def lsh(self) -> LshParams:
+        return LshParams.for_reuse(self.num_perm, self.reuse_share, self.size_ratio, self.recall)
+
+
+def text_batches(texts: pa.ChunkedArray | pa.Array, batch_bytes: int):
+    """Slices [start, stop) of `texts` holding about `batch_bytes` of text each."""
+    lengths = pa.compute.binary_length(texts).to_numpy(zero_copy_only=False)
+    start, size = 0, 0
+    for i, n in enumerate(lengths):
+        size += int(n)
+        if size >= batch_bytes:
+            yield start, i + 1
+            start, size = i + 1, 0
+    if start < len(lengths):
+        yield start, len(lengths)
+
+
+def fingerprint(texts, hasher: MinHasher, batch_bytes: int, progress: Progress = Progress()):
+    """MinHash signatures and shingle counts of every text, computed batch by batch."""
+    n = len(texts)
+    signatures = np.empty((n, hasher.num_perm), dtype=np.uint32)
+    counts = np.empty(n, dtype=np.int64)
+    with progress.task("fingerprint", total=n) as advance:
+        for start, stop in text_batches(texts, batch_bytes):
+            batch = texts.slice(start, stop - start).to_pylist()
+            signatures[start:stop], counts[start:stop] = hasher.signatures(batch)
+            advance(stop - start)
+    return signatures, counts
+
+
+def verify(texts, a, b, hasher: MinHasher, progress: Progress = Progress()) -> dict:
+    """Exact overlap figures of candidate pairs (a[k], b[k]), from the shingle sets of their documents."""
+    with progress.task("verify", total=len(a)) as advance:
+        involved = np.unique(np.concatenate([a, b]))
+        position = np.full(len(texts), -1, dtype=np.int64)
+        position[involved] = np.arange(len(involved))
+        subset = texts.take(pa.array(involved)).to_pylist() if len(involved) else []
+        values, offsets = hasher.shingle_sets(subset)
+        figures = overlap_figures(values, offsets, position[a], position[b])
+        advance(len(a))
+    return figures
+
+
+def pairs_table(ids: np.ndarray, a, b, bands, figures: dict, kept: np.ndarray) -> pa.Table:
+    columns = {
+        "a": pa.array(ids[a[kept]], pa.string()),
+        "b": pa.array(ids[b[kept]], pa.string()),
+        "jaccard": figures["jaccard"][kept],
+        "containment_a_in_b": figures["containment_a_in_b"][kept],
+        "containment_b_in_a": figures["containment_b_in_a"][kept],
+        "shared_shingles": figures["shared_shingles"][kept],
+        "bands_shared": bands[kept],
+    }
+    return pa.table(columns, schema=PAIR_SCHEMA)
+
+
+def families_table(ids: np.ndarray, family: np.ndarray) -> pa.Table:
+    """One row per family: its number, size and members (in input order)."""
+    order = np.argsort(family, kind="stable")
+    numbers, starts, sizes = np.unique(family[order], return_index=True, return_counts=True)
+    members = [ids[order[s:s + n]].tolist() for s, n in zip(starts, sizes)]
+    return pa.table(
+        {
+            "family": pa.array(numbers, pa.int64()),
+            "size": pa.array(sizes, pa.int64()),
+            "members": pa.array(members, pa.list_(pa.string())),
+        }
+    )
+
+
+def find_families(n_docs: int, a, b, kept) -> np.ndarray:
+    return connected_components(n_docs, a[kept], b[kept])
+
+
+def find_candidates(signatures, settings: ScanSettings, progress: Progress = Progress()):
+    with progress.task("candidates", total=1) as advance:
+        result = candidate_pairs(signatures, settings.lsh, settings.max_bucket)
+        advance(1)
+    return result

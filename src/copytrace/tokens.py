@@ -1,0 +1,289 @@
+"""Compiled word tokenizer and shingle hashing over UTF-8 buffers.
+
+A word is a maximal run of letters and digits. Every other character (space,
+punctuation, quotes of any style, dashes, symbols, emoji) separates words.
+Letters are lower-cased here (ASCII, Latin-1, Latin Extended-A, Greek,
+Cyrillic): a Python `lower()` pass would cost more than the whole kernel.
+Text arrives NFKC-normalized by `normalize.fold`. Token and shingle hashes are 64-bit and fixed: the same text
+gives the same hashes on every run and machine.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+from numba import njit, prange
+
+from ._nfkc_triggers import trigger_table
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+# ASCII byte -> its lower-case form if it belongs to a word, else 0.
+_ASCII_WORD = np.array(
+    [c + 32 if 65 <= c <= 90 else (c if 48 <= c <= 57 or 97 <= c <= 122 else 0) for c in range(128)],
+    dtype=np.uint8,
+)
+
+
+@njit(cache=True, inline="always")
+def mix64(x):
+    """splitmix64 finalizer: spreads the bits of a 64-bit value."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
+def _is_separator(cp):
+    """True for code points that are not part of a word."""
+    if cp < 0x80:
+        if 48 <= cp <= 57 or 65 <= cp <= 90 or 97 <= cp <= 122:
+            return False
+        return True
+    if cp <= 0xBF:  # Latin-1 punctuation and symbols, NBSP
+        return not (cp == 0xAA or cp == 0xB5 or cp == 0xBA)
+    if cp == 0xD7 or cp == 0xF7:
+        return True
+    if 0x2000 <= cp <= 0x2BFF:  # general punctuation .. misc symbols and arrows
+        return True
+    if 0x3000 <= cp <= 0x303F or 0xFE00 <= cp <= 0xFE6F or cp == 0xFEFF:
+        return True
+    if 0xFF00 <= cp <= 0xFF0F or 0xFF1A <= cp <= 0xFF20:
+        return True
+    if 0x1F000 <= cp <= 0x1FAFF:  # emoji and pictographs
+        return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def _lower(cp):
+    """Lower-case ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic capitals."""
+    if cp < 0x80:
+        return cp + 32 if 65 <= cp <= 90 else cp
+    if 0xC0 <= cp <= 0xDE and cp != 0xD7:
+        return cp + 32
+    if 0x100 <= cp <= 0x17F:
+        if cp == 0x178:
+            return 0xFF
+        if 0x139 <= cp <= 0x148 or 0x179 <= cp <= 0x17E:
+            return cp + 1 if cp % 2 == 1 else cp
+        if cp == 0x130 or cp == 0x131 or cp == 0x138 or cp == 0x149 or cp == 0x17F:
+            return cp
+        return cp + 1 if cp % 2 == 0 else cp
+    if 0x391 <= cp <= 0x3AB and cp != 0x3A2:
+        return cp + 32
+    if 0x410 <= cp <= 0x42F:
+        return cp + 32
+    if 0x400 <= cp <= 0x40F:
+        return cp + 80
+    return cp
+
+
+@njit(cache=True, inline="always")
+def _decode(buf, i, end):
+    """Decode the UTF-8 code point at buf[i]; return (code point, its length)."""
+    b0 = np.int64(buf[i])
+    if b0 < 0x80:
+        return b0, 1
+    if b0 >= 0xF0 and i + 3 < end:
+        return ((b0 & 0x07) << 18) | ((np.int64(buf[i + 1]) & 0x3F) << 12) | (
+            (np.int64(buf[i + 2]) & 0x3F) << 6) | (np.int64(buf[i + 3]) & 0x3F), 4
+    if b0 >= 0xE0 and i + 2 < end:
+        return ((b0 & 0x0F) << 12) | ((np.int64(buf[i + 1]) & 0x3F) << 6) | (
+            np.int64(buf[i + 2]) & 0x3F), 3
+    if b0 >= 0xC0 and i + 1 < end:
+        return ((b0 & 0x1F) << 6) | (np.int64(buf[i + 1]) & 0x3F), 2
+    return b0, 1  # stray continuation byte: a one-byte letter-like unit
+
+
+@njit(cache=True)
+def tokenize_into(buf, start, end, hashes, starts, ends):
+    """Hash the words of buf[start:end] into `hashes`; byte spans into starts/ends.
+
+    Returns the number of words. The output arrays need room for
+    (end - start + 1) // 2 + 1 words.
+    """
+    n = 0
+    i = start
+    in_word = False
+    h = _FNV_OFFSET
+    while i < end:
+        byte = buf[i]
+        if byte < 0x80:  # fast path: one table look-up per ASCII byte
+            lowered = _ASCII_WORD[byte]
+            if lowered == 0:
+                if in_word:
+                    hashes[n] = mix64(h)
+                    ends[n] = i
+                    n += 1
+                    in_word = False
+            else:
+                if not in_word:
+                    in_word = True
+                    h = _FNV_OFFSET
+                    starts[n] = i
+                h = (h ^ np.uint64(lowered)) * _FNV_PRIME
+            i += 1
+            continue
+        cp, width = _decode(buf, i, end)
+        if _is_separator(cp):
+            if in_word:
+                hashes[n] = mix64(h)
+                ends[n] = i
+                n += 1
+                in_word = False
+        else:
+            if not in_word:
+                in_word = True
+                h = _FNV_OFFSET
+                starts[n] = i
+            h = (h ^ np.uint64(_lower(cp))) * _FNV_PRIME
+        i += width
+    if in_word:
+        hashes[n] = mix64(h)
+        ends[n] = end
+        n += 1
+    return n
+
+
+_ROLL = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True)
+def shingles_into(token_hashes, n_tokens, size, out):
+    """Write the hashes of the word shingles of a token sequence; return the count.
+
+    A shingle hash is a polynomial over its word hashes, kept rolling (one
+    multiply-add per word), then mixed. A text shorter than one shingle still
+    gets one shingle (all its words), so short documents can match each other.
+    """
+    if n_tokens == 0:
+        return 0
+    width = min(size, n_tokens)
+    top = np.uint64(1)  # _ROLL ** (width - 1): weight of the word leaving the window
+    for _ in range(width - 1):
+        top *= _ROLL
+    h = np.uint64(0)
+    for t in range(width):
+        h = h * _ROLL + token_hashes[t]
+    out[0] = mix64(h ^ np.uint64(width))
+    count = n_tokens - width + 1
+    for t in range(1, count):
+        h = (h - token_hashes[t - 1] * top) * _ROLL + token_hashes[t + width - 1]
+        out[t] = mix64(h ^ np.uint64(width))
+    return count
+
+
+@njit(cache=True, parallel=True)
+def _needs_nfkc(buf, offsets, table):
+    """Per document: does it hold a character whose NFKC form changes a word?"""
+    n_docs = len(offsets) - 1
+    out = np.zeros(n_docs, dtype=np.bool_)
+    for d in prange(n_docs):
+        i, end = offsets[d], offsets[d + 1]
+        while i < end:
+            if buf[i] < 0x80:
+                i += 1
+                continue
+            cp, width = _decode(buf, i, end)
+            if cp < len(table) and table[cp]:
+                out[d] = True
+                break
+            i += width
+    return out
+
+
+_TRIGGERS = trigger_table()
+
+
+def needs_nfkc(texts_utf8: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    return _needs_nfkc(texts_utf8, offsets, _TRIGGERS)
+
+
+def _join(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
+
+
+@njit(cache=True)
+def _nfkc_windows(buf, table):
+    """Byte windows [start, end) of buf, between ASCII spaces, holding a trigger character."""
+    n = len(buf)
+    starts = []
+    ends = []
+    i = 0
+    while i < n:
+        if buf[i] < 0x80:
+            i += 1
+            continue
+        cp, width = _decode(buf, i, n)
+        if cp < len(table) and table[cp]:
+            ws = i
+            while ws > 0 and buf[ws - 1] != 32 and buf[ws - 1] != 10:
+                ws -= 1
+            we = i + width
+            while we < n and buf[we] != 32 and buf[we] != 10:
+                we += 1
+            if len(ends) > 0 and ws <= ends[-1]:
+                ends[-1] = we
+            else:
+                starts.append(ws)
+                ends.append(we)
+            i = we
+            continue
+        i += width
+    return starts, ends
+
+
+def nfkc_bytes(raw: bytes) -> bytes:
+    """NFKC applied only to the space-delimited stretches where it changes a word.
+
+    CPython's NFKC runs at ~15 MB/s on non-Latin text; a long article with
+    one "½" should not pay that for every character.
+    """
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    starts, ends = _nfkc_windows(buf, _TRIGGERS)
+    pieces = []
+    last = 0
+    for ws, we in zip(starts, ends):
+        pieces.append(raw[last:ws])
+        window = raw[ws:we].decode("utf-8", "surrogatepass")
+        pieces.append(unicodedata.normalize("NFKC", window).encode("utf-8", "surrogatepass"))
+        last = we
+    pieces.append(raw[last:])
+    return b"".join(pieces)
+
+
+def encode_batch(texts) -> tuple[np.ndarray, np.ndarray]:
+    """Encode texts into one contiguous UTF-8 buffer with offsets, NFKC where it matters.
+
+    NFKC runs only on the documents that hold a character it would change
+    within a word (found by a compiled scan), and there only around them.
+    """
+    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+    buf, offsets = _join(encoded)
+    flagged = np.flatnonzero(needs_nfkc(buf, offsets))
+    if len(flagged) == 0:
+        return buf, offsets
+    for d in flagged:
+        encoded[d] = nfkc_bytes(encoded[d])
+    return _join(encoded)
+
+
+def word_spans(folded: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hashes, start, end) of the words of a folded string, as character offsets."""
+    from .normalize import utf8_char_index
+
+    raw = folded.encode("utf-8", "surrogatepass")
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    cap = len(raw) // 2 + 2
+    hashes = np.empty(cap, dtype=np.uint64)
+    starts = np.empty(cap, dtype=np.int64)
+    ends = np.empty(cap, dtype=np.int64)
+    n = tokenize_into(buf, 0, len(raw), hashes, starts, ends)
+    if folded.isascii():
+        return hashes[:n].copy(), starts[:n].copy(), ends[:n].copy()
+    index = utf8_char_index(folded)
+    return hashes[:n].copy(), index[starts[:n]], index[ends[:n]]
