@@ -46,20 +46,24 @@ def domain_key(host: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """'Sputnik News' -> 'sputniknews'; 'The Duran' -> 'duran'."""
+    """'Sputnik News' -> 'sputniknews'."""
     text = name.strip().lower()
-    text = re.sub(r"^the\s+", "", text)
     return re.sub(r"[\W_]+", "", text)
 
 
 def outlet_key(value: str | None) -> str | None:
-    """One key per outlet, from a name, a domain or a url."""
+    """One key per outlet, from a name, a domain or a url.
+
+    A leading "the" is dropped from both forms, so "The Duran" and
+    theduran.com agree.
+    """
     if not value or not value.strip():
         return None
     host = host_of(value)
-    if host:
-        return domain_key(host)
-    return name_key(value) or None
+    key = domain_key(host) if host else name_key(value)
+    if key.startswith("the") and len(key) > 5:
+        key = key[3:]
+    return key or None
 
 
 @dataclass
