@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .align import align_pairs
 from .ingest import FieldMap, Ingested, InputError, read_inputs
 from .progress import Progress
 from .stages import (
@@ -121,6 +122,8 @@ def analyse(ingested: Ingested, settings: ScanSettings, progress: Progress, star
     documents = documents.append_column("n_shingles", pa.array(shingle_counts, pa.int64()))
     pairs = pairs_table(ids, a, b, bands, figures, kept)
     families = families_table(ids, family)
+    tables = explain(documents, pairs, families, settings, progress) if settings.explain else {}
+    families = tables.pop("families", families)
     stats = {
         "documents_read": ingested.read,
         "documents_used": ingested.used,
@@ -133,4 +136,19 @@ def analyse(ingested: Ingested, settings: ScanSettings, progress: Progress, star
         "lsh": {"bands": settings.lsh.bands, "rows": settings.lsh.rows, "threshold": settings.lsh.threshold},
         "seconds": round(time.perf_counter() - started, 3),
     }
-    return ScanResult(documents, pairs, families, ingested.rejects, stats)
+    stats["passages"] = tables["passages"].num_rows if "passages" in tables else None
+    return ScanResult(documents, pairs, families, ingested.rejects, stats, tables)
+
+
+def explain(documents: pa.Table, pairs: pa.Table, families: pa.Table, settings: ScanSettings,
+            progress: Progress) -> dict[str, pa.Table]:
+    """Passages of every kept pair, then provenance: edges, edits, and families with their original."""
+    passages = align_pairs(documents, pairs, settings.align, progress)
+    tables = {"passages": passages}
+    try:
+        from .provenance import trace
+    except ImportError:  # provenance lands in its own module; scan works without it
+        return tables
+    traced = trace(documents, pairs, passages)
+    tables.update({"edges": traced.edges, "edits": traced.edits, "families": traced.families})
+    return tables

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from .align import AlignSettings
 from .candidates import candidate_pairs
 from .families import connected_components
 from .fingerprint import MinHasher
@@ -44,6 +45,8 @@ class ScanSettings:
     keep: KeepRule = field(default_factory=KeepRule)
     max_bucket: int = 200
     batch_bytes: int = 64 * 1024 * 1024
+    explain: bool = True  # align passages and trace provenance of kept pairs
+    align: AlignSettings = field(default_factory=AlignSettings)
 
     @property
     def hasher(self) -> MinHasher:

@@ -1,0 +1,267 @@
+"""Align stage: the exact passages two documents share, as offsets into their texts.
+
+Seed, chain, extend, measure:
+
+1. Seeds: word n-grams (hashed, `seed_words` long) found in both documents.
+   An n-gram repeated more than `max_repeats` times in either document is
+   not a seed: it is boilerplate or a refrain, and would anchor anywhere.
+2. Chains: seeds are chained along a diagonal (position in a minus position
+   in b) while the gap between them stays small (`max_gap_words`) and the
+   diagonal drifts little (`max_shift_words`: words inserted or dropped).
+   Chains need not follow each other in the same order in both documents,
+   so a paragraph moved elsewhere in the copy is its own passage (passim,
+   whose anchors must increase, misses it).
+3. Extension: each chain is extended word by word while the words agree,
+   then at the character level over matching punctuation, so a passage ends
+   where the shared text ends, not at a seed boundary.
+4. Identity: the share of words that agree within the passage (edits,
+   masked tokens and OCR noise lower it).
+
+Words are compared after folding (NFKC, case, and every punctuation mark a
+separator), so curly and straight quotes and glued sentences ("said.The")
+agree; offsets map back to the original characters through the fold map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+import numpy as np
+import pyarrow as pa
+
+from .normalize import fold_with_map
+from .schemas import PASSAGE_SCHEMA
+from .tokens import word_spans
+
+# Characters that count as the same when extending a passage over punctuation.
+_PUNCT_FOLD = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+                             "\u2018": "'", "\u2019": "'", "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    """How passages are found; the defaults bridge a few changed words, not a dropped sentence."""
+
+    seed_words: int = 5
+    max_gap_words: int = 8
+    max_shift_words: int = 4
+    min_words: int = 10
+    max_repeats: int = 3
+    max_punct_extension: int = 4
+
+
+@dataclass
+class WordIndex:
+    """A document's words: hashes and original character spans."""
+
+    hashes: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    text: str
+
+    @classmethod
+    def of(cls, text: str) -> "WordIndex":
+        folded, origin = fold_with_map(text)
+        hashes, starts, ends = word_spans(folded)
+        return cls(hashes, origin[starts], origin[ends], text)
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+
+def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
+    """Rolling-free n-gram hashes: a fixed polynomial over the word hashes."""
+    if len(hashes) < n:
+        return np.empty(0, dtype=np.uint64)
+    out = np.zeros(len(hashes) - n + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            out = out * np.uint64(0x100000001B3) + hashes[k:len(hashes) - n + 1 + k]
+    return out
+
+
+def seeds(a: WordIndex, b: WordIndex, settings: AlignSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) word positions where the same n-gram starts in a and in b, sorted by i then j."""
+    ga, gb = ngram_hashes(a.hashes, settings.seed_words), ngram_hashes(b.hashes, settings.seed_words)
+    if len(ga) == 0 or len(gb) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    ua, ca = np.unique(ga, return_counts=True)
+    ub, cb = np.unique(gb, return_counts=True)
+    common = np.intersect1d(ua[ca <= settings.max_repeats], ub[cb <= settings.max_repeats], assume_unique=True)
+    order_b = np.argsort(gb, kind="stable")
+    sorted_b = gb[order_b]
+    i_list, j_list = [], []
+    for i in np.flatnonzero(np.isin(ga, common)):
+        lo, hi = np.searchsorted(sorted_b, ga[i], "left"), np.searchsorted(sorted_b, ga[i], "right")
+        for j in order_b[lo:hi]:
+            i_list.append(i)
+            j_list.append(j)
+    i_arr, j_arr = np.asarray(i_list, dtype=np.int64), np.asarray(j_list, dtype=np.int64)
+    order = np.lexsort((j_arr, i_arr))
+    return i_arr[order], j_arr[order]
+
+
+def _gap_has_break(words: WordIndex, last_end_word: int, next_start_word: int) -> bool:
+    """Does the unmatched text between two seeds cross a line break?"""
+    if next_start_word <= last_end_word:
+        return False
+    return "\n" in words.text[words.ends[last_end_word - 1]:words.starts[next_start_word]]
+
+
+def chain_seeds(i_arr, j_arr, settings: AlignSettings, a: WordIndex | None = None,
+                b: WordIndex | None = None) -> list[list[int]]:
+    """Group seeds into chains: [first_i, first_j, last_i, last_j] each.
+
+    A chain bridges a few unmatched words but never an unmatched stretch
+    that crosses a line break in either text: an inserted credit line or a
+    dropped heading ends a passage rather than hiding inside it.
+    """
+    n = settings.seed_words
+    open_chains: list[list[int]] = []
+    done: list[list[int]] = []
+    reach = n + settings.max_gap_words
+    for i, j in zip(i_arr.tolist(), j_arr.tolist()):
+        still_open = []
+        for chain in open_chains:
+            (done if i - chain[2] > reach else still_open).append(chain)
+        open_chains = still_open
+        best, best_shift = None, None
+        for chain in open_chains:
+            shift = abs((j - i) - (chain[3] - chain[2]))
+            if j > chain[3] and j - chain[3] <= reach + settings.max_shift_words and shift <= settings.max_shift_words:
+                if a is not None and (_gap_has_break(a, chain[2] + n, i) or _gap_has_break(b, chain[3] + n, j)):
+                    continue
+                if best is None or shift < best_shift:
+                    best, best_shift = chain, shift
+        if best is None:
+            open_chains.append([i, j, i, j])
+        else:
+            best[2], best[3] = i, j
+    return done + open_chains
+
+
+_SENTENCE_END = (".", "!", "?", "\n", "\u2026")
+
+
+def _boundary_between(words: WordIndex, left: int, right: int) -> bool:
+    """Is there a sentence end or line break between word `left` and word `right` = left + 1?"""
+    gap = words.text[words.ends[left]:words.starts[right]]
+    return any(mark in gap for mark in _SENTENCE_END)
+
+
+def extend_words(a: WordIndex, b: WordIndex, span: list[int]) -> list[int]:
+    """Grow a word span [ia, ia_end, jb, jb_end) outward while the words agree.
+
+    Extension stops at a sentence end: a following sentence that is really
+    shared has seeds of its own, so one agreeing word past a full stop
+    ("...Tajikistan. The") is chance, not reuse.
+    """
+    ia, ia_end, jb, jb_end = span
+    while (ia > 0 and jb > 0 and a.hashes[ia - 1] == b.hashes[jb - 1]
+           and not _boundary_between(a, ia - 1, ia) and not _boundary_between(b, jb - 1, jb)):
+        ia, jb = ia - 1, jb - 1
+    while (ia_end < len(a) and jb_end < len(b) and a.hashes[ia_end] == b.hashes[jb_end]
+           and not _boundary_between(a, ia_end - 1, ia_end) and not _boundary_between(b, jb_end - 1, jb_end)):
+        ia_end, jb_end = ia_end + 1, jb_end + 1
+    return [ia, ia_end, jb, jb_end]
+
+
+def _fragment(words: WordIndex, first: int, last: int, n: int, at_end: bool) -> int:
+    """Words of a sentence fragment shorter than `n` at one end of the word span [first, last)."""
+    for k in range(1, min(n, last - first)):
+        left = last - k - 1 if at_end else first + k - 1
+        if _boundary_between(words, left, left + 1):
+            return k
+    return 0
+
+
+def trim_fragments(a: WordIndex, b: WordIndex, span: list[int], n: int) -> list[int]:
+    """Cut a passage back to whole sentences where its ends hold a fragment shorter than a seed.
+
+    Seeds may straddle a full stop: "Tajikistan. The" agrees in both texts
+    while the two sentences that follow differ. A real shared sentence
+    brings seeds of its own, so a fragment of fewer than `n` words past a
+    boundary is cut.
+    """
+    ia, ia_end, jb, jb_end = span
+    tail = max(_fragment(a, ia, ia_end, n, True), _fragment(b, jb, jb_end, n, True))
+    head = max(_fragment(a, ia, ia_end, n, False), _fragment(b, jb, jb_end, n, False))
+    if head + tail >= min(ia_end - ia, jb_end - jb):
+        return span
+    return [ia + head, ia_end - tail, jb + head, jb_end - tail]
+
+
+def _same_char(x: str, y: str) -> bool:
+    return x.translate(_PUNCT_FOLD).lower() == y.translate(_PUNCT_FOLD).lower()
+
+
+def extend_chars(a_text: str, b_text: str, a_start, a_end, b_start, b_end, limit: int):
+    """Take in matching punctuation right after the end and right before the start (quotes, periods)."""
+    k = 0
+    while (k < limit and a_end < len(a_text) and b_end < len(b_text) and not a_text[a_end].isspace()
+           and not a_text[a_end].isalnum() and _same_char(a_text[a_end], b_text[b_end])):
+        a_end, b_end, k = a_end + 1, b_end + 1, k + 1
+    k = 0
+    while (k < limit and a_start > 0 and b_start > 0 and not a_text[a_start - 1].isspace()
+           and not a_text[a_start - 1].isalnum() and _same_char(a_text[a_start - 1], b_text[b_start - 1])):
+        a_start, b_start, k = a_start - 1, b_start - 1, k + 1
+    return a_start, a_end, b_start, b_end
+
+
+def word_identity(a: WordIndex, b: WordIndex, ia, ia_end, jb, jb_end) -> float:
+    wa, wb = a.hashes[ia:ia_end].tolist(), b.hashes[jb:jb_end].tolist()
+    if wa == wb:
+        return 1.0
+    matcher = SequenceMatcher(None, wa, wb, autojunk=False)
+    same = sum(block.size for block in matcher.get_matching_blocks())
+    return same / max(len(wa), len(wb))
+
+
+def align(a: WordIndex, b: WordIndex, settings: AlignSettings = AlignSettings()) -> list[tuple]:
+    """Passages shared by two documents: (a_start, a_end, b_start, b_end, identity), by a_start."""
+    i_arr, j_arr = seeds(a, b, settings)
+    spans = []
+    for first_i, first_j, last_i, last_j in chain_seeds(i_arr, j_arr, settings, a, b):
+        span = [first_i, last_i + settings.seed_words, first_j, last_j + settings.seed_words]
+        spans.append(trim_fragments(a, b, extend_words(a, b, span), settings.seed_words))
+    passages = []
+    for ia, ia_end, jb, jb_end in _drop_contained(spans):
+        if min(ia_end - ia, jb_end - jb) < settings.min_words:
+            continue
+        offsets = extend_chars(a.text, b.text, int(a.starts[ia]), int(a.ends[ia_end - 1]),
+                               int(b.starts[jb]), int(b.ends[jb_end - 1]), settings.max_punct_extension)
+        passages.append((*offsets, word_identity(a, b, ia, ia_end, jb, jb_end)))
+    return sorted(passages)
+
+
+def _drop_contained(spans: list[list[int]]) -> list[list[int]]:
+    """Word extension can grow two chains into the same passage: keep one of each."""
+    unique = sorted({tuple(s) for s in spans}, key=lambda s: (s[0], -(s[1] - s[0])))
+    kept: list[tuple] = []
+    for s in unique:
+        if not any(k[0] <= s[0] and s[1] <= k[1] and k[2] <= s[2] and s[3] <= k[3] for k in kept):
+            kept.append(s)
+    return [list(s) for s in kept]
+
+
+def align_pairs(documents: pa.Table, pairs: pa.Table, settings: AlignSettings = AlignSettings(),
+                progress=None) -> pa.Table:
+    """Passages of every pair (a, b) of `pairs`, with offsets into the documents' `text`."""
+    from .progress import Progress
+
+    progress = progress or Progress()
+    texts = dict(zip(documents["id"].to_pylist(), documents["text"].to_pylist()))
+    words: dict[str, WordIndex] = {}
+    rows = {name: [] for name in PASSAGE_SCHEMA.names}
+    with progress.task("align", total=pairs.num_rows) as advance:
+        for a_id, b_id in zip(pairs["a"].to_pylist(), pairs["b"].to_pylist()):
+            for doc_id in (a_id, b_id):
+                if doc_id not in words:
+                    words[doc_id] = WordIndex.of(texts[doc_id])
+            for number, (a0, a1, b0, b1, identity) in enumerate(align(words[a_id], words[b_id], settings)):
+                for name, value in zip(PASSAGE_SCHEMA.names, (a_id, b_id, number, a0, a1, b0, b1, identity)):
+                    rows[name].append(value)
+            advance(1)
+    return pa.table(rows, schema=PASSAGE_SCHEMA)
