@@ -92,13 +92,13 @@ def seeds(a: WordIndex, b: WordIndex, settings: AlignSettings) -> tuple[np.ndarr
     common = np.intersect1d(ua[ca <= settings.max_repeats], ub[cb <= settings.max_repeats], assume_unique=True)
     order_b = np.argsort(gb, kind="stable")
     sorted_b = gb[order_b]
-    i_list, j_list = [], []
-    for i in np.flatnonzero(np.isin(ga, common)):
-        lo, hi = np.searchsorted(sorted_b, ga[i], "left"), np.searchsorted(sorted_b, ga[i], "right")
-        for j in order_b[lo:hi]:
-            i_list.append(i)
-            j_list.append(j)
-    i_arr, j_arr = np.asarray(i_list, dtype=np.int64), np.asarray(j_list, dtype=np.int64)
+    i_hits = np.flatnonzero(np.isin(ga, common))
+    lo = np.searchsorted(sorted_b, ga[i_hits], "left")
+    hi = np.searchsorted(sorted_b, ga[i_hits], "right")
+    # Every i pairs with each of its (at most max_repeats) positions in b.
+    i_arr = np.repeat(i_hits, hi - lo).astype(np.int64)
+    starts = np.repeat(lo - np.cumsum(np.concatenate(([0], (hi - lo)[:-1]))), hi - lo)
+    j_arr = order_b[np.arange(len(i_arr)) + starts].astype(np.int64)
     order = np.lexsort((j_arr, i_arr))
     return i_arr[order], j_arr[order]
 

@@ -25,12 +25,11 @@ import numpy as np
 
 def needs_fold(text: str) -> bool:
     """Would NFKC change a word of `text`?"""
-    from .tokens import needs_nfkc
+    from .tokens import text_needs_nfkc
 
     if text.isascii():
         return False
-    raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    return bool(needs_nfkc(raw, np.array([0, len(raw)], dtype=np.int64))[0])
+    return text_needs_nfkc(text.encode("utf-8", "surrogatepass"))
 
 
 def fold(text: str) -> str:

@@ -287,3 +287,22 @@ def word_spans(folded: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return hashes[:n].copy(), starts[:n].copy(), ends[:n].copy()
     index = utf8_char_index(folded)
     return hashes[:n].copy(), index[starts[:n]], index[ends[:n]]
+
+
+@njit(cache=True)
+def _has_trigger(buf, table):
+    i, end = 0, len(buf)
+    while i < end:
+        if buf[i] < 0x80:
+            i += 1
+            continue
+        cp, width = _decode(buf, i, end)
+        if cp < len(table) and table[cp]:
+            return True
+        i += width
+    return False
+
+
+def text_needs_nfkc(raw: bytes) -> bool:
+    """One text's answer to `needs_nfkc`, without a parallel launch (alignment calls it per document)."""
+    return bool(_has_trigger(np.frombuffer(raw, dtype=np.uint8), _TRIGGERS))
