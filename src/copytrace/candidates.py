@@ -17,21 +17,26 @@ from .lsh import LshParams
 from .tokens import mix64
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, inline="always")
+def _band_key(signatures, d, j, rows):
+    h = np.uint64(j + 1) * np.uint64(0x9E3779B97F4A7C15)
+    for r in range(j * rows, (j + 1) * rows):
+        h = mix64(h ^ np.uint64(signatures[d, r]))
+    return h
+
+
+@njit(cache=True, nogil=True, parallel=True)
 def band_keys(signatures, bands, rows):
     """keys[d, j]: hash of band j of the signature of document d."""
     n_docs = signatures.shape[0]
     keys = np.empty((n_docs, bands), dtype=np.uint64)
     for d in prange(n_docs):
         for j in range(bands):
-            h = np.uint64(j + 1) * np.uint64(0x9E3779B97F4A7C15)
-            for r in range(j * rows, (j + 1) * rows):
-                h = mix64(h ^ np.uint64(signatures[d, r]))
-            keys[d, j] = h
+            keys[d, j] = _band_key(signatures, d, j, rows)
     return keys
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b):
     """Emit pairs of one band's sorted keys into out_a/out_b; return the count."""
     n = len(sorted_keys)
@@ -58,7 +63,7 @@ def _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b):
     return count
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pair_capacity(sorted_keys, max_bucket):
     n = len(sorted_keys)
     total = 0
@@ -73,26 +78,78 @@ def _pair_capacity(sorted_keys, max_bucket):
     return total
 
 
-@njit(cache=True, parallel=True)
-def _band_pairs(keys, max_bucket):
+@njit(cache=True, nogil=True)
+def _colliding(keys, table_bits):
+    """Documents whose key shares a slot of a 2**table_bits table with another document's key.
+
+    Nearly every band key is unique, so instead of sorting all of them, one
+    pass over a small table of slot counts picks the few documents that may
+    share a bucket; only those are sorted.
+    """
+    shift = np.uint64(64 - table_bits)
+    seen = np.zeros(1 << table_bits, dtype=np.uint8)
+    for d in range(len(keys)):
+        slot = keys[d] >> shift
+        if seen[slot] < 2:
+            seen[slot] += 1
+    count = 0
+    for d in range(len(keys)):
+        if seen[keys[d] >> shift] == 2:
+            count += 1
+    docs = np.empty(count, dtype=np.int64)
+    k = 0
+    for d in range(len(keys)):
+        if seen[keys[d] >> shift] == 2:
+            docs[k] = d
+            k += 1
+    return docs
+
+
+@njit(cache=True, nogil=True)
+def _band_codes(keys, table_bits, max_bucket):
+    """Candidate pairs of one band's keys, as codes (a << 32 | b), a < b."""
+    docs = _colliding(keys, table_bits)
+    if len(docs) < 2:
+        return np.empty(0, dtype=np.uint64)
+    subset = keys[docs]
+    by_key = np.argsort(subset, kind="mergesort")  # stable: a bucket's first member is its lowest document
+    sorted_keys = subset[by_key]
+    order = docs[by_key]
+    cap = _pair_capacity(sorted_keys, max_bucket)
+    out_a = np.empty(cap, dtype=np.int64)
+    out_b = np.empty(cap, dtype=np.int64)
+    count = _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b)
+    codes = np.empty(count, dtype=np.uint64)
+    for k in range(count):
+        a, b = out_a[k], out_b[k]
+        if a > b:
+            a, b = b, a
+        codes[k] = (np.uint64(a) << np.uint64(32)) | np.uint64(b)
+    return codes
+
+
+# Bands keyed per pass: their values sit side by side in each signature row,
+# so one pass over the rows reads whole cache lines, and the keys of a group
+# (16 x 8 bytes per document) stay small next to the signatures themselves.
+_BAND_GROUP = 16
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _band_pairs(signatures, bands, rows, max_bucket):
     """Candidate pairs of every band, as one array of codes (a << 32 | b), a < b."""
-    n_docs, bands = keys.shape
+    n_docs = signatures.shape[0]
+    table_bits = 4
+    while (1 << table_bits) < 8 * n_docs:
+        table_bits += 1
     per_band = [np.empty(0, dtype=np.uint64) for _ in range(bands)]
-    for j in prange(bands):
-        column = keys[:, j].copy()
-        order = np.argsort(column, kind="mergesort").astype(np.int64)
-        sorted_keys = column[order]
-        cap = _pair_capacity(sorted_keys, max_bucket)
-        out_a = np.empty(cap, dtype=np.int64)
-        out_b = np.empty(cap, dtype=np.int64)
-        count = _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b)
-        codes = np.empty(count, dtype=np.uint64)
-        for k in range(count):
-            a, b = out_a[k], out_b[k]
-            if a > b:
-                a, b = b, a
-            codes[k] = (np.uint64(a) << np.uint64(32)) | np.uint64(b)
-        per_band[j] = codes
+    keys = np.empty((min(bands, _BAND_GROUP), n_docs), dtype=np.uint64)
+    for first in range(0, bands, _BAND_GROUP):
+        width = min(bands - first, _BAND_GROUP)
+        for d in prange(n_docs):
+            for j in range(width):
+                keys[j, d] = _band_key(signatures, d, first + j, rows)
+        for j in prange(width):
+            per_band[first + j] = _band_codes(keys[j], table_bits, max_bucket)
     total = 0
     for j in range(bands):
         total += len(per_band[j])
@@ -112,8 +169,7 @@ def candidate_pairs(signatures: np.ndarray, params: LshParams, max_bucket: int =
     if len(signatures) < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    keys = band_keys(signatures, params.bands, params.rows)
-    codes = _band_pairs(keys, max_bucket)
+    codes = _band_pairs(signatures, params.bands, params.rows, max_bucket)
     unique, counts = np.unique(codes, return_counts=True)
     a = (unique >> np.uint64(32)).astype(np.int64)
     b = (unique & np.uint64(0xFFFFFFFF)).astype(np.int64)

@@ -9,13 +9,18 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from .ingest import FieldMap, InputError
+from .ingest import FieldMap, InputError, check_paths
 from .lsh import LshParams
 from .pipeline import OUTPUT_FORMATS, scan
 from .progress import RichProgress
 from .stages import ScanSettings
 from .summary import print_summary
 from .verify import KeepRule
+from .explain import explain_command
+from .clean.options import clean_options
+from .evaluation.cli import bench_app
+from .index.cli import index_app
+from .server.cli import serve_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Find who republished whose text.")
 console = Console()
@@ -24,7 +29,10 @@ err_console = Console(stderr=True)
 
 def fail(message: str, code: int = 2) -> None:
     """One line on stderr and a non-zero exit: never a traceback."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    from rich.markup import escape
+
+    # Escaped: a file name or reason may hold "[...]", which rich would take for markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -48,6 +56,10 @@ def scan_command(
     min_containment: float = typer.Option(0.2, help="Keep rule: share of the smaller side found in the other."),
     max_doc_mb: float = typer.Option(16.0, help="Documents larger than this are rejected."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
+    clean: bool = typer.Option(True, "--clean/--no-clean", help="Remove page chrome lines (kept in removed_lines with the reason)."),
+    template_pages: int = typer.Option(3, help="Chrome removal: a line on this many pages of one source is its template."),
+    extract_workers: int = typer.Option(0, help="Processes extracting HTML main text (0: one per core)."),
+    report: bool = typer.Option(False, "--report", help="Also write report.html: families, trees and side-by-side copies."),
 ) -> None:
     """Find reused text and story families; write documents, pairs and families."""
     if format not in OUTPUT_FORMATS:
@@ -64,20 +76,43 @@ def scan_command(
         settings.lsh, settings.hasher  # validate before reading anything
     except ValueError as err:
         fail(str(err))
+    check_scan_options(out, min_shared, min_containment, max_doc_mb)
+    try:
+        check_paths(paths)
+    except InputError as err:
+        fail(str(err))
+    cleaning = clean_options(clean, template_pages, extract_workers)
     progress = RichProgress(err_console) if not quiet else None
     try:
         if progress:
             with progress:
                 result = scan(paths, fields=fields, metadata=metadata, settings=settings,
-                              max_doc_bytes=int(max_doc_mb * 1024 * 1024), progress=progress)
+                              max_doc_bytes=int(max_doc_mb * 1024 * 1024), progress=progress, clean=cleaning)
         else:
             result = scan(paths, fields=fields, metadata=metadata, settings=settings,
-                          max_doc_bytes=int(max_doc_mb * 1024 * 1024))
+                          max_doc_bytes=int(max_doc_mb * 1024 * 1024), clean=cleaning)
     except InputError as err:
         fail(str(err))
-    written = result.write(out, format=format)
+    try:
+        written = result.write(out, format=format)
+    except OSError as err:
+        fail(f"{out}: cannot write the outputs: {err.strerror or err}")
+    if report:
+        write_scan_report(result, written)
     if not quiet:
         print_summary(console, result, written)
+
+
+def check_scan_options(out: Path, min_shared: int, min_containment: float, max_doc_mb: float) -> None:
+    """Settings and the output folder are checked before any input is read."""
+    if min_shared < 1:
+        fail(f"--min-shared must be at least 1, got {min_shared}")
+    if not 0 <= min_containment <= 1:
+        fail(f"--min-containment must be between 0 and 1, got {min_containment}")
+    if max_doc_mb <= 0:
+        fail(f"--max-doc-mb must be positive, got {max_doc_mb}")
+    if out.exists() and not out.is_dir():
+        fail(f"{out}: exists and is not a folder (--out takes a folder)")
 
 
 @app.command("lsh")
@@ -102,6 +137,21 @@ def lsh_command(
     for j, p in params.s_curve():
         table.add_row(f"{j:.2f}", f"{p:.3f}")
     console.print(table)
+
+
+app.command("explain")(explain_command)
+app.add_typer(bench_app, name="bench")
+app.add_typer(index_app, name="index")
+app.command("serve")(serve_command)
+
+
+def write_scan_report(result, out: Path) -> None:
+    try:
+        from .report import write_report
+
+        console.print(f"report: {write_report(result, Path(out) / 'report.html')}", highlight=False)
+    except ImportError as err:
+        fail(f"--report needs Jinja2: pip install 'copytrace[serve]' ({err})")
 
 
 def main() -> None:  # pragma: no cover - console entry point

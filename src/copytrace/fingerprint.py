@@ -9,14 +9,35 @@ same signatures on every run and machine.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 from numba import njit, prange
 
-from .tokens import encode_batch, mix64, shingles_into, tokenize_into
+from .tokens import (
+    encode_batch,
+    mix64,
+    shingles_into,
+    tokenize_into,
+)
 
 SIGNATURE_SEED = 0x5EED
+# Characters of Python text encoded per part while the kernel works on the previous part.
+_PART_CHARS = 4_000_000
+
+
+def _parts(texts, part_chars: int):
+    """Slices [start, stop) of a sequence of str holding about `part_chars` characters each."""
+    start, size = 0, 0
+    for i, text in enumerate(texts):
+        size += len(text)
+        if size >= part_chars:
+            yield start, i + 1
+            start, size = i + 1, 0
+    if start < len(texts):
+        yield start, len(texts)
 
 
 @dataclass(frozen=True)
@@ -42,9 +63,27 @@ class MinHasher:
             raise ValueError(f"shingle_size must be >= 1, got {self.shingle_size}")
 
     def signatures(self, texts) -> tuple[np.ndarray, np.ndarray]:
-        """Return (signatures[n, num_perm] uint32, shingle counts[n] int64)."""
-        buf, offsets = encode_batch(texts)
-        return _signatures(buf, offsets, self.shingle_size, self.num_perm)
+        """Return (signatures[n, num_perm] uint32, shingle counts[n] int64).
+
+        `texts` is a sequence of str or an Arrow string array (its buffer is
+        used without a copy: the fastest input). Python strings must be
+        encoded under the GIL, so they are encoded part by part while the
+        compiled kernel, which releases the GIL, sketches the previous part.
+        """
+        if isinstance(texts, (pa.Array, pa.ChunkedArray)):
+            buf, offsets = encode_batch(texts)
+            return _signatures(buf, offsets, self.shingle_size, self.num_perm)
+        parts = list(_parts(texts, _PART_CHARS))
+        if len(parts) <= 1:
+            buf, offsets = encode_batch(texts)
+            return _signatures(buf, offsets, self.shingle_size, self.num_perm)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copytrace-minhash") as kernel:
+            pending = [
+                kernel.submit(_signatures, *encode_batch(texts[start:stop]), self.shingle_size, self.num_perm)
+                for start, stop in parts
+            ]
+            results = [future.result() for future in pending]
+        return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
 
     def shingle_sets(self, texts) -> tuple[np.ndarray, np.ndarray]:
         """Sorted unique shingle hashes of each text, as (values, offsets) CSR."""
@@ -53,10 +92,15 @@ class MinHasher:
 
 
 _EMPTY = np.uint64(0xFFFFFFFFFFFFFFFF)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_SEED_MASK = mix64(np.uint64(SIGNATURE_SEED))
+# Documents per unit of parallel work: working arrays are allocated once per
+# unit, not once per document, and units are small enough to balance cores.
+_DOCS_PER_UNIT = 64
 
 
-@njit(cache=True)
-def _densify(row, num_perm):
+@njit(cache=True, nogil=True)
+def _densify(row, num_perm, scratch):
     """Fill empty bins from non-empty ones along a fixed, document-independent probe sequence."""
     filled = 0
     for p in range(num_perm):
@@ -64,8 +108,8 @@ def _densify(row, num_perm):
             filled += 1
     if filled == 0 or filled == num_perm:
         return
-    out = row.copy()
     for p in range(num_perm):
+        scratch[p] = row[p]
         if row[p] != _EMPTY:
             continue
         attempt = np.uint64(1)
@@ -73,37 +117,49 @@ def _densify(row, num_perm):
             probe = mix64(np.uint64(SIGNATURE_SEED) ^ (np.uint64(p) << np.uint64(32)) ^ attempt)
             src = probe & np.uint64(num_perm - 1)
             if row[src] != _EMPTY:
-                out[p] = row[src]
+                scratch[p] = row[src]
                 break
             attempt += np.uint64(1)
-    row[:] = out
+    row[:] = scratch
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _signatures(buf, offsets, shingle_size, num_perm):
+    """Signatures and shingle counts of the documents buf[offsets[d]:offsets[d + 1]].
+
+    Shingle hashes are already well mixed 64-bit values, so each one is its
+    own one-permutation hash: the top bits pick the bin, the low 32 bits
+    compete for its minimum.
+    """
     n_docs = len(offsets) - 1
     shift = np.uint64(64 - int(np.log2(num_perm)))
     sigs = np.empty((n_docs, num_perm), dtype=np.uint32)
     counts = np.zeros(n_docs, dtype=np.int64)
-    for d in prange(n_docs):
-        start, end = offsets[d], offsets[d + 1]
-        cap = (end - start + 1) // 2 + 2
-        hashes = np.empty(cap, dtype=np.uint64)
+    n_units = (n_docs + _DOCS_PER_UNIT - 1) // _DOCS_PER_UNIT
+    for u in prange(n_units):
+        first, stop = u * _DOCS_PER_UNIT, min(n_docs, (u + 1) * _DOCS_PER_UNIT)
+        cap = 2
+        for d in range(first, stop):
+            cap = max(cap, (offsets[d + 1] - offsets[d] + 1) // 2 + 2)
+        words = np.empty(cap, dtype=np.uint64)
         spans = np.empty(cap, dtype=np.int64)
-        n_tokens = tokenize_into(buf, start, end, hashes, spans, spans)
-        shingles = np.empty(max(n_tokens, 1), dtype=np.uint64)
-        n_shingles = shingles_into(hashes, n_tokens, shingle_size, shingles)
-        counts[d] = n_shingles
-        row = np.full(num_perm, _EMPTY, dtype=np.uint64)
-        for s in range(n_shingles):
-            x = mix64(shingles[s] ^ np.uint64(SIGNATURE_SEED))
-            b = x >> shift
-            v = x & np.uint64(0xFFFFFFFF)
-            if v < row[b]:
-                row[b] = v
-        _densify(row, num_perm)
-        for p in range(num_perm):
-            sigs[d, p] = np.uint32(row[p] & np.uint64(0xFFFFFFFF))
+        shingles = np.empty(cap, dtype=np.uint64)
+        row = np.empty(num_perm, dtype=np.uint64)
+        scratch = np.empty(num_perm, dtype=np.uint64)
+        for d in range(first, stop):
+            n_words = tokenize_into(buf, offsets[d], offsets[d + 1], words, spans, spans)
+            n_shingles = shingles_into(words, n_words, shingle_size, shingles)
+            counts[d] = n_shingles
+            row[:] = _EMPTY
+            for s in range(n_shingles):
+                x = shingles[s] ^ _SEED_MASK
+                b = x >> shift
+                v = x & _LOW32
+                if v < row[b]:
+                    row[b] = v
+            _densify(row, num_perm, scratch)
+            for p in range(num_perm):
+                sigs[d, p] = np.uint32(row[p])
     return sigs, counts
 
 

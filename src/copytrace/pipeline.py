@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .align import align_pairs
+from .clean import CleanOptions, clean_ingested
 from .ingest import FieldMap, Ingested, InputError, read_inputs
 from .progress import Progress
 from .stages import (
@@ -79,8 +80,12 @@ def scan(
     settings: ScanSettings | None = None,
     max_doc_bytes: int | None = None,
     progress: Progress | None = None,
+    clean: CleanOptions | bool = True,
 ) -> ScanResult:
     """Find reused text among the documents under `paths`.
+
+    `clean`: HTML is always reduced to its main text; chrome removal runs
+    unless `clean` is False (or a CleanOptions with chrome_removal=False).
 
     Raises `InputError` for an unreadable path or when no usable document
     was read; bad records never raise, they are returned in `rejects`.
@@ -94,12 +99,17 @@ def scan(
     with progress.task("ingest") as advance:
         ingested = read_inputs(paths, fields, metadata, **kwargs)
         advance(ingested.read)
+    ingested, removed_lines = clean_ingested(ingested, clean, progress)
     if ingested.used == 0:
+        first = ingested.rejects.slice(0, 1).to_pylist()
+        example = f"; first: {first[0]['file']}:{first[0]['record']}: {first[0]['reason']}" if first else ""
         raise InputError(
             f"no usable document among {ingested.read} records read "
-            f"({ingested.rejects.num_rows} rejected)"
+            f"({ingested.rejects.num_rows} rejected{example})"
         )
-    return analyse(ingested, settings, progress, started)
+    result = analyse(ingested, settings, progress, started)
+    result.tables["removed_lines"] = removed_lines
+    return result
 
 
 def analyse(ingested: Ingested, settings: ScanSettings, progress: Progress, started: float | None = None) -> ScanResult:

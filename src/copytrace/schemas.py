@@ -36,6 +36,7 @@ EDGE_SCHEMA = pa.schema(
         pa.field("credit_text", pa.string()),  # the credit line itself
         pa.field("confidence", pa.float64()),  # 0..1 that the direction is right
         pa.field("evidence", pa.list_(pa.string())),  # e.g. "date: source 2019-10-13 < copy 2019-10-14"
+        pa.field("in_tree", pa.bool_()),  # the source is the copy's parent in the family tree
     ]
 )
 
@@ -50,6 +51,7 @@ EDIT_SCHEMA = pa.schema(
         pa.field("source_end", pa.int64()),
         pa.field("text", pa.large_string()),  # the added or dropped text; for changed, the copy's text
         pa.field("source_text", pa.large_string()),  # for changed: the source's text
+        pa.field("note", pa.string()),  # credit line | feed footer | not prose | inside a passage
     ]
 )
 

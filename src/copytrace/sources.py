@@ -84,3 +84,128 @@ class Aliases:
     def same(self, x: str | None, y: str | None) -> bool:
         kx, ky = self.key(x), self.key(y)
         return kx is not None and kx == ky
+
+
+# Words an outlet's name may carry or drop without naming another outlet:
+# "Sputnik" and "Sputnik News" (sputniknews.com) are one outlet.
+GENERIC_SUFFIXES = ("news", "newsagency", "agency", "online", "media", "daily", "tv", "radio", "network",
+                    "today", "international", "global", "world", "com")
+
+
+def keys_match(x: str | None, y: str | None) -> bool:
+    """Do two outlet keys name one outlet? Equal, or equal but for a generic suffix."""
+    if not x or not y:
+        return False
+    if x == y:
+        return True
+    short, long = sorted((x, y), key=len)
+    return len(short) >= 2 and long.startswith(short) and long[len(short):] in GENERIC_SUFFIXES
+
+
+@dataclass
+class OutletIndex:
+    """The outlets of a corpus' documents, by document, with how each was learnt.
+
+    `how` is "source", "url" (metadata) or a self-name found in the text
+    ("feed footer", "widget"): metadata is trusted, the text's self-names
+    fill in where metadata is missing.
+    """
+
+    aliases: Aliases = field(default_factory=Aliases)
+    outlets: dict[str, dict[str, str]] = field(default_factory=dict)  # doc id -> {key: how}
+    by_key: dict[str, set[str]] = field(default_factory=dict)  # key -> doc ids
+
+    def add(self, doc_id: str, value: str | None, how: str) -> str | None:
+        key = self.aliases.key(value)
+        if key:
+            self.outlets.setdefault(doc_id, {}).setdefault(key, how)
+            self.by_key.setdefault(key, set()).add(doc_id)
+        return key
+
+    def keys_of(self, doc_id: str) -> dict[str, str]:
+        return self.outlets.get(doc_id, {})
+
+    def known(self, doc_id: str) -> bool:
+        return bool(self.outlets.get(doc_id))
+
+    def names(self, doc_id: str, value: str | None) -> str | None:
+        """How `value` was learnt to be this document's outlet, or None if it is not."""
+        key = self.aliases.key(value)
+        for own, how in self.keys_of(doc_id).items():
+            if keys_match(key, own):
+                return how
+        return None
+
+    def documents_of(self, value: str | None) -> list[str]:
+        """The documents whose outlet `value` names."""
+        key = self.aliases.key(value)
+        if not key:
+            return []
+        variants = {key, *(key + suffix for suffix in GENERIC_SUFFIXES)}
+        variants.update(key[: -len(s)] for s in GENERIC_SUFFIXES if key.endswith(s) and len(key) - len(s) >= 2)
+        found: set[str] = set()
+        for variant in variants:
+            found |= self.by_key.get(variant, set())
+        return sorted(found)
+
+    def is_corpus_outlet(self, value: str | None) -> bool:
+        return bool(self.documents_of(value))
+
+
+def site_host(value: str | None) -> str | None:
+    """An outlet's host as people write it: 'https://www.m.rt.com/news/1' -> 'rt.com'.
+
+    www., m., mobile. and amp. prefixes go (they are one outlet's other
+    doors); other subdomains stay ('edition.cnn.com' is kept whole here, its
+    outlet_key is still 'cnn').
+    """
+    host = host_of(value) if value else None
+    if not host:
+        return None
+    parts = host.split(".")
+    while len(parts) > 2 and parts[0] in ("www", "www1", "www2", "m", "mobile", "amp"):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def parse_aliases(text: str, origin: str = "aliases") -> Aliases:
+    """Aliases from lines like 'RT = rt.com = Russia Today' ('#' starts a comment).
+
+    Names in one group may be separated by '=', '|' or tabs; the first name
+    of a group is its key. A line with a single name is an error (a one-name
+    group says nothing).
+    """
+    aliases = Aliases()
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        names = [n.strip() for n in re.split(r"\s*[=|\t]\s*", line) if n.strip()]
+        if len(names) < 2 or any(outlet_key(n) is None for n in names):
+            raise ValueError(f"{origin}: line {number}: expected two or more outlet names separated by '=', got {line!r}")
+        aliases.add(*names)
+    return aliases
+
+
+def load_aliases(path) -> Aliases:
+    """Aliases from a text file of 'name = name = ...' lines, or a JSON object {name: [names]}."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() != ".json":
+        return parse_aliases(text, str(path))
+    try:
+        groups = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: malformed JSON: {err.msg} at line {err.lineno}") from err
+    if not isinstance(groups, dict):
+        raise ValueError(f"{path}: expected a JSON object of name -> list of names")
+    aliases = Aliases()
+    for name, others in groups.items():
+        others = [others] if isinstance(others, str) else others
+        if not isinstance(others, list) or not all(isinstance(o, str) for o in others):
+            raise ValueError(f"{path}: {name!r}: expected a list of names")
+        aliases.add(name, *others)
+    return aliases

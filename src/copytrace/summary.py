@@ -1,39 +1,107 @@
-"""The terminal summary of a scan: counts, then the largest families with their pairs."""
+"""The terminal summary of a scan: counts, then the largest families with their pairs.
+
+Document ids are shown whole (wrapped, never cut with an ellipsis): a
+reader has to be able to find the document from the summary. Each member's
+outlet and title, when known, are shown beside it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 MAX_FAMILIES_SHOWN = 5
 MAX_PAIRS_SHOWN = 10
 
 
+def counts_line(stats: dict) -> str:
+    s = stats
+    parts = [
+        f"[bold]{s['documents_read']:,}[/] read, [bold]{s['documents_used']:,}[/] used, "
+        f"[bold]{s['documents_rejected']:,}[/] rejected",
+        f"{s['candidate_pairs']:,} candidate pairs, [bold]{s['kept_pairs']:,}[/] kept",
+        f"[bold]{s['families_with_copies']:,}[/] families with copies ({s['families']:,} in all)",
+    ]
+    if s.get("passages") is not None:
+        parts.append(f"{s['passages']:,} passages")
+    return "; ".join(parts) + f" in {s['seconds']:.1f} s"
+
+
+def _member_facts(documents, members: set[str]) -> dict[str, tuple[str, str]]:
+    """(outlet, title) of each member, from what ingest knew of it."""
+    columns = [c for c in ("id", "source", "title") if c in documents.column_names]
+    wanted = pa.array(sorted(members), pa.string())
+    rows = documents.filter(pc.is_in(documents["id"], value_set=wanted)).select(columns)
+    return {r["id"]: (r.get("source") or "", r.get("title") or "") for r in rows.to_pylist()}
+
+
+def member_line(member: str, facts: dict[str, tuple[str, str]], width: int) -> str:
+    """A member's id in full, then its outlet and as much of its title as fits the line."""
+    outlet, title = facts.get(member, ("", ""))
+    room = width - len(member) - len(outlet) - 6
+    if len(title) > room:
+        title = title[: max(room - 1, 0)] + "…" if room > 12 else ""
+    line = f"  {escape(member)}"
+    if outlet:
+        line += f"  [cyan]{escape(outlet)}[/]"
+    if title:
+        line += f"  [dim]{escape(title)}[/]"
+    return line
+
+
+def pairs_grid(pairs: list[dict]) -> Table:
+    table = Table(expand=False)
+    table.add_column("a", overflow="fold")
+    table.add_column("b", overflow="fold")
+    for column in ("jaccard", "a in b", "b in a", "shared"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for p in pairs[:MAX_PAIRS_SHOWN]:
+        table.add_row(
+            escape(p["a"]), escape(p["b"]), f"{p['jaccard']:.2f}",
+            f"{p['containment_a_in_b']:.2f}", f"{p['containment_b_in_a']:.2f}", f"{p['shared_shingles']:,}",
+        )
+    if len(pairs) > MAX_PAIRS_SHOWN:
+        table.caption = f"{len(pairs) - MAX_PAIRS_SHOWN:,} more pairs in the pairs table"
+    return table
+
+
+def print_family(console: Console, row: dict, pairs: list[dict], facts: dict) -> None:
+    heading = f"[bold]family {row['family']}[/]: {row['size']} documents"
+    if row.get("original"):
+        heading += f", original [bold]{escape(row['original'])}[/]"
+    console.print(heading, soft_wrap=True)
+    members = row["members"][:MAX_PAIRS_SHOWN]
+    for member in members:
+        console.print(member_line(member, facts, console.width), soft_wrap=True, highlight=False)
+    if row["size"] > len(members):
+        console.print(f"[dim]... {row['size'] - len(members):,} more members[/]")
+    console.print(pairs_grid(pairs))
+
+
 def print_summary(console: Console, result, written: Path | None = None) -> None:
-    s = result.stats
-    console.print(
-        f"[bold]{s['documents_read']}[/] read, [bold]{s['documents_used']}[/] used, "
-        f"[bold]{s['documents_rejected']}[/] rejected; {s['candidate_pairs']} candidate pairs, "
-        f"[bold]{s['kept_pairs']}[/] kept; {s['families_with_copies']} families with copies "
-        f"({s['families']} in all) in {s['seconds']:.1f} s"
-    )
+    console.print(counts_line(result.stats), soft_wrap=True)
     families = result.families.filter(pc.greater(result.families["size"], 1))
-    pairs = result.pairs.to_pylist()
-    for row in families.slice(0, MAX_FAMILIES_SHOWN).to_pylist():
-        members = set(row["members"])
-        table = Table(title=f"family {row['family']}: {row['size']} documents", title_justify="left")
-        for column in ("a", "b", "jaccard", "a in b", "b in a", "shared"):
-            table.add_column(column, justify="left" if column in ("a", "b") else "right")
-        shown = [p for p in pairs if p["a"] in members][:MAX_PAIRS_SHOWN]
-        for p in shown:
-            table.add_row(
-                p["a"], p["b"], f"{p['jaccard']:.2f}", f"{p['containment_a_in_b']:.2f}",
-                f"{p['containment_b_in_a']:.2f}", str(p["shared_shingles"]),
-            )
-        console.print(table)
+    shown = families.slice(0, MAX_FAMILIES_SHOWN).to_pylist()
+    by_family = {row["family"]: [] for row in shown}
+    family_of = {m: row["family"] for row in shown for m in row["members"]}
+    for p in result.pairs.to_pylist():
+        if p["a"] in family_of:
+            by_family[family_of[p["a"]]].append(p)
+    facts = _member_facts(result.documents, set(family_of)) if family_of else {}
+    for row in shown:
+        pairs = sorted(by_family[row["family"]], key=lambda p: (-p["shared_shingles"], p["a"], p["b"]))
+        print_family(console, row, pairs, facts)
+    if families.num_rows > len(shown):
+        console.print(f"{families.num_rows - len(shown):,} more families with copies in families table")
     if written is not None:
-        console.print(f"written to [bold]{written}/[/]" + (
-            f" (rejects with reasons in {written}/rejects.jsonl)" if s["documents_rejected"] else ""))
+        rejects = result.stats["documents_rejected"]
+        console.print(
+            f"written to [bold]{escape(str(written))}/[/]"
+            + (f" (rejects with reasons in {escape(str(written))}/rejects.jsonl)" if rejects else ""),
+            soft_wrap=True,
+        )

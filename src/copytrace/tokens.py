@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 
 import numpy as np
+import pyarrow as pa
 from numba import njit, prange
 
 from ._nfkc_triggers import trigger_table
@@ -256,20 +257,73 @@ def nfkc_bytes(raw: bytes) -> bytes:
     return b"".join(pieces)
 
 
-def encode_batch(texts) -> tuple[np.ndarray, np.ndarray]:
-    """Encode texts into one contiguous UTF-8 buffer with offsets, NFKC where it matters.
+def _arrow_strings(texts) -> pa.Array | None:
+    """`texts` as one Arrow string array without nulls, or None if it is not Arrow."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
+    if not isinstance(texts, pa.Array):
+        return None
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        texts = texts.cast(pa.large_string())
+    if texts.null_count:
+        texts = texts.fill_null("")
+    return texts
 
-    NFKC runs only on the documents that hold a character it would change
-    within a word (found by a compiled scan), and there only around them.
+
+def _arrow_buffer(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-copy view of an Arrow string array's UTF-8 bytes, with its offsets as int64."""
+    _, offsets_buffer, data_buffer = texts.buffers()
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[texts.offset:texts.offset + len(texts) + 1]
+    if data_buffer is None or len(data_buffer) == 0:
+        return np.zeros(0, dtype=np.uint8), np.zeros(len(texts) + 1, dtype=np.int64)
+    return np.frombuffer(data_buffer, dtype=np.uint8), offsets.astype(np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _splice(buf, offsets, docs, replacement, replacement_offsets):
+    """Copy of the documents of buf with docs[k] replaced by replacement[replacement_offsets[k]:...[k + 1]]."""
+    n_docs = len(offsets) - 1
+    sizes = np.empty(n_docs, dtype=np.int64)
+    for d in range(n_docs):
+        sizes[d] = offsets[d + 1] - offsets[d]
+    for k in range(len(docs)):
+        sizes[docs[k]] = replacement_offsets[k + 1] - replacement_offsets[k]
+    out_offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    for d in range(n_docs):
+        out_offsets[d + 1] = out_offsets[d] + sizes[d]
+    out = np.empty(out_offsets[-1], dtype=np.uint8)
+    k = 0
+    for d in range(n_docs):
+        if k < len(docs) and docs[k] == d:
+            out[out_offsets[d]:out_offsets[d + 1]] = replacement[replacement_offsets[k]:replacement_offsets[k + 1]]
+            k += 1
+        else:
+            out[out_offsets[d]:out_offsets[d + 1]] = buf[offsets[d]:offsets[d + 1]]
+    return out, out_offsets
+
+
+def encode_batch(texts) -> tuple[np.ndarray, np.ndarray]:
+    """Texts as one contiguous UTF-8 buffer with offsets, NFKC where it matters.
+
+    `texts` is a sequence of str or an Arrow string array; Arrow's own buffer
+    is used as it is, without a copy (the offsets then point into it). NFKC
+    runs only on the documents that hold a character it would change within
+    a word (found by a compiled scan), and there only around them.
     """
-    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
-    buf, offsets = _join(encoded)
+    arrow = _arrow_strings(texts)
+    if arrow is not None:
+        buf, offsets = _arrow_buffer(arrow)
+    else:
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        buf, offsets = _join(encoded)
     flagged = np.flatnonzero(needs_nfkc(buf, offsets))
     if len(flagged) == 0:
         return buf, offsets
-    for d in flagged:
-        encoded[d] = nfkc_bytes(encoded[d])
-    return _join(encoded)
+    replacement, replacement_offsets = _join(
+        [nfkc_bytes(buf[offsets[d]:offsets[d + 1]].tobytes()) for d in flagged]
+    )
+    return _splice(buf, offsets, flagged, replacement, replacement_offsets)
 
 
 def word_spans(folded: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

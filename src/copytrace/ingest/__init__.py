@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,9 @@ from .records import (
 )
 from .tabular import CSV_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, read_csv, read_jsonl, read_parquet
 from .text_files import TEXT_SUFFIXES, read_text_file
+from .feeds import FEED_SUFFIXES, read_feed
+from .html import HTML_SUFFIXES, read_html_file, with_html_rows
+from .warc import WARC_SUFFIXES, read_warc
 
 __all__ = [
     "DOCUMENT_SCHEMA",
@@ -37,6 +41,7 @@ __all__ = [
     "Ingested",
     "Record",
     "Reject",
+    "check_paths",
     "read_inputs",
     "register_reader",
 ]
@@ -63,9 +68,12 @@ def _text_reader(path: Path, name: str, fields: FieldMap, max_bytes: int):
 
 
 register_reader(TEXT_SUFFIXES, _text_reader)
-register_reader(JSONL_SUFFIXES, read_jsonl)
-register_reader(CSV_SUFFIXES, read_csv)
-register_reader(PARQUET_SUFFIXES, read_parquet)
+register_reader(JSONL_SUFFIXES, with_html_rows(read_jsonl))
+register_reader(CSV_SUFFIXES, with_html_rows(read_csv))
+register_reader(PARQUET_SUFFIXES, with_html_rows(read_parquet))
+register_reader(HTML_SUFFIXES, read_html_file)
+register_reader(WARC_SUFFIXES, read_warc)
+register_reader(FEED_SUFFIXES, read_feed)
 
 
 def reader_for(path: Path) -> ReaderFn | None:
@@ -97,12 +105,34 @@ def _hidden(path: Path, root: Path) -> bool:
 
 
 def _walk(target: Path) -> Iterator[tuple[Path, str]]:
-    """(file, display name) pairs: names are relative to a scanned folder."""
-    if target.is_file():
+    """(file, display name) pairs: names are relative to a scanned folder.
+
+    A broken link inside a folder is yielded too, so that it is reported
+    rather than silently passed over.
+    """
+    if not target.is_dir():
         yield target, str(target)
         return
-    for path in sorted(p for p in target.rglob("*") if p.is_file() and not _hidden(p, target)):
+    found = (p for p in target.rglob("*") if not _hidden(p, target))
+    for path in sorted(p for p in found if p.is_file() or (p.is_symlink() and not p.exists())):
         yield path, path.relative_to(target).as_posix()
+
+
+def check_paths(paths: Iterable[str | Path]) -> None:
+    """Raise `InputError` for the first path that does not exist or cannot be read."""
+    for path in paths:
+        _check_target(Path(path))
+
+
+def _check_target(target: Path) -> None:
+    """A path named by the user must exist and be readable: otherwise the run stops."""
+    if not target.exists():
+        kind = "broken link" if target.is_symlink() else "no such file or folder"
+        raise InputError(f"{target}: {kind}")
+    if not os.access(target, os.R_OK | (os.X_OK if target.is_dir() else 0)):
+        raise InputError(f"{target}: permission denied")
+    if not (target.is_file() or target.is_dir()):
+        raise InputError(f"{target}: not a regular file or folder")
 
 
 def _sidecars(target: Path) -> list[Path]:
@@ -117,17 +147,23 @@ def load_metadata(path: Path) -> dict[str, dict]:
 
     facts: dict[str, dict] = {}
     opener = gzip.open if path.name.endswith(".gz") else open
+    line = 0
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            if ".csv" in path.name:
+        with opener(path, "rt", encoding="utf-8-sig") as handle:
+            if ".csv" in path.name.lower():
                 rows = list(csv.DictReader(handle))
             else:
-                rows = [json.loads(line) for line in handle if line.strip()]
-    except (OSError, ValueError, UnicodeDecodeError) as err:
+                rows = []
+                for line, text in enumerate(handle, start=1):
+                    if text.strip():
+                        rows.append(json.loads(text))
+    except json.JSONDecodeError as err:
+        raise InputError(f"{path}: line {line}: malformed JSON in metadata file: {err.msg}") from err
+    except (OSError, EOFError, ValueError, csv.Error) as err:
         raise InputError(f"{path}: unreadable metadata file: {err}") from err
     for row in rows:
-        if isinstance(row, dict) and row.get("id") is not None:
-            facts[str(row["id"])] = {k: row.get(k) for k in METADATA_PARTS if row.get(k)}
+        if isinstance(row, dict) and row.get("id") not in (None, ""):
+            facts[str(row["id"])] = {k: str(row[k]) for k in METADATA_PARTS if row.get(k) not in (None, "")}
     return facts
 
 
@@ -148,15 +184,16 @@ def read_inputs(
     fields = fields or FieldMap()
     targets = [Path(p) for p in paths]
     for target in targets:
-        if not target.exists():
-            raise InputError(f"{target}: no such file or folder")
+        _check_target(target)
     facts: dict[str, dict] = {}
-    for sidecar in [s for t in targets for s in _sidecars(t)]:
-        facts.update(load_metadata(sidecar))
+    sources = [s for t in targets for s in _sidecars(t)]
     if metadata is not None:
         if not Path(metadata).is_file():
             raise InputError(f"{metadata}: no such metadata file")
-        facts.update(load_metadata(Path(metadata)))
+        sources.append(Path(metadata))
+    for source in sources:  # later files win, fact by fact: --metadata over sidecars
+        for doc_id, known in load_metadata(source).items():
+            facts.setdefault(doc_id, {}).update(known)
 
     collector = Collector(max_doc_bytes=max_doc_bytes)
     skipped = 0
@@ -167,10 +204,14 @@ def read_inputs(
                 skipped += 1
                 collector.add(Reject(name, 0, f"unsupported file type {''.join(path.suffixes) or '(none)'}: not read"))
                 continue
+            if not path.exists():
+                collector.add(Reject(name, 0, "broken link: its target does not exist"))
+                continue
             try:
                 for item in reader(path, name, fields, max_doc_bytes):
                     _apply_metadata(item, facts)
                     collector.add(item)
-            except PermissionError as err:
-                raise InputError(f"{name}: cannot read: {err.strerror}") from err
+            except OSError as err:
+                # One unreadable file inside a folder does not stop the run.
+                collector.add(Reject(name, 0, f"cannot read: {err.strerror or err}"))
     return Ingested(collector.documents(), collector.rejects_table(), collector.read, skipped)

@@ -85,6 +85,16 @@ class Reject:
         return {"file": self.file, "record": self.record, "id": self.id, "reason": self.reason}
 
 
+def _encodable(value: str | None) -> bool:
+    if value is None or value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass
 class Collector:
     """Validates records into document columns; everything else becomes a reject."""
@@ -117,11 +127,18 @@ class Collector:
             return f"text field is not a string ({type(item.text).__name__})"
         if not item.text.strip():
             return "empty text (nothing but whitespace)"
-        size = len(item.text.encode("utf-8", "surrogatepass"))
+        try:
+            size = len(item.text.encode("utf-8"))
+        except UnicodeEncodeError as err:
+            # A JSON "\ud800" escape decodes to a lone surrogate: not text, and not writable.
+            return f"invalid Unicode in text: lone surrogate at character {err.start}"
         if size > self.max_doc_bytes:
             return f"document too large: {size:,} bytes > limit {self.max_doc_bytes:,} (--max-doc-mb)"
         if "\x00" in item.text:
             return "binary content (NUL bytes) in text"
+        for name in ("id", "url", "source", "date", "title", "html"):
+            if not _encodable(getattr(item, name)):
+                return f"invalid Unicode in {name} field: lone surrogate"
         if item.id in self.seen_ids:
             return f"duplicate id {item.id!r} (first occurrence kept)"
         return None

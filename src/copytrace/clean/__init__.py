@@ -1,0 +1,205 @@
+"""The clean stage: from what was collected to the article text later stages compare.
+
+Two steps, between ingest and fingerprinting:
+
+1. extraction: a document whose `text` is still its `html` (HTML files, WARC
+   records, raw-HTML columns) gets its page's main text, and the metadata the
+   page states fills the fields the document lacks (always runs: HTML is not
+   text);
+2. chrome removal: lines that are page chrome are taken out of every
+   document's text (can be turned off).
+
+The output documents keep DOCUMENT_SCHEMA, with `text` the cleaned text
+(what passages' offsets refer to), plus `author` and `site_name` (from the
+page, where known) and `raw_text` (the text before chrome removal, only
+where lines were removed). Removed lines are returned in a table with
+REMOVED_LINE_SCHEMA: offsets into `raw_text` (or into `text` when nothing
+was removed), and the reason. A document left with no text is not kept:
+its lines are all in the removed table and it becomes a reject with the
+reason; a page with no main text becomes a reject too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import pyarrow as pa
+
+from ..ingest.records import Reject
+from ..schemas import REMOVED_LINE_SCHEMA
+from ..sources import outlet_key, site_host
+from .chrome import ChromeOptions, chrome_lines, cleaned_text, template_lines
+from .extract import ExtractOptions
+
+__all__ = ["ChromeOptions", "CleanOptions", "Cleaned", "ExtractOptions", "clean_documents", "clean_ingested", "clean_stage"]
+
+ADDED_COLUMNS = (("author", pa.string()), ("site_name", pa.string()), ("raw_text", pa.large_string()))
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """`chrome_removal=False` keeps every line (extraction of HTML still runs)."""
+
+    chrome_removal: bool = True
+    chrome: ChromeOptions = field(default_factory=ChromeOptions)
+    extract: ExtractOptions = field(default_factory=ExtractOptions)
+
+
+@dataclass
+class Cleaned:
+    documents: pa.Table
+    removed: pa.Table
+    rejects: list[Reject]
+
+
+_ORIGIN = re.compile(r"^(?P<file>.*?):(?P<record>\d+)(?: \((?P<note>.*)\))?$")
+
+
+def _split_origin(origin: str | None) -> tuple[str, int, str | None]:
+    match = _ORIGIN.match(origin or "")
+    if not match:
+        return origin or "", 0, None
+    return match["file"], int(match["record"]), match["note"]
+
+
+def _with_note(origin: str | None, note: str) -> str:
+    file, record, old = _split_origin(origin)
+    if not file:
+        return note
+    return f"{file}:{record} ({old}; {note})" if old else f"{file}:{record} ({note})"
+
+
+def _reject(columns: dict, i: int, reason: str) -> Reject:
+    file, record, _ = _split_origin(columns["origin"][i])
+    return Reject(file, record, reason, columns["id"][i])
+
+
+def _fill_from_page(columns: dict, i: int, page) -> None:
+    """Page metadata fills what the document lacks; a crawler's fetch date yields to the page's date."""
+    filled = []
+    columns["text"][i] = page.text
+    for name, value in (("title", page.title), ("url", page.url)):
+        if value and not columns[name][i]:
+            columns[name][i] = value
+            filled.append(name)
+    origin = columns["origin"][i] or ""
+    if page.date and (not columns["date"][i] or "fetched " in origin):
+        columns["date"][i] = page.date
+        filled.append("date")
+    if not columns["source"][i]:
+        columns["source"][i] = site_host(columns["url"][i]) or page.site_name
+        filled.append("source")
+    columns["author"][i] = page.author
+    columns["site_name"][i] = page.site_name
+    if filled:
+        columns["origin"][i] = _with_note(origin, "from the page: " + ", ".join(filled))
+
+
+def _extract(columns: dict, options: ExtractOptions, rejects: dict[int, Reject], progress) -> None:
+    pending = [i for i, (text, html) in enumerate(zip(columns["text"], columns["html"])) if html is not None and text == html]
+    if not pending:
+        return
+    from .extract import extract_pages, trafilatura
+
+    if trafilatura is None:
+        for i in pending:
+            rejects[i] = _reject(columns, i, "HTML input needs trafilatura: pip install 'copytrace[web]'")
+        return
+    with progress.task("extract", total=len(pending)) as advance:
+        pages = extract_pages([(columns["html"][i], columns["url"][i]) for i in pending], options)
+        advance(len(pending))
+    for i, page in zip(pending, pages):
+        if page is None:
+            rejects[i] = _reject(columns, i, "no main text found in the page (trafilatura)")
+        elif isinstance(page, str):
+            rejects[i] = _reject(columns, i, f"extraction failed: {page}")
+        else:
+            _fill_from_page(columns, i, page)
+
+
+def _source_group(source: str | None, url: str | None) -> str | None:
+    return outlet_key(source) or outlet_key(url)
+
+
+def _remove_chrome(columns: dict, options: ChromeOptions, rejects: dict[int, Reject], removed: dict, progress) -> None:
+    n = len(columns["id"])
+    live = [i for i in range(n) if i not in rejects]
+    groups = {i: _source_group(columns["source"][i], columns["url"][i]) for i in live}
+    templates = template_lines(((groups[i], columns["text"][i]) for i in live), options.min_repeat) if options.repeated else {}
+    with progress.task("clean", total=len(live)) as advance:
+        for i in live:
+            text = columns["text"][i]
+            group = groups[i]
+            lines, reasons = chrome_lines(text, templates.get(group), columns["source"][i] or group, columns["title"][i], options)
+            advance(1)
+            if not reasons:
+                continue
+            doc_id = columns["id"][i]
+            for line in lines:
+                if line.number in reasons:
+                    removed["id"].append(doc_id)
+                    removed["line"].append(line.number)
+                    removed["start"].append(line.start)
+                    removed["end"].append(line.end)
+                    removed["text"].append(line.text)
+                    removed["reason"].append(reasons[line.number])
+            cleaned = cleaned_text(lines, reasons)
+            if not cleaned.strip():
+                counts = Counter(r.split(" (")[0].split(" on ")[0] for r in reasons.values())
+                summary = ", ".join(f"{reason} {k}" for reason, k in counts.most_common())
+                rejects[i] = _reject(columns, i, f"chrome removal left no text: all {len(reasons)} lines removed ({summary})")
+                continue
+            columns["raw_text"][i] = text
+            columns["text"][i] = cleaned
+
+
+def clean_stage(documents: pa.Table, options: CleanOptions | None = None, progress=None) -> Cleaned:
+    """Extract and clean `documents` (DOCUMENT_SCHEMA): cleaned documents, removed lines, rejects."""
+    from ..progress import Progress
+
+    options = options or CleanOptions()
+    progress = progress or Progress()
+    columns = documents.to_pydict()
+    n = documents.num_rows
+    for name, _ in ADDED_COLUMNS:
+        columns.setdefault(name, [None] * n)
+    rejects: dict[int, Reject] = {}
+    removed: dict[str, list] = {name: [] for name in REMOVED_LINE_SCHEMA.names}
+    _extract(columns, options.extract, rejects, progress)
+    if options.chrome_removal:
+        _remove_chrome(columns, options.chrome, rejects, removed, progress)
+    keep = [i for i in range(n) if i not in rejects]
+    schema = documents.schema
+    for name, kind in ADDED_COLUMNS:
+        if name not in schema.names:
+            schema = schema.append(pa.field(name, kind))
+    table = pa.table({name: [columns[name][i] for i in keep] for name in schema.names}, schema=schema)
+    return Cleaned(table, pa.table(removed, schema=REMOVED_LINE_SCHEMA), [rejects[i] for i in sorted(rejects)])
+
+
+def clean_documents(documents: pa.Table, options: CleanOptions | None = None) -> tuple[pa.Table, pa.Table]:
+    """(cleaned documents, removed lines). Documents that end up empty are left out of the
+    documents; their lines are in the removed table. `clean_stage` also returns them as rejects."""
+    cleaned = clean_stage(documents, options)
+    return cleaned.documents, cleaned.removed
+
+
+def clean_ingested(ingested, options: CleanOptions | bool | None = True, progress=None):
+    """The pipeline's clean step: (Ingested with cleaned documents and added rejects, removed lines).
+
+    `options` may be a CleanOptions, or True/False for chrome removal on/off.
+    """
+    from ..ingest import Ingested
+    from ..ingest.records import REJECT_SCHEMA
+
+    if isinstance(options, bool) or options is None:
+        options = CleanOptions(chrome_removal=options is not False)
+    cleaned = clean_stage(ingested.documents, options, progress)
+    rejects = ingested.rejects
+    if cleaned.rejects:
+        added = pa.Table.from_pylist([r.as_dict() for r in cleaned.rejects], schema=REJECT_SCHEMA)
+        rejects = pa.concat_tables([rejects.cast(REJECT_SCHEMA), added])
+    result = replace(ingested, documents=cleaned.documents, rejects=rejects)
+    return result, cleaned.removed

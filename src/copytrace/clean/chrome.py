@@ -1,0 +1,305 @@
+"""Page chrome in plain text: which lines of a document are not its article.
+
+Three kinds of evidence, each giving the reason a line is removed:
+
+- lines a source repeats on many of its own pages (its template), learned
+  per source and never across sources: syndicated text repeats across
+  sources by nature, and is exactly what copytrace looks for;
+- generic chrome patterns: player, share, navigation, comment, subscription,
+  cookie and advertising lines, bare timestamps, photo credits and copyright
+  notices;
+- line density: runs of short lines without sentence punctuation (menus),
+  runs of title-case headlines (related stories) and comma-separated lists
+  of capitalized names (tags).
+
+Credit lines ("Sputnik News reports", "The post ... appeared first on X.")
+and the document's own title are never removed: they are evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# --- line splitting -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1-based
+    start: int  # character offsets of the line's content, without its line break
+    end: int
+    text: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+def split_lines(text: str) -> list[Line]:
+    lines, start = [], 0
+    for number, piece in enumerate(text.split("\n"), start=1):
+        content = piece[:-1] if piece.endswith("\r") else piece
+        lines.append(Line(number, start, start + len(content), content))
+        start += len(piece) + 1
+    return lines
+
+
+def line_key(text: str) -> str:
+    """What makes two lines the same template line: case, spacing and digits ignored."""
+    return re.sub(r"\d+", "0", " ".join(text.casefold().split()))
+
+
+# --- credit lines are evidence, never chrome -------------------------------
+
+_CREDIT = re.compile(
+    r"appeared first on|originally (?:published|appeared|posted)|first (?:published|appeared)"
+    r"|(?:republished|reprinted|reproduced) (?:from|with|by)|courtesy of|this (?:article|story) (?:was|is) (?:from|by)"
+    r"|^(?:source|sources|via|read more at|credit)\b"
+    r"|\b(?:reports?|reported|writes|wrote)\s*[.:…]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_credit(text: str) -> bool:
+    return len(text) <= 400 and bool(_CREDIT.search(text.strip()))
+
+
+# --- generic chrome patterns ----------------------------------------------
+
+_WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+_SHARE_WORDS = frozenset(
+    "get short url link copy share this article story post page on via facebook twitter x telegram "
+    "whatsapp viber email e mail print tweet pin it linkedin reddit vk ok flipboard messenger "
+    "save bookmark send to friend".split()
+)
+_NAV_LINES = frozenset(
+    """home|menu|search|skip to content|skip to main content|back to top|top|next|previous|next article
+    |previous article|next story|previous story|next post|previous post|read more|read next|more|related
+    |related articles|related stories|related news|related posts|related content|more from|more stories
+    |more news|most read|most popular|most viewed|trending|trending now|popular|you may also like
+    |you might also like|recommended|recommended for you|sponsored|sponsored content|promoted
+    |advertisement|advertising|ad|ads|loading|close|log in|login|sign in|sign up|register|subscribe
+    |newsletter|follow us|latest|latest news|top stories|see also|also read|read also|watch more
+    |show more|load more|continue reading|tags|topics|categories|share|comments|all rights reserved""".replace("\n", "").split("|")
+)
+_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    ("player", re.compile(
+        r"^(?:listen live|listen now|listen to (?:this|the) (?:article|story)|play(?: video| audio)?|now playing"
+        r"|watch(?: the)? (?:video|live)|audio player|video player|live radio|\d{1,2}:\d{2} ?/ ?\d{1,2}:\d{2})$")),
+    ("comments", re.compile(
+        r"^(?:(?:community standards|discussion|comments?|\d+ comments?|leave a (?:comment|reply)"
+        r"|add (?:a|your) comment|post a comment|join the (?:discussion|conversation)|log ?in to comment"
+        r"|show comments|view comments|comment via [a-z]+?)\s*)+$")),
+    ("subscription", re.compile(
+        r"never miss a (?:story|thing|post)|sign ?up (?:to|for) (?:our|the)|subscribe (?:to|for) (?:our|the)"
+        r"|join (?:us on|our) (?:telegram|whatsapp|facebook|twitter)|follow us on|get (?:our|the) newsletter"
+        r"|keep you up ?to speed|download (?:our|the) app|turn on notifications")),
+    ("cookie notice", re.compile(
+        r"we use cookies|(?:site|website) uses cookies|accept (?:all )?cookies|cookie (?:policy|settings)")),
+)
+_PHOTO = re.compile(
+    r"©|\(c\)\s*\d{4}|^(?:photo|image|picture|video|credit|photograph|illustration)s?\s*(?::|by\b|credit)"
+    r"|\b(?:photo|image)s? by\b|/\s*(?:getty images|afp|reuters|ap|epa|sputnik|tass|shutterstock)\b",
+    re.IGNORECASE,
+)
+_AGENCY = re.compile(
+    r"\b(?:afp|reuters|ap|epa|getty|sputnik|tass|ria novosti|xinhua|anadolu|shutterstock|istock|alamy|photo|image|pool)\b",
+    re.IGNORECASE,
+)
+_TIME_WORDS = frozenset(
+    "gmt utc bst cet cest msk est edt pst pdt am pm updated published posted last modified on at "
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august "
+    "september october november december mon tue wed thu fri sat sun monday tuesday wednesday thursday "
+    "friday saturday sunday today yesterday ago min mins minute minutes hour hours day days".split()
+)
+
+
+def _is_timestamp(text: str) -> bool:
+    """A line that is nothing but a date or time ('14:31 GMT +317 October 2019')."""
+    if len(text) > 80 or not re.search(r"\d", text):
+        return False
+    words = [w.casefold() for w in _WORDS.findall(text)]
+    return all(w in _TIME_WORDS for w in words)
+
+
+def pattern_reason(text: str) -> str | None:
+    """The generic chrome pattern a line matches, if any."""
+    stripped = text.strip()
+    words = [w.casefold() for w in _WORDS.findall(stripped)]
+    if len(words) > 40:
+        return None
+    folded = " ".join(stripped.casefold().split())
+    if folded.strip(" :|•·-–—>»›") in _NAV_LINES:
+        return "chrome: navigation"
+    if words and len(words) <= 8 and all(w in _SHARE_WORDS for w in words) and not re.search(r"[.!?]$", stripped):
+        return "chrome: share"
+    for reason, pattern in _PATTERNS:
+        if pattern.search(folded):
+            return f"chrome: {reason}"
+    if _is_timestamp(stripped):
+        return "chrome: timestamp"
+    if len(words) <= 20 and _PHOTO.search(stripped):
+        return "photo credit" if _AGENCY.search(stripped) else "copyright notice"
+    return None
+
+
+# --- line density -----------------------------------------------------------
+
+_SMALL_WORDS = frozenset(
+    "a an the and or but nor for of to in on at by with from as vs via into over per up is are its it's be".split()
+)
+_SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
+
+
+def _words(text: str) -> list[str]:
+    return _WORDS.findall(text)
+
+
+def is_title_case(text: str) -> bool:
+    """A headline: 4 to 25 words, most content words capitalized, no closing full stop."""
+    stripped = text.strip()
+    words = _words(stripped)
+    if not 4 <= len(words) <= 25 or stripped.endswith((".", ",", ";", ":")):
+        return False
+    content = [w for w in words if w.casefold() not in _SMALL_WORDS]
+    if len(content) < 3:
+        return False
+    return sum(w[0].isupper() for w in content) >= 0.8 * len(content)
+
+
+def is_tag_list(text: str) -> bool:
+    """'Russia-NATO cooperation, NATO, Sergei Lavrov, Ukraine': three or more short capitalized items."""
+    stripped = text.strip()
+    body = re.sub(r"^(?:tags|topics|keywords|filed under)\s*:\s*", "", stripped, flags=re.IGNORECASE)
+    if body != stripped and body:
+        return True
+    if _SENTENCE_END.search(stripped) and not stripped.endswith(("'", "’", ")")):
+        return False
+    items = [i.strip() for i in re.split(r"\s*[,|·•]\s*", body)]
+    if len(items) < 3 or any(not i for i in items):
+        return False
+    return all(1 <= len(i.split()) <= 4 and (i[0].isupper() or i[0] == "#" or i[0].isdigit()) for i in items)
+
+
+def is_short_line(text: str) -> bool:
+    stripped = text.strip()
+    return 0 < len(_words(stripped)) <= 4 and len(stripped) <= 40 and not re.search(r"[.!?…]['\"”’)]?$", stripped)
+
+
+def _runs(lines: list[Line], keep: set[int], test) -> list[list[Line]]:
+    """Runs of directly adjacent lines (no blank line between) passing `test`."""
+    runs, current = [], []
+    for line in lines:
+        if not line.blank and line.number not in keep and test(line.text):
+            current.append(line)
+            continue
+        if current:
+            runs.append(current)
+        current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def density_reasons(lines: list[Line], keep: set[int]) -> dict[int, str]:
+    """Line number -> reason, for lines that density features mark as chrome."""
+    reasons: dict[int, str] = {}
+    for line in lines:
+        if not line.blank and line.number not in keep and is_tag_list(line.text):
+            reasons[line.number] = "tag list"
+    for run in _runs(lines, keep | set(reasons), is_title_case):
+        if len(run) >= 2:
+            reasons.update((line.number, f"headline list ({len(run)} title-case lines)") for line in run)
+    for run in _runs(lines, keep | set(reasons), is_short_line):
+        if len(run) >= 3:
+            reasons.update((line.number, f"link list ({len(run)} short lines)") for line in run)
+    return reasons
+
+
+# --- per-source template lines -------------------------------------------------
+
+
+def template_lines(groups: Iterable[tuple[str | None, str]], min_repeat: int) -> dict[str, dict[str, int]]:
+    """Per source: the line keys found on at least `min_repeat` distinct pages, with their page counts.
+
+    Identical texts count once, so a source that carries one article twice
+    does not turn that article into its template.
+    """
+    seen: dict[str, set[int]] = {}
+    counts: dict[str, Counter] = {}
+    for source, text in groups:
+        if source is None:
+            continue
+        fingerprint = hash(text)
+        if fingerprint in seen.setdefault(source, set()):
+            continue
+        seen[source].add(fingerprint)
+        keys = {line_key(line) for line in text.split("\n") if line.strip()}
+        counts.setdefault(source, Counter()).update(keys)
+    return {
+        source: {key: n for key, n in counter.items() if n >= min_repeat}
+        for source, counter in counts.items()
+    }
+
+
+# --- one document ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChromeOptions:
+    """Which evidence removes lines; `min_repeat` pages of one source make a line its template."""
+
+    repeated: bool = True
+    patterns: bool = True
+    density: bool = True
+    min_repeat: int = 3
+
+
+def chrome_lines(
+    text: str,
+    template: dict[str, int] | None = None,
+    source: str | None = None,
+    title: str | None = None,
+    options: ChromeOptions = ChromeOptions(),
+) -> tuple[list[Line], dict[int, str]]:
+    """The document's lines and, by line number, the reason each chrome line is removed."""
+    lines = split_lines(text)
+    title_key = line_key(title) if title else None
+    keep = {
+        line.number
+        for line in lines
+        if not line.blank and (is_credit(line.text) or (title_key and line_key(line.text) == title_key))
+    }
+    reasons: dict[int, str] = {}
+    for line in lines:
+        if line.blank or line.number in keep:
+            continue
+        reason = pattern_reason(line.text) if options.patterns else None
+        if reason is None and options.repeated and template:
+            pages = template.get(line_key(line.text))
+            if pages:
+                reason = f"repeated on {pages} pages of {source}"
+        if reason:
+            reasons[line.number] = reason
+    if options.density:
+        for number, reason in density_reasons(lines, keep | set(reasons)).items():
+            reasons.setdefault(number, reason)
+    return lines, reasons
+
+
+def cleaned_text(lines: list[Line], reasons: dict[int, str]) -> str:
+    """The kept lines, with blank lines collapsed where removed lines leave gaps."""
+    kept: list[str] = []
+    for line in lines:
+        if line.number in reasons:
+            continue
+        if line.blank and (not kept or kept[-1] == ""):
+            continue
+        kept.append("" if line.blank else line.text.rstrip())
+    while kept and kept[-1] == "":
+        kept.pop()
+    return "\n".join(kept)

@@ -1,0 +1,237 @@
+"""Credit lines: who a document says its text comes from, and who it says it is.
+
+Two kinds of mention, told apart because they point opposite ways:
+
+- a *credit* names the source of the text: "Sputnik News reports",
+  "according to Reuters", "originally published by X", "Source: X",
+  "via X", "© X", "Reprinted with permission from X", "MOSCOW (Reuters) -";
+- a *self-name* names the site the page belongs to: the WordPress/Yoast feed
+  footer "The post ... appeared first on X." (X is the publishing site
+  itself: syndication evidence and site boilerplate, not a credit to a
+  source), comment widgets ("Comment via X"), "Follow X on Twitter".
+
+A credit only counts when its name is an outlet: one of the corpus'
+outlets (the caller passes `is_outlet`), or a name that looks like one (a
+domain, a known wire, a name ending in News/Times/Post/Agency...). So
+"according to Lavrov" (a person), "according to the ministry" and
+"via satellite" are not credits.
+
+Patterns are grouped by language in `PATTERNS`; `add_language` registers
+another language's patterns (the outlet-name shape is shared).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .sources import host_of
+
+# An outlet's name as written: capitalized words (with a few lower-case
+# joiners), or a domain. The name is cut at the first word that cannot
+# belong to it.
+_CAP_WORD = r"(?:[A-Z](?:[\w&'’\-]|\.(?=\w))*|\d+[A-Z]\w*)"
+_JOINER = r"(?:of|de|del|la|le|di|for|and|&|on|the)"
+NAME = (
+    r"(?P<name>(?:[a-z0-9][a-z0-9\-]*\.)+(?:com|org|net|news|info|ru|uk|us|de|fr|io|co|tv|eu|cn|in|au|ca|[a-z]{2})\b"
+    r"|(?:[Tt]he[ \t]+)?" + _CAP_WORD + r"(?:[ \t]+(?:" + _JOINER + r"[ \t]+)?" + _CAP_WORD + r"){0,5})"
+)
+# "appeared first on X": X is the publishing site, not a source.
+FEED_FOOTER = "feed_footer"
+CREDIT_KINDS = ("reports", "according_to", "originally", "source", "via", "copyright", "reprinted",
+                "dateline", FEED_FOOTER)
+
+KNOWN_WIRES = {
+    "reuters", "ap", "associatedpress", "afp", "agencefrancepresse", "francepresse", "tass", "ria",
+    "rianovosti", "xinhua", "bloomberg", "upi", "dpa", "ansa", "efe", "interfax", "sputnik", "rt",
+    "russiatoday", "cnn", "bbc", "aljazeera", "kyodo", "yonhap", "pti", "ians", "ani", "cctv", "cgtn",
+    "anadolu", "irna", "presstv", "tasnim", "globaltimes", "chinadaily", "nytimes", "wsj", "npr", "pbs",
+    "abc", "nbc", "cbs", "msnbc", "politico", "axios", "euronews", "dw", "france24", "lenta", "izvestia",
+    "kommersant", "vedomosti", "ukrinform", "unian", "pap", "apa", "mena", "wam", "spa", "kuna", "bernama",
+    "antara", "aa", "prensalatina", "telesur",
+}
+OUTLET_WORDS = {
+    "news", "times", "post", "agency", "press", "journal", "herald", "tribune", "gazette", "telegraph",
+    "guardian", "daily", "today", "network", "media", "tv", "radio", "wire", "review", "observer",
+    "chronicle", "insider", "monitor", "standard", "express", "mail", "mirror", "independent", "bulletin",
+    "magazine", "reporter", "dispatch", "courier", "register", "inquirer", "examiner", "digest",
+    "channel", "broadcasting", "newswire", "online", "weekly", "globe", "star", "sun", "blog", "report",
+}
+# Platforms a page is commented on or shared to: never a source or a site name.
+PLATFORMS = {
+    "facebook", "twitter", "x", "telegram", "instagram", "youtube", "tiktok", "vk", "vkontakte",
+    "whatsapp", "disqus", "email", "e-mail", "rss", "linkedin", "reddit", "google", "gab", "rumble",
+    "odnoklassniki", "viber", "line", "pinterest", "flipboard", "mastodon", "bluesky",
+}
+_COPYRIGHT = r"(?:©|\([cC]\)|\b[Cc]opyright\b|\bCOPYRIGHT\b)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?\s+)?"
+# Page-chrome labels glued to a name by a careless text dump ("via FacebookComment via ...").
+_GLUED_LABEL = re.compile(r"(?<=[a-z])(?:Comment|Share|Follow|Discussion|Subscribe|Read|Listen|Tweet|Like|Email)")
+_TRAILING_NOISE = re.compile(r"(?:[\s.,:;!?'\"”’)\]]|\s+(?:and|the|on|of|for|de|la|le|di|del))+$")
+
+
+@dataclass(frozen=True)
+class CreditPattern:
+    kind: str  # one of CREDIT_KINDS
+    regex: re.Pattern
+    role: str = "credit"  # credit | self | photo
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One credit line (or self-name) found in a text."""
+
+    kind: str
+    name: str  # as written
+    text: str  # the credit line, stripped
+    start: int  # span of the line in the text
+    end: int
+    role: str = "credit"
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "name": self.name, "text": self.text, "start": self.start,
+                "end": self.end, "role": self.role}
+
+
+def _p(kind: str, pattern: str, role: str = "credit", flags: int = 0) -> CreditPattern:
+    return CreditPattern(kind, re.compile(pattern, flags | re.MULTILINE), role)
+
+
+_ENGLISH = [
+    # Site self-names first: the spans they take are not read as credits.
+    _p(FEED_FOOTER, r"\bThe post\b.{1,400}?\bappeared first on\s+" + NAME, "self", re.S),
+    _p("widget", r"(?:\b|(?<=[a-z]))Comments? (?:via|on|with)\s+" + NAME, "self"),
+    _p("widget", r"\bFollow\s+" + NAME + r"\s+on\s+(?:Twitter|Facebook|Telegram|Instagram|VK|X)\b", "self"),
+    # Photo credits: "© AFP 2017/ ANDREJ ISAKOVIC" credits the picture.
+    _p("copyright", _COPYRIGHT + NAME + r"\s*(?:\d{4}\s*)?/\s*[A-Z]", "photo"),
+    _p("photo", r"\b(?:Photo|PHOTO|Image|IMAGE|Picture|Video)(?:\s+[Cc]redit)?\s*(?::|by|©)\s*" + NAME, "photo"),
+    # Credits.
+    _p("reprinted", r"\b(?:[Rr]eprinted|[Rr]epublished|[Rr]eproduced|[Ss]yndicated|[Aa]dapted|[Ee]xcerpted)"
+       r"(?:\s+with\s+(?:the\s+)?(?:kind\s+)?permission)?\s+(?:from|of|by)\s+" + NAME),
+    _p("reprinted", r"\b[Cc]ourtesy\s+of\s+" + NAME),
+    _p("originally", r"\b(?:[Oo]riginally|[Ff]irst)\s+(?:published|appeared|posted|ran|reported)\s+(?:by|on|in|at)\s+"
+       + NAME),
+    _p("originally", r"\b(?:[Tt]his|[Tt]he)\s+(?:article|story|post|piece|report)\s+(?:was\s+)?(?:originally\s+)?"
+       r"(?:published|appeared|ran)\s+(?:by|on|in|at)\s+" + NAME),
+    _p("source", r"^[ \t]*(?:[Ss]ources?|SOURCES?|[Ss]ource\s+[Ll]ink)\s*[:\-–—]\s*" + NAME),
+    _p("according_to", r"\b[Aa]ccording\s+to\s+(?:a\s+report\s+(?:by|in|from)\s+)?" + NAME),
+    _p("reports", NAME + r"\s+(?:reports|reported|has\s+reported|writes|wrote|said\s+in\s+a\s+report)\b"),
+    _p("reports", r"\b(?:[Aa]s\s+)?(?:reported|first\s+reported)\s+by\s+" + NAME),
+    _p("via", r"\bvia\s+" + NAME),
+    _p("copyright", _COPYRIGHT + NAME),
+    _p("dateline", r"^[ \t]*[A-Z][A-Z .,'\-]{2,40}\((?P<name>[A-Z][\w .&\-]{1,40}?)\)\s*[-–—]"),
+]
+
+PATTERNS: dict[str, list[CreditPattern]] = {"en": _ENGLISH}
+
+
+def add_language(code: str, patterns: list[CreditPattern]) -> None:
+    """Register credit patterns for another language (each regex has a `name` group)."""
+    PATTERNS[code] = list(patterns)
+
+
+def clean_name(name: str) -> str:
+    """Strip the trailing punctuation and joiners a greedy match may carry."""
+    name = _TRAILING_NOISE.sub("", name.strip()).removeprefix("the ")
+    return re.sub(r"\s+", " ", name)
+
+
+def _name_words(name: str) -> list[str]:
+    return [w for w in re.split(r"[\s\-]+", name.lower()) if w]
+
+
+def looks_like_outlet(name: str) -> bool:
+    """A domain, a known wire or broadcaster, or a name ending like an outlet ('... News')."""
+    if not name:
+        return False
+    if host_of(name) and "." in name:
+        return True
+    words = _name_words(re.sub(r"^the\s+", "", name.strip(), flags=re.I))
+    if not words:
+        return False
+    joined = re.sub(r"[\W_]+", "", "".join(words))
+    if joined in KNOWN_WIRES or words[0].strip(".") in KNOWN_WIRES and len(words) <= 2:
+        return True
+    return len(words) >= 2 and words[-1].strip(".") in OUTLET_WORDS
+
+
+# Capitalized words that start a sentence rather than a name.
+_STARTERS = {"yesterday", "today", "meanwhile", "as", "and", "but", "in", "on", "also", "however", "earlier",
+             "now", "then", "last", "this", "that", "so", "while", "when", "after", "before", "according",
+             "here", "there", "it", "he", "she", "they", "we", "i", "a", "an", "on", "monday", "tuesday",
+             "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+
+def name_candidates(name: str) -> list[str]:
+    """The name and its tails, longest first: a greedy match may carry leading words."""
+    words = name.split()
+    while len(words) > 1 and words[0].lower().strip(",.") in _STARTERS:
+        words = words[1:]
+    tails = [" ".join(words[i:]) for i in range(len(words))]
+    return [t for t in tails if t.lower() not in {"the", "and", "of"}]
+
+
+def _line_span(text: str, start: int, end: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return line_start, len(text) if line_end < 0 else line_end
+
+
+def _outlet_name(raw: str, is_outlet: Callable[[str], bool]) -> str | None:
+    """The part of a matched name that is an outlet, or None."""
+    name = clean_name(raw)
+    for candidate in name_candidates(name):
+        if candidate.lower() in PLATFORMS:
+            return None
+        if is_outlet(candidate):
+            return candidate
+    return None
+
+
+def scan_mentions(text: str, languages=("en",), is_outlet: Callable[[str], bool] = looks_like_outlet) -> list[Credit]:
+    """Every credit, self-name and photo credit in `text`, in text order, spans not overlapping.
+
+    Self-names and photo credits are kept whatever their name looks like
+    (their place tells what they are); credits only when `is_outlet` accepts
+    the name.
+    """
+    found: list[Credit] = []
+    taken: list[tuple[int, int]] = []
+    for code in languages:
+        for pattern in PATTERNS.get(code, ()):
+            pos = 0
+            while (m := pattern.regex.search(text or "", pos)) is not None:
+                span = m.span("name")
+                raw = m.group("name")
+                glued = _GLUED_LABEL.search(raw)
+                if glued:
+                    # Resume at the glued label: it may start a mention of its own.
+                    raw = raw[: glued.start()]
+                    pos = span[0] + glued.start()
+                else:
+                    pos = m.end() if m.end() > m.start() else m.end() + 1
+                if any(s < span[1] and span[0] < e for s, e in taken):
+                    continue
+                if pattern.role == "credit":
+                    name = _outlet_name(raw, is_outlet)
+                else:
+                    name = clean_name(raw)
+                    name = None if name.lower() in PLATFORMS else name
+                if not name:
+                    continue
+                line = _line_span(text, m.start(), m.end())
+                snippet = text[max(line[0], m.start() - 200) if pattern.kind == FEED_FOOTER else line[0]:line[1]]
+                found.append(Credit(pattern.kind, name, snippet.strip()[:500], line[0], line[1], pattern.role))
+                taken.append((m.start(), span[0] + len(raw)))
+    found.sort(key=lambda c: (c.start, c.end))
+    return found
+
+
+def find_credits(text: str, languages=("en",), is_outlet: Callable[[str], bool] = looks_like_outlet) -> list[Credit]:
+    """The credit lines of `text`: names of the outlets it says its text comes from."""
+    return [c for c in scan_mentions(text, languages, is_outlet) if c.role == "credit"]
+
+
+def find_self_names(text: str, languages=("en",)) -> list[Credit]:
+    """Names the page gives itself: feed footers, comment widgets, follow-us lines."""
+    return [c for c in scan_mentions(text, languages) if c.role == "self"]

@@ -1,0 +1,34 @@
+"""Engines that run the scan stages at scale.
+
+- `memory` (the default of `copytrace.scan`): every stage in one process,
+  every signature in memory; fastest up to a few hundred thousand documents.
+- `local` (`LocalEngine`): out of core, every stage's output in shards of a
+  work folder, memory held under a budget, an interrupted scan resumes.
+- `ray` (`RayEngine`): the same stages on Ray Data, on a local Ray instance
+  or an existing cluster.
+
+All three give the same pairs and families on the same input.
+"""
+
+from __future__ import annotations
+
+ENGINES = ("memory", "local", "ray")
+
+
+def make_engine(name: str, *, work_dir=None, memory="4GB", address=None, **options):
+    """The engine called `name`, ready to `scan(...)`; `work_dir` defaults to a temporary folder."""
+    if name == "local":
+        from .local import LocalEngine
+
+        return LocalEngine(work_dir or _temporary_work_dir(), memory, **options)
+    if name == "ray":
+        from .ray import RayEngine
+
+        return RayEngine(address=address, memory=memory, **options)
+    raise ValueError(f"engine must be one of {', '.join(ENGINES[1:])}, got {name!r}")
+
+
+def _temporary_work_dir():
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="copytrace-work-")

@@ -1,0 +1,60 @@
+"""Band buckets to candidate pair codes, for keys that arrive a band (or a partition) at a time.
+
+The rule is the in-memory path's (`candidates._bucket_pairs`): every pair of
+a bucket, or a star to its lowest document when the bucket holds more than
+`max_bucket` documents. Codes are `a << 32 | b` with a < b.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ..candidates import _bucket_pairs, _pair_capacity
+
+
+@njit(cache=True, nogil=True)
+def bucket_codes(keys, docs, max_bucket):
+    """Pair codes of one band's buckets; `docs` ascending, so a stable sort puts a bucket's lowest document first."""
+    by_key = np.argsort(keys, kind="mergesort")
+    sorted_keys = keys[by_key]
+    order = docs[by_key]
+    cap = _pair_capacity(sorted_keys, max_bucket)
+    out_a = np.empty(cap, dtype=np.int64)
+    out_b = np.empty(cap, dtype=np.int64)
+    count = _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b)
+    codes = np.empty(count, dtype=np.uint64)
+    for k in range(count):
+        a, b = out_a[k], out_b[k]
+        if a > b:
+            a, b = b, a
+        codes[k] = (np.uint64(a) << np.uint64(32)) | np.uint64(b)
+    return codes
+
+
+@njit(cache=True, parallel=True)
+def band_group_codes(keys, max_bucket):
+    """Pair codes of every band (column) of keys[n_docs, bands], row number = document number."""
+    n_docs, bands = keys.shape
+    docs = np.arange(n_docs)
+    per_band = [np.empty(0, dtype=np.uint64) for _ in range(bands)]
+    for j in prange(bands):
+        per_band[j] = bucket_codes(keys[:, j].copy(), docs, max_bucket)
+    total = 0
+    for j in range(bands):
+        total += len(per_band[j])
+    out = np.empty(total, dtype=np.uint64)
+    pos = 0
+    for j in range(bands):
+        out[pos:pos + len(per_band[j])] = per_band[j]
+        pos += len(per_band[j])
+    return out
+
+
+def partition_codes(band: np.ndarray, key: np.ndarray, doc: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Pair codes of rows (band, key, doc) holding whole buckets (a partition by key), band by band."""
+    order = np.lexsort((doc, band))
+    band, key, doc = band[order], key[order], doc[order]
+    cuts = np.flatnonzero(np.diff(band)) + 1
+    parts = [bucket_codes(k, d, max_bucket) for k, d in zip(np.split(key, cuts), np.split(doc, cuts))]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)

@@ -1,0 +1,215 @@
+"""The out-of-core local engine: the scan stages over shards in a work folder.
+
+ingest -> fingerprint -> candidates -> verify -> families -> explain, each
+stage reading the previous stage's shards and writing its own, so that no
+stage holds every signature or every text at once:
+
+- ingest streams the inputs into document shards of about `text_per_shard`
+  bytes of text (Arrow IPC, memory-mapped later);
+- fingerprint writes, per document shard, the band keys of every document
+  (one uint64 column per band); signatures are not kept;
+- candidates groups a few bands at a time: the keys of one band for every
+  document are 8 bytes a document, so ten million documents need 80 MB per
+  band; each group is bucketed by `candidates._band_pairs` (the same
+  large-bucket star rule as the in-memory path) and written as pair codes;
+  DuckDB then counts the bands each pair shares, spilling to disk under the
+  memory budget;
+- verify takes the candidate pairs in chunks, recomputes the shingle sets of
+  the documents each chunk involves, and writes the exact figures;
+- families is union-find over the kept pairs (one integer per document);
+- explain aligns the kept pairs and traces provenance family by family, in
+  chunks spread over worker processes.
+
+Every shard has a done marker, so a killed scan started again with the same
+`work_dir` skips what was finished. The results are the in-memory path's,
+pair for pair and family for family.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..candidates import band_keys
+from ..families import connected_components
+from ..ingest import InputError
+from ..progress import Progress
+from ..stages import ScanSettings
+from .bucketing import band_group_codes as bucket_group
+from .results import assemble, explain_chunks, named_pairs, pair_figures
+from .shards import Budget, DocumentStore, WorkDir, ingest, inputs_fingerprint, is_done, mark_done, parse_size, \
+    read_arrow, write_parquet
+
+
+def _key_column(band: int) -> str:
+    return f"k{band:03d}"
+
+
+def fingerprint_shards(work: WorkDir, doc_paths: list[Path], settings: ScanSettings, progress) -> list[Path]:
+    """Band keys and shingle counts of every document, one Parquet shard per document shard."""
+    hasher, lsh = settings.hasher, settings.lsh
+    folder = work.stage("fingerprint")
+    out_paths = []
+    with progress.task("fingerprint", total=len(doc_paths)) as advance:
+        for doc_path in doc_paths:
+            out = folder / doc_path.name.replace(".arrow", ".parquet")
+            out_paths.append(out)
+            if not is_done(out):
+                fingerprint_shard(doc_path, out, hasher, lsh)
+            advance(1)
+    return out_paths
+
+
+def fingerprint_shard(doc_path: Path, out: Path, hasher, lsh) -> None:
+    documents = read_arrow(doc_path)
+    signatures, counts = hasher.signatures(documents["text"].to_pylist())
+    keys = band_keys(signatures, lsh.bands, lsh.rows)
+    columns = {"doc": documents["doc"], "n_shingles": pa.array(counts, pa.int64())}
+    columns.update({_key_column(j): pa.array(keys[:, j], pa.uint64()) for j in range(lsh.bands)})
+    # Band keys are random 64-bit values: compressing them costs time and saves nothing.
+    write_parquet(out, pa.table(columns), compression="none")
+
+
+def read_band_group(fp_paths: list[Path], n_docs: int, lo: int, hi: int, max_bucket: int) -> np.ndarray:
+    """Candidate pair codes (a << 32 | b) of bands lo..hi-1, with every document's keys of those bands in memory."""
+    keys = np.empty((n_docs, hi - lo), dtype=np.uint64)
+    row = 0
+    for path in fp_paths:
+        table = pq.read_table(path, columns=[_key_column(j) for j in range(lo, hi)])
+        for c in range(hi - lo):
+            keys[row:row + table.num_rows, c] = table.column(c).to_numpy()
+        row += table.num_rows
+    return bucket_group(keys, max_bucket)
+
+
+def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings: ScanSettings, budget: Budget,
+                     progress) -> Path:
+    """Every candidate pair once, with the number of bands it shares, sorted: candidates/pairs.parquet."""
+    import duckdb
+
+    folder = work.stage("candidates")
+    final = folder / "pairs.parquet"
+    if is_done(final):
+        return final
+    bands = settings.lsh.bands
+    group = budget.band_group(n_docs, bands)
+    parts = []
+    with progress.task("candidates", total=bands) as advance:
+        for lo in range(0, bands, group):
+            hi = min(bands, lo + group)
+            part = folder / f"bands-{lo:03d}-{hi:03d}.parquet"
+            parts.append(part)
+            if not is_done(part):
+                codes = read_band_group(fp_paths, n_docs, lo, hi, settings.max_bucket)
+                write_parquet(part, pa.table({"code": pa.array(codes, pa.uint64())}))
+            advance(hi - lo)
+    tmp = final.with_name(final.name + ".tmp")
+    with duckdb.connect() as db:
+        db.execute(f"SET memory_limit = '{budget.duckdb_memory}'")
+        db.execute(f"SET threads = {budget.workers}")
+        db.execute(f"SET temp_directory = '{work.stage('spill')}'")
+        db.execute("SET preserve_insertion_order = false")
+        files = ", ".join(f"'{p}'" for p in parts)
+        db.execute(f"COPY (SELECT code, count(*)::BIGINT AS bands_shared FROM read_parquet([{files}]) "
+                   f"GROUP BY code ORDER BY code) TO '{tmp}' (FORMAT parquet)")
+    os.replace(tmp, final)
+    mark_done(final)
+    return final
+
+
+def verify_shards(work: WorkDir, candidates: Path, store: DocumentStore, settings: ScanSettings,
+                  budget: Budget, mean_doc_bytes: float, progress) -> list[Path]:
+    """Exact figures and the keep decision of every candidate pair, chunk by chunk."""
+    folder = work.stage("verify")
+    source = pq.ParquetFile(candidates)
+    total = source.metadata.num_rows
+    chunk = max(1, budget.verify_docs(mean_doc_bytes) // 2)  # a chunk involves at most two documents a pair
+    out_paths = []
+    start = 0
+    with progress.task("verify", total=total) as advance:
+        for batch in source.iter_batches(batch_size=chunk):
+            out = folder / f"rows-{start:012d}-{start + batch.num_rows:012d}.parquet"
+            out_paths.append(out)
+            start += batch.num_rows
+            if not is_done(out):
+                codes = batch.column("code").to_numpy()
+                a = (codes >> np.uint64(32)).astype(np.int64)
+                b = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+                figures = pair_figures(store, a, b, settings.hasher)
+                containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
+                kept = settings.keep.keep(figures["shared_shingles"], containment)
+                table = pa.table({"a": a, "b": b, "bands_shared": batch.column("bands_shared"), **figures,
+                                  "kept": pa.array(kept, pa.bool_())})
+                write_parquet(out, table)
+            advance(batch.num_rows)
+    return out_paths
+
+
+def kept_pairs(verify_paths: list[Path]) -> pa.Table:
+    if not verify_paths:
+        return pa.table({"a": pa.array([], pa.int64()), "b": pa.array([], pa.int64())})
+    tables = [pq.read_table(p).filter(pc.field("kept")) for p in verify_paths]
+    return pa.concat_tables(tables).drop_columns(["kept"])
+
+
+class LocalEngine:
+    """Scan under a memory budget with every stage's output in `work_dir`; see the module docstring."""
+
+    name = "local"
+
+    def __init__(self, work_dir: str | Path, memory: int | str = "4GB", shard_bytes: int | None = None,
+                 workers: int | None = None):
+        self.work_dir = Path(work_dir)
+        self.budget = Budget(memory=parse_size(memory), shard_bytes=shard_bytes,
+                             workers=workers or Budget().workers)
+
+    def job(self, paths, fields, metadata, settings, max_doc_bytes) -> dict:
+        # Sizes that decide shard boundaries belong to the job: a resumed run must cut the same shards.
+        return {"inputs": inputs_fingerprint(paths), "fields": fields, "metadata": str(metadata),
+                "settings": settings, "max_doc_bytes": max_doc_bytes, "text_per_shard": self.budget.text_per_shard}
+
+    def scan(self, paths, fields=None, metadata=None, settings: ScanSettings | None = None,
+             max_doc_bytes: int | None = None, progress: Progress | None = None):
+        settings = settings or ScanSettings()
+        progress = progress or Progress()
+        started = time.perf_counter()
+        work = WorkDir(self.work_dir, self.job(paths, fields, metadata, settings, max_doc_bytes))
+        counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress)
+        if counts.used == 0:
+            raise InputError(f"no usable document among {counts.read} records read ({counts.rejected} rejected)")
+        doc_paths = work.shards("documents", "part-*.arrow")
+        store = DocumentStore(doc_paths)
+        fp_paths = fingerprint_shards(work, doc_paths, settings, progress)
+        candidates = candidate_shards(work, fp_paths, store.n_docs, settings, self.budget, progress)
+        verify_paths = verify_shards(work, candidates, store, settings, self.budget,
+                                     counts.text_bytes / counts.used, progress)
+        kept = kept_pairs(verify_paths)
+        with progress.task("families", total=1) as advance:
+            family = connected_components(store.n_docs, kept["a"].to_numpy(), kept["b"].to_numpy())
+            advance(1)
+        n_shingles = np.concatenate([pq.read_table(p, columns=["n_shingles"])["n_shingles"].to_numpy()
+                                     for p in fp_paths])
+        n_candidates = pq.ParquetFile(candidates).metadata.num_rows
+        pairs = named_pairs(store, kept)
+        explained = explain_chunks(work, store, kept, pairs, family, n_shingles, settings,
+                                   self.budget.explain_docs(counts.text_bytes / counts.used), progress,
+                                   self.map_chunks)
+        stats = {"candidate_pairs": int(n_candidates), "engine": self.name,
+                 "work_dir": str(self.work_dir), "memory_budget": self.budget.memory}
+        return assemble(work, store, counts, kept, pairs, family, n_shingles, explained, settings, stats, started)
+
+    def map_chunks(self, function, chunks):
+        """Run `function` over explain chunks, in worker processes when there are several."""
+        if self.budget.workers <= 1 or len(chunks) <= 1:
+            return [function(chunk) for chunk in chunks]
+        # spawn, not fork: the parent's numba thread pool does not survive a fork.
+        with ProcessPoolExecutor(self.budget.workers, mp_context=get_context("spawn")) as pool:
+            return list(pool.map(function, chunks))

@@ -1,0 +1,303 @@
+"""Shard I/O for the scale engines: a work folder of shards, each finished or not.
+
+Every stage writes its output as shards under one work folder. A shard is
+written to a temporary name and renamed into place, then a `.done` marker
+is written the same way: a shard without its marker is unfinished (the run
+was killed while writing it) and is written again; a shard with its marker
+is skipped by the next run. So an interrupted scan resumes where it stopped.
+
+Document shards are Arrow IPC files (uncompressed, memory-mapped: later
+stages take the texts of a few documents anywhere in the corpus without
+reading the rest); every other shard is Parquet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, is_dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+from ..ingest import DOCUMENT_SCHEMA, FieldMap, InputError, Reject
+from ..ingest import _apply_metadata, _check_target, _sidecars, _walk, load_metadata, reader_for
+from ..ingest.records import DEFAULT_MAX_DOC_BYTES, REJECT_SCHEMA, Collector
+
+SHARD_SCHEMA = pa.schema([pa.field("doc", pa.int64(), nullable=False)]
+                         + [f for f in DOCUMENT_SCHEMA if f.name != "html"])
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes in a size such as '6GB', '512M', '1.5g' or a plain number of bytes."""
+    if isinstance(text, int):
+        return text
+    match = _SIZE.match(str(text))
+    if not match:
+        raise ValueError(f"not a size: {text!r} (use e.g. 6GB, 512MB)")
+    unit = (match.group(2) or "").lower()[:1]
+    return int(float(match.group(1)) * _UNITS[unit])
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Batch sizes derived from a memory budget, so that no stage holds more than its share."""
+
+    memory: int = 4 * 2**30
+    shard_bytes: int | None = None  # text per document shard; None: derived from memory
+    workers: int = max(1, min(os.cpu_count() or 1, 8))
+
+    @property
+    def text_per_shard(self) -> int:
+        # Fingerprinting a shard holds its text about four times (Arrow, Python
+        # strings, UTF-8 buffer, tokens): a sixteenth of the budget leaves room.
+        return self.shard_bytes or max(1 << 20, min(self.memory // 16, 256 << 20))
+
+    @property
+    def duckdb_memory(self) -> str:
+        return f"{max(64, self.memory // 2 // 2**20)}MB"
+
+    def band_group(self, n_docs: int, bands: int) -> int:
+        """Bands whose keys for every document are grouped in memory at once."""
+        per_band = max(1, n_docs) * 8 * 4  # keys, their argsort and sorted copy
+        return int(max(1, min(bands, self.memory // 4 // per_band)))
+
+    def verify_docs(self, mean_doc_bytes: float) -> int:
+        """Documents whose shingle sets are held at once while verifying."""
+        per_doc = max(256.0, mean_doc_bytes) * 4  # text, UTF-8 copy, sorted shingle hashes
+        return int(max(64, self.memory // 4 / per_doc))
+
+    def explain_docs(self, mean_doc_bytes: float) -> int:
+        """Documents per explain chunk (word indexes of every member are cached while aligning)."""
+        per_doc = max(256.0, mean_doc_bytes) * 12
+        return int(max(16, self.memory // 4 // self.workers / per_doc))
+
+
+def atomic_write(path: Path, write) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def mark_done(path: Path, info: dict | None = None) -> None:
+    atomic_write(done_marker(path), lambda tmp: tmp.write_text(json.dumps(info or {})))
+
+
+def done_marker(path: Path) -> Path:
+    return path.with_name(path.name + ".done")
+
+
+def is_done(path: Path) -> bool:
+    return done_marker(path).exists() and path.exists()
+
+
+def done_info(path: Path) -> dict:
+    return json.loads(done_marker(path).read_text())
+
+
+def write_parquet(path: Path, table: pa.Table, info: dict | None = None, compression: str = "snappy") -> None:
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression=compression))
+    mark_done(path, info)
+
+
+def write_arrow(path: Path, table: pa.Table, info: dict | None = None) -> None:
+    def write(tmp):
+        with ipc.new_file(tmp, table.schema) as writer:
+            writer.write_table(table)
+    atomic_write(path, write)
+    mark_done(path, info)
+
+
+def read_arrow(path: Path) -> pa.Table:
+    """A memory-mapped Arrow IPC shard: no copy, pages read only when touched."""
+    return ipc.open_file(pa.memory_map(str(path))).read_all()
+
+
+def _plain(value):
+    if is_dataclass(value):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
+
+
+def inputs_fingerprint(paths) -> list:
+    """What the inputs are: each file's name, size and modification time."""
+    listing = []
+    for target in map(Path, paths):
+        for path, name in _walk(target):
+            stat = path.stat() if path.exists() else None
+            listing.append([str(path), stat.st_size if stat else None, stat.st_mtime_ns if stat else None])
+    return listing
+
+
+class WorkDir:
+    """The work folder of one scan: shards per stage, and the manifest that ties them to their inputs.
+
+    A work folder that holds a scan of other inputs or settings is refused, so
+    a resumed scan never mixes shards of two different jobs.
+    """
+
+    def __init__(self, root: str | Path, job: dict):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        manifest = self.root / "manifest.json"
+        wanted = _plain(job)
+        digest = hashlib.sha256(json.dumps(wanted, sort_keys=True).encode()).hexdigest()
+        if manifest.exists():
+            held = json.loads(manifest.read_text())
+            if held.get("digest") != digest:
+                raise InputError(f"{self.root}: work folder holds a scan of other inputs or settings; "
+                                 "use a fresh --work-dir or delete it")
+        else:
+            atomic_write(manifest, lambda tmp: tmp.write_text(json.dumps({"digest": digest, "job": wanted},
+                                                                          indent=2, sort_keys=True)))
+
+    def stage(self, name: str) -> Path:
+        folder = self.root / name
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    def shards(self, stage: str, pattern: str) -> list[Path]:
+        return sorted(p for p in self.stage(stage).glob(pattern) if is_done(p))
+
+
+@dataclass
+class IngestCounts:
+    read: int = 0
+    used: int = 0
+    rejected: int = 0
+    text_bytes: int = 0
+    shards: int = 0
+
+
+def _flush(collector: Collector, first_doc: int) -> pa.Table:
+    docs = collector.documents().drop_columns(["html"])
+    collector.columns = {name: [] for name in collector.columns}
+    doc = pa.array(np.arange(first_doc, first_doc + docs.num_rows, dtype=np.int64))
+    return docs.add_column(0, "doc", doc).cast(SHARD_SCHEMA)
+
+
+def stream_documents(paths, fields: FieldMap | None, metadata, max_doc_bytes: int,
+                     shard_bytes: int) -> Iterator[pa.Table]:
+    """Read every document under `paths` as a sequence of shards of about `shard_bytes` of text.
+
+    Yields document shards (SHARD_SCHEMA, `doc` numbering documents in input
+    order), then last the rejects table. The same inputs always give the
+    same shards, which is what lets a resumed scan skip the finished ones.
+    """
+    fields = fields or FieldMap()
+    targets = [Path(p) for p in paths]
+    for target in targets:
+        _check_target(target)
+    facts: dict[str, dict] = {}
+    for sidecar in [s for t in targets for s in _sidecars(t)]:
+        facts.update(load_metadata(sidecar))
+    if metadata is not None:
+        if not Path(metadata).is_file():
+            raise InputError(f"{metadata}: no such metadata file")
+        facts.update(load_metadata(Path(metadata)))
+    collector = Collector(max_doc_bytes=max_doc_bytes)
+    first_doc, held = 0, 0
+    for target in targets:
+        for path, name in _walk(target):
+            reader = reader_for(path)
+            if reader is None:
+                collector.add(Reject(name, 0, f"unsupported file type {''.join(path.suffixes) or '(none)'}: not read"))
+                continue
+            if not path.exists():
+                collector.add(Reject(name, 0, "broken link: its target does not exist"))
+                continue
+            try:
+                for item in reader(path, name, fields, max_doc_bytes):
+                    _apply_metadata(item, facts)
+                    before = collector.used
+                    collector.add(item)
+                    if collector.used > before:
+                        held += len(item.text)
+                    if held >= shard_bytes:
+                        shard = _flush(collector, first_doc)
+                        first_doc += shard.num_rows
+                        held = 0
+                        yield shard
+            except OSError as err:
+                collector.add(Reject(name, 0, f"cannot read: {err.strerror or err}"))
+    if collector.used:
+        yield _flush(collector, first_doc)
+    yield collector.rejects_table()
+
+
+def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, budget: Budget,
+           progress) -> IngestCounts:
+    """Stream the inputs into document shards; a finished ingest is not read again."""
+    folder = work.stage("documents")
+    summary = folder / "rejects.parquet"
+    if is_done(summary):
+        return IngestCounts(**done_info(summary))
+    counts = IngestCounts()
+    with progress.task("ingest") as advance:
+        for table in stream_documents(paths, fields, metadata, max_doc_bytes or DEFAULT_MAX_DOC_BYTES,
+                                      budget.text_per_shard):
+            if table.schema.equals(REJECT_SCHEMA):
+                counts.rejected = table.num_rows
+                counts.read = counts.used + counts.rejected
+                write_parquet(summary, table, counts.__dict__)
+                break
+            shard = folder / f"part-{counts.shards:05d}.arrow"
+            if not is_done(shard):  # a resumed run reads its inputs again but writes only missing shards
+                write_arrow(shard, table)
+            counts.shards += 1
+            counts.used += table.num_rows
+            counts.text_bytes += int(pc.sum(pc.binary_length(table["text"])).as_py() or 0)
+            advance(table.num_rows)
+    return counts
+
+
+class DocumentStore:
+    """Random access to the documents of a work folder, by document number."""
+
+    def __init__(self, shard_paths: list[Path]):
+        self.paths = list(shard_paths)
+        self._tables: dict[int, pa.Table] = {}
+        self.starts = np.zeros(len(self.paths) + 1, dtype=np.int64)
+        for i, path in enumerate(self.paths):
+            self.starts[i + 1] = self.starts[i] + self.table(i).num_rows
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.starts[-1])
+
+    def table(self, i: int) -> pa.Table:
+        if i not in self._tables:
+            self._tables[i] = read_arrow(self.paths[i])
+        return self._tables[i]
+
+    def take(self, docs: np.ndarray, columns=None) -> pa.Table:
+        """Rows of the documents numbered `docs` (sorted ascending), in that order."""
+        docs = np.asarray(docs, dtype=np.int64)
+        shard_of = np.searchsorted(self.starts, docs, side="right") - 1
+        parts = []
+        for i in np.unique(shard_of):
+            rows = docs[shard_of == i] - self.starts[i]
+            table = self.table(int(i))
+            parts.append((table.select(columns) if columns else table).take(pa.array(rows)))
+        if not parts:
+            schema = SHARD_SCHEMA if not columns else pa.schema([SHARD_SCHEMA.field(c) for c in columns])
+            return schema.empty_table()
+        return pa.concat_tables(parts)
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        return pa.chunked_array([self.table(i)[name].combine_chunks() for i in range(len(self.paths))],
+                                type=SHARD_SCHEMA.field(name).type)

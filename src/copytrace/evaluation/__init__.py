@@ -1,0 +1,1 @@
+"""Evaluation: a labelled republication benchmark, its scorer, and peers measured on it."""

@@ -1,0 +1,250 @@
+"""`copytrace explain DOC_ID`: a readable account of one document from a scan's outputs.
+
+Reads documents, passages, edges, edits and families from the output folder
+(parquet or jsonl) and prints: the document, its place in its family's
+tree, its sources and its copies (relation, coverage, credit, confidence,
+evidence), then for each direct source or copy the shared passages side by
+side and the text added and dropped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import typer
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+NEEDED = ("documents", "passages", "edges", "edits", "families")
+
+
+class ExplainError(Exception):
+    """A problem with the output folder or the document asked for: one line for the user."""
+
+
+def read_table(out: Path, name: str) -> pa.Table:
+    parquet, jsonl = out / f"{name}.parquet", out / f"{name}.jsonl"
+    try:
+        if parquet.exists():
+            return pq.read_table(parquet)
+        if jsonl.exists():
+            rows = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines() if line.strip()]
+            return pa.Table.from_pylist(rows)
+    except (OSError, ValueError, pa.ArrowException) as err:
+        raise ExplainError(f"{parquet if parquet.exists() else jsonl}: unreadable ({err})") from err
+    raise ExplainError(f"{out}: no {name}.parquet or {name}.jsonl (run `copytrace scan ... --out {out}` first)")
+
+
+def _rows(table: pa.Table, **equal) -> list[dict]:
+    if table.num_rows == 0:
+        return []
+    mask = None
+    for column, value in equal.items():
+        if column not in table.column_names:
+            return []
+        test = pc.equal(table[column], value)
+        mask = test if mask is None else pc.or_(mask, test)
+    return table.filter(mask).to_pylist()
+
+
+class Account:
+    """The rows of the outputs that concern one document."""
+
+    def __init__(self, out: Path, doc_id: str):
+        if not out.is_dir():
+            raise ExplainError(f"{out}: no such output folder")
+        documents = read_table(out, "documents")
+        ids = documents["id"].to_pylist()
+        if doc_id not in ids:
+            close = difflib.get_close_matches(doc_id, ids, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ExplainError(f"{doc_id!r} is not a document of {out}{hint}")
+        self.doc_id = doc_id
+        self.documents = {row["id"]: row for row in _rows(documents, id=doc_id)}
+        self.edges = _rows(read_table(out, "edges"), source=doc_id, copy=doc_id)
+        others = {e["source"] for e in self.edges} | {e["copy"] for e in self.edges}
+        if others:
+            found = documents.filter(pc.is_in(documents["id"], value_set=pa.array(sorted(others))))
+            self.documents.update({row["id"]: row for row in found.to_pylist()})
+        self.passages = _rows(read_table(out, "passages"), a=doc_id, b=doc_id)
+        self.edits = _rows(read_table(out, "edits"), source=doc_id, copy=doc_id)
+        doc = self.documents[doc_id]
+        families = read_table(out, "families")
+        self.family = next(iter(_rows(families, family=doc.get("family")) if doc.get("family") is not None else []),
+                           None)
+
+    def text(self, doc: str) -> str:
+        return self.documents[doc]["text"]
+
+    def pair_passages(self, x: str, y: str) -> list[tuple[int, int, int, int, float]]:
+        """Passages of the pair as (x_start, x_end, y_start, y_end, identity), in x order."""
+        out = []
+        for p in self.passages:
+            if (p["a"], p["b"]) == (x, y):
+                out.append((p["a_start"], p["a_end"], p["b_start"], p["b_end"], p["identity"]))
+            elif (p["a"], p["b"]) == (y, x):
+                out.append((p["b_start"], p["b_end"], p["a_start"], p["a_end"], p["identity"]))
+        return sorted(out)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    half = max(10, width // 2 - 3)
+    return f"{text[:half]} … {text[-half:]}"
+
+
+def _fmt_share(value) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _credit_cell(edge: dict) -> str:
+    if edge["credit"]:
+        return f"[green]yes[/]: {escape(edge['credited'] or '')}"
+    if edge["credited"]:
+        return f"[yellow]credits {escape(edge['credited'])}[/]" + (" (not this source)" if edge["credit"] is False else "")
+    return "[red]no[/]"
+
+
+def header(account: Account) -> Panel:
+    doc = account.documents[account.doc_id]
+    lines = [f"[bold]{escape(account.doc_id)}[/]"]
+    for label in ("title", "source", "url", "date"):
+        if doc.get(label):
+            lines.append(f"{label}: {escape(str(doc[label]))}")
+    lines.append(f"{doc.get('n_chars', len(doc['text'])):,} characters")
+    family = account.family
+    if family:
+        role = "the original" if family.get("original") == account.doc_id else None
+        for edge in family.get("tree") or []:
+            if edge["copy"] == account.doc_id:
+                verb = "a capture of the same article as" if edge["relation"] == "same" else f"a {edge['relation']} of"
+                role = f"{verb} {escape(edge['source'])}"
+        lines.append(f"family {family['family']} ({family['size']} documents); this document is "
+                     f"{role or 'not placed in the tree'}")
+    return Panel("\n".join(lines), title="document", title_align="left")
+
+
+def family_tree(account: Account) -> Tree | None:
+    family = account.family
+    if not family or not family.get("original") or not family.get("tree"):
+        return None
+
+    def label(doc: str, relation: str | None = None) -> str:
+        name = f"[bold reverse]{escape(doc)}[/]" if doc == account.doc_id else escape(doc)
+        return name if relation is None else f"{name} [dim]({relation})[/]"
+
+    root = Tree(label(family["original"]) + " [dim](original)[/]")
+    nodes = {family["original"]: root}
+    pending = list(family["tree"])
+    while pending:
+        placed = [e for e in pending if e["source"] in nodes]
+        if not placed:
+            break
+        for edge in placed:
+            nodes[edge["copy"]] = nodes[edge["source"]].add(label(edge["copy"], edge["relation"]))
+            pending.remove(edge)
+    return root
+
+
+def edges_table(account: Account, role: str) -> Table | None:
+    """The document's sources (role 'copy') or copies (role 'source')."""
+    rows = [e for e in account.edges if e[role] == account.doc_id]
+    if not rows:
+        return None
+    other = "source" if role == "copy" else "copy"
+    table = Table(title="its sources" if role == "copy" else "its copies", title_justify="left", expand=True)
+    for column in (other, "relation", "coverage (src / copy)", "credit", "confidence", "evidence"):
+        table.add_column(column, overflow="fold")
+    rows.sort(key=lambda e: (not e.get("in_tree"), -(e["confidence"] or 0)))
+    for e in rows:
+        name = escape(e[other]) + (" [dim](direct)[/]" if e.get("in_tree") else "")
+        table.add_row(name, e["relation"], f"{_fmt_share(e['source_coverage'])} / {_fmt_share(e['copy_coverage'])}",
+                      _credit_cell(e), f"{e['confidence']:.2f}" if e["confidence"] is not None else "—",
+                      Text("\n".join(e["evidence"] or [])))
+    return table
+
+
+def passages_table(account: Account, source: str, copy: str, limit: int, width: int) -> Table:
+    table = Table(title=f"shared passages: {escape(source)} → {escape(copy)}", title_justify="left", expand=True, show_lines=True)
+    table.add_column(escape(source), ratio=1, overflow="fold")
+    table.add_column(escape(copy), ratio=1, overflow="fold")
+    passages = account.pair_passages(source, copy)
+    for s0, s1, c0, c1, identity in passages[:limit]:
+        table.add_row(
+            Text(f"[{s0}:{s1}] ", style="dim") + Text(_clip(account.text(source)[s0:s1], width)),
+            Text(f"[{c0}:{c1}] identity {identity:.2f} ", style="dim") + Text(_clip(account.text(copy)[c0:c1], width)),
+        )
+    if len(passages) > limit:
+        table.caption = f"{len(passages) - limit} more passages (--passages to show more)"
+    return table
+
+
+def edits_panel(account: Account, source: str, copy: str, limit: int, width: int) -> Panel | None:
+    rows = [e for e in account.edits if e["source"] == source and e["copy"] == copy]
+    if not rows:
+        return None
+    styles = {"added": ("green", "+ added"), "dropped": ("red", "- dropped"), "changed": ("yellow", "~ changed")}
+    lines = []
+    for kind in ("added", "dropped", "changed"):
+        of_kind = [e for e in rows if e["kind"] == kind]
+        style, label = styles[kind]
+        for e in of_kind[:limit]:
+            note = f" [dim]({escape(e['note'])})[/]" if e.get("note") else ""
+            start = e["copy_start"] if kind == "added" else e["source_start"]
+            line = Text.from_markup(f"[{style}]{label}[/] [dim]@{start}[/]{note} ")
+            if kind == "changed":
+                line.append(_clip(e["source_text"] or "", width // 2), style="strike")
+                line.append(" → ")
+            line.append(_clip(e["text"] or "", width))
+            lines.append(line)
+        if len(of_kind) > limit:
+            lines.append(Text(f"  … {len(of_kind) - limit} more {kind}", style="dim"))
+    return Panel(Group(*lines), title=f"edits of {escape(copy)} against {escape(source)}", title_align="left")
+
+
+def print_account(console: Console, account: Account, limit: int = 5, width: int = 240) -> None:
+    console.print(header(account))
+    tree = family_tree(account)
+    if tree is not None:
+        console.print(tree)
+    for role in ("copy", "source"):
+        table = edges_table(account, role)
+        if table is not None:
+            console.print(table)
+    if not account.edges:
+        console.print("No aligned passage with any other document: no source and no copy found.")
+        return
+    # Details for the direct links: its source in the tree, and its direct copies.
+    direct = [e for e in account.edges if e.get("in_tree")] or account.edges
+    for edge in direct:
+        console.print(passages_table(account, edge["source"], edge["copy"], limit, width))
+        panel = edits_panel(account, edge["source"], edge["copy"], limit, width)
+        if panel is not None:
+            console.print(panel)
+
+
+def explain_command(
+    doc_id: str = typer.Argument(..., help="The id of the document to explain (as in documents.parquet)."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="The output folder of `copytrace scan`."),
+    passages: int = typer.Option(8, "--passages", "-n", help="Passages, and edits of each kind, shown per pair."),
+    width: int = typer.Option(240, "--width", help="Characters shown per passage or edit."),
+) -> None:
+    """Explain one document: its sources and copies, shared passages, added and dropped text."""
+    console = Console()
+    try:
+        account = Account(out, doc_id)
+    except ExplainError as err:
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    print_account(console, account, max(1, passages), max(40, width))

@@ -1,0 +1,18 @@
+"""Monitor mode: a persistent DuckDB index of documents, their band keys and explain outputs."""
+
+from .adding import AddReport, add_documents, remove_documents
+from .search import SearchResult, document_text, search_document, search_text
+from .store import IndexSettings, IndexStoreError, Store
+
+__all__ = [
+    "AddReport",
+    "IndexSettings",
+    "IndexStoreError",
+    "SearchResult",
+    "Store",
+    "add_documents",
+    "document_text",
+    "remove_documents",
+    "search_document",
+    "search_text",
+]

@@ -1,0 +1,218 @@
+"""Adding a batch of documents to the index, and removing documents, each in one transaction.
+
+An add is idempotent: a document whose id is already indexed with the same
+text (same digest) is counted as present and left alone, so re-running an
+add that was killed half-way adds exactly what is missing. An id indexed
+with a different text is rejected with the reason (remove it first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from ..candidates import candidate_pairs
+from .explain import passages_of
+from .matching import fetch_documents, fingerprint_keys, lookup_batch, verify_pairs
+from .store import Store, arrow
+from .tracing import PAIR_COLUMNS, insert_table, regroup, retrace
+
+DOCUMENT_COLUMNS = ("id", "text", "url", "source", "date", "title", "origin")
+
+
+@dataclass
+class AddReport:
+    """What one add did: counts, the rejected records with reasons, and what could not be explained."""
+
+    added: int = 0
+    present: int = 0
+    rejected: list = field(default_factory=list)  # (id, reason)
+    pairs: int = 0
+    families_touched: int = 0
+    batch: int | None = None
+    seconds: float = 0.0
+    missing: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"added": self.added, "present": self.present,
+                "rejected": [{"id": i, "reason": r} for i, r in self.rejected], "pairs": self.pairs,
+                "families_touched": self.families_touched, "batch": self.batch,
+                "seconds": round(self.seconds, 3), "missing": self.missing}
+
+
+def digest(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def _column(docs: pa.Table, name: str) -> list:
+    return docs[name].to_pylist() if name in docs.column_names else [None] * docs.num_rows
+
+
+def add_documents(store: Store, docs: pa.Table, label: str | None = None) -> AddReport:
+    """Add a batch of documents (columns id, text and optionally url, source, date, title, origin)."""
+    started = time.perf_counter()
+    report = AddReport()
+    ids = [str(i) for i in _column(docs, "id")]
+    texts = _column(docs, "text")
+    digests = np.array([digest(t) for t in texts], dtype=np.uint64)
+    with store.transaction() as cur:
+        known = dict(_known_digests(cur, ids))
+        new_rows = []
+        for k, (doc_id, dg) in enumerate(zip(ids, digests.tolist())):
+            if doc_id not in known:
+                new_rows.append(k)
+            elif known[doc_id] == dg:
+                report.present += 1
+            else:
+                report.rejected.append((doc_id, "id already indexed with a different text (remove it first)"))
+        batch = store.counter(cur, "next_batch", 1)
+        if new_rows:
+            new = docs.take(pa.array(new_rows, pa.int64()))
+            _add_new(store, cur, new, digests[new_rows], batch, report)
+        cur.execute("insert into batches (batch, label, added, present, rejected) values (?, ?, ?, ?, ?)",
+                    [batch, label, report.added, report.present, len(report.rejected)])
+        report.batch = batch
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _known_digests(cur, ids: list[str]):
+    if not ids:
+        return []
+    cur.register("batch_ids", pa.table({"id": pa.array(ids, pa.string())}))
+    try:
+        return cur.execute("select d.id, d.digest from documents d join batch_ids using (id)").fetchall()
+    finally:
+        cur.unregister("batch_ids")
+
+
+def _add_new(store: Store, cur, new: pa.Table, digests: np.ndarray, batch: int, report: AddReport) -> None:
+    settings = store.settings
+    n = new.num_rows
+    texts = _column(new, "text")
+    keys, shingle_counts, signatures = fingerprint_keys(texts, settings)
+    first = store.counter(cur, "next_doc", n)
+    docs = np.arange(first, first + n, dtype=np.int64)
+
+    # Candidates among indexed documents (before this batch is inserted) and within the batch.
+    linkable = shingle_counts >= settings.min_shared  # too short to share a sentence: no band rows
+    rows = np.flatnonzero(linkable)
+    row, old_doc, shared = lookup_batch(cur, keys[rows], settings)
+    row = rows[row]
+    a_in, b_in, shared_in = _within_batch(signatures, rows, settings)
+
+    old = fetch_documents(cur, old_doc, "doc, id, text, family")
+    old_pos = {d: k for k, d in enumerate(old["doc"].to_pylist())}
+    all_texts = texts + old["text"].to_pylist()
+    a = np.concatenate([np.array([n + old_pos[d] for d in old_doc.tolist()], dtype=np.int64), a_in])
+    b = np.concatenate([row, b_in])
+    bands_shared = np.concatenate([shared, shared_in])
+    figures, kept = verify_pairs(all_texts, a, b, settings)
+
+    new_table = pa.table({
+        "doc": pa.array(docs, pa.uint32()),
+        **{c: pa.array([str(v) for v in _column(new, c)] if c == "id" else _column(new, c), pa.string())
+           for c in DOCUMENT_COLUMNS},
+        "n_chars": pa.array([len(t) for t in texts], pa.int64()),
+        "n_shingles": pa.array(shingle_counts, pa.int64()),
+        "digest": pa.array(digests, pa.uint64()),
+        "family": pa.array(docs, pa.int64()),
+        "batch": pa.array(np.full(n, batch), pa.int64()),
+    })
+    insert_table(cur, "documents", new_table)
+    band_rows = pa.table({
+        "key": pa.array(keys[rows].reshape(-1), pa.uint64()),
+        "doc": pa.array(np.repeat(docs[rows], settings.bands), pa.uint32()),
+    })
+    insert_table(cur, "bands", band_rows)
+    report.added = n
+
+    # Position k < n is a new document (doc number docs[k]); k >= n is an indexed one.
+    doc_of = np.concatenate([docs, np.asarray(old["doc"].to_pylist(), dtype=np.int64)])
+    fam_of = np.concatenate([docs, np.asarray(old["family"].to_pylist(), dtype=np.int64)])
+    id_of = [str(i) for i in _column(new, "id")] + old["id"].to_pylist()
+    ka, kb = a[kept], b[kept]
+    swap = doc_of[ka] > doc_of[kb]  # a is always the older document of a pair
+    pa_, pb_ = np.where(swap, kb, ka), np.where(swap, ka, kb)
+    flip = lambda x, y: np.where(swap, y[kept], x[kept])  # noqa: E731
+    pairs = pa.table({
+        "a": pa.array([id_of[k] for k in pa_], pa.string()),
+        "b": pa.array([id_of[k] for k in pb_], pa.string()),
+        "jaccard": figures["jaccard"][kept],
+        "containment_a_in_b": flip(figures["containment_a_in_b"], figures["containment_b_in_a"]),
+        "containment_b_in_a": flip(figures["containment_b_in_a"], figures["containment_a_in_b"]),
+        "shared_shingles": figures["shared_shingles"][kept],
+        "bands_shared": bands_shared[kept],
+    })
+    report.pairs = pairs.num_rows
+    if pairs.num_rows == 0:
+        return
+    insert_table(cur, "pairs", pairs)
+    involved = np.unique(np.concatenate([pa_, pb_]))
+    pair_docs = pa.table({"id": [id_of[k] for k in involved], "text": [all_texts[k] for k in involved]})
+    passages, problem = passages_of(pair_docs, pairs.select(PAIR_COLUMNS.split(", ")))
+    insert_table(cur, "passages", passages)
+
+    merged_from, merged_to = _merge_families(cur, fam_of, pa_, pb_, doc_of)
+    report.families_touched = len(merged_to)
+    report.missing = ([problem] if problem else []) + retrace(cur, merged_to, merged_from)
+
+
+def _within_batch(signatures: np.ndarray, rows: np.ndarray, settings):
+    if len(rows) < 2:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    a, b, shared = candidate_pairs(signatures[rows], settings.lsh, settings.max_bucket)
+    return rows[a], rows[b], shared
+
+
+def _merge_families(cur, fam_of: np.ndarray, a: np.ndarray, b: np.ndarray, doc_of: np.ndarray):
+    """Union the families linked by kept pairs; renumber each result by its oldest member."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for x, y in zip(fam_of[a].tolist(), fam_of[b].tolist()):
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)  # family numbers are oldest-member doc numbers
+    touched = set(fam_of[a].tolist()) | set(fam_of[b].tolist())
+    mapping = {f: find(f) for f in touched}
+    moved = {f: t for f, t in mapping.items() if f != t}
+    if moved:
+        cur.register("moved", pa.table({"old": list(moved), "new": list(moved.values())}))
+        try:
+            cur.execute("update documents set family = m.new from moved m where documents.family = m.old")
+        finally:
+            cur.unregister("moved")
+    return sorted(moved), sorted(set(mapping.values()))
+
+
+def remove_documents(store: Store, ids: list[str]) -> dict:
+    """Remove documents, their band rows, pairs and explain outputs; split their families as needed."""
+    with store.transaction() as cur:
+        found = arrow(cur, "select doc, id, family from documents where id in (select unnest(?::varchar[]))", [ids])
+        gone = found["id"].to_pylist()
+        missing = sorted(set(ids) - set(gone))
+        if gone:
+            docs = [int(d) for d in found["doc"].to_pylist()]
+            families = sorted(set(found["family"].to_pylist()))
+            cur.execute("delete from bands where doc in (select unnest(?::uinteger[]))", [docs])
+            for table, cols in (("pairs", ("a", "b")), ("passages", ("a", "b")), ("edits", ("source", '"copy"')),
+                                ("edges", ("source", '"copy"'))):
+                cur.execute(f"delete from {table} where {cols[0]} in (select unnest(?::varchar[])) "
+                            f"or {cols[1]} in (select unnest(?::varchar[]))", [gone, gone])
+            cur.execute("delete from documents where doc in (select unnest(?::uinteger[]))", [docs])
+            regrouped = regroup(cur, families)
+            retrace(cur, regrouped, families)
+    return {"removed": gone, "not_found": missing}

@@ -1,0 +1,190 @@
+"""Asking the index where a text has appeared: its sources and copies, with passages and provenance.
+
+A pasted text is fingerprinted, its band keys looked up, the candidates
+verified exactly, and the kept matches aligned and traced on the spot. An
+indexed document is answered from what the index stored when it was added.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from ..schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
+from .explain import passages_of, trace_of
+from .matching import fetch_documents, fingerprint_keys, lookup_one, verify_pairs
+from .store import IndexStoreError, Store, arrow
+from .tracing import MEMBER_COLUMNS, PAIR_COLUMNS
+
+QUERY_ID = "query"
+META_FIELDS = ("url", "source", "date", "title")
+
+
+@dataclass
+class SearchResult:
+    """The query document, its verified matches and their explain tables."""
+
+    query: dict
+    documents: pa.Table  # the query (first) and every matched document
+    pairs: pa.Table  # a = indexed document, b = the query (for a pasted text)
+    passages: pa.Table
+    edges: pa.Table
+    edits: pa.Table
+    family: dict | None = None
+    missing: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+
+    def matches(self) -> list[dict]:
+        """One entry per matched document: figures, role, relation, credit, passages and edits."""
+        qid = self.query["id"]
+        docs = {r["id"]: r for r in self.documents.drop_columns(["text"]).to_pylist()}
+        edges = {(e["source"], e["copy"]): e for e in self.edges.to_pylist()}
+        by_pair: dict[tuple, list] = {}
+        for p in self.passages.to_pylist():
+            by_pair.setdefault((p["a"], p["b"]), []).append(p)
+        edits: dict[tuple, list] = {}
+        for e in self.edits.to_pylist():
+            edits.setdefault((e["source"], e["copy"]), []).append(e)
+        out = []
+        for pair in self.pairs.to_pylist():
+            other = pair["b"] if pair["a"] == qid else pair["a"]
+            query_is_a = pair["a"] == qid
+            edge = edges.get((other, qid)) or edges.get((qid, other))
+            role = None
+            if edge:
+                role = "source" if edge["source"] == other else "copy"
+            passages = [
+                {"passage": p["passage"], "identity": p["identity"],
+                 "query_start": p["a_start"] if query_is_a else p["b_start"],
+                 "query_end": p["a_end"] if query_is_a else p["b_end"],
+                 "match_start": p["b_start"] if query_is_a else p["a_start"],
+                 "match_end": p["b_end"] if query_is_a else p["a_end"]}
+                for p in by_pair.get((pair["a"], pair["b"]), [])
+            ]
+            c_q_in_m = pair["containment_a_in_b"] if query_is_a else pair["containment_b_in_a"]
+            c_m_in_q = pair["containment_b_in_a"] if query_is_a else pair["containment_a_in_b"]
+            out.append({
+                **{k: docs.get(other, {}).get(k) for k in ("id", "title", "source", "date", "url", "n_chars")},
+                "jaccard": pair["jaccard"], "shared_shingles": pair["shared_shingles"],
+                "containment_query_in_match": c_q_in_m, "containment_match_in_query": c_m_in_q,
+                "role": role,
+                "edge": edge,
+                "passages": passages,
+                "edits": (edits.get((other, qid)) or edits.get((qid, other)) or []),
+            })
+        out.sort(key=lambda m: -m["shared_shingles"])
+        return out
+
+    def as_dict(self) -> dict:
+        return {"query": self.query, "matches": self.matches(), "family": self.family,
+                "missing": self.missing, "timings_ms": self.timings}
+
+
+def search_text(store: Store, text: str, meta: dict | None = None, limit: int = 50,
+                with_explain: bool = True) -> SearchResult:
+    """Sources and copies of a text that is not (necessarily) in the index."""
+    if not isinstance(text, str) or not text.strip():
+        raise IndexStoreError("empty text: nothing to search for")
+    meta = {k: v for k, v in (meta or {}).items() if k in META_FIELDS and v is not None}
+    settings = store.settings
+    times = {}
+    t0 = time.perf_counter()
+    keys, counts, _ = fingerprint_keys([text], settings)
+    t1 = time.perf_counter()
+    cur = store.cursor()
+    try:
+        docs, _shared = (lookup_one(cur, keys[0], settings) if counts[0] >= settings.min_shared
+                         else (np.empty(0, np.int64), None))
+        t2 = time.perf_counter()
+        found = fetch_documents(cur, docs)
+    finally:
+        cur.close()
+    found_texts = found["text"].to_pylist()
+    m = len(found_texts)
+    figures, kept = verify_pairs([text] + found_texts, np.arange(1, m + 1), np.zeros(m, np.int64), settings)
+    t3 = time.perf_counter()
+    order = [k for k in np.argsort(-figures["shared_shingles"], kind="stable") if kept[k]][:limit]
+    matched = found.take(pa.array(order, pa.int64())).drop_columns(["doc"])
+    query_doc = {"id": QUERY_ID, "text": text, **{k: meta.get(k) for k in META_FIELDS}, "origin": "query",
+                 "family": None, "n_chars": len(text), "n_shingles": int(counts[0])}
+    documents = pa.concat_tables([pa.Table.from_pylist([query_doc], schema=matched.schema), matched])
+    sel = np.asarray(order, dtype=np.int64)
+    pairs = pa.table({
+        "a": matched["id"], "b": pa.array([QUERY_ID] * len(sel), pa.string()),
+        "jaccard": figures["jaccard"][sel], "containment_a_in_b": figures["containment_a_in_b"][sel],
+        "containment_b_in_a": figures["containment_b_in_a"][sel],
+        "shared_shingles": figures["shared_shingles"][sel],
+        "bands_shared": pa.array(_bands_of(docs, _shared, found, order), pa.int64()),
+    })
+    missing = []
+    passages, problem = passages_of(documents, pairs) if with_explain else (None, "explain not asked for")
+    t4 = time.perf_counter()
+    explained = trace_of(documents, pairs, passages) if with_explain and not problem else None
+    t5 = time.perf_counter()
+    if problem:
+        missing.append(problem)
+    if explained:
+        missing.extend(explained.missing)
+    times.update(fingerprint=t1 - t0, lookup=t2 - t1, verify=t3 - t2, align=t4 - t3, trace=t5 - t4, total=t5 - t0)
+    return SearchResult(
+        query={**{k: v for k, v in query_doc.items() if k != "text"}, "candidates": m},
+        documents=documents, pairs=pairs,
+        passages=explained.passages if explained else PASSAGE_SCHEMA.empty_table(),
+        edges=explained.edges if explained else EDGE_SCHEMA.empty_table(),
+        edits=explained.edits if explained else EDIT_SCHEMA.empty_table(),
+        missing=missing, timings={k: round(v * 1000, 3) for k, v in times.items()},
+    )
+
+
+def _bands_of(docs, shared, found: pa.Table, order) -> list:
+    if shared is None or len(docs) == 0:
+        return [0] * len(order)
+    by_doc = dict(zip(docs.tolist(), shared.tolist()))
+    numbers = found["doc"].to_pylist()
+    return [int(by_doc.get(numbers[k], 0)) for k in order]
+
+
+def search_document(store: Store, doc_id: str) -> SearchResult:
+    """Sources and copies of an indexed document, from what the index stored."""
+    cur = store.cursor()
+    try:
+        me = arrow(cur, f"select {MEMBER_COLUMNS} from documents where id = ?", [doc_id])
+        if me.num_rows == 0:
+            raise KeyError(doc_id)
+        pairs = arrow(cur, f"select {PAIR_COLUMNS} from pairs where a = ? or b = ? order by shared_shingles desc",
+                      [doc_id, doc_id])
+        others = sorted(set(pairs["a"].to_pylist() + pairs["b"].to_pylist()) - {doc_id})
+        rest = arrow(cur, f"select {MEMBER_COLUMNS} from documents where id in (select unnest(?::varchar[])) order by doc",
+                     [others])
+        passages = arrow(cur, "select * from passages where a = ? or b = ? order by a, b, passage", [doc_id, doc_id])
+        edges = arrow(cur, 'select * from edges where source = ? or "copy" = ?', [doc_id, doc_id])
+        edits = arrow(cur, 'select * from edits where source = ? or "copy" = ? order by "copy", copy_start, source_start',
+                      [doc_id, doc_id])
+        family = cur.execute("select family, size, members, original, tree, explained from families where family = ?",
+                             [me["family"][0].as_py()]).fetchone()
+    finally:
+        cur.close()
+    documents = pa.concat_tables([me, rest]).drop_columns(["doc"])
+    row = me.drop_columns(["doc", "text"]).to_pylist()[0]
+    fam = None
+    if family:
+        fam = dict(zip(("family", "size", "members", "original", "tree", "explained"), family))
+    missing = [fam["explained"]] if fam and fam.get("explained") else []
+    if pairs.num_rows and passages.num_rows == 0:
+        missing.append("passages: none stored for this document's pairs")
+    return SearchResult(query=row, documents=documents, pairs=pairs, passages=passages, edges=edges,
+                        edits=edits, family=fam, missing=missing)
+
+
+def document_text(store: Store, doc_id: str) -> dict:
+    cur = store.cursor()
+    try:
+        rows = arrow(cur, f"select {MEMBER_COLUMNS}, batch, added_at from documents where id = ?", [doc_id])
+    finally:
+        cur.close()
+    if rows.num_rows == 0:
+        raise KeyError(doc_id)
+    return rows.drop_columns(["doc"]).to_pylist()[0]

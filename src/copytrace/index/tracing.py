@@ -1,0 +1,130 @@
+"""Keeping story families and their explain outputs current as documents come and go.
+
+A family is numbered by its oldest member (the smallest `doc`). After an add
+or a remove, each touched family has its members re-read, its pairs and
+passages gathered, and provenance traced again; the old edges, edits and
+family rows are replaced inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from ..families import connected_components
+from ..schemas import EDGE_SCHEMA, EDIT_SCHEMA
+from .explain import Explained, _conform, trace_of
+from .store import arrow
+
+MEMBER_COLUMNS = "doc, id, text, url, source, date, title, origin, family, n_chars, n_shingles"
+PAIR_COLUMNS = "a, b, jaccard, containment_a_in_b, containment_b_in_a, shared_shingles, bands_shared"
+
+
+def _ids_param(values) -> list:
+    return [list(values)]
+
+
+def family_tables(cur, families) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Members, pairs and passages of the given families."""
+    fam = _ids_param(int(f) for f in families)
+    members = arrow(cur, f"select {MEMBER_COLUMNS} from documents where family in (select unnest(?::bigint[])) order by doc", fam)
+    ids = _ids_param(members["id"].to_pylist())
+    pairs = arrow(cur, f"select {PAIR_COLUMNS} from pairs where a in (select unnest(?::varchar[])) order by a, b", ids)
+    passages = arrow(cur, "select * from passages where a in (select unnest(?::varchar[])) order by a, b, passage", ids)
+    return members, pairs, passages
+
+
+def regroup(cur, families) -> list[int]:
+    """Recompute the components of the given families from their pairs (after a removal); new numbers."""
+    members, pairs, _ = family_tables(cur, families)
+    if members.num_rows == 0:
+        return []
+    docs = np.asarray(members["doc"].to_pylist(), dtype=np.int64)
+    position = {doc_id: k for k, doc_id in enumerate(members["id"].to_pylist())}
+    a = np.array([position[x] for x in pairs["a"].to_pylist()], dtype=np.int64)
+    b = np.array([position[x] for x in pairs["b"].to_pylist()], dtype=np.int64)
+    component = connected_components(len(docs), a, b)
+    oldest = {}
+    for k, c in enumerate(component):
+        oldest[c] = min(oldest.get(c, docs[k]), docs[k])
+    number = np.array([oldest[c] for c in component], dtype=np.int64)
+    changed = pa.table({"doc": docs.astype(np.uint32), "family": number})
+    cur.register("regrouped", changed)
+    try:
+        cur.execute("update documents set family = r.family from regrouped r where documents.doc = r.doc")
+    finally:
+        cur.unregister("regrouped")
+    return sorted(set(number.tolist()))
+
+
+def retrace(cur, new_families, old_families=()) -> list[str]:
+    """Replace edges, edits and family rows of touched families; return what could not be explained."""
+    gone = sorted(set(int(f) for f in old_families) | set(int(f) for f in new_families))
+    if gone:
+        cur.execute("delete from edges where family in (select unnest(?::bigint[]))", [gone])
+        cur.execute("delete from families where family in (select unnest(?::bigint[]))", [gone])
+    members, pairs, passages = family_tables(cur, new_families)
+    if members.num_rows == 0:
+        return []
+    ids = members["id"].to_pylist()
+    cur.execute('delete from edits where "copy" in (select unnest(?::varchar[]))', [ids])
+    explained, note = _trace(members, pairs, passages)
+    family_of = dict(zip(ids, members["family"].to_pylist()))
+    if explained.edges.num_rows:
+        edges = explained.edges.set_column(
+            0, "family", pa.array([family_of.get(c) for c in explained.edges["copy"].to_pylist()], pa.int64()))
+        insert_table(cur, "edges", _conform(edges, EDGE_SCHEMA))
+    if explained.edits.num_rows:
+        insert_table(cur, "edits", _conform(explained.edits, EDIT_SCHEMA))
+    insert_table(cur, "families", _family_rows(members, explained, note))
+    return explained.missing
+
+
+def _trace(members: pa.Table, pairs: pa.Table, passages: pa.Table) -> tuple[Explained, str | None]:
+    explained = trace_of(members.drop_columns(["doc"]), pairs, passages)
+    return explained, (explained.missing[0] if explained.missing else None)
+
+
+def _family_rows(members: pa.Table, explained: Explained, note: str | None) -> pa.Table:
+    """One row per family of two or more members, with the traced original and tree when known."""
+    by_family: dict[int, list[str]] = {}
+    for doc_id, fam in zip(members["id"].to_pylist(), members["family"].to_pylist()):
+        by_family.setdefault(fam, []).append(doc_id)
+    traced = {}
+    for row in explained.families.to_pylist():
+        for doc_id in row.get("members") or []:
+            traced[doc_id] = row
+    rows = {"family": [], "size": [], "members": [], "original": [], "tree": [], "explained": []}
+    for fam, ids in sorted(by_family.items()):
+        if len(ids) < 2:
+            continue
+        found = next((traced[i] for i in ids if i in traced), None)
+        tree = [e for e in (found or {}).get("tree") or [] if e["copy"] in ids]
+        rows["family"].append(fam)
+        rows["size"].append(len(ids))
+        rows["members"].append(ids)
+        rows["original"].append(found.get("original") if found else None)
+        rows["tree"].append(tree)
+        rows["explained"].append(None if found else (f"not traced: {note}" if note else "not traced"))
+    tree_type = pa.list_(pa.struct([("source", pa.string()), ("copy", pa.string()), ("relation", pa.string())]))
+    return pa.table({
+        "family": pa.array(rows["family"], pa.int64()),
+        "size": pa.array(rows["size"], pa.int64()),
+        "members": pa.array(rows["members"], pa.list_(pa.string())),
+        "original": pa.array(rows["original"], pa.string()),
+        "tree": pa.array(rows["tree"], tree_type),
+        "explained": pa.array(rows["explained"], pa.string()),
+    })
+
+
+def insert_table(cur, table: str, data: pa.Table) -> None:
+    if data.num_rows == 0:
+        return
+    have = {r[0] for r in cur.execute(
+        "select column_name from information_schema.columns where table_name = ?", [table]).fetchall()}
+    cur.register("incoming", data)
+    try:
+        names = ", ".join(f'"{n}"' for n in data.column_names if n in have)
+        cur.execute(f"insert into {table} ({names}) select {names} from incoming")
+    finally:
+        cur.unregister("incoming")

@@ -1,0 +1,111 @@
+"""HTML input: .html/.htm files (plain or gzipped), and a raw-HTML column in JSONL, CSV or Parquet.
+
+Readers do not extract: they decode the page and hand over a document whose
+`text` is its `html`. The clean stage (`copytrace.clean`) extracts the main
+text of all such documents at once, in worker processes, and fills the
+metadata the page states. A row that has both a text and an html field keeps
+its own text (the html is then only kept, not read).
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .records import FieldMap, Record, Reject
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".xhtml.gz")
+
+
+@dataclass
+class NotedRecord(Record):
+    """A Record whose origin carries a note on how it was read (encoding, fetch date, feed)."""
+
+    note: str | None = None
+
+    @property
+    def origin(self) -> str:
+        base = f"{self.file}:{self.record}"
+        return f"{base} ({self.note})" if self.note else base
+
+
+def html_record(html: str, doc_id: str, name: str, number: int, note: str | None = None, **meta) -> NotedRecord:
+    """A document still to be extracted: its text is its html."""
+    return NotedRecord(id=doc_id, text=html, html=html, file=name, record=number, note=note, **meta)
+
+
+def read_gzip_or_plain(path: Path, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """(bytes, None) or (None, reason); a gzip larger than the limit is not inflated past it."""
+    if not path.name.lower().endswith(".gz"):
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, f"document too large: {size:,} bytes > limit {max_bytes:,} (--max-doc-mb)"
+        return path.read_bytes(), None
+    try:
+        with gzip.open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except EOFError:
+        return None, "truncated gzip file (compressed stream ends early): not read"
+    except (gzip.BadGzipFile, zlib.error, OSError) as err:
+        return None, f"not a readable gzip file: {err}"
+    if len(raw) > max_bytes:
+        return None, f"document too large: over {max_bytes:,} bytes once decompressed (--max-doc-mb)"
+    return raw, None
+
+
+def read_html_file(path: Path, name: str, fields: FieldMap, max_bytes: int) -> Iterator[Record | Reject]:
+    """One page per file; id = path relative to the scanned folder, as for text files."""
+    from ..clean.extract import decode_html
+
+    raw, reason = read_gzip_or_plain(path, max_bytes)
+    if reason:
+        yield Reject(name, 1, reason, name)
+        return
+    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        yield Reject(name, 1, "binary file (NUL bytes), not HTML", name)
+        return
+    html, how = decode_html(raw)
+    note = None if how == "utf-8" else f"encoding {how}"
+    yield html_record(html, name, name, 1, note)
+
+
+def _with_html_text(item: Record | Reject) -> Record | Reject:
+    if isinstance(item, Record) and (item.text is None or item.text == "") and item.html and item.html.strip():
+        item.text = item.html
+    return item
+
+
+def with_html_rows(reader: Callable) -> Callable:
+    """Wrap a JSONL/CSV/Parquet reader so that rows with an html field and no text become pages.
+
+    The wrapped reader rejects a row whose text field is absent; those rows
+    are read again with the html field as their text (a second pass over the
+    file, made only when such rows exist) and reach the clean stage as pages.
+    """
+
+    def read(path: Path, name: str, fields: FieldMap, max_bytes: int) -> Iterator[Record | Reject]:
+        missing = f"missing text field {fields.text!r}"
+        held: dict[int, Reject] = {}
+        for item in reader(path, name, fields, max_bytes):
+            if isinstance(item, Reject) and item.reason == missing:
+                held[item.record] = item
+                continue
+            yield _with_html_text(item)
+        if not held:
+            return
+        for item in reader(path, name, replace(fields, text=fields.html), max_bytes):
+            first = held.pop(item.record, None)
+            if first is None:
+                continue  # already handled in the first pass
+            if isinstance(item, Record) and item.html and item.html.strip():
+                yield item
+            else:
+                first.reason = f"missing text field {fields.text!r} and html field {fields.html!r}"
+                yield first
+        yield from held.values()
+
+    read.__name__ = f"{reader.__name__}_with_html"
+    return read

@@ -1,0 +1,367 @@
+"""Provenance: per pair, how much each side carries of the other, who copied whom, and with what credit.
+
+`trace(documents, pairs, passages)` turns aligned passages into
+
+- edges (EDGE_SCHEMA): one per aligned pair, directed source -> copy, with
+  its relation, coverage, credit, a confidence that the direction is right
+  and the evidence it rests on;
+- edits (EDIT_SCHEMA): what each copy added, dropped and changed relative
+  to the source it hangs from in its family's tree;
+- families (FAMILY_SCHEMA): the original and the tree of every family.
+
+Relation, from the share of each side's prose inside passages (see
+`spans.prose_mask`: chrome does not dilute it):
+  same           one side (almost) all inside the other (`same_inside`), the other
+                 at least `same_coverage` inside, outlets not known to differ: two
+                 captures of one article (a capture loses parts, it adds no prose);
+  quote          at most `quote_max_words` shared words (a sentence or two);
+  republication  the copy carries at least `republication_coverage` of the source;
+  partial        a section reused.
+
+Direction: a score summed from independent cues, positive when x is the
+source of y, each cue adding one line of evidence:
+  date         earlier confident date (a field beats a dateline in the text;
+               a junk or missing date weighs little or nothing);
+  credit       one side credits the other's outlet ("Sputnik News reports");
+  feed         one side carries the other site's feed footer;
+  credit-other one side credits some outlet and the other credits none;
+  coverage     the side mostly inside the other is the copy (the copy's own
+               additions and cuts), measured on prose so chrome does not count.
+The confidence is a logistic of the score.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .credit import FEED_FOOTER, Credit, find_self_names, looks_like_outlet, scan_mentions
+from .dates import ParsedDate, compare_dates, document_date
+from .edits import EditSettings, copy_edits
+from .schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA
+from .sources import Aliases, OutletIndex
+from .spans import covered_share, merge, prose_mask, text_mask
+from .tree import Link, build_tree, order_members
+
+
+@dataclass(frozen=True)
+class ProvenanceSettings:
+    """Thresholds of the relations and weights of the direction cues."""
+
+    same_coverage: float = 0.7
+    same_inside: float = 0.9
+    republication_coverage: float = 0.6
+    quote_max_words: int = 60
+    date_weight: float = 3.0
+    credit_weight: float = 4.0
+    feed_weight: float = 3.0
+    credit_other_weight: float = 0.5
+    coverage_weight: float = 2.0
+    # Coverage gaps smaller than this say nothing about direction.
+    coverage_margin: float = 0.05
+    languages: tuple[str, ...] = ("en",)
+    aliases: Aliases = field(default_factory=Aliases)
+    edits: EditSettings = field(default_factory=EditSettings)
+
+
+@dataclass
+class DocumentFacts:
+    """What one document says about itself: its date, outlet, credits and prose."""
+
+    id: str
+    text: str
+    order: int
+    family: int | None
+    date: ParsedDate | None
+    credits: list[Credit]  # credits to other outlets (own outlet and photo credits excluded)
+    self_names: list[Credit]  # feed footers, widgets naming the page's own site
+    feed_credits: list[Credit]  # feed footers naming another site: syndicated from it
+    mentions: list[Credit]  # every credit-like line found, photo credits and widgets included
+    mask: np.ndarray  # characters that carry text
+    prose: np.ndarray  # characters of the article's prose
+
+    def notes(self) -> list[tuple[int, int, str]]:
+        """Spans the edits label: credit lines, feed footers."""
+        labels = {FEED_FOOTER: "feed footer", "widget": "site widget"}
+        return [(c.start, c.end, "photo credit" if c.role == "photo" else labels.get(c.kind, "credit line"))
+                for c in self.mentions]
+
+
+@dataclass
+class PairView:
+    """One aligned pair: passages and the share of each side they cover."""
+
+    a: str
+    b: str
+    passages: list[tuple[int, int, int, int, float]]  # a_start, a_end, b_start, b_end, identity
+    cover_a: float = 0.0
+    cover_b: float = 0.0
+    prose_a: float = 0.0
+    prose_b: float = 0.0
+    shared_words: int = 0
+
+    def side(self, doc: str) -> tuple[float, float]:
+        """(coverage, prose coverage) of `doc`."""
+        return (self.cover_a, self.prose_a) if doc == self.a else (self.cover_b, self.prose_b)
+
+    def directed(self, source: str) -> list[tuple[int, int, int, int, float]]:
+        """Passages as (source_start, source_end, copy_start, copy_end, identity)."""
+        if source == self.a:
+            return list(self.passages)
+        return [(bs, be, as_, ae, i) for as_, ae, bs, be, i in self.passages]
+
+
+@dataclass
+class Provenance:
+    edges: pa.Table
+    edits: pa.Table
+    families: pa.Table
+    facts: dict[str, DocumentFacts] = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)
+
+
+def _is_outlet(index: OutletIndex):
+    return lambda name: index.is_corpus_outlet(name) or looks_like_outlet(name)
+
+
+def document_facts(rows: list[dict], settings: ProvenanceSettings) -> tuple[dict[str, DocumentFacts], OutletIndex]:
+    """Facts of each document, and the corpus' outlets (metadata first, self-names where it is missing)."""
+    index = OutletIndex(aliases=settings.aliases)
+    for row in rows:
+        index.add(row["id"], row.get("source"), "source")
+        index.add(row["id"], row.get("url"), "url")
+    mentions = {}
+    for row in rows:
+        found = scan_mentions(row["text"], settings.languages)
+        mentions[row["id"]] = found
+        if not index.known(row["id"]):
+            # The chrome the cleaning stage removed (comment widgets) still names the site.
+            raw = row.get("raw_text")
+            own = found + (find_self_names(raw, settings.languages) if raw and raw != row["text"] else [])
+            for c in own:
+                if c.role == "self":
+                    index.add(row["id"], c.name, c.kind.replace("_", " "))
+    is_outlet = _is_outlet(index)
+    facts = {}
+    for row in rows:
+        doc, text = row["id"], row["text"]
+        found = mentions[doc]
+        if any(c.role == "credit" for c in found):
+            found = scan_mentions(text, settings.languages, is_outlet)  # again, now knowing the corpus' outlets
+        credits = [c for c in found if c.role == "credit" and not index.names(doc, c.name)]
+        selfs = [c for c in found if c.role == "self" and index.names(doc, c.name)]
+        feeds = [c for c in found if c.role == "self" and c.kind == FEED_FOOTER and not index.names(doc, c.name)]
+        boiler = [(c.start, c.end) for c in found]
+        facts[doc] = DocumentFacts(
+            id=doc, text=text, order=row["order"], family=row.get("family"),
+            date=document_date(row.get("date"), text), credits=credits, self_names=selfs, feed_credits=feeds, mentions=found,
+            mask=text_mask(text), prose=prose_mask(text, boiler),
+        )
+    return facts, index
+
+
+def pair_views(passages: pa.Table, facts: dict[str, DocumentFacts]) -> dict[tuple[str, str], PairView]:
+    views: dict[tuple[str, str], PairView] = {}
+    cols = [passages[c].to_pylist() for c in ("a", "b", "a_start", "a_end", "b_start", "b_end", "identity")]
+    for a, b, as_, ae, bs, be, ident in zip(*cols):
+        view = views.get((a, b))
+        if view is None:
+            view = views[(a, b)] = PairView(a, b, [])
+        view.passages.append((as_, ae, bs, be, ident))
+    for view in views.values():
+        fa, fb = facts[view.a], facts[view.b]
+        spans_a = merge((p[0], p[1]) for p in view.passages)
+        spans_b = merge((p[2], p[3]) for p in view.passages)
+        view.cover_a, view.cover_b = covered_share(fa.mask, spans_a), covered_share(fb.mask, spans_b)
+        view.prose_a, view.prose_b = covered_share(fa.prose, spans_a), covered_share(fb.prose, spans_b)
+        view.shared_words = sum(len(fa.text[s:e].split()) for s, e in spans_a)
+    return views
+
+
+def _credit_to(credits: list[Credit], target: str, index: OutletIndex) -> Credit | None:
+    for c in credits:
+        if index.names(target, c.name):
+            return c
+    return None
+
+
+def _outlet_evidence(doc: str, index: OutletIndex) -> str:
+    keys = index.keys_of(doc)
+    if not keys:
+        return "outlet unknown"
+    key, how = next(iter(keys.items()))
+    return f"outlet {key} ({how})"
+
+
+def direction_score(x: DocumentFacts, y: DocumentFacts, view: PairView, index: OutletIndex,
+                    settings: ProvenanceSettings) -> tuple[float, list[str]]:
+    """Positive when x is the source of y; with one evidence line per cue that spoke."""
+    score, evidence = 0.0, []
+    order = compare_dates(x.date, y.date)
+    if order:
+        weight = settings.date_weight * min(x.date.confidence, y.date.confidence)
+        first, last = (x, y) if order < 0 else (y, x)
+        score -= order * weight
+        evidence.append(f"date: {first.id} {first.date.iso()} ({first.date.origin}) before "
+                        f"{last.id} {last.date.iso()} ({last.date.origin}), weight {weight:.2f}")
+    elif order == 0:
+        evidence.append(f"date: both {x.date.iso()}, no order")
+    for src, cp, sign in ((x, y, 1), (y, x, -1)):
+        credit = _credit_to(cp.credits, src.id, index)
+        if credit:
+            weight = settings.credit_weight * (1.0 if index.names(src.id, credit.name) in ("source", "url") else 0.8)
+            score += sign * weight
+            evidence.append(f"credit: {cp.id} credits {credit.name!r} ({credit.text[:80]!r}), "
+                            f"{_outlet_evidence(src.id, index)} of {src.id}")
+        feed = _credit_to(cp.feed_credits, src.id, index)
+        if feed:
+            score += sign * settings.feed_weight
+            evidence.append(f"feed: {cp.id} carries the feed footer of {feed.name!r}, the site of {src.id}")
+    if (x.credits or x.feed_credits) != (y.credits or y.feed_credits) and not any(
+            e.startswith(("credit:", "feed:")) for e in evidence):
+        crediting, other, sign = (y, x, 1) if y.credits or y.feed_credits else (x, y, -1)
+        named = (crediting.credits or crediting.feed_credits)[0].name
+        score += sign * settings.credit_other_weight
+        evidence.append(f"credit-other: {crediting.id} credits {named!r}, {other.id} credits no one")
+    cover_x, prose_x = view.side(x.id)
+    cover_y, prose_y = view.side(y.id)
+    gap = prose_y - prose_x
+    if abs(gap) >= settings.coverage_margin:
+        weight = settings.coverage_weight * min(1.0, abs(gap) / 0.5)
+        inside, outside = (y, x) if gap > 0 else (x, y)
+        score += weight if gap > 0 else -weight
+        evidence.append(f"coverage: {view.side(inside.id)[1]:.0%} of {inside.id}'s prose is inside "
+                        f"{outside.id}, {view.side(outside.id)[1]:.0%} the other way, weight {weight:.2f}")
+    return score, evidence
+
+
+def relation_of(view: PairView, source: str, copy: str, index: OutletIndex, settings: ProvenanceSettings) -> str:
+    _, prose_source = view.side(source)
+    _, prose_copy = view.side(copy)
+    outlets_differ = (index.known(source) and index.known(copy)
+                      and not any(index.names(copy, k) for k in index.keys_of(source)))
+    if (min(prose_source, prose_copy) >= settings.same_coverage
+            and max(prose_source, prose_copy) >= settings.same_inside and not outlets_differ):
+        return "same"
+    if view.shared_words <= settings.quote_max_words:
+        return "quote"
+    if prose_source >= settings.republication_coverage:
+        return "republication"
+    return "partial"
+
+
+def credit_fields(source: DocumentFacts, copy: DocumentFacts, index: OutletIndex) -> tuple:
+    """(credit, credited, credit_text): does the copy credit this source, whom it credits, the line."""
+    match = _credit_to(copy.credits + copy.feed_credits, source.id, index)
+    if match:
+        return True, match.name, match.text
+    named = copy.credits + copy.feed_credits
+    if not named:
+        return False, None, None
+    # It credits someone: not this source if the source's outlet is known, else unknown.
+    return (False if index.known(source.id) else None), named[0].name, named[0].text
+
+
+def _confidence(score: float) -> float:
+    return round(1.0 / (1.0 + math.exp(-abs(score))), 3)
+
+
+def _document_rows(documents: pa.Table, ids: set[str]) -> list[dict]:
+    wanted = [c for c in ("id", "text", "raw_text", "url", "source", "date", "family") if c in documents.column_names]
+    order = pa.array(np.arange(documents.num_rows, dtype=np.int64))
+    table = documents.select(wanted).append_column("order", order)
+    table = table.filter(pc.is_in(table["id"], value_set=pa.array(sorted(ids), pa.string())))
+    return table.to_pylist()
+
+
+def trace(documents: pa.Table, pairs: pa.Table, passages: pa.Table,
+          settings: ProvenanceSettings | None = None) -> Provenance:
+    """Relations, direction, credit, trees and edits from a scan's documents, pairs and passages."""
+    settings = settings or ProvenanceSettings()
+    ids = set(passages["a"].to_pylist()) | set(passages["b"].to_pylist())
+    facts, index = document_facts(_document_rows(documents, ids), settings)
+    views = pair_views(passages, facts)
+    family_of = dict(zip(documents["id"].to_pylist(), documents["family"].to_pylist())) \
+        if "family" in documents.column_names else {}
+
+    links: dict[int | None, list[Link]] = {}
+    judged: dict[tuple[str, str], tuple[float, list[str]]] = {}
+    for (a, b), view in views.items():
+        score, evidence = direction_score(facts[a], facts[b], view, index, settings)
+        judged[(a, b)] = (score, evidence)
+        links.setdefault(family_of.get(a), []).append(Link(a, b, score, view.cover_b, view.cover_a))
+
+    def tie_key(doc: str) -> tuple:
+        d = facts[doc].date
+        confident = d is not None and d.confidence >= 0.5
+        return (0, d.value.timestamp() if d.value.tzinfo else d.value.replace(tzinfo=None).timestamp(),
+                facts[doc].order) if confident else (1, 0.0, facts[doc].order)
+
+    edges, edits, trees = [], [], {}
+    for family, family_links in links.items():
+        members = sorted({m for link in family_links for m in (link.x, link.y)}, key=lambda m: facts[m].order)
+        order = order_members(members, family_links, tie_key)
+        rank = {m: i for i, m in enumerate(order)}
+        parent = build_tree(order, family_links)
+        family_edges = {}
+        for link in family_links:
+            view = views[(link.x, link.y)]
+            score, evidence = judged[(link.x, link.y)]
+            source, copy = (link.x, link.y) if rank[link.x] < rank[link.y] else (link.y, link.x)
+            agrees = (score > 0) == (source == link.x) or score == 0
+            confidence = _confidence(score) if agrees else round(1 - _confidence(score), 3)
+            if not agrees:
+                evidence = evidence + [f"order: the family's order puts {source} first, against this pair's cues"]
+            if not evidence:
+                evidence = [f"no cue: input order puts {source} first"]
+            relation = relation_of(view, source, copy, index, settings)
+            credit, credited, credit_text = credit_fields(facts[source], facts[copy], index)
+            edge = {
+                "family": family, "source": source, "copy": copy, "relation": relation,
+                "source_coverage": round(view.side(source)[0], 4), "copy_coverage": round(view.side(copy)[0], 4),
+                "credit": credit, "credited": credited, "credit_text": credit_text,
+                "confidence": confidence, "evidence": evidence, "in_tree": parent.get(copy) == source,
+            }
+            family_edges[(source, copy)] = edge
+            edges.append(edge)
+        tree = []
+        for child in order:
+            par = parent.get(child)
+            if par is None:
+                continue
+            edge = family_edges[(par, child)]
+            tree.append({"source": par, "copy": child, "relation": edge["relation"]})
+            edits.extend(copy_edits(facts[par], facts[child], views[(edge_key(views, par, child))].directed(par),
+                                    settings.edits))
+        trees[family] = (order[0], tree)
+
+    return Provenance(
+        edges=pa.Table.from_pylist(edges, schema=EDGE_SCHEMA),
+        edits=pa.Table.from_pylist(edits, schema=EDIT_SCHEMA),
+        families=families_table(documents, trees),
+        facts=facts,
+        stats={"aligned_pairs": len(views), "edges": len(edges), "edits": len(edits)},
+    )
+
+
+def edge_key(views: dict, x: str, y: str) -> tuple[str, str]:
+    return (x, y) if (x, y) in views else (y, x)
+
+
+def families_table(documents: pa.Table, trees: dict) -> pa.Table:
+    """One row per family of the documents, with its original and tree (a single document is its own original)."""
+    ids = documents["id"].to_pylist()
+    families = documents["family"].to_pylist() if "family" in documents.column_names else list(range(len(ids)))
+    members: dict[int, list[str]] = {}
+    for doc, family in zip(ids, families):
+        members.setdefault(family, []).append(doc)
+    rows = []
+    for family in sorted(members, key=lambda f: (f is None, f)):
+        docs = members[family]
+        original, tree = trees.get(family, (docs[0] if len(docs) == 1 else None, []))
+        rows.append({"family": family, "size": len(docs), "members": docs, "original": original, "tree": tree})
+    return pa.Table.from_pylist(rows, schema=FAMILY_SCHEMA)

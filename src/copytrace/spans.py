@@ -1,0 +1,111 @@
+"""Character spans of a text: merging, gaps, coverage, and the prose (body) lines of a page.
+
+Coverage counts only characters that carry text (not whitespace), so a
+page's indentation and blank lines neither add to nor dilute it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+Span = tuple[int, int]
+
+# A sentence ends in . ! ? … (maybe inside quotes or brackets), or : ; before a list.
+_PROSE_END = re.compile(r"(?:[.!?…][\"'”’»)\]]*|[:;])\s*$")
+PROSE_MIN_WORDS = 8
+_WORD = re.compile(r"\w+")
+_CONTENT = re.compile(r"\w")
+
+
+def merge(spans) -> list[Span]:
+    """Sorted, non-overlapping union of [start, end) spans."""
+    merged: list[list[int]] = []
+    for start, end in sorted((int(s), int(e)) for s, e in spans if e > s):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def gaps(spans, length: int, start: int = 0) -> list[Span]:
+    """The stretches of [start, length) outside `spans` (which must be merged)."""
+    out: list[Span] = []
+    pos = start
+    for s, e in spans:
+        if s > pos:
+            out.append((pos, s))
+        pos = max(pos, e)
+    if pos < length:
+        out.append((pos, length))
+    return out
+
+
+def text_mask(text: str) -> np.ndarray:
+    """True where a character carries text (not whitespace)."""
+    if not text:
+        return np.zeros(0, dtype=bool)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = np.isin(codes, np.array([9, 10, 11, 12, 13, 32, 0xA0, 0x2028, 0x2029, 0x202F, 0x3000], np.uint32))
+    return ~space
+
+
+def covered_share(mask: np.ndarray, spans) -> float:
+    """The share of the `mask` characters that lie inside `spans`."""
+    total = int(mask.sum())
+    if total == 0:
+        return 0.0
+    inside = np.zeros(len(mask), dtype=bool)
+    for s, e in merge(spans):
+        inside[max(s, 0):min(e, len(mask))] = True
+    return float((mask & inside).sum()) / total
+
+
+def prose_mask(text: str, exclude=()) -> np.ndarray:
+    """Characters of prose lines: at least PROSE_MIN_WORDS words ending like a sentence.
+
+    Page chrome (player labels, headline lists, tag lists, share buttons) is
+    made of short or unpunctuated lines, so coverage of the prose is a
+    measure of the article that a page's chrome does not dilute. Spans in
+    `exclude` (credit lines, feed footers) are not prose of the article.
+    """
+    mask = text_mask(text)
+    prose = np.zeros(len(text), dtype=bool)
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.strip()
+        if len(_WORD.findall(body)) >= PROSE_MIN_WORDS and _PROSE_END.search(body):
+            prose[pos:pos + len(line)] = True
+        pos += len(line)
+    for s, e in exclude:
+        prose[s:e] = False
+    prose &= mask
+    # A page with no prose line at all (a headline list): measure all of it.
+    return prose if prose.any() else mask
+
+
+def has_content(text: str) -> bool:
+    """Does a stretch hold a letter or digit (not only whitespace and punctuation)?"""
+    return bool(_CONTENT.search(text))
+
+
+def trim(text: str, start: int, end: int) -> Span:
+    """Shrink [start, end) to drop leading and trailing whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_paragraphs(text: str, start: int, end: int) -> list[Span]:
+    """Cut [start, end) at blank lines, each piece trimmed, empty pieces dropped."""
+    pieces: list[Span] = []
+    pos = start
+    for m in re.finditer(r"\n[ \t\r\f\v\u00a0]*\n", text[start:end]):
+        pieces.append(trim(text, pos, start + m.start()))
+        pos = start + m.end()
+    pieces.append(trim(text, pos, end))
+    return [(s, e) for s, e in pieces if e > s]

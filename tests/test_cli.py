@@ -1,0 +1,181 @@
+"""The `copytrace scan` command: field flags, metadata, summary, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from copytrace.cli import app
+
+from conftest import OTHER_TOPIC, SEED_IDS
+
+runner = CliRunner()
+
+FLAGS = ["--id-field", "uid", "--text-field", "body", "--source-field", "outlet",
+         "--date-field", "published", "--url-field", "link", "--title-field", "headline"]
+
+
+def invoke(*args: str):
+    result = runner.invoke(app, list(args))
+    # typer would print a traceback for an uncaught exception; CliRunner keeps it in .exception
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def seed_rows(lavrov_dir: Path) -> list[dict]:
+    facts = {"000": ("Sputnik News", "2019-10-13"), "001": ("Sputnik News", None), "002": ("The Duran", None)}
+    rows = []
+    for name in SEED_IDS:
+        outlet, date = facts[name[:3]]
+        rows.append({"uid": name[:3], "body": (lavrov_dir / name).read_text(encoding="utf-8"),
+                     "outlet": outlet, "published": date, "link": f"https://example.org/{name[:3]}",
+                     "headline": f"story {name[:3]}"})
+    rows.append({"uid": "harbour", "body": OTHER_TOPIC, "outlet": "Coast Gazette", "published": "2024-01-01",
+                 "link": "https://example.org/harbour", "headline": "Harbour"})
+    return rows
+
+
+def write_rows(rows: list[dict], folder: Path, kind: str) -> Path:
+    path = folder / f"docs.{kind}"
+    if kind == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    elif kind == "jsonl.gz":
+        with gzip.open(path, "wt", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(r) + "\n" for r in rows)
+    elif kind == "csv":
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        pq.write_table(pa.Table.from_pylist(rows), path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "jsonl.gz", "csv", "parquet"])
+def test_field_flags_map_every_format(lavrov_dir, tmp_path, kind):
+    path = write_rows(seed_rows(lavrov_dir), tmp_path, kind)
+    out = tmp_path / "out"
+    invoke("scan", str(path), "-o", str(out), "-q", *FLAGS)
+    docs = pq.read_table(out / "documents.parquet").select(["id", "source", "date", "url", "title", "family"])
+    rows = {r["id"]: r for r in docs.to_pylist()}
+    assert set(rows) == {"000", "001", "002", "harbour"}
+    assert rows["000"]["source"] == "Sputnik News" and rows["000"]["date"] == "2019-10-13"
+    assert rows["001"]["date"] is None  # an empty CSV cell or a JSON null is missing, not ""
+    assert rows["002"]["url"] == "https://example.org/002" and rows["002"]["title"] == "story 002"
+    assert rows["000"]["family"] == rows["001"]["family"] == rows["002"]["family"] != rows["harbour"]["family"]
+    pairs = pq.read_table(out / "pairs.parquet").select(["a", "b"]).to_pylist()
+    assert sorted((p["a"], p["b"]) for p in pairs) == [("000", "001"), ("000", "002"), ("001", "002")]
+
+
+def test_metadata_flag_fills_facts(lavrov_dir, tmp_path):
+    facts = tmp_path / "facts.csv"
+    facts.write_text("id,url,date\n002_980889d471020f42.txt,https://theduran.example/lavrov,2019-10-14\n")
+    out = tmp_path / "out"
+    invoke("scan", str(lavrov_dir), "-o", str(out), "-q", "--metadata", str(facts))
+    docs = {r["id"]: r for r in pq.read_table(out / "documents.parquet").to_pylist()}
+    duran = docs["002_980889d471020f42.txt"]
+    assert (duran["source"], duran["url"], duran["date"]) == ("The Duran", "https://theduran.example/lavrov", "2019-10-14")
+
+
+def test_summary_shows_counts_the_family_its_members_and_pairs(lavrov_dir, tmp_path):
+    result = invoke("scan", str(lavrov_dir), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "3 read, 3 used, 0 rejected" in out
+    assert "3 kept" in out and "1 families with copies" in out
+    assert "family 0: 3 documents" in out
+    for doc_id in SEED_IDS:  # ids in full, never cut
+        assert f"  {doc_id}  " in out
+    assert "Sputnik News" in out and "The Duran" in out
+    for p in pq.read_table(tmp_path / "out" / "pairs.parquet").to_pylist():
+        assert f"{p['jaccard']:.2f}" in out and f"{p['shared_shingles']:,}" in out
+    assert f"written to {tmp_path / 'out'}/" in out.replace("\n", "")
+
+
+def test_bad_inputs_are_rejected_and_the_run_goes_on(lavrov_dir, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in SEED_IDS:
+        (corpus / name).write_bytes((lavrov_dir / name).read_bytes())
+    (corpus / "blank.txt").write_text("\n \n")
+    (corpus / "binary.txt").write_bytes(bytes(range(256)))
+    (corpus / "cp1252.txt").write_bytes("\u201cquoted\u201d".encode("cp1252"))
+    (corpus / "feed.jsonl").write_bytes(b'{"id": "f1", "text": "caf\xe9"}\n{"id": "f2"\n{"id": "f3", "body": "x"}\n')
+    (corpus / "ragged.csv").write_text("id,text\nr1,one,two\n")
+    (corpus / "bad.parquet").write_bytes(b"not parquet")
+    out = tmp_path / "out"
+    result = invoke("scan", str(corpus), "-o", str(out))
+    assert result.exit_code == 0
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    assert {(r["file"], r["record"]) for r in rejects} == {
+        ("bad.parquet", 0), ("binary.txt", 1), ("blank.txt", 1), ("cp1252.txt", 1),
+        ("feed.jsonl", 1), ("feed.jsonl", 2), ("feed.jsonl", 3), ("ragged.csv", 1),
+    }
+    assert all(r["reason"] for r in rejects)
+    assert "11 read, 3 used, 8 rejected" in result.stdout
+    assert "rejects.jsonl" in result.stdout
+
+
+def error_line(result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_nothing_usable_exits_non_zero_naming_the_first_reject(tmp_path):
+    (tmp_path / "blank.txt").write_text("   ")
+    (tmp_path / "z.jsonl").write_text("{oops\n")
+    result = invoke("scan", str(tmp_path), "-o", str(tmp_path / "out"), "-q")
+    assert result.exit_code == 2
+    assert error_line(result) == (
+        "error: no usable document among 2 records read (2 rejected; first: blank.txt:1: empty text (nothing but whitespace))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["{tmp}/missing"], "{tmp}/missing: no such file or folder"),
+        (["{lavrov}", "--format", "xml"], "--format must be one of parquet, jsonl, not 'xml'"),
+        (["{lavrov}", "--num-perm", "100"], "num_perm must be a power of two"),
+        (["{lavrov}", "--shingle-size", "0"], "shingle_size must be >= 1"),
+        (["{lavrov}", "--min-containment", "1.5"], "--min-containment must be between 0 and 1"),
+        (["{lavrov}", "--min-shared", "0"], "--min-shared must be at least 1"),
+        (["{lavrov}", "--max-doc-mb", "0"], "--max-doc-mb must be positive"),
+        (["{lavrov}", "--metadata", "{tmp}/nope.jsonl"], "{tmp}/nope.jsonl: no such metadata file"),
+        (["{lavrov}", "-o", "{tmp}/a-file"], "{tmp}/a-file: exists and is not a folder"),
+    ],
+)
+def test_errors_are_one_line_with_a_non_zero_exit(lavrov_dir, tmp_path, args, message):
+    (tmp_path / "a-file").write_text("x")
+    fill = {"tmp": str(tmp_path), "lavrov": str(lavrov_dir)}
+    argv = [a.format(**fill) for a in args]
+    if "-o" not in argv:
+        argv += ["-o", str(tmp_path / "out")]
+    result = invoke("scan", *argv, "-q")
+    assert result.exit_code == 2
+    assert message.format(**fill) in error_line(result)
+
+
+def test_errors_from_the_installed_command_have_no_traceback(tmp_path, cli):
+    (tmp_path / "blank.txt").write_text(" ")
+    missing = cli("scan", str(tmp_path / "missing"), "-o", str(tmp_path / "out"))
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr == f"error: {tmp_path / 'missing'}: no such file or folder\n"
+    empty = cli("scan", str(tmp_path), "-o", str(tmp_path / "out"))
+    assert empty.returncode == 2 and empty.stdout == "" and "Traceback" not in empty.output
+    # The ingest progress bar ran before the error; the error is the one last line.
+    *progress, last = empty.stderr.strip().splitlines()
+    assert last.startswith("error: no usable document among 1 records read")
+    assert all("━" in line for line in progress)
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,103 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from copytrace.dates import compare_dates, document_date, find_dateline, parse_date
+
+
+@pytest.mark.parametrize(
+    "value, iso, precision",
+    [
+        ("2019-10-17", "2019-10-17", "day"),
+        ("2019-10-17T14:31:00Z", "2019-10-17T14:31+00:00", "minute"),
+        ("2019-10-17 14:31:00+03:00", "2019-10-17T14:31+03:00", "minute"),
+        ("Thu, 17 Oct 2019 14:31:00 +0300", "2019-10-17T14:31+03:00", "minute"),
+        ("October 17, 2019", "2019-10-17", "day"),
+        ("Oct. 17th, 2019", "2019-10-17", "day"),
+        ("17 October 2019", "2019-10-17", "day"),
+        ("17 Oct 2019", "2019-10-17", "day"),
+        ("Posted on Thursday, October 17, 2019 at 2:31 pm", "2019-10-17", "day"),
+        ("17/10/2019", "2019-10-17", "day"),
+        ("2019/10/17", "2019-10-17", "day"),
+        ("October 2019", "2019-10", "month"),
+        ("2019-10", "2019-10", "month"),
+        ("1571322660", "2019-10-17T14:31+00:00", "minute"),
+        ("1571322660000", "2019-10-17T14:31+00:00", "minute"),
+    ],
+)
+def test_date_forms(value, iso, precision):
+    parsed = parse_date(value)
+    assert parsed is not None
+    assert parsed.iso() == iso
+    assert parsed.precision == precision
+    assert parsed.confidence >= 0.6
+
+
+def test_numbers_dates_and_datetimes_are_read():
+    assert parse_date(1571322660).iso() == "2019-10-17T14:31+00:00"
+    assert parse_date(datetime(2019, 10, 17, 14, 31, tzinfo=timezone.utc)).precision == "minute"
+    assert parse_date(datetime(2019, 10, 17).date()).iso() == "2019-10-17"
+
+
+def test_mangled_seed_timestamp_gives_no_day_and_low_confidence():
+    # "14:31 GMT +3" and "17 October 2019" glued: the 17th must not be read as the day,
+    # and the junk "+317" must show in the confidence.
+    parsed = parse_date("14:31 GMT +317 October 2019")
+    assert parsed is not None
+    assert parsed.precision == "month" and parsed.iso() == "2019-10"
+    assert parsed.confidence < 0.3
+
+
+@pytest.mark.parametrize(
+    "junk",
+    ["", "   ", "junk", "+317", "2019-13-45", "99999999999999", "31/02/2019", "0000-00-00", "date",
+     "1 January 0001", "Sunday", "\x00\x01", "9" * 300, None, [], {"a": 1}, float("nan"), "2019-02-30"],
+)
+def test_junk_never_raises_and_gives_no_date(junk):
+    assert parse_date(junk) is None
+
+
+def test_ambiguous_day_and_month_keep_only_the_year():
+    parsed = parse_date("03/04/2019")
+    assert parsed.precision == "year" and parsed.iso() == "2019"
+
+
+def test_impossible_zone_keeps_the_day_only():
+    parsed = parse_date("2019-10-17 14:31:00+99:00")
+    assert parsed.precision == "day" and parsed.iso() == "2019-10-17"
+
+
+def test_dateline_is_found_near_the_top_and_trusted_less_than_a_field():
+    text = "Harbour news\nPublished 17 October 2019\n\nThe port authority voted on Tuesday.\n"
+    line = find_dateline(text)
+    assert line.iso() == "2019-10-17" and line.origin == "text"
+    assert line.confidence < parse_date("17 October 2019").confidence
+
+
+def test_dates_inside_sentences_and_photo_credits_are_not_datelines(lavrov_dir):
+    assert find_dateline("The minister spoke at a press conference on December 13, 2016 in Moscow.\n") is None
+    assert find_dateline(" date 2017-05 © AFP 2017/ ANDREJ ISAKOVIC\n\nText.") is None
+    # Seed 001 begins with a photo credit dated 2017: it must not date the 2019 article.
+    assert find_dateline((lavrov_dir / "001_029c3bd5a6ee19c6.txt").read_text()) is None
+    # Seed 000's mangled timestamp yields at most the month, at very low confidence.
+    seed = find_dateline((lavrov_dir / "000_f6bf16f87c8d377a.txt").read_text())
+    assert seed.iso() == "2019-10" and seed.confidence < 0.2
+
+
+def test_document_date_prefers_the_field():
+    text = "Published 1 March 2018\n\nBody."
+    assert document_date("2019-10-17", text).iso() == "2019-10-17"
+    assert document_date(None, text).iso() == "2018-03-01"
+    assert document_date("junk", "no date here") is None
+
+
+def test_compare_at_the_shared_precision():
+    day = parse_date("2019-10-17")
+    assert compare_dates(day, parse_date("2019-10-18")) == -1
+    assert compare_dates(parse_date("2019-10-18"), day) == 1
+    assert compare_dates(day, parse_date("October 2019")) == 0  # same month: no order
+    assert compare_dates(day, None) is None
+    # Zoned times compare in UTC: 14:31 in Moscow is before 12:00 in London.
+    assert compare_dates(parse_date("2019-10-17T14:31:00+03:00"), parse_date("2019-10-17T12:00:00Z")) == -1
+    # A naive time and a zoned one compare by day only.
+    assert compare_dates(parse_date("2019-10-17T14:31:00"), parse_date("2019-10-17T12:00:00Z")) == 0
