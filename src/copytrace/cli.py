@@ -60,6 +60,10 @@ def scan_command(
     template_pages: int = typer.Option(3, help="Chrome removal: a line on this many pages of one source is its template."),
     extract_workers: int = typer.Option(0, help="Processes extracting HTML main text (0: one per core)."),
     report: bool = typer.Option(False, "--report", help="Also write report.html: families, trees and side-by-side copies."),
+    engine: str = typer.Option("memory", help="memory (one process), local (out of core, resumable) or ray."),
+    work_dir: Optional[Path] = typer.Option(None, help="Shards of the local engine (default OUT/.work); a re-run resumes."),
+    memory: str = typer.Option("4GB", help="Memory budget of the local engine, e.g. 6GB."),
+    address: Optional[str] = typer.Option(None, help="Ray cluster for --engine ray: ray://host:10001 or auto."),
 ) -> None:
     """Find reused text and story families; write documents, pairs and families."""
     if format not in OUTPUT_FORMATS:
@@ -82,15 +86,16 @@ def scan_command(
     except InputError as err:
         fail(str(err))
     cleaning = clean_options(clean, template_pages, extract_workers)
+    scale = engine_options(engine, work_dir or out / ".work", memory, address)
     progress = RichProgress(err_console) if not quiet else None
     try:
         if progress:
             with progress:
                 result = scan(paths, fields=fields, metadata=metadata, settings=settings,
-                              max_doc_bytes=int(max_doc_mb * 1024 * 1024), progress=progress, clean=cleaning)
+                              max_doc_bytes=int(max_doc_mb * 1024 * 1024), progress=progress, clean=cleaning, **scale)
         else:
             result = scan(paths, fields=fields, metadata=metadata, settings=settings,
-                          max_doc_bytes=int(max_doc_mb * 1024 * 1024), clean=cleaning)
+                          max_doc_bytes=int(max_doc_mb * 1024 * 1024), clean=cleaning, **scale)
     except InputError as err:
         fail(str(err))
     try:
@@ -101,6 +106,22 @@ def scan_command(
         write_scan_report(result, written)
     if not quiet:
         print_summary(console, result, written)
+
+
+def engine_options(engine: str, work_dir: Path, memory: str, address: str | None) -> dict:
+    """Keyword arguments of `scan` for --engine, checked before any input is read."""
+    from .engines import ENGINES
+    from .engines.shards import parse_size
+
+    if engine not in ENGINES:
+        fail(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    try:
+        parse_size(memory)
+    except ValueError as err:
+        fail(f"--memory: {err}")
+    if engine == "memory":
+        return {}
+    return {"engine": engine, "work_dir": work_dir, "memory": memory, "address": address}
 
 
 def check_scan_options(out: Path, min_shared: int, min_containment: float, max_doc_mb: float) -> None:

@@ -4,7 +4,8 @@ Two kinds of mention, told apart because they point opposite ways:
 
 - a *credit* names the source of the text: "Sputnik News reports",
   "according to Reuters", "originally published by X", "Source: X",
-  "via X", "© X", "Reprinted with permission from X", "MOSCOW (Reuters) -";
+  "via X", "© X", "Reprinted with permission from X", "MOSCOW (Reuters) -",
+  "As X put it:";
 - a *self-name* names the site the page belongs to: the WordPress/Yoast feed
   footer "The post ... appeared first on X." (X is the publishing site
   itself: syndication evidence and site boilerplate, not a credit to a
@@ -39,7 +40,7 @@ NAME = (
 )
 # "appeared first on X": X is the publishing site, not a source.
 FEED_FOOTER = "feed_footer"
-CREDIT_KINDS = ("reports", "according_to", "originally", "source", "via", "copyright", "reprinted",
+CREDIT_KINDS = ("reports", "according_to", "lead_in", "originally", "source", "via", "copyright", "reprinted",
                 "dateline", FEED_FOOTER)
 
 KNOWN_WIRES = {
@@ -57,6 +58,8 @@ OUTLET_WORDS = {
     "chronicle", "insider", "monitor", "standard", "express", "mail", "mirror", "independent", "bulletin",
     "magazine", "reporter", "dispatch", "courier", "register", "inquirer", "examiner", "digest",
     "channel", "broadcasting", "newswire", "online", "weekly", "globe", "star", "sun", "blog", "report",
+    "voice", "sentinel", "ledger", "beacon", "record", "recorder", "mercury", "spectator", "outlook",
+    "informer", "enquirer", "bureau", "newsroom", "service", "hub",
 }
 # Platforms a page is commented on or shared to: never a source or a site name.
 PLATFORMS = {
@@ -119,7 +122,9 @@ _ENGLISH = [
     _p("reports", r"\b(?:[Aa]s\s+)?(?:reported|first\s+reported)\s+by\s+" + NAME),
     _p("via", r"\bvia\s+" + NAME),
     _p("copyright", _COPYRIGHT + NAME),
-    _p("dateline", r"^[ \t]*[A-Z][A-Z .,'\-]{2,40}\((?P<name>[A-Z][\w .&\-]{1,40}?)\)\s*[-–—]"),
+    _p("lead_in", r"\b[Aa]s\s+" + NAME + r"\s+(?:put\s+it|puts\s+it|noted|notes|wrote|writes|explained|explains)\b"),
+    _p("dateline", r"(?:^[ \t]*|(?<=[.!?”\"]))(?:[A-Z][A-Z .,'\-]{2,40})?\((?P<name>[A-Z][\w .&\-]{1,40}?"
+                   r"|[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\)\s*[-–—]"),
 ]
 
 PATTERNS: dict[str, list[CreditPattern]] = {"en": _ENGLISH}

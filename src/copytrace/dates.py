@@ -48,7 +48,18 @@ _ISO = re.compile(
     r"(?P<tz>Z|[+-]\d\d:?\d\d)?)?)?(?!\d)"
 )
 _SLASHED_YMD = re.compile(r"(?<![\d+\-/])(?P<year>(?:19|20)\d\d)[/.](?P<month>\d{1,2})[/.](?P<day>\d{1,2})(?![\d/])")
-_SLASHED_DMY = re.compile(r"(?<![\d+\-/.])(?P<first>\d{1,2})[/.](?P<second>\d{1,2})[/.](?P<year>(?:19|20)\d\d)(?![\d/])")
+_SLASHED_DMY = re.compile(
+    r"(?<![\d+\-/.])(?P<first>\d{1,2})(?P<sep>[/.])(?P<second>\d{1,2})(?P=sep)(?P<year>(?:19|20)\d\d)(?![\d/])"
+)
+# A time of day right after a date: "17 October 2019 14:31", "10/17/2019 2:31 PM GMT".
+_TIME_AFTER = re.compile(
+    r"^(?:,?\s*(?:at\s+)?|T)(?P<hour>\d{1,2}):(?P<minute>\d\d)(?::\d\d)?\s*(?P<ampm>[ap]\.?m\.?)?"
+    r"\s*(?P<zone>Z|UTC|GMT|[+-]\d\d:?\d\d)?(?![\d:])", re.I
+)
+_RFC2822 = re.compile(r"^\s*(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d\d:\d\d(?::\d\d)?\s*"
+                      r"(?:[+-]\d{4}|[A-Z]{1,5})?\s*$")
+# Zero timestamps and placeholder dates: a CMS's "no date", not a date.
+_PLACEHOLDERS = {(1970, 1, 1), (1900, 1, 1), (2000, 1, 1)}
 # Word boundaries matter: "+317 October 2019" must not read as the 17th.
 _MONTH_DAY_YEAR = re.compile(r"\b" + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR + r"\b", re.I)
 _DAY_MONTH_YEAR = re.compile(r"(?<![\w+\-])" + _DAY + r"\s+(?:of\s+)?" + _MONTH + r",?\s+" + _YEAR + r"\b", re.I)
@@ -143,6 +154,8 @@ def _match_named(m: re.Match):
 
 def _match_slashed_dmy(m: re.Match):
     first, second, year = int(m["first"]), int(m["second"]), m["year"]
+    if m["sep"] == "." and second <= 12:
+        return _make(year, second, first), "day"  # dotted dates are day-first (17.10.2019)
     if first > 12 >= second:
         return _make(year, second, first), "day"
     if second > 12 >= first:
@@ -180,19 +193,19 @@ def _timestamp(text: str) -> ParsedDate | None:
         value = datetime.fromtimestamp(int(m["seconds"]), tz=timezone.utc)
     except (OverflowError, OSError, ValueError):
         return None
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
+    if not MIN_YEAR <= value.year <= MAX_YEAR or (value.year, value.month, value.day) in _PLACEHOLDERS:
         return None
     return ParsedDate(value, "minute", _PRECISION_CONFIDENCE["minute"], text.strip())
 
 
 def _rfc2822(text: str) -> ParsedDate | None:
-    if not re.search(r"\d{4}\s+\d\d:\d\d", text):
+    if not _RFC2822.match(text):
         return None
     try:
         value = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if value is None or not MIN_YEAR <= value.year <= MAX_YEAR:
+    if value is None or not MIN_YEAR <= value.year <= MAX_YEAR or (value.year, value.month, value.day) in _PLACEHOLDERS:
         return None
     return ParsedDate(value, "minute", _PRECISION_CONFIDENCE["minute"], text.strip())
 
@@ -230,13 +243,38 @@ def _parse(value, origin: str) -> ParsedDate | None:
             parsed, precision = read(m)
             if parsed is None:
                 continue
+            end = m.end()
+            if precision == "day":
+                parsed, precision, end = _with_time(text, parsed, end)
+            if (parsed.year, parsed.month, parsed.day) in _PLACEHOLDERS and precision in ("day", "minute"):
+                return None
             confidence = _PRECISION_CONFIDENCE[precision]
-            junk = _leftover_junk(text, m.span())
+            junk = _leftover_junk(text, (m.start(), end))
             if junk:
                 # Unexplained characters: the stronger the doubt, the more digits.
                 confidence *= 0.3 if re.search(r"\d", junk) else 0.7
-            return ParsedDate(parsed, precision, round(confidence, 3), m.group(0), origin)
+            return ParsedDate(parsed, precision, round(confidence, 3), text[m.start():end], origin)
     return None
+
+
+def _with_time(text: str, day: datetime, end: int) -> tuple[datetime, str, int]:
+    """The day with the time of day that follows it, if one does."""
+    t = _TIME_AFTER.match(text[end:])
+    if not t:
+        return day, "day", end
+    hour, minute = int(t["hour"]), int(t["minute"])
+    if t["ampm"]:
+        if not 1 <= hour <= 12:
+            return day, "day", end
+        hour = hour % 12 + (12 if t["ampm"].lower().startswith("p") else 0)
+    zone = t["zone"]
+    tz = None
+    if zone:
+        tz = timezone.utc if zone.upper() in ("Z", "UTC", "GMT") else _zone(zone)
+        if tz is None:
+            return day, "day", end
+    value = _make(day.year, day.month, day.day, hour, minute, tz)
+    return (value, "minute", end + t.end()) if value else (day, "day", end)
 
 
 def find_dateline(text: str, max_lines: int = DATELINE_MAX_LINES) -> ParsedDate | None:
@@ -283,3 +321,18 @@ def compare_dates(x: ParsedDate | None, y: ParsedDate | None) -> int | None:
         precision = "day"
     kx, ky = x.key(precision), y.key(precision)
     return (kx > ky) - (kx < ky)
+
+
+# Weight of an order read from times of day when a zone is missing on one side
+# or both: a same-day order that a time zone could turn round.
+NAIVE_TIME_WEIGHT = 0.3
+
+
+def order_dates(x: ParsedDate | None, y: ParsedDate | None) -> tuple[int | None, float]:
+    """(order, strength): `compare_dates`, and for a same-day tie, the times read as UTC at low strength."""
+    order = compare_dates(x, y)
+    if order != 0 or x.precision != "minute" or y.precision != "minute":
+        return order, 1.0
+    kx = x.value.replace(tzinfo=None) if x.value.tzinfo is None else x.value.astimezone(timezone.utc).replace(tzinfo=None)
+    ky = y.value.replace(tzinfo=None) if y.value.tzinfo is None else y.value.astimezone(timezone.utc).replace(tzinfo=None)
+    return (kx > ky) - (kx < ky), NAIVE_TIME_WEIGHT

@@ -81,11 +81,19 @@ def scan(
     max_doc_bytes: int | None = None,
     progress: Progress | None = None,
     clean: CleanOptions | bool = True,
+    engine: str = "memory",
+    work_dir: str | Path | None = None,
+    memory: str | int = "4GB",
+    address: str | None = None,
 ) -> ScanResult:
     """Find reused text among the documents under `paths`.
 
     `clean`: HTML is always reduced to its main text; chrome removal runs
     unless `clean` is False (or a CleanOptions with chrome_removal=False).
+
+    `engine`: "memory" (everything in this process), "local" (out of core:
+    shards in `work_dir`, memory under `memory`, resumable) or "ray" (Ray
+    Data, on the cluster at `address`); see `copytrace.engines`.
 
     Raises `InputError` for an unreadable path or when no usable document
     was read; bad records never raise, they are returned in `rejects`.
@@ -94,6 +102,11 @@ def scan(
     progress = progress or Progress()
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    if engine != "memory":
+        from .engines import make_engine
+
+        return make_engine(engine, work_dir=work_dir, memory=memory, address=address).scan(
+            paths, fields, metadata, settings, max_doc_bytes, progress, clean)
     started = time.perf_counter()
     kwargs = {} if max_doc_bytes is None else {"max_doc_bytes": max_doc_bytes}
     with progress.task("ingest") as advance:

@@ -24,23 +24,26 @@ source of y, each cue adding one line of evidence:
                a junk or missing date weighs little or nothing);
   credit       one side credits the other's outlet ("Sputnik News reports");
   feed         one side carries the other site's feed footer;
-  credit-other one side credits some outlet and the other credits none;
-  coverage     the side mostly inside the other is the copy (the copy's own
-               additions and cuts), measured on prose so chrome does not count.
+  framing      between two near-whole versions, the one that opens with prose
+               of its own (a framing lead) is the copy;
+  coverage     when one side took only a section of the other: the side mostly
+               inside the other is the copy, measured on prose so chrome does
+               not count (between two near-whole versions the copy's additions
+               and its cuts look alike, so there it is no evidence).
 The confidence is a logistic of the score.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .credit import FEED_FOOTER, Credit, find_self_names, looks_like_outlet, scan_mentions
-from .dates import ParsedDate, compare_dates, document_date
+from .credit import FEED_FOOTER, Credit, looks_like_outlet, scan_mentions
+from .dates import ParsedDate, document_date, order_dates
 from .edits import EditSettings, copy_edits
 from .schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA
 from .sources import Aliases, OutletIndex
@@ -59,10 +62,11 @@ class ProvenanceSettings:
     date_weight: float = 3.0
     credit_weight: float = 4.0
     feed_weight: float = 3.0
-    credit_other_weight: float = 0.5
     coverage_weight: float = 2.0
+    framing_weight: float = 1.5
+    framing_min_chars: int = 80
     # Coverage gaps smaller than this say nothing about direction.
-    coverage_margin: float = 0.05
+    coverage_margin: float = 0.2
     languages: tuple[str, ...] = ("en",)
     aliases: Aliases = field(default_factory=Aliases)
     edits: EditSettings = field(default_factory=EditSettings)
@@ -88,7 +92,7 @@ class DocumentFacts:
         """Spans the edits label: credit lines, feed footers."""
         labels = {FEED_FOOTER: "feed footer", "widget": "site widget"}
         return [(c.start, c.end, "photo credit" if c.role == "photo" else labels.get(c.kind, "credit line"))
-                for c in self.mentions]
+                for c in self.mentions if c.start >= 0]
 
 
 @dataclass
@@ -128,6 +132,24 @@ def _is_outlet(index: OutletIndex):
     return lambda name: index.is_corpus_outlet(name) or looks_like_outlet(name)
 
 
+def _mentions(row: dict, languages, is_outlet=looks_like_outlet) -> list[Credit]:
+    """Credit lines and self-names of a document, from its text and from the raw text before cleaning.
+
+    Cleaning removes copyright notices, comment widgets and the like: as
+    page chrome they do not belong in passages, but they still credit a
+    source or name the site. Those found only in the raw text carry no span
+    in the text (start = end = -1).
+    """
+    found = scan_mentions(row["text"], languages, is_outlet)
+    raw = row.get("raw_text")
+    if raw and raw != row["text"]:
+        seen = {(c.kind, c.name, c.text) for c in found}
+        for c in scan_mentions(raw, languages, is_outlet):
+            if (c.kind, c.name, c.text) not in seen:
+                found.append(replace(c, start=-1, end=-1))
+    return found
+
+
 def document_facts(rows: list[dict], settings: ProvenanceSettings) -> tuple[dict[str, DocumentFacts], OutletIndex]:
     """Facts of each document, and the corpus' outlets (metadata first, self-names where it is missing)."""
     index = OutletIndex(aliases=settings.aliases)
@@ -136,26 +158,23 @@ def document_facts(rows: list[dict], settings: ProvenanceSettings) -> tuple[dict
         index.add(row["id"], row.get("url"), "url")
     mentions = {}
     for row in rows:
-        found = scan_mentions(row["text"], settings.languages)
+        found = _mentions(row, settings.languages)
         mentions[row["id"]] = found
         if not index.known(row["id"]):
-            # The chrome the cleaning stage removed (comment widgets) still names the site.
-            raw = row.get("raw_text")
-            own = found + (find_self_names(raw, settings.languages) if raw and raw != row["text"] else [])
-            for c in own:
+            for c in found:
                 if c.role == "self":
                     index.add(row["id"], c.name, c.kind.replace("_", " "))
     is_outlet = _is_outlet(index)
     facts = {}
     for row in rows:
         doc, text = row["id"], row["text"]
-        found = mentions[doc]
-        if any(c.role == "credit" for c in found):
-            found = scan_mentions(text, settings.languages, is_outlet)  # again, now knowing the corpus' outlets
+        # Again, now knowing the corpus' outlets: "originally published on Daily Voice" counts
+        # when Daily Voice is in the corpus, though its name does not look like an outlet's.
+        found = _mentions(row, settings.languages, is_outlet)
         credits = [c for c in found if c.role == "credit" and not index.names(doc, c.name)]
         selfs = [c for c in found if c.role == "self" and index.names(doc, c.name)]
         feeds = [c for c in found if c.role == "self" and c.kind == FEED_FOOTER and not index.names(doc, c.name)]
-        boiler = [(c.start, c.end) for c in found]
+        boiler = [(c.start, c.end) for c in found if c.start >= 0]
         facts[doc] = DocumentFacts(
             id=doc, text=text, order=row["order"], family=row.get("family"),
             date=document_date(row.get("date"), text), credits=credits, self_names=selfs, feed_credits=feeds, mentions=found,
@@ -201,13 +220,14 @@ def direction_score(x: DocumentFacts, y: DocumentFacts, view: PairView, index: O
                     settings: ProvenanceSettings) -> tuple[float, list[str]]:
     """Positive when x is the source of y; with one evidence line per cue that spoke."""
     score, evidence = 0.0, []
-    order = compare_dates(x.date, y.date)
+    order, strength = order_dates(x.date, y.date)
     if order:
-        weight = settings.date_weight * min(x.date.confidence, y.date.confidence)
+        weight = settings.date_weight * min(x.date.confidence, y.date.confidence) * strength
         first, last = (x, y) if order < 0 else (y, x)
         score -= order * weight
+        note = ", times without a zone read as UTC" if strength < 1 else ""
         evidence.append(f"date: {first.id} {first.date.iso()} ({first.date.origin}) before "
-                        f"{last.id} {last.date.iso()} ({last.date.origin}), weight {weight:.2f}")
+                        f"{last.id} {last.date.iso()} ({last.date.origin}){note}, weight {weight:.2f}")
     elif order == 0:
         evidence.append(f"date: both {x.date.iso()}, no order")
     for src, cp, sign in ((x, y, 1), (y, x, -1)):
@@ -221,22 +241,62 @@ def direction_score(x: DocumentFacts, y: DocumentFacts, view: PairView, index: O
         if feed:
             score += sign * settings.feed_weight
             evidence.append(f"feed: {cp.id} carries the feed footer of {feed.name!r}, the site of {src.id}")
-    if (x.credits or x.feed_credits) != (y.credits or y.feed_credits) and not any(
-            e.startswith(("credit:", "feed:")) for e in evidence):
-        crediting, other, sign = (y, x, 1) if y.credits or y.feed_credits else (x, y, -1)
-        named = (crediting.credits or crediting.feed_credits)[0].name
-        score += sign * settings.credit_other_weight
-        evidence.append(f"credit-other: {crediting.id} credits {named!r}, {other.id} credits no one")
-    cover_x, prose_x = view.side(x.id)
-    cover_y, prose_y = view.side(y.id)
-    gap = prose_y - prose_x
-    if abs(gap) >= settings.coverage_margin:
-        weight = settings.coverage_weight * min(1.0, abs(gap) / 0.5)
-        inside, outside = (y, x) if gap > 0 else (x, y)
-        score += weight if gap > 0 else -weight
-        evidence.append(f"coverage: {view.side(inside.id)[1]:.0%} of {inside.id}'s prose is inside "
-                        f"{outside.id}, {view.side(outside.id)[1]:.0%} the other way, weight {weight:.2f}")
+    score += _coverage_cue(x, y, view, settings, evidence)
+    score += _framing_cue(x, y, view, settings, evidence)
     return score, evidence
+
+
+def _coverage_cue(x: DocumentFacts, y: DocumentFacts, view: PairView, settings: ProvenanceSettings,
+                  evidence: list[str]) -> float:
+    """The copy took a section: the side mostly inside the other is the copy.
+
+    Only when one side carries less than `republication_coverage` of the
+    other's prose: between two near-whole versions, the extra text may be
+    the copy's framing as well as the original's sentences the copy cut, so
+    the asymmetry says nothing (measured on the republication benchmark: it
+    was wrong more often than right there).
+    """
+    _, prose_x = view.side(x.id)
+    _, prose_y = view.side(y.id)
+    gap = prose_y - prose_x
+    if abs(gap) < settings.coverage_margin or min(prose_x, prose_y) >= settings.republication_coverage:
+        return 0.0
+    weight = settings.coverage_weight * min(1.0, abs(gap) / 0.5)
+    inside, outside = (y, x) if gap > 0 else (x, y)
+    evidence.append(f"coverage: {view.side(inside.id)[1]:.0%} of {inside.id}'s prose is inside "
+                    f"{outside.id}, {view.side(outside.id)[1]:.0%} the other way, weight {weight:.2f}")
+    return weight if gap > 0 else -weight
+
+
+def _leading_prose(facts: DocumentFacts, spans: list[tuple[int, int]]) -> int:
+    """Characters of prose before the first passage: a lead the other side does not have."""
+    first = min(s for s, _ in spans)
+    return int(facts.prose[:first].sum())
+
+
+def _framing_cue(x: DocumentFacts, y: DocumentFacts, view: PairView, settings: ProvenanceSettings,
+                 evidence: list[str]) -> float:
+    """Between two near-whole versions, the one that opens with prose of its own is the copy.
+
+    Copiers put their framing on top ("Yet another example of ..."); an
+    original's sentences a copy cuts lie inside the text. Measured on the
+    republication benchmark, the side with more leading unshared prose was
+    the copy in 411 of 425 pairs.
+    """
+    _, prose_x = view.side(x.id)
+    _, prose_y = view.side(y.id)
+    if min(prose_x, prose_y) < settings.republication_coverage:
+        return 0.0  # a section reused: the coverage cue speaks
+    lead_x = _leading_prose(x, [(p[0], p[1]) for p in view.directed(x.id)])
+    lead_y = _leading_prose(y, [(p[2], p[3]) for p in view.directed(x.id)])
+    gap = lead_y - lead_x
+    if abs(gap) < settings.framing_min_chars:
+        return 0.0
+    weight = settings.framing_weight * min(1.0, abs(gap) / (4 * settings.framing_min_chars))
+    framed, plain = (y, x) if gap > 0 else (x, y)
+    evidence.append(f"framing: {framed.id} opens with {abs(gap)} more characters of prose that "
+                    f"{plain.id} lacks, weight {weight:.2f}")
+    return weight if gap > 0 else -weight
 
 
 def relation_of(view: PairView, source: str, copy: str, index: OutletIndex, settings: ProvenanceSettings) -> str:

@@ -176,22 +176,44 @@ def shingles_into(token_hashes, n_tokens, size, out):
     return count
 
 
-@njit(cache=True, parallel=True)
-def _needs_nfkc(buf, offsets, table):
+_HIGH_BITS = np.uint64(0x8080808080808080)
+
+
+def _as_words(buf: np.ndarray) -> np.ndarray:
+    """buf's aligned 8-byte words, to skip ASCII eight bytes at a time (empty if buf is unaligned)."""
+    if buf.ctypes.data % 8:
+        return np.zeros(0, dtype=np.uint64)
+    return buf[: len(buf) // 8 * 8].view(np.uint64)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _next_non_ascii(buf, words, i, end):
+    """The first position >= i of a non-ASCII byte in buf[:end], or end."""
+    while i < end:
+        if (i & 7) == 0 and (i >> 3) < len(words) and i + 8 <= end:
+            if (words[i >> 3] & _HIGH_BITS) == 0:
+                i += 8
+                continue
+        if buf[i] >= 0x80:
+            return i
+        i += 1
+    return end
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _needs_nfkc(buf, words, offsets, table):
     """Per document: does it hold a character whose NFKC form changes a word?"""
     n_docs = len(offsets) - 1
     out = np.zeros(n_docs, dtype=np.bool_)
     for d in prange(n_docs):
-        i, end = offsets[d], offsets[d + 1]
+        end = offsets[d + 1]
+        i = _next_non_ascii(buf, words, offsets[d], end)
         while i < end:
-            if buf[i] < 0x80:
-                i += 1
-                continue
             cp, width = _decode(buf, i, end)
             if cp < len(table) and table[cp]:
                 out[d] = True
                 break
-            i += width
+            i = _next_non_ascii(buf, words, i + width, end)
     return out
 
 
@@ -199,7 +221,7 @@ _TRIGGERS = trigger_table()
 
 
 def needs_nfkc(texts_utf8: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    return _needs_nfkc(texts_utf8, offsets, _TRIGGERS)
+    return _needs_nfkc(texts_utf8, _as_words(texts_utf8), offsets, _TRIGGERS)
 
 
 def _join(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -208,53 +230,113 @@ def _join(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
 
 
-@njit(cache=True)
-def _nfkc_windows(buf, table):
-    """Byte windows [start, end) of buf, between ASCII spaces, holding a trigger character."""
-    n = len(buf)
-    starts = []
-    ends = []
-    i = 0
-    while i < n:
-        if buf[i] < 0x80:
-            i += 1
-            continue
-        cp, width = _decode(buf, i, n)
+@njit(cache=True, nogil=True)
+def _doc_windows(buf, words, start, end, table, starts, ends, n):
+    """Append to starts/ends (from index n) the windows of buf[start:end]; return the new count.
+
+    A window is a stretch between ASCII spaces or newlines that holds a
+    trigger character; NFKC of the window equals the window of the NFKC.
+    """
+    i = _next_non_ascii(buf, words, start, end)
+    while i < end:
+        cp, width = _decode(buf, i, end)
         if cp < len(table) and table[cp]:
             ws = i
-            while ws > 0 and buf[ws - 1] != 32 and buf[ws - 1] != 10:
+            while ws > start and buf[ws - 1] != 32 and buf[ws - 1] != 10:
                 ws -= 1
             we = i + width
-            while we < n and buf[we] != 32 and buf[we] != 10:
+            while we < end and buf[we] != 32 and buf[we] != 10:
                 we += 1
-            if len(ends) > 0 and ws <= ends[-1]:
-                ends[-1] = we
+            if n > 0 and ws <= ends[n - 1] and ends[n - 1] > start:
+                ends[n - 1] = we
             else:
-                starts.append(ws)
-                ends.append(we)
-            i = we
+                starts[n] = ws
+                ends[n] = we
+                n += 1
+            i = _next_non_ascii(buf, words, we, end)
             continue
-        i += width
-    return starts, ends
+        i = _next_non_ascii(buf, words, i + width, end)
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _nfkc_windows(buf, words, offsets, docs, table):
+    """Byte windows [start, end) needing NFKC in documents `docs` of buf, in order."""
+    cap = 16
+    starts = np.empty(cap, dtype=np.int64)
+    ends = np.empty(cap, dtype=np.int64)
+    n = 0
+    for d in docs:
+        start, end = offsets[d], offsets[d + 1]
+        # A document can hold at most one window per two bytes: grow before scanning it.
+        need = n + (end - start) // 2 + 1
+        if need > cap:
+            cap = max(2 * cap, need)
+            grown_starts = np.empty(cap, dtype=np.int64)
+            grown_ends = np.empty(cap, dtype=np.int64)
+            grown_starts[:n] = starts[:n]
+            grown_ends[:n] = ends[:n]
+            starts, ends = grown_starts, grown_ends
+        n = _doc_windows(buf, words, start, end, table, starts, ends, n)
+    return starts[:n], ends[:n]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _copy(source, start, end, out, pos):
+    """out[pos:] = source[start:end], as a plain loop (numba's slice copies cost more); the new pos."""
+    for i in range(start, end):
+        out[pos] = source[i]
+        pos += 1
+    return pos
+
+
+@njit(cache=True, nogil=True)
+def _splice_windows(buf, offsets, starts, ends, replacement, replacement_offsets):
+    """Copy of buf with window k ([starts[k], ends[k]), in order, inside documents) replaced; new offsets."""
+    n_docs = len(offsets) - 1
+    growth = 0
+    for k in range(len(starts)):
+        growth += (replacement_offsets[k + 1] - replacement_offsets[k]) - (ends[k] - starts[k])
+    out = np.empty(offsets[n_docs] - offsets[0] + growth, dtype=np.uint8)
+    out_offsets = np.empty(n_docs + 1, dtype=np.int64)
+    out_offsets[0] = 0
+    pos = 0
+    k = 0
+    for d in range(n_docs):
+        i, end = offsets[d], offsets[d + 1]
+        while k < len(starts) and starts[k] < end:
+            pos = _copy(buf, i, starts[k], out, pos)
+            pos = _copy(replacement, replacement_offsets[k], replacement_offsets[k + 1], out, pos)
+            i = ends[k]
+            k += 1
+        pos = _copy(buf, i, end, out, pos)
+        out_offsets[d + 1] = pos
+    return out, out_offsets
+
+
+def _nfkc_splice(buf: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """NFKC applied to the windows of documents `docs` where it changes a word; one new buffer.
+
+    CPython's NFKC runs at ~15 MB/s on non-Latin text; a long article with
+    one "½" should not pay that for every character, nor a batch for the
+    few documents that hold one.
+    """
+    starts, ends = _nfkc_windows(buf, _as_words(buf), offsets, docs.astype(np.int64), _TRIGGERS)
+    pieces = [
+        unicodedata.normalize("NFKC", buf[a:b].tobytes().decode("utf-8", "surrogatepass")).encode(
+            "utf-8", "surrogatepass")
+        for a, b in zip(starts.tolist(), ends.tolist())
+    ]
+    replacement, replacement_offsets = _join(pieces)
+    return _splice_windows(buf, offsets, starts, ends, replacement, replacement_offsets)
 
 
 def nfkc_bytes(raw: bytes) -> bytes:
-    """NFKC applied only to the space-delimited stretches where it changes a word.
-
-    CPython's NFKC runs at ~15 MB/s on non-Latin text; a long article with
-    one "½" should not pay that for every character.
-    """
+    """NFKC applied only to the space-delimited stretches of one text where it changes a word."""
     buf = np.frombuffer(raw, dtype=np.uint8)
-    starts, ends = _nfkc_windows(buf, _TRIGGERS)
-    pieces = []
-    last = 0
-    for ws, we in zip(starts, ends):
-        pieces.append(raw[last:ws])
-        window = raw[ws:we].decode("utf-8", "surrogatepass")
-        pieces.append(unicodedata.normalize("NFKC", window).encode("utf-8", "surrogatepass"))
-        last = we
-    pieces.append(raw[last:])
-    return b"".join(pieces)
+    offsets = np.array([0, len(raw)], dtype=np.int64)
+    out, _ = _nfkc_splice(buf, offsets, np.zeros(1, dtype=np.int64))
+    return out.tobytes()
 
 
 def _arrow_strings(texts) -> pa.Array | None:
@@ -280,29 +362,6 @@ def _arrow_buffer(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(data_buffer, dtype=np.uint8), offsets.astype(np.int64)
 
 
-@njit(cache=True, nogil=True)
-def _splice(buf, offsets, docs, replacement, replacement_offsets):
-    """Copy of the documents of buf with docs[k] replaced by replacement[replacement_offsets[k]:...[k + 1]]."""
-    n_docs = len(offsets) - 1
-    sizes = np.empty(n_docs, dtype=np.int64)
-    for d in range(n_docs):
-        sizes[d] = offsets[d + 1] - offsets[d]
-    for k in range(len(docs)):
-        sizes[docs[k]] = replacement_offsets[k + 1] - replacement_offsets[k]
-    out_offsets = np.zeros(n_docs + 1, dtype=np.int64)
-    for d in range(n_docs):
-        out_offsets[d + 1] = out_offsets[d] + sizes[d]
-    out = np.empty(out_offsets[-1], dtype=np.uint8)
-    k = 0
-    for d in range(n_docs):
-        if k < len(docs) and docs[k] == d:
-            out[out_offsets[d]:out_offsets[d + 1]] = replacement[replacement_offsets[k]:replacement_offsets[k + 1]]
-            k += 1
-        else:
-            out[out_offsets[d]:out_offsets[d + 1]] = buf[offsets[d]:offsets[d + 1]]
-    return out, out_offsets
-
-
 def encode_batch(texts) -> tuple[np.ndarray, np.ndarray]:
     """Texts as one contiguous UTF-8 buffer with offsets, NFKC where it matters.
 
@@ -320,10 +379,7 @@ def encode_batch(texts) -> tuple[np.ndarray, np.ndarray]:
     flagged = np.flatnonzero(needs_nfkc(buf, offsets))
     if len(flagged) == 0:
         return buf, offsets
-    replacement, replacement_offsets = _join(
-        [nfkc_bytes(buf[offsets[d]:offsets[d + 1]].tobytes()) for d in flagged]
-    )
-    return _splice(buf, offsets, flagged, replacement, replacement_offsets)
+    return _nfkc_splice(buf, offsets, flagged)
 
 
 def word_spans(folded: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

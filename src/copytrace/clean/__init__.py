@@ -7,7 +7,10 @@ Two steps, between ingest and fingerprinting:
    page states fills the fields the document lacks (always runs: HTML is not
    text);
 2. chrome removal: lines that are page chrome are taken out of every
-   document's text (can be turned off).
+   document's text (can be turned off). Line-density features (menus,
+   headline and tag lists) apply only to documents without HTML: where
+   markup existed, the extractor (or the feed's item boundaries) already
+   judged the structure, and lists inside articles must survive.
 
 The output documents keep DOCUMENT_SCHEMA, with `text` the cleaned text
 (what passages' offsets refer to), plus `author` and `site_name` (from the
@@ -128,11 +131,15 @@ def _remove_chrome(columns: dict, options: ChromeOptions, rejects: dict[int, Rej
     live = [i for i in range(n) if i not in rejects]
     groups = {i: _source_group(columns["source"][i], columns["url"][i]) for i in live}
     templates = template_lines(((groups[i], columns["text"][i]) for i in live), options.min_repeat) if options.repeated else {}
+    plain_options, marked_options = options, replace(options, density=False)
     with progress.task("clean", total=len(live)) as advance:
         for i in live:
             text = columns["text"][i]
             group = groups[i]
-            lines, reasons = chrome_lines(text, templates.get(group), columns["source"][i] or group, columns["title"][i], options)
+            # Markup was already judged (by the extractor, or a feed's own item boundaries):
+            # line-density features are for text that lost its markup.
+            chosen = plain_options if columns["html"][i] is None else marked_options
+            lines, reasons = chrome_lines(text, templates.get(group), columns["source"][i] or group, columns["title"][i], chosen)
             advance(1)
             if not reasons:
                 continue

@@ -95,7 +95,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
         r"|add (?:a|your) comment|post a comment|join the (?:discussion|conversation)|log ?in to comment"
         r"|show comments|view comments|comment via [a-z]+?)\s*)+$")),
     ("subscription", re.compile(
-        r"never miss a (?:story|thing|post)|sign ?up (?:to|for) (?:our|the)|subscribe (?:to|for) (?:our|the)"
+        r"never miss a (?:story|thing|post)|(?:sign ?up|subscribe) (?:to|for) our"
+        r"|(?:sign ?up|subscribe) (?:to|for) the (?:\w+ )?(?:newsletter|channel|podcast)"
         r"|join (?:us on|our) (?:telegram|whatsapp|facebook|twitter)|follow us on|get (?:our|the) newsletter"
         r"|keep you up ?to speed|download (?:our|the) app|turn on notifications")),
     ("cookie notice", re.compile(
@@ -123,7 +124,8 @@ def _is_timestamp(text: str) -> bool:
     if len(text) > 80 or not re.search(r"\d", text):
         return False
     words = [w.casefold() for w in _WORDS.findall(text)]
-    return all(w in _TIME_WORDS for w in words)
+    clock = re.search(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}", text)
+    return (bool(words) or bool(clock)) and all(w in _TIME_WORDS for w in words)
 
 
 def pattern_reason(text: str) -> str | None:
@@ -185,9 +187,14 @@ def is_tag_list(text: str) -> bool:
     return all(1 <= len(i.split()) <= 4 and (i[0].isupper() or i[0] == "#" or i[0].isdigit()) for i in items)
 
 
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
 def is_short_line(text: str) -> bool:
+    """A menu-like line: at most 4 words (a CJK character counts as half a word), no sentence end."""
     stripped = text.strip()
-    return 0 < len(_words(stripped)) <= 4 and len(stripped) <= 40 and not re.search(r"[.!?…]['\"”’)]?$", stripped)
+    words = len(_words(stripped)) + len(_UNSPACED.findall(stripped)) // 2
+    return 0 < words <= 4 and len(stripped) <= 40 and not re.search(r"[.!?…。！？]['\"”’)」]?$", stripped)
 
 
 def _runs(lines: list[Line], keep: set[int], test) -> list[list[Line]]:

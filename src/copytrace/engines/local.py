@@ -171,18 +171,20 @@ class LocalEngine:
         self.budget = Budget(memory=parse_size(memory), shard_bytes=shard_bytes,
                              workers=workers or Budget().workers)
 
-    def job(self, paths, fields, metadata, settings, max_doc_bytes) -> dict:
+    def job(self, paths, fields, metadata, settings, max_doc_bytes, clean) -> dict:
         # Sizes that decide shard boundaries belong to the job: a resumed run must cut the same shards.
         return {"inputs": inputs_fingerprint(paths), "fields": fields, "metadata": str(metadata),
-                "settings": settings, "max_doc_bytes": max_doc_bytes, "text_per_shard": self.budget.text_per_shard}
+                "settings": settings, "max_doc_bytes": max_doc_bytes, "clean": clean, "text_per_shard": self.budget.text_per_shard}
 
     def scan(self, paths, fields=None, metadata=None, settings: ScanSettings | None = None,
-             max_doc_bytes: int | None = None, progress: Progress | None = None):
+             max_doc_bytes: int | None = None, progress: Progress | None = None, clean=True):
         settings = settings or ScanSettings()
         progress = progress or Progress()
         started = time.perf_counter()
-        work = WorkDir(self.work_dir, self.job(paths, fields, metadata, settings, max_doc_bytes))
-        counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress)
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        work = WorkDir(self.work_dir, self.job(paths, fields, metadata, settings, max_doc_bytes, clean))
+        counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress, clean)
         if counts.used == 0:
             raise InputError(f"no usable document among {counts.read} records read ({counts.rejected} rejected)")
         doc_paths = work.shards("documents", "part-*.arrow")
@@ -199,17 +201,17 @@ class LocalEngine:
                                      for p in fp_paths])
         n_candidates = pq.ParquetFile(candidates).metadata.num_rows
         pairs = named_pairs(store, kept)
-        explained = explain_chunks(work, store, kept, pairs, family, n_shingles, settings,
-                                   self.budget.explain_docs(counts.text_bytes / counts.used), progress,
-                                   self.map_chunks)
+        explained = explain_chunks(work, store, kept, pairs, family, n_shingles, settings, self.budget,
+                                   counts.text_bytes / counts.used, progress, self.map_chunks)
         stats = {"candidate_pairs": int(n_candidates), "engine": self.name,
                  "work_dir": str(self.work_dir), "memory_budget": self.budget.memory}
         return assemble(work, store, counts, kept, pairs, family, n_shingles, explained, settings, stats, started)
 
     def map_chunks(self, function, chunks):
-        """Run `function` over explain chunks, in worker processes when there are several."""
+        """Results of `function` over chunks, in order as they finish; in worker processes when there are several."""
         if self.budget.workers <= 1 or len(chunks) <= 1:
-            return [function(chunk) for chunk in chunks]
+            yield from map(function, chunks)
+            return
         # spawn, not fork: the parent's numba thread pool does not survive a fork.
         with ProcessPoolExecutor(self.budget.workers, mp_context=get_context("spawn")) as pool:
-            return list(pool.map(function, chunks))
+            yield from pool.map(function, chunks)

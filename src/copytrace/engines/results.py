@@ -19,7 +19,7 @@ from ..progress import Progress
 from ..schemas import FAMILY_SCHEMA
 from ..stages import PAIR_SCHEMA, ScanSettings, pairs_table
 from ..verify import overlap_figures
-from .shards import DocumentStore, WorkDir, done_info, is_done, mark_done, read_arrow, write_arrow, write_parquet
+from .shards import DocumentStore, WorkDir, done_info, is_done, read_arrow, removed_lines, write_arrow, write_parquet
 
 FIGURES = ("jaccard", "containment_a_in_b", "containment_b_in_a", "shared_shingles")
 
@@ -85,54 +85,94 @@ def family_chunks(family: np.ndarray, max_docs: int) -> list[np.ndarray]:
     return chunks
 
 
-def _explain_chunk_on_disk(spec: dict) -> dict:
-    """One explain chunk of the local engine: read its documents, explain them, write the tables."""
+def _chunk_documents(spec: dict) -> pa.Table:
+    return document_table(spec["store"].take(spec["docs"]), spec["family"], spec["n_shingles"])
+
+
+def align_chunk(spec: dict) -> pa.Table:
+    """Passages of one chunk's pairs (each pair is aligned on its own, so chunks change nothing)."""
+    from ..align import align_pairs
+
+    return align_pairs(_chunk_documents(spec), spec["pairs"], spec["settings"].align)
+
+
+def _trace_chunk_on_disk(spec: dict) -> dict:
+    """Provenance of one chunk of families, from their documents, pairs and passages."""
+    from ..provenance import trace
+
     out: Path = spec["out"]
-    marker = out / "tables.parquet"
-    if is_done(marker):
-        return done_info(marker)
-    store = DocumentStore(spec["doc_paths"])
-    documents = document_table(store.take(spec["docs"]), spec["family"], spec["n_shingles"])
-    tables = explain_tables(documents, spec["pairs"], spec["settings"])
-    out.mkdir(parents=True, exist_ok=True)
-    for name, table in tables.items():
-        write_parquet(out / f"{name}.parquet", table)
-    info = {name: table.num_rows for name, table in tables.items()}
-    write_parquet(marker, pa.table({"table": list(info), "rows": list(info.values())}), info)
-    return info
+    marker = out / "families.parquet"
+    if not is_done(marker):
+        traced = trace(_chunk_documents(spec), spec["pairs"], spec["passages"])
+        out.mkdir(parents=True, exist_ok=True)
+        write_parquet(out / "edges.parquet", traced.edges)
+        write_parquet(out / "edits.parquet", traced.edits)
+        write_parquet(marker, traced.families)
+    return {name: pq.read_table(out / f"{name}.parquet") for name in ("edges", "edits", "families")}
 
 
 def explain_specs(store, kept: pa.Table, pairs: pa.Table, family: np.ndarray, n_shingles: np.ndarray,
-                  max_docs: int):
-    """(documents, pairs of those documents) of each chunk of families with copies."""
+                  max_docs: int, settings: ScanSettings, folder: Path):
+    """Work of each chunk of families with copies: its documents and their pairs."""
     pair_family = family[kept["a"].to_numpy()]
     order = np.argsort(pair_family, kind="stable")
     sorted_family = pair_family[order]
-    for docs in family_chunks(family, max_docs):
+    for k, docs in enumerate(family_chunks(family, max_docs)):
         numbers = np.unique(family[docs])
         lo, hi = np.searchsorted(sorted_family, numbers[0]), np.searchsorted(sorted_family, numbers[-1], "right")
         rows = np.sort(order[lo:hi])
-        yield docs, pairs.take(pa.array(rows, pa.int64()))
+        yield {"out": folder / f"chunk-{k:06d}", "store": store, "docs": docs,
+               "pairs": pairs.take(pa.array(rows, pa.int64())), "family": family[docs],
+               "n_shingles": n_shingles[docs], "settings": settings}
 
 
 def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: pa.Table, family: np.ndarray,
-                   n_shingles: np.ndarray, settings: ScanSettings, max_docs: int, progress, map_chunks) -> dict:
-    """Explain every family with copies, chunk by chunk; return the concatenated tables."""
+                   n_shingles: np.ndarray, settings: ScanSettings, budget, mean_doc_bytes: float, progress,
+                   map_chunks) -> dict:
+    """`pipeline.explain` at scale: passages in parallel chunks, then provenance family chunk by chunk.
+
+    Alignment is per pair, so its chunks change nothing. Provenance learns
+    the corpus' outlets from every document it is given, so it runs over
+    all families at once when their documents fit the budget (then the
+    result is the in-memory path's); beyond that, chunk by chunk.
+    """
     if not settings.explain:
         return {}
-    folder = work.stage("explain")
-    specs = [{"out": folder / f"chunk-{k:06d}", "doc_paths": store.paths, "docs": docs, "pairs": chunk_pairs,
-              "family": family[docs], "n_shingles": n_shingles[docs], "settings": settings}
-             for k, (docs, chunk_pairs) in enumerate(explain_specs(store, kept, pairs, family, n_shingles,
-                                                                   max_docs))]
-    with progress.task("explain", total=len(specs)) as advance:
-        map_chunks(_explain_chunk_on_disk, specs)
-        advance(len(specs))
-    tables: dict[str, list] = {}
-    for spec in specs:
-        for name in done_info(spec["out"] / "tables.parquet"):
-            tables.setdefault(name, []).append(pq.read_table(spec["out"] / f"{name}.parquet"))
-    return {name: pa.concat_tables(parts) for name, parts in tables.items()}
+    align_specs = list(explain_specs(store, kept, pairs, family, n_shingles,
+                                     budget.explain_docs(mean_doc_bytes), settings, work.stage("align")))
+    for spec in align_specs:
+        spec["out"] = spec["out"].with_suffix(".parquet")
+    pending = [spec for spec in align_specs if not is_done(spec["out"])]
+    with progress.task("align", total=len(align_specs)) as advance:
+        advance(len(align_specs) - len(pending))
+        for spec, table in zip(pending, map_chunks(align_chunk, pending)):
+            write_parquet(spec["out"], table)
+            advance(1)
+    passages = [pq.read_table(spec["out"]) for spec in align_specs]
+    passages = pa.concat_tables(passages) if passages else align_empty()
+    tables = {"passages": passages}
+    try:
+        from ..provenance import trace  # noqa: F401  (scan works without provenance, as pipeline.explain does)
+    except ImportError:
+        return tables
+    trace_specs = list(explain_specs(store, kept, pairs, family, n_shingles, budget.trace_docs(mean_doc_bytes),
+                                     settings, work.stage("trace")))
+    traced: dict[str, list] = {}
+    with progress.task("provenance", total=len(trace_specs)) as advance:
+        for spec in trace_specs:
+            ids = pc.is_in(passages["a"], value_set=spec["pairs"]["a"].unique())
+            spec["passages"] = passages.filter(ids)
+            for name, table in _trace_chunk_on_disk(spec).items():
+                traced.setdefault(name, []).append(table)
+            advance(1)
+    tables.update({name: pa.concat_tables(parts) for name, parts in traced.items()})
+    return tables
+
+
+def align_empty() -> pa.Table:
+    from ..schemas import PASSAGE_SCHEMA
+
+    return PASSAGE_SCHEMA.empty_table()
 
 
 def with_singletons(traced: pa.Table, families: pa.Table) -> pa.Table:
@@ -183,4 +223,5 @@ def assemble(work: WorkDir, store: DocumentStore, counts, kept: pa.Table, pairs:
         "passages": tables["passages"].num_rows if "passages" in tables else None,
         **extra,
     }
+    tables["removed_lines"] = removed_lines(work)
     return ScanResult(documents, pairs.cast(PAIR_SCHEMA), families, rejects, stats, tables)

@@ -27,12 +27,10 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from ..ingest import DOCUMENT_SCHEMA, FieldMap, InputError, Reject
+from ..ingest import FieldMap, InputError, Reject
 from ..ingest import _apply_metadata, _check_target, _sidecars, _walk, load_metadata, reader_for
 from ..ingest.records import DEFAULT_MAX_DOC_BYTES, REJECT_SCHEMA, Collector
 
-SHARD_SCHEMA = pa.schema([pa.field("doc", pa.int64(), nullable=False)]
-                         + [f for f in DOCUMENT_SCHEMA if f.name != "html"])
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
@@ -78,9 +76,14 @@ class Budget:
         return int(max(64, self.memory // 4 / per_doc))
 
     def explain_docs(self, mean_doc_bytes: float) -> int:
-        """Documents per explain chunk (word indexes of every member are cached while aligning)."""
+        """Documents per align chunk (word indexes of every member are cached while aligning)."""
         per_doc = max(256.0, mean_doc_bytes) * 12
         return int(max(16, self.memory // 4 // self.workers / per_doc))
+
+    def trace_docs(self, mean_doc_bytes: float) -> int:
+        """Documents per provenance chunk (text, masks and facts of every member)."""
+        per_doc = max(256.0, mean_doc_bytes) * 8
+        return int(max(16, self.memory // 2 / per_doc))
 
 
 def atomic_write(path: Path, write) -> None:
@@ -183,20 +186,19 @@ class IngestCounts:
     shards: int = 0
 
 
-def _flush(collector: Collector, first_doc: int) -> pa.Table:
-    docs = collector.documents().drop_columns(["html"])
+def _flush(collector: Collector) -> pa.Table:
+    docs = collector.documents()
     collector.columns = {name: [] for name in collector.columns}
-    doc = pa.array(np.arange(first_doc, first_doc + docs.num_rows, dtype=np.int64))
-    return docs.add_column(0, "doc", doc).cast(SHARD_SCHEMA)
+    return docs
 
 
 def stream_documents(paths, fields: FieldMap | None, metadata, max_doc_bytes: int,
                      shard_bytes: int) -> Iterator[pa.Table]:
-    """Read every document under `paths` as a sequence of shards of about `shard_bytes` of text.
+    """Read every document under `paths` as a sequence of tables of about `shard_bytes` of text.
 
-    Yields document shards (SHARD_SCHEMA, `doc` numbering documents in input
-    order), then last the rejects table. The same inputs always give the
-    same shards, which is what lets a resumed scan skip the finished ones.
+    Yields DOCUMENT_SCHEMA tables in input order, then last the table of
+    ingest rejects. The same inputs always give the same tables, which is
+    what lets a resumed scan skip the finished shards.
     """
     fields = fields or FieldMap()
     targets = [Path(p) for p in paths]
@@ -210,7 +212,7 @@ def stream_documents(paths, fields: FieldMap | None, metadata, max_doc_bytes: in
             raise InputError(f"{metadata}: no such metadata file")
         facts.update(load_metadata(Path(metadata)))
     collector = Collector(max_doc_bytes=max_doc_bytes)
-    first_doc, held = 0, 0
+    held = 0
     for target in targets:
         for path, name in _walk(target):
             reader = reader_for(path)
@@ -228,41 +230,79 @@ def stream_documents(paths, fields: FieldMap | None, metadata, max_doc_bytes: in
                     if collector.used > before:
                         held += len(item.text)
                     if held >= shard_bytes:
-                        shard = _flush(collector, first_doc)
-                        first_doc += shard.num_rows
                         held = 0
-                        yield shard
+                        yield _flush(collector)
             except OSError as err:
                 collector.add(Reject(name, 0, f"cannot read: {err.strerror or err}"))
     if collector.used:
-        yield _flush(collector, first_doc)
+        yield _flush(collector)
     yield collector.rejects_table()
 
 
+def clean_shard(folder: Path, number: int, raw: pa.Table, first_doc: int, clean) -> dict:
+    """Clean one shard of documents (the clean stage), number them, write them; return its counts.
+
+    The shard's clean rejects and removed lines are written before the
+    shard itself: a finished shard has all three.
+    """
+    from ..clean import clean_stage
+
+    options = clean
+    if isinstance(clean, bool) or clean is None:
+        from ..clean import CleanOptions
+
+        options = CleanOptions(chrome_removal=clean is not False)
+    cleaned = clean_stage(raw, options)
+    docs = cleaned.documents.drop_columns(["html"])
+    docs = docs.add_column(0, "doc", pa.array(np.arange(first_doc, first_doc + docs.num_rows, dtype=np.int64)))
+    rejects = pa.Table.from_pylist([r.as_dict() for r in cleaned.rejects], schema=REJECT_SCHEMA)
+    write_parquet(folder / f"part-{number:05d}.rejects.parquet", rejects)
+    write_parquet(folder / f"part-{number:05d}.removed.parquet", cleaned.removed)
+    info = {"docs": docs.num_rows, "rejected": rejects.num_rows,
+            "text_bytes": int(pc.sum(pc.binary_length(docs["text"])).as_py() or 0)}
+    write_arrow(folder / f"part-{number:05d}.arrow", docs, info)
+    return info
+
+
 def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, budget: Budget,
-           progress) -> IngestCounts:
-    """Stream the inputs into document shards; a finished ingest is not read again."""
+           progress, clean=True) -> IngestCounts:
+    """Stream the inputs into cleaned document shards; a finished ingest is not read again.
+
+    Cleaning runs shard by shard: lines repeated on several pages of one
+    source are learnt within a shard, not across the corpus (see docs/scale.md).
+    """
     folder = work.stage("documents")
     summary = folder / "rejects.parquet"
     if is_done(summary):
         return IngestCounts(**done_info(summary))
     counts = IngestCounts()
+    clean_rejects = []
     with progress.task("ingest") as advance:
         for table in stream_documents(paths, fields, metadata, max_doc_bytes or DEFAULT_MAX_DOC_BYTES,
                                       budget.text_per_shard):
             if table.schema.equals(REJECT_SCHEMA):
-                counts.rejected = table.num_rows
+                rejects = pa.concat_tables([table] + clean_rejects)
+                counts.rejected = rejects.num_rows
                 counts.read = counts.used + counts.rejected
-                write_parquet(summary, table, counts.__dict__)
+                write_parquet(summary, rejects, counts.__dict__)
                 break
             shard = folder / f"part-{counts.shards:05d}.arrow"
-            if not is_done(shard):  # a resumed run reads its inputs again but writes only missing shards
-                write_arrow(shard, table)
+            # A resumed run reads its inputs again but cleans and writes only the missing shards.
+            info = done_info(shard) if is_done(shard) else clean_shard(folder, counts.shards, table,
+                                                                        counts.used, clean)
+            clean_rejects.append(pq.read_table(folder / f"part-{counts.shards:05d}.rejects.parquet"))
             counts.shards += 1
-            counts.used += table.num_rows
-            counts.text_bytes += int(pc.sum(pc.binary_length(table["text"])).as_py() or 0)
+            counts.used += info["docs"]
+            counts.text_bytes += info["text_bytes"]
             advance(table.num_rows)
     return counts
+
+
+def removed_lines(work: WorkDir) -> pa.Table:
+    from ..schemas import REMOVED_LINE_SCHEMA
+
+    parts = [pq.read_table(p) for p in sorted(work.stage("documents").glob("part-*.removed.parquet"))]
+    return pa.concat_tables(parts).cast(REMOVED_LINE_SCHEMA) if parts else REMOVED_LINE_SCHEMA.empty_table()
 
 
 class DocumentStore:
@@ -279,6 +319,10 @@ class DocumentStore:
     def n_docs(self) -> int:
         return int(self.starts[-1])
 
+    def __getstate__(self):
+        # Sent to worker processes: they map the shards themselves.
+        return {**self.__dict__, "_tables": {}}
+
     def table(self, i: int) -> pa.Table:
         if i not in self._tables:
             self._tables[i] = read_arrow(self.paths[i])
@@ -294,10 +338,10 @@ class DocumentStore:
             table = self.table(int(i))
             parts.append((table.select(columns) if columns else table).take(pa.array(rows)))
         if not parts:
-            schema = SHARD_SCHEMA if not columns else pa.schema([SHARD_SCHEMA.field(c) for c in columns])
-            return schema.empty_table()
+            schema = self.table(0).schema
+            return (schema if not columns else pa.schema([schema.field(c) for c in columns])).empty_table()
         return pa.concat_tables(parts)
 
     def column(self, name: str) -> pa.ChunkedArray:
         return pa.chunked_array([self.table(i)[name].combine_chunks() for i in range(len(self.paths))],
-                                type=SHARD_SCHEMA.field(name).type)
+                                type=self.table(0).schema.field(name).type)

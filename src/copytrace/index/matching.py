@@ -11,12 +11,21 @@ one popular key cannot flood verification; the oldest include the original.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+import numba
 import numpy as np
 import pyarrow as pa
 
 from ..candidates import band_keys
 from ..verify import overlap_figures
 from .store import IndexSettings, arrow
+
+# Arrow types of the documents table's columns, for answers with no rows.
+DOCUMENT_FIELDS = {name: pa.field(name, kind) for name, kind in {
+    "doc": pa.uint32(), "id": pa.string(), "text": pa.string(), "url": pa.string(), "source": pa.string(),
+    "date": pa.string(), "title": pa.string(), "origin": pa.string(), "family": pa.int64(),
+    "n_chars": pa.int64(), "n_shingles": pa.int64()}.items()}
 
 
 def fingerprint_keys(texts: list[str], settings: IndexSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -27,14 +36,28 @@ def fingerprint_keys(texts: list[str], settings: IndexSettings) -> tuple[np.ndar
     return band_keys(signatures, settings.bands, settings.rows), counts, signatures
 
 
+@contextmanager
+def one_thread():
+    """Run numba kernels on the calling thread only: for one document, starting the parallel
+    workers costs far more than the work (and on a busy machine, much more)."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)  # thread-local in numba: other request threads keep theirs
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
 def _int_list(values) -> str:
     return ",".join(str(int(v)) for v in values)
 
 
 def lookup_one(cur, keys: np.ndarray, settings: IndexSettings, exclude: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(doc numbers, bands shared) of indexed documents sharing a band with one document."""
-    found = cur.execute(f"select key, doc from bands where key in ({_int_list(np.unique(keys))})").fetchnumpy()
-    key, doc = np.asarray(found["key"], dtype=np.uint64), np.asarray(found["doc"], dtype=np.int64)
+    # fetchall, not fetchnumpy: for the few rows a lookup returns it is several ms faster.
+    found = cur.execute(f"select key, doc from bands where key in ({_int_list(np.unique(keys))})").fetchall()
+    key = np.array([k for k, _ in found], dtype=np.uint64)
+    doc = np.array([d for _, d in found], dtype=np.int64)
     if exclude is not None:
         keep = doc != exclude
         key, doc = key[keep], doc[keep]
@@ -77,7 +100,8 @@ def fetch_documents(cur, docs, columns: str = "doc, id, text, url, source, date,
     """Indexed documents by number, in the order of `docs` (numbers, never text, go into the SQL)."""
     docs = np.unique(np.asarray(docs, dtype=np.int64))
     if len(docs) == 0:
-        return arrow(cur, f"select {columns} from documents limit 0")
+        names = [c.strip() for c in columns.split(",")]
+        return pa.schema([DOCUMENT_FIELDS[n] for n in names]).empty_table()
     return arrow(cur, f"select {columns} from documents where doc in ({_int_list(docs)}) order by doc")
 
 

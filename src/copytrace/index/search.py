@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from ..schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
 from .explain import passages_of, trace_of
-from .matching import fetch_documents, fingerprint_keys, lookup_one, verify_pairs
+from .matching import fetch_documents, fingerprint_keys, lookup_one, one_thread, verify_pairs
 from .store import IndexStoreError, Store, arrow
 from .tracing import MEMBER_COLUMNS, PAIR_COLUMNS
 
@@ -86,6 +86,11 @@ class SearchResult:
 def search_text(store: Store, text: str, meta: dict | None = None, limit: int = 50,
                 with_explain: bool = True) -> SearchResult:
     """Sources and copies of a text that is not (necessarily) in the index."""
+    with one_thread():
+        return _search_text(store, text, meta, limit, with_explain)
+
+
+def _search_text(store: Store, text: str, meta: dict | None, limit: int, with_explain: bool) -> SearchResult:
     if not isinstance(text, str) or not text.strip():
         raise IndexStoreError("empty text: nothing to search for")
     meta = {k: v for k, v in (meta or {}).items() if k in META_FIELDS and v is not None}

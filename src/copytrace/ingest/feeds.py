@@ -91,5 +91,6 @@ def read_feed(path: Path, name: str, fields: FieldMap, max_bytes: int) -> Iterat
             source=site,
             date=_utc(entry.get("published_parsed") or entry.get("updated_parsed")),
             title=title,
+            html=body if body != text else None,  # a text equal to its html would be taken for a page
             note=note or f"feed item {number}",
         )

@@ -104,8 +104,6 @@ def _page(record, name: str, number: int, max_bytes: int) -> Record | Reject:
 
     url = record.headers.get("WARC-Target-URI")
     doc_id = f"{name}#{number}"
-    if record.headers.get("Content-Length") is None:
-        return Reject(name, number, f"record of {url or 'unknown url'} cut off inside its headers (file truncated)", doc_id)
     expected = record.content_length
     status = record.http_headers.status_code if record.http_headers else None
     problem = _page_problem(record, status, record.http_content_type)
@@ -142,7 +140,11 @@ def read_warc(path: Path, name: str, fields: FieldMap, max_bytes: int) -> Iterat
         for record in ArchiveIterator(str(path), parse_http=True, auto_decode="none"):
             number += 1
             kind = str(record.record_type)
-            if kind in _NON_PAGE_TYPES:
+            if record.headers.get("Content-Length") is None:
+                cut_off = True
+                url = record.headers.get("WARC-Target-URI") or "unknown url"
+                yield Reject(name, number, f"record of {url} cut off inside its headers (file truncated)", f"{name}#{number}")
+            elif kind in _NON_PAGE_TYPES:
                 skipped[kind] += 1
             elif kind != "response":
                 url = record.headers.get("WARC-Target-URI") or "no url"

@@ -57,7 +57,12 @@ class SearchIn(BaseModel):
 
 
 class BodyLimit:
-    """ASGI middleware: refuse bodies over `max_body` bytes, by Content-Length or as they stream in."""
+    """ASGI middleware: refuse bodies over `max_body` bytes, by Content-Length or as they stream in.
+
+    Uvicorn (h11) never delivers more than a declared Content-Length, so a
+    declared length is checked once; a chunked body is held here, at most
+    `max_body` bytes of it, until it is complete.
+    """
 
     def __init__(self, app, max_body: int):
         self.app, self.max_body = app, max_body
@@ -65,28 +70,28 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_body:
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_body:
                 return await _too_large(self.max_body, send)
-        seen = 0
-
-        async def counted():
-            nonlocal seen
+            return await self.app(scope, receive, send)
+        # No declared length (chunked): read the body up to the limit before the app sees it.
+        messages, seen = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    raise _BodyTooLarge()
-            return message
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            seen += len(message.get("body", b""))
+            if seen > self.max_body:
+                return await _too_large(self.max_body, send)
+            if not message.get("more_body", False):
+                break
 
-        try:
-            await self.app(scope, counted, send)
-        except _BodyTooLarge:
-            await _too_large(self.max_body, send)
+        async def replay():
+            return messages.pop(0) if messages else await receive()
 
-
-class _BodyTooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _too_large(limit: int, send) -> None:

@@ -1,0 +1,126 @@
+"""Main-text extraction on the Article Extraction Benchmark: accuracy and pages per second.
+
+Accuracy uses the benchmark's own measure (its evaluate.py): texts are cut
+into `\\w+` tokens and 4-token shingles counted as a multiset; per page, true
+positives, false positives and false negatives are normalized to sum to 1;
+precision and recall are averaged over pages (precision over pages with any
+prediction, recall over pages with any truth) and F1 is taken from the two
+means.
+
+Rows:
+- copytrace ingest+extract: what `copytrace scan` does to a folder of .html.gz
+  pages: read, decode, extract main text and metadata (trafilatura
+  `bare_extraction(fast=True, with_metadata=True)`), in N worker processes;
+- copytrace ingest+extract+chrome: the same, then chrome-line removal;
+- trafilatura.extract (peer): the benchmark's own trafilatura runner
+  (`extract(html, include_comments=False)`, default fallbacks, no
+  metadata), one process, pages decoded beforehand.
+
+Usage: python bench/extraction_bench.py [--data ../shared/data/article-extraction-benchmark] [--workers 2] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from copytrace.clean import CleanOptions, ExtractOptions, clean_stage  # noqa: E402
+from copytrace.ingest import read_inputs  # noqa: E402
+
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "article-extraction-benchmark"
+_TOKEN = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = 4) -> Counter:
+    tokens = _TOKEN.findall(text or "")
+    return Counter(tuple(tokens[i:i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i:i + n])
+
+
+def page_counts(truth: str, prediction: str) -> tuple[float, float, float]:
+    """Normalized (tp, fp, fn) of one page, as the benchmark computes them."""
+    t, p = shingles(truth), shingles(prediction)
+    tp, fp, fn = sum((t & p).values()), sum((p - t).values()), sum((t - p).values())
+    total = tp + fp + fn
+    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+
+
+def scores(truth: dict[str, str], predicted: dict[str, str]) -> dict[str, float]:
+    counts = [page_counts(truth[k], predicted.get(k) or "") for k in truth]
+
+    def precision(tp, fp, fn):
+        return 1.0 if fp == fn == 0 else (0.0 if tp == fp == 0 else tp / (tp + fp))
+
+    def recall(tp, fp, fn):
+        return 1.0 if fp == fn == 0 else (0.0 if tp == fn == 0 else tp / (tp + fn))
+
+    p = statistics.mean(precision(*c) for c in counts if c[0] + c[1] > 0)
+    r = statistics.mean(recall(*c) for c in counts if c[0] + c[2] > 0)
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r), "empty": sum(not predicted.get(k) for k in truth)}
+
+
+def copytrace_run(html_dir: Path, workers: int, chrome: bool) -> tuple[dict[str, str], float]:
+    started = time.perf_counter()
+    ingested = read_inputs([html_dir])
+    options = CleanOptions(chrome_removal=chrome, extract=ExtractOptions(workers=workers))
+    cleaned = clean_stage(ingested.documents, options)
+    seconds = time.perf_counter() - started
+    ids = cleaned.documents["id"].to_pylist()
+    texts = cleaned.documents["text"].to_pylist()
+    return {i.split(".")[0]: t for i, t in zip(ids, texts)}, seconds
+
+
+def peer_run(html_dir: Path) -> tuple[dict[str, str], float]:
+    import trafilatura
+
+    pages = {p.name.split(".")[0]: gzip.decompress(p.read_bytes()).decode("utf-8", "replace")
+             for p in sorted(html_dir.glob("*.html.gz"))}
+    started = time.perf_counter()
+    out = {k: trafilatura.extract(html, include_comments=False) or "" for k, html in pages.items()}
+    return out, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per row; the best is reported")
+    args = parser.parse_args()
+    truth_file = args.data / "ground-truth.json"
+    if not truth_file.is_file():
+        print(f"skipped: {args.data} is absent")
+        return
+    truth = {k: v["articleBody"] for k, v in json.loads(truth_file.read_text(encoding="utf-8")).items()}
+    html_dir = args.data / "html"
+    n = len(truth)
+    print(f"{n} pages, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    rows = []
+    for name, run in (
+        (f"copytrace ingest+extract, {args.workers} processes", lambda: copytrace_run(html_dir, args.workers, False)),
+        ("copytrace ingest+extract, 1 process", lambda: copytrace_run(html_dir, 1, False)),
+        (f"copytrace ingest+extract+chrome, {args.workers} processes", lambda: copytrace_run(html_dir, args.workers, True)),
+        ("trafilatura.extract (peer), 1 process", lambda: peer_run(html_dir)),
+    ):
+        timings, predicted = [], {}
+        for _ in range(args.repeat):
+            predicted, seconds = run()
+            timings.append(seconds)
+        rows.append((name, scores(truth, predicted), n / min(timings)))
+    peer_rate = rows[-1][2]
+    print(f"{'run':<44} {'P':>6} {'R':>6} {'F1':>6} {'empty':>5} {'pages/s':>8} {'x peer':>7}")
+    for name, s, rate in rows:
+        print(f"{name:<44} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} {s['empty']:5d} {rate:8.1f} {rate / peer_rate:7.2f}")
+
+
+if __name__ == "__main__":
+    main()

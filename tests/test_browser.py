@@ -1,0 +1,100 @@
+"""The web page in real Chromium (Debian's package, driven by Playwright's Python client).
+
+The test starts `copytrace serve` itself on a free loopback port over an index
+of the seeds 000 and 001, pastes seed 002 into the search page, and expects
+seed 000 as its source with highlighted passages; then it opens the family
+view. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import LAVROV, REPO, SEED_IDS
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+if CHROMIUM is None:
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright's Python client is not installed")
+pytest.importorskip("duckdb")
+pytest.importorskip("fastapi")
+
+from copytrace.index import Store, add_documents  # noqa: E402
+from copytrace.ingest import read_inputs  # noqa: E402
+from copytrace.server.process import ServerProcess  # noqa: E402
+
+SPUTNIK, CAPTURE, DURAN = SEED_IDS
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser") / "seeds.duckdb"
+    docs = read_inputs([LAVROV]).documents
+    with Store.create(path) as store:
+        add_documents(store, docs.filter(pa_in(docs["id"], [SPUTNIK, CAPTURE])), "day 1")
+    with ServerProcess(path) as server:
+        yield server
+
+
+def pa_in(column, values):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.is_in(column, value_set=pa.array(values))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def test_pasting_seed_002_shows_seed_000_as_its_source(served, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(served.url + "/ui/search")
+    page.fill("#search-text", (LAVROV / DURAN).read_text(encoding="utf-8"))
+    page.fill("input[name=source]", "The Duran")
+    page.click("#search-button")
+    page.wait_for_selector("#results")
+    match = page.locator(f".match-view[data-match='{SPUTNIK}']")
+    assert match.count() == 1
+    assert "source" in page.locator(".match", has_text=SPUTNIK).locator(".role").inner_text()
+    highlighted = match.locator(".copy-text .passage")
+    assert highlighted.count() >= 2
+    assert "deep freeze" in " ".join(highlighted.all_inner_texts())
+    assert match.locator(".source-text .passage").count() >= 2
+    assert match.locator(".credit-line").inner_text().startswith("Credit line")
+    page.screenshot(path=str(ARTIFACTS / "search-seed-002.png"), full_page=False)
+    match.screenshot(path=str(ARTIFACTS / "search-seed-002-source.png"))
+    assert errors == []
+    page.close()
+
+
+def test_family_view_and_sorting(served, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(served.url + "/ui/families")
+    rows = page.locator("#families-table tbody tr")
+    assert rows.count() == 1 and "2" in rows.first.inner_text()
+    page.click("#families-table th[data-key=size]")
+    assert page.locator("#families-table th[data-key=size]").get_attribute("data-order") == "desc"
+    page.locator("#families-table tbody a").first.click()
+    page.wait_for_selector(".timeline")
+    assert page.locator(".timeline li").count() == 2
+    assert page.locator("ul.tree .badge", has_text="original").count() == 1
+    assert page.locator(".comparison .passage").count() >= 2
+    page.screenshot(path=str(ARTIFACTS / "family-view.png"), full_page=False)
+    page.close()

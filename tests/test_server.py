@@ -1,0 +1,158 @@
+"""The HTTP API and pages, against a real `copytrace serve` on a free loopback port."""
+
+from __future__ import annotations
+
+from markupsafe import escape
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("duckdb")
+pytest.importorskip("fastapi")
+httpx = pytest.importorskip("httpx")
+
+from conftest import LAVROV, OTHER_TOPIC, SEED_IDS  # noqa: E402
+
+from copytrace.index import Store, add_documents  # noqa: E402
+from copytrace.ingest import read_inputs  # noqa: E402
+from copytrace.server.cli import is_loopback  # noqa: E402
+from copytrace.server.process import ServerProcess  # noqa: E402
+
+SPUTNIK, CAPTURE, DURAN = SEED_IDS
+TOKEN = "test-token-5b1e"
+HOSTILE_ID = 'evil"><img src=x onerror=alert(1)>.txt'
+HOSTILE_TEXT = (
+    '<script>alert("pwned")</script> An attacker wrote this. " onerror="alert(2)" '
+    + OTHER_TOPIC
+)
+
+
+@pytest.fixture(scope="module")
+def index_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("served") / "ix.duckdb"
+    with Store.create(path) as store:
+        add_documents(store, read_inputs([LAVROV]).documents.slice(0, 2), "day 1")
+    return path
+
+
+def auth() -> dict:
+    return {"Authorization": f"Bearer {TOKEN}"}
+
+
+DAY2 = {"documents": [{"id": DURAN, "text": (LAVROV / DURAN).read_text(encoding="utf-8"), "source": "The Duran"},
+                      {"id": HOSTILE_ID, "text": HOSTILE_TEXT, "title": '<script>alert("t")</script>'},
+                      {"id": "harbour-copy", "text": OTHER_TOPIC}],
+        "label": "day 2"}
+
+
+@pytest.fixture(scope="module")
+def server(index_path):
+    """The server, after day 2 was added through the API (with the token)."""
+    with ServerProcess(index_path, token=TOKEN, max_body_mb=1) as running:
+        with httpx.Client(base_url=running.url, timeout=60) as client:
+            added = client.post("/documents", json=DAY2, headers=auth())
+            assert added.status_code == 200, added.text
+            assert added.json()["added"] == 3 and added.json()["pairs"] >= 3
+            yield client
+
+
+def test_writes_need_the_token_and_re_adding_is_idempotent(server):
+    body = DAY2
+    refused = server.post("/documents", json=body)
+    assert refused.status_code == 401 and "token" in refused.json()["error"]
+    wrong = server.post("/documents", json=body, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    again = server.post("/documents", json=body, headers=auth())
+    assert again.json()["present"] == 3 and again.json()["added"] == 0
+    assert server.delete("/documents/harbour-copy").status_code == 401
+
+
+def test_search_returns_the_source_with_passages_and_provenance(server):
+    text = (LAVROV / DURAN).read_text(encoding="utf-8").replace("The Duran", "Another Site")
+    found = server.post("/search", json={"text": text, "source": "Another Site"})
+    assert found.status_code == 200, found.text
+    out = found.json()
+    by_id = {m["id"]: m for m in out["matches"]}
+    assert SPUTNIK in by_id and by_id[SPUTNIK]["role"] == "source"
+    assert by_id[SPUTNIK]["passages"] and by_id[SPUTNIK]["edge"]["relation"] in ("partial", "republication")
+    assert out["missing"] == []
+    by_doc = server.post("/search", json={"id": DURAN}).json()
+    assert {m["id"] for m in by_doc["matches"]} == {SPUTNIK, CAPTURE}
+    assert by_doc["family"]["original"] == SPUTNIK
+
+
+def test_families_and_documents(server):
+    families = server.get("/families", params={"sort": "size"}).json()["families"]
+    seeds = next(f for f in families if f["original"] == SPUTNIK)
+    assert seeds["size"] == 3
+    assert server.get("/families", params={"sort": "recent"}).status_code == 200
+    one = server.get(f"/families/{seeds['family']}").json()
+    assert {e["source"] for e in one["family"]["tree"]} == {SPUTNIK}
+    assert {(e["source"], e["copy"]) for e in one["edges"] if e["in_tree"]} == {(SPUTNIK, CAPTURE), (SPUTNIK, DURAN)}
+    doc = server.get(f"/documents/{DURAN}").json()
+    assert doc["document"]["source"] == "The Duran" and doc["family"]["original"] == SPUTNIK
+
+
+def test_errors_are_json_with_a_reason(server):
+    assert server.get("/documents/no-such-doc").json() == {"error": "no document 'no-such-doc' in the index"}
+    traversal = server.get("/documents/..%2F..%2F..%2Fpyproject.toml")
+    assert traversal.status_code == 404 and "error" in traversal.json()
+    assert server.get("/static/..%2F..%2F..%2Fpyproject.toml").status_code == 404
+    assert server.get("/families/not-a-number").status_code == 422
+    assert server.get("/families/99999").status_code == 404
+    bad = server.post("/search", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert bad.status_code == 422 and bad.json()["error"].startswith("invalid request")
+    neither = server.post("/search", json={"title": "x"})
+    assert neither.status_code == 422 and "exactly one" in neither.json()["error"]
+    assert server.get("/families", params={"sort": "sideways"}).status_code == 422
+
+
+def test_oversized_requests_are_refused(server):
+    big = {"documents": [{"id": "big", "text": "word " * 400_000}]}
+    refused = server.post("/documents", json=big, headers=auth())
+    assert refused.status_code == 413 and "limit" in refused.json()["error"]
+
+    def chunks():  # no Content-Length: the limit holds while the body streams in
+        for _ in range(40):
+            yield b"x" * 65536
+
+    streamed = server.post("/search", content=chunks(), headers={"Content-Type": "application/json"})
+    assert streamed.status_code == 413
+    assert server.get("/health").json()["ok"] is True
+
+
+def test_openapi_is_served(server):
+    spec = server.get("/openapi.json").json()
+    assert {"/documents", "/search", "/families", "/families/{family}"} <= set(spec["paths"])
+    assert server.get("/docs").status_code == 200
+
+
+def test_hostile_text_renders_as_text(server):
+    families = server.get("/families").json()["families"]
+    harbour = next(f for f in families if HOSTILE_ID in server.get(f"/families/{f['family']}").json()["family"]["members"])
+    pages = [server.get(f"/ui/families/{harbour['family']}").text,
+             server.get("/ui/documents/" + httpx.URL("/x/" + HOSTILE_ID).raw_path.decode()[3:]).text,
+             server.get("/ui/families").text,
+             server.post("/ui/search", data={"text": HOSTILE_TEXT}).text]
+    for page in pages:
+        assert "<script>alert" not in page
+        assert "onerror=alert(1)>" not in page and '" onerror="alert(2)"' not in page
+    assert str(escape('<script>alert("pwned")</script>')) in pages[0]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages[0]
+    csp = server.get("/ui/families").headers["content-security-policy"]
+    assert "script-src 'self'" in csp
+
+
+def test_token_is_set_whenever_the_bind_is_not_loopback():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.org")
+
+
+def test_without_a_token_loopback_writes_are_open(index_path, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(index_path.read_bytes())
+    with ServerProcess(copy) as running, httpx.Client(base_url=running.url, timeout=60) as client:
+        added = client.post("/documents", json={"documents": [{"id": "h", "text": OTHER_TOPIC}]})
+        assert added.status_code == 200 and added.json()["added"] == 1
+        assert client.delete("/documents/h").json()["removed"] == ["h"]
+        assert client.delete("/documents/h").status_code == 404
