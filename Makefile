@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/copytrace scan examples/lavrov --out out/lavrov
+	$(VENV)/bin/copytrace scan examples/lavrov --out out/lavrov --report
 
 test: $(STAMP)
 	$(PY) -m pytest -q

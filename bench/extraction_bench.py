@@ -26,6 +26,7 @@ import gzip
 import json
 import os
 import re
+import resource
 import statistics
 import sys
 import time
@@ -69,25 +70,31 @@ def scores(truth: dict[str, str], predicted: dict[str, str]) -> dict[str, float]
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r), "empty": sum(not predicted.get(k) for k in truth)}
 
 
-def copytrace_run(html_dir: Path, workers: int, chrome: bool) -> tuple[dict[str, str], float]:
-    started = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the extraction workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def copytrace_run(html_dir: Path, workers: int, chrome: bool) -> tuple[dict[str, str], float, float]:
+    started, cpu = time.perf_counter(), cpu_seconds()
     ingested = read_inputs([html_dir])
     options = CleanOptions(chrome_removal=chrome, extract=ExtractOptions(workers=workers))
     cleaned = clean_stage(ingested.documents, options)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     ids = cleaned.documents["id"].to_pylist()
     texts = cleaned.documents["text"].to_pylist()
-    return {i.split(".")[0]: t for i, t in zip(ids, texts)}, seconds
+    return {i.split(".")[0]: t for i, t in zip(ids, texts)}, seconds, cpu
 
 
-def peer_run(html_dir: Path) -> tuple[dict[str, str], float]:
+def peer_run(html_dir: Path) -> tuple[dict[str, str], float, float]:
     import trafilatura
 
     pages = {p.name.split(".")[0]: gzip.decompress(p.read_bytes()).decode("utf-8", "replace")
              for p in sorted(html_dir.glob("*.html.gz"))}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     out = {k: trafilatura.extract(html, include_comments=False) or "" for k, html in pages.items()}
-    return out, time.perf_counter() - started
+    return out, time.perf_counter() - started, cpu_seconds() - cpu
 
 
 def main() -> None:
@@ -111,15 +118,18 @@ def main() -> None:
         (f"copytrace ingest+extract+chrome, {args.workers} processes", lambda: copytrace_run(html_dir, args.workers, True)),
         ("trafilatura.extract (peer), 1 process", lambda: peer_run(html_dir)),
     ):
-        timings, predicted = [], {}
+        timings, cpus, predicted = [], [], {}
         for _ in range(args.repeat):
-            predicted, seconds = run()
+            predicted, seconds, cpu = run()
             timings.append(seconds)
-        rows.append((name, scores(truth, predicted), n / min(timings)))
+            cpus.append(cpu)
+        rows.append((name, scores(truth, predicted), n / min(timings), 1000 * min(cpus) / n))
     peer_rate = rows[-1][2]
-    print(f"{'run':<44} {'P':>6} {'R':>6} {'F1':>6} {'empty':>5} {'pages/s':>8} {'x peer':>7}")
-    for name, s, rate in rows:
-        print(f"{name:<44} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} {s['empty']:5d} {rate:8.1f} {rate / peer_rate:7.2f}")
+    print(f"{'run':<52} {'P':>6} {'R':>6} {'F1':>6} {'empty':>5} {'pages/s':>8} {'x peer':>7} {'CPU ms/page':>12}")
+    for name, s, rate, cpu_ms in rows:
+        print(f"{name:<52} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} {s['empty']:5d} "
+              f"{rate:8.1f} {rate / peer_rate:7.2f} {cpu_ms:12.1f}")
+    print(f"load average after the runs: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -72,10 +72,10 @@ def test_pasting_seed_002_shows_seed_000_as_its_source(served, browser):
     match = page.locator(f".match-view[data-match='{SPUTNIK}']")
     assert match.count() == 1
     assert "source" in page.locator(".match", has_text=SPUTNIK).locator(".role").inner_text()
-    highlighted = match.locator(".copy-text .passage")
-    assert highlighted.count() >= 2
-    assert "deep freeze" in " ".join(highlighted.all_inner_texts())
-    assert match.locator(".source-text .passage").count() >= 2
+    highlighted = " ".join(match.locator(".copy-text .passage").all_inner_texts())
+    assert "NATO became bitter that its project aimed at bringing the entire Ukraine" in highlighted
+    assert "US Ukraine coup" not in highlighted  # the copy's own framing is not a passage
+    assert "NATO became bitter" in " ".join(match.locator(".source-text .passage").all_inner_texts())
     assert match.locator(".credit-line").inner_text().startswith("Credit line")
     page.screenshot(path=str(ARTIFACTS / "search-seed-002.png"), full_page=False)
     match.screenshot(path=str(ARTIFACTS / "search-seed-002-source.png"))
@@ -83,18 +83,24 @@ def test_pasting_seed_002_shows_seed_000_as_its_source(served, browser):
     page.close()
 
 
-def test_family_view_and_sorting(served, browser):
+def test_family_view_of_the_seeds(served, browser):
+    import httpx
+
+    day2 = {"documents": [{"id": DURAN, "text": (LAVROV / DURAN).read_text(encoding="utf-8"), "source": "The Duran"}]}
+    assert httpx.post(served.url + "/documents", json=day2, timeout=120).json()["added"] == 1
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
     page.goto(served.url + "/ui/families")
     rows = page.locator("#families-table tbody tr")
-    assert rows.count() == 1 and "2" in rows.first.inner_text()
+    assert rows.count() == 1 and "3" in rows.first.inner_text()
     page.click("#families-table th[data-key=size]")
     assert page.locator("#families-table th[data-key=size]").get_attribute("data-order") == "desc"
     page.locator("#families-table tbody a").first.click()
     page.wait_for_selector(".timeline")
-    assert page.locator(".timeline li").count() == 2
+    assert page.locator(".timeline li").count() == 3
     assert page.locator("ul.tree .badge", has_text="original").count() == 1
+    assert page.locator("ul.tree ul li").count() == 2  # 001 and 002 hang from 000
+    assert page.locator(".comparison .added", has_text="US Ukraine coup").count() >= 1
     assert page.locator(".comparison .passage").count() >= 2
     page.screenshot(path=str(ARTIFACTS / "family-view.png"), full_page=False)
     page.close()

@@ -343,3 +343,19 @@ def test_site_template_goes_and_syndicated_article_stays_whole_and_linked(site_c
     assert ("bugle/syndicated.html", "herald/h0.html") in pairs
     assert pairs[("bugle/syndicated.html", "herald/h0.html")]["containment_b_in_a"] > 0.9
     assert len(pairs) == 1  # the template no longer links the Bugle's own stories
+
+
+def test_aliases_join_one_outlets_pages_into_one_template():
+    import pyarrow as pa
+
+    from copytrace.ingest.records import DOCUMENT_SCHEMA
+
+    names = ("RT", "rt.com", "Russia Today")
+    rows = [{"id": f"d{i}", "text": f"Watch RT live on every screen, every day\nStory about {topic} in full.",
+             "source": name, "origin": f"x.jsonl:{i + 1}"} for i, (name, topic) in enumerate(zip(names, ("ports", "bridges", "schools")))]
+    table = pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA)
+    assert clean_stage(table).removed.num_rows == 0  # three names: three outlets of one page each
+    aliases = parse_aliases("RT = rt.com = Russia Today")
+    removed = clean_stage(table, CleanOptions(aliases=aliases)).removed.to_pylist()
+    assert [r["id"] for r in removed] == ["d0", "d1", "d2"]
+    assert all(r["reason"].startswith("repeated on 3 pages of") for r in removed)

@@ -36,6 +36,9 @@ from copytrace.sources import OutletIndex, keys_match, outlet_key
         ("Republished with kind permission of the Strategic Culture Foundation Daily.", "reprinted",
          "Strategic Culture Foundation Daily"),
         ("MOSCOW (Reuters) - Russia said on Sunday", "dateline", "Reuters"),
+        ("(meridianwire.net) — The minister said on Sunday", "dateline", "meridianwire.net"),
+        ("The talks ended, he said.(Meridian Wire) — The minister said", "dateline", "Meridian Wire"),
+        ("As Western Journal put it:", "lead_in", "Western Journal"),
     ],
 )
 def test_credit_forms(line, kind, name):
@@ -58,6 +61,8 @@ def test_credit_forms(line, kind, name):
         "Source",  # the cut-off last line of seed 002
         "Sources said the meeting was tense.",
         "via @Reuters",
+        "As Lavrov put it, the bloc is bitter.",
+        "The vote (Tuesday) - a formality - passed.",
     ],
 )
 def test_no_false_credits(line):

@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from copytrace.dates import compare_dates, document_date, find_dateline, parse_date
+from copytrace.dates import NAIVE_TIME_WEIGHT, compare_dates, document_date, find_dateline, order_dates, parse_date
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,16 @@ def test_compare_at_the_shared_precision():
     assert compare_dates(parse_date("2019-10-17T14:31:00+03:00"), parse_date("2019-10-17T12:00:00Z")) == -1
     # A naive time and a zoned one compare by day only.
     assert compare_dates(parse_date("2019-10-17T14:31:00"), parse_date("2019-10-17T12:00:00Z")) == 0
+
+
+@pytest.mark.parametrize("placeholder", ["1970-01-01T00:00:00Z", "0", "1970-01-01", "Thu, 01 Jan 1970 00:00:00 +0000"])
+def test_placeholder_dates_are_no_date(placeholder):
+    assert parse_date(placeholder) is None
+
+
+def test_same_day_times_without_a_zone_order_weakly():
+    naive, zoned = parse_date("2020-10-17 12:28"), parse_date("Sat, 17 Oct 2020 16:04:23 +0000")
+    assert compare_dates(naive, zoned) == 0
+    assert order_dates(naive, zoned) == (-1, NAIVE_TIME_WEIGHT)
+    assert order_dates(parse_date("2020-10-16"), zoned) == (-1, 1.0)
+    assert order_dates(None, zoned) == (None, 1.0)

@@ -41,11 +41,12 @@ def test_arrow_input_and_pipelined_parts_give_the_same_signatures(monkeypatch):
     assert np.array_equal(HASHER.signatures(sliced)[0], expected)
     chunked = pa.chunked_array([pa.array(texts[:10], pa.large_string()), pa.array(texts[10:], pa.large_string())])
     assert np.array_equal(HASHER.signatures(chunked)[0], expected)
-    # Python strings are encoded part by part while the kernel runs: parts must not show.
-    monkeypatch.setattr(fp, "_PART_CHARS", 500)
-    assert len(list(fp._parts(texts, 500))) > 5
+    # Text is prepared part by part while the kernel runs: parts must not show.
+    monkeypatch.setattr(fp, "_PART_BYTES", 500)
+    assert len(fp._parts(texts, 500)) > 5
     pipelined, pipelined_counts = HASHER.signatures(texts)
     assert np.array_equal(pipelined, expected) and np.array_equal(pipelined_counts, counts)
+    assert np.array_equal(HASHER.signatures(sliced)[0], expected)
 
 
 def test_null_and_empty_texts_have_no_shingles():

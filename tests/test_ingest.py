@@ -351,3 +351,20 @@ def test_every_record_is_used_or_rejected(tmp_path):
     (tmp_path / "c.txt").write_text(GOOD)
     ingested = read_inputs([tmp_path])
     assert ingested.read == ingested.used + ingested.rejects.num_rows == 30 + 2 + 1
+
+
+def test_utf16_with_a_byte_order_mark_is_decoded(tmp_path):
+    (tmp_path / "windows.txt").write_bytes(("\u201cQuoted\u201d " + GOOD).encode("utf-16"))
+    (tmp_path / "odd.txt").write_bytes(b"\xff\xfe" + "ok".encode("utf-16-le") + b"\x00")
+    ingested = read_inputs([tmp_path])
+    assert ingested.documents["text"].to_pylist() == ["\u201cQuoted\u201d " + GOOD]
+    assert only_reject(ingested)["reason"].startswith("invalid UTF-16")
+
+
+def test_progress_is_told_of_every_record(tmp_path):
+    write_jsonl(tmp_path / "many.jsonl", [{"id": str(i), "text": GOOD} for i in range(3000)])
+    (tmp_path / "one.txt").write_text(GOOD)
+    steps = []
+    ingested = read_inputs([tmp_path], advance=steps.append)
+    assert sum(steps) == ingested.read == 3001
+    assert len(steps) >= 3  # told along the way, not only at the end

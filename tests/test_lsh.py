@@ -79,9 +79,9 @@ def test_bad_thresholds_are_refused(threshold):
         LshParams.for_threshold(threshold)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "lsh.LshParams.for_threshold accepts num_perm <= 0 (giving 0 or negative bands and "
-    "probabilities below 0) and recall outside (0, 1]; see the issue report"))
+# Known gap in lsh.py (reported on the issue): num_perm <= 0 gives 0 or negative bands and
+# probabilities below 0; recall outside (0, 1] is taken as is. Strict: a fix turns this red.
+@pytest.mark.xfail(strict=True, reason="LshParams accepts num_perm <= 0 and recall outside (0, 1]")
 @pytest.mark.parametrize("kwargs", [{"num_perm": 0}, {"num_perm": -4}, {"recall": 1.5}, {"recall": 0.0}])
 def test_bad_signature_length_or_recall_is_refused(kwargs):
     with pytest.raises(ValueError):

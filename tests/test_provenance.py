@@ -214,3 +214,37 @@ def test_seed_chrome_lies_in_no_passage(seeds):
         if at < 0:
             continue  # removed by the cleaning stage
         assert not any(s < at + len(line) and at < e for s, e in spans), line
+
+
+def test_direction_from_the_copys_framing_lead():
+    # Two near-whole versions: the copy adds a framing lead, the original has a sentence the copy cut.
+    cut = ARTICLE[3].split(", saying")[0] + "."
+    copy = paragraphs(FRAMING, *ARTICLE[:3], cut, *ARTICLE[4:])
+    row = edge(trace_docs([dict(id="copy", text=copy), dict(id="orig", text=ORIGINAL)]), "copy", "orig")
+    assert (row["source"], row["copy"], row["relation"]) == ("orig", "copy", "republication")
+    assert any(e.startswith("framing: copy opens with") for e in row["evidence"])
+
+
+def test_credit_lines_removed_by_cleaning_still_count():
+    # The cleaning stage drops copyright notices from `text`; the raw text still credits the source.
+    copy = paragraphs(FRAMING, *ARTICLE[:4])
+    docs = [dict(id="orig", text=ORIGINAL, source="Northbridge Echo"),
+            dict(id="copy", text=copy, source="Daily Proxy")]
+    from tracing_helpers import corpus, exact_passages
+
+    documents, pairs = corpus(docs)
+    raw = [ORIGINAL, "© Northbridge Echo\n" + copy]
+    documents = documents.append_column("raw_text", pa.array(raw, pa.large_string()))
+    result = trace(documents, pairs, exact_passages(documents, pairs))
+    row = edge(result, "orig", "copy")
+    assert row["credit"] is True and row["credited"] == "Northbridge Echo" and row["credit_text"] == "© Northbridge Echo"
+
+
+def test_a_strong_pair_cue_is_not_outvoted_by_weak_ones():
+    # B credits A (strong); two further copies would, by summed weak cues, put B first.
+    from copytrace.tree import Link, order_members
+
+    links = [Link("A", "B", 4.0, 1, 1), Link("B", "C", 1.0, 1, 1), Link("B", "D", 1.0, 1, 1),
+             Link("C", "A", 0.4, 1, 1), Link("D", "A", 0.4, 1, 1)]
+    order = order_members(["A", "B", "C", "D"], links, lambda m: (m,))
+    assert order[0] == "A" and order.index("B") < order.index("C")

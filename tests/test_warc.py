@@ -136,3 +136,22 @@ def test_not_a_warc(tmp_path):
     result = copytrace.scan(tmp_path)
     assert result.documents["id"].to_pylist() == ["ok.txt"]
     assert result.rejects.num_rows >= 1 and all(r["file"] == "bad.warc.gz" for r in result.rejects.to_pylist())
+
+
+def test_resource_records_revisits_and_unlabelled_pages(tmp_path):
+    archive = Archive(tmp_path / "browser.warc.gz")
+    writer = archive.writer
+    archive._write(writer.create_warc_record(
+        "https://news.example/saved", "resource", payload=io.BytesIO(page("Saved page").encode("utf-8")),
+        warc_content_type="text/html; charset=utf-8"))
+    archive.response("https://news.example/unlabelled", page("Unlabelled").encode("utf-8"), content_type="application/octet-stream")
+    archive.response("https://news.example/data", b"1,2,3\n4,5,6\n", content_type="application/octet-stream")
+    archive._write(writer.create_revisit_record("https://news.example/saved", digest="sha1:AAAA",
+                                                refers_to_uri="https://news.example/saved", refers_to_date="2021-05-05T00:00:00Z"))
+    archive.close()
+    result = copytrace.scan(tmp_path)
+    assert result.documents["id"].to_pylist() == ["browser.warc.gz#2", "browser.warc.gz#4"]
+    assert PARAGRAPHS[0] in result.documents["text"][0].as_py()
+    reasons = {r["record"]: r["reason"] for r in result.rejects.to_pylist()}
+    assert reasons[6].startswith("not HTML (application/octet-stream, and the payload does not start like a page)")
+    assert reasons[7].startswith("WARC revisit record of https://news.example/saved: a revisit")

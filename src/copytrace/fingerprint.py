@@ -1,43 +1,74 @@
 """Fingerprint stage: word shingles and MinHash signatures, compiled and parallel.
 
-Each batch of texts is folded, joined into one contiguous UTF-8 buffer and
-handed to one numba kernel that tokenizes, shingles and min-hashes every
-document in parallel (one document per iteration of a `prange`). Nothing is
-random at run time: hashing uses a fixed seed, so the same input gives the
-same signatures on every run and machine.
+Each batch of texts becomes one contiguous UTF-8 buffer (an Arrow string
+array's own buffer, or Python strings encoded) handed to one numba kernel
+that tokenizes, shingles and min-hashes the documents on all cores, with
+working arrays allocated per unit of 64 documents, not per document. The
+few documents holding a character whose NFKC form changes a word are
+noticed by the kernel and redone on their normalized text. Large batches
+are cut into parts so that preparing part k + 1 (Python, one core) overlaps
+sketching part k (the kernel releases the GIL). Nothing is random at run
+time: the same input gives the same signatures on every run and machine.
 """
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numba import njit, prange
 
 from .tokens import (
+    _TRIGGERS,
+    NO_TRIGGERS,
     encode_batch,
     mix64,
+    needs_nfkc,
+    nfkc_documents,
     shingles_into,
+    tokenize_checked,
     tokenize_into,
+    utf8_batch,
 )
 
 SIGNATURE_SEED = 0x5EED
-# Characters of Python text encoded per part while the kernel works on the previous part.
-_PART_CHARS = 4_000_000
+# Text prepared per part while the kernel sketches the previous part.
+_PART_BYTES = 4_000_000
 
 
-def _parts(texts, part_chars: int):
-    """Slices [start, stop) of a sequence of str holding about `part_chars` characters each."""
-    start, size = 0, 0
-    for i, text in enumerate(texts):
-        size += len(text)
-        if size >= part_chars:
-            yield start, i + 1
-            start, size = i + 1, 0
-    if start < len(texts):
-        yield start, len(texts)
+def _parts(texts, part_bytes: int) -> list[tuple[int, int]]:
+    """Slices [start, stop) of `texts` holding about `part_bytes` of text each (characters for str)."""
+    if isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        sizes = pc.binary_length(texts).fill_null(0).to_numpy(zero_copy_only=False)
+    else:
+        sizes = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(sizes)
+    parts, start = [], 0
+    while start < len(texts):
+        base = ends[start - 1] if start else 0
+        stop = int(np.searchsorted(ends, base + part_bytes, side="left")) + 1
+        stop = min(max(stop, start + 1), len(texts))
+        parts.append((start, stop))
+        start = stop
+    return parts
+
+
+@functools.cache
+def _threads_can_overlap() -> bool:
+    """Text preparation runs beside the kernel only on a thread-safe numba threading layer (omp, tbb)."""
+    needs_nfkc(np.zeros(1, dtype=np.uint8), np.array([0, 1], dtype=np.int64))  # starts the layer
+    return numba.threading_layer() != "workqueue"
+
+
+def _slice(texts, start: int, stop: int):
+    if isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        return texts.slice(start, stop - start)
+    return texts[start:stop]
 
 
 @dataclass(frozen=True)
@@ -66,24 +97,33 @@ class MinHasher:
         """Return (signatures[n, num_perm] uint32, shingle counts[n] int64).
 
         `texts` is a sequence of str or an Arrow string array (its buffer is
-        used without a copy: the fastest input). Python strings must be
-        encoded under the GIL, so they are encoded part by part while the
-        compiled kernel, which releases the GIL, sketches the previous part.
+        used without a copy: the fastest input). Preparing text (encoding
+        Python strings, NFKC where it changes a word) runs on one core, so it
+        is done part by part while the compiled kernel, which releases the
+        GIL, sketches the previous part on all cores.
         """
-        if isinstance(texts, (pa.Array, pa.ChunkedArray)):
-            buf, offsets = encode_batch(texts)
-            return _signatures(buf, offsets, self.shingle_size, self.num_perm)
-        parts = list(_parts(texts, _PART_CHARS))
-        if len(parts) <= 1:
-            buf, offsets = encode_batch(texts)
-            return _signatures(buf, offsets, self.shingle_size, self.num_perm)
+        parts = _parts(texts, _PART_BYTES)
+        if len(parts) <= 1 or not _threads_can_overlap():
+            return self._sketch(*utf8_batch(texts))
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copytrace-minhash") as kernel:
-            pending = [
-                kernel.submit(_signatures, *encode_batch(texts[start:stop]), self.shingle_size, self.num_perm)
-                for start, stop in parts
-            ]
+            pending = [kernel.submit(self._sketch, *utf8_batch(_slice(texts, start, stop))) for start, stop in parts]
             results = [future.result() for future in pending]
         return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
+
+    def _sketch(self, buf, offsets) -> tuple[np.ndarray, np.ndarray]:
+        """Signatures of a UTF-8 batch; documents that need NFKC are redone after it.
+
+        The kernel notices the characters NFKC would change within a word as
+        it decodes them and leaves those documents (a few percent of news)
+        for a second pass over their normalized text.
+        """
+        sigs, counts, flagged = _signatures(buf, offsets, self.shingle_size, self.num_perm, _TRIGGERS)
+        redo = np.flatnonzero(flagged)
+        if len(redo):
+            folded, folded_offsets = nfkc_documents(buf, offsets, redo)
+            sigs[redo], counts[redo], _ = _signatures(
+                folded, folded_offsets, self.shingle_size, self.num_perm, NO_TRIGGERS)
+        return sigs, counts
 
     def shingle_sets(self, texts) -> tuple[np.ndarray, np.ndarray]:
         """Sorted unique shingle hashes of each text, as (values, offsets) CSR."""
@@ -124,8 +164,11 @@ def _densify(row, num_perm, scratch):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _signatures(buf, offsets, shingle_size, num_perm):
-    """Signatures and shingle counts of the documents buf[offsets[d]:offsets[d + 1]].
+def _signatures(buf, offsets, shingle_size, num_perm, triggers):
+    """Signatures, shingle counts and NFKC flags of the documents buf[offsets[d]:offsets[d + 1]].
+
+    A document holding a character flagged in `triggers` is left unsketched
+    and flagged.
 
     Shingle hashes are already well mixed 64-bit values, so each one is its
     own one-permutation hash: the top bits pick the bin, the low 32 bits
@@ -135,6 +178,7 @@ def _signatures(buf, offsets, shingle_size, num_perm):
     shift = np.uint64(64 - int(np.log2(num_perm)))
     sigs = np.empty((n_docs, num_perm), dtype=np.uint32)
     counts = np.zeros(n_docs, dtype=np.int64)
+    flagged = np.zeros(n_docs, dtype=np.bool_)
     n_units = (n_docs + _DOCS_PER_UNIT - 1) // _DOCS_PER_UNIT
     for u in prange(n_units):
         first, stop = u * _DOCS_PER_UNIT, min(n_docs, (u + 1) * _DOCS_PER_UNIT)
@@ -147,7 +191,10 @@ def _signatures(buf, offsets, shingle_size, num_perm):
         row = np.empty(num_perm, dtype=np.uint64)
         scratch = np.empty(num_perm, dtype=np.uint64)
         for d in range(first, stop):
-            n_words = tokenize_into(buf, offsets[d], offsets[d + 1], words, spans, spans)
+            n_words = tokenize_checked(buf, offsets[d], offsets[d + 1], words, spans, spans, triggers)
+            if n_words < 0:  # needs NFKC first: the caller redoes it
+                flagged[d] = True
+                continue
             n_shingles = shingles_into(words, n_words, shingle_size, shingles)
             counts[d] = n_shingles
             row[:] = _EMPTY
@@ -160,7 +207,7 @@ def _signatures(buf, offsets, shingle_size, num_perm):
             _densify(row, num_perm, scratch)
             for p in range(num_perm):
                 sigs[d, p] = np.uint32(row[p])
-    return sigs, counts
+    return sigs, counts, flagged
 
 
 @njit(cache=True, parallel=True)

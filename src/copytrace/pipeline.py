@@ -110,8 +110,7 @@ def scan(
     started = time.perf_counter()
     kwargs = {} if max_doc_bytes is None else {"max_doc_bytes": max_doc_bytes}
     with progress.task("ingest") as advance:
-        ingested = read_inputs(paths, fields, metadata, **kwargs)
-        advance(ingested.read)
+        ingested = read_inputs(paths, fields, metadata, **kwargs, advance=advance)
     ingested, removed_lines = clean_ingested(ingested, clean, progress)
     if ingested.used == 0:
         first = ingested.rejects.slice(0, 1).to_pylist()

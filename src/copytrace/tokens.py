@@ -98,12 +98,13 @@ def _decode(buf, i, end):
     return b0, 1  # stray continuation byte: a one-byte letter-like unit
 
 
-@njit(cache=True)
-def tokenize_into(buf, start, end, hashes, starts, ends):
-    """Hash the words of buf[start:end] into `hashes`; byte spans into starts/ends.
+@njit(cache=True, nogil=True)
+def tokenize_checked(buf, start, end, hashes, starts, ends, triggers):
+    """`tokenize_into` that gives up (returns -1) at the first character flagged in `triggers`.
 
-    Returns the number of words. The output arrays need room for
-    (end - start + 1) // 2 + 1 words.
+    The fingerprint kernel passes the NFKC trigger table: it decodes every
+    character anyway, so it finds the documents that need NFKC for free,
+    instead of a separate scan over all text.
     """
     n = 0
     i = start
@@ -128,6 +129,8 @@ def tokenize_into(buf, start, end, hashes, starts, ends):
             i += 1
             continue
         cp, width = _decode(buf, i, end)
+        if cp < len(triggers) and triggers[cp]:
+            return -1
         if _is_separator(cp):
             if in_word:
                 hashes[n] = mix64(h)
@@ -146,6 +149,19 @@ def tokenize_into(buf, start, end, hashes, starts, ends):
         ends[n] = end
         n += 1
     return n
+
+
+NO_TRIGGERS = np.zeros(0, dtype=np.bool_)
+
+
+@njit(cache=True, nogil=True)
+def tokenize_into(buf, start, end, hashes, starts, ends):
+    """Hash the words of buf[start:end] into `hashes`; byte spans into starts/ends.
+
+    Returns the number of words. The output arrays need room for
+    (end - start + 1) // 2 + 1 words.
+    """
+    return tokenize_checked(buf, start, end, hashes, starts, ends, NO_TRIGGERS)
 
 
 _ROLL = np.uint64(0x9E3779B97F4A7C15)
@@ -370,16 +386,36 @@ def encode_batch(texts) -> tuple[np.ndarray, np.ndarray]:
     runs only on the documents that hold a character it would change within
     a word (found by a compiled scan), and there only around them.
     """
-    arrow = _arrow_strings(texts)
-    if arrow is not None:
-        buf, offsets = _arrow_buffer(arrow)
-    else:
-        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
-        buf, offsets = _join(encoded)
+    buf, offsets = utf8_batch(texts)
     flagged = np.flatnonzero(needs_nfkc(buf, offsets))
     if len(flagged) == 0:
         return buf, offsets
     return _nfkc_splice(buf, offsets, flagged)
+
+
+def utf8_batch(texts) -> tuple[np.ndarray, np.ndarray]:
+    """Texts as one contiguous UTF-8 buffer with offsets, as they are (no NFKC)."""
+    arrow = _arrow_strings(texts)
+    if arrow is not None:
+        return _arrow_buffer(arrow)
+    return _join([t.encode("utf-8", "surrogatepass") for t in texts])
+
+
+def nfkc_documents(buf: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Documents `docs` of a batch alone, in one new buffer, with NFKC where it changes a word."""
+    sub, sub_offsets = _gather(buf, offsets, docs.astype(np.int64))
+    return _nfkc_splice(sub, sub_offsets, np.arange(len(docs)))
+
+
+@njit(cache=True, nogil=True)
+def _gather(buf, offsets, docs):
+    out_offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+    for k in range(len(docs)):
+        out_offsets[k + 1] = out_offsets[k] + offsets[docs[k] + 1] - offsets[docs[k]]
+    out = np.empty(out_offsets[-1], dtype=np.uint8)
+    for k in range(len(docs)):
+        _copy(buf, offsets[docs[k]], offsets[docs[k] + 1], out, out_offsets[k])
+    return out, out_offsets
 
 
 def word_spans(folded: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

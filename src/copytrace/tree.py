@@ -33,13 +33,54 @@ class Link:
     cover_x_by_y: float
 
 
+# Insertion passes over a family's order; each pass is O(n^2) and families are small.
+MAX_PASSES = 20
+
+
 def order_members(members: list[str], links: list[Link], tie_key: Callable[[str], tuple]) -> list[str]:
-    """Members from the most likely original to the latest copy."""
+    """Members from the most likely original to the latest copy.
+
+    Start from the net scores, then move single members while that makes
+    the order agree with more of the pairs' evidence (the sum, over pairs,
+    of the score of the pair read in the order's direction): a strong
+    pairwise cue (a credit, a date) is not outvoted by a sum of weak ones.
+    """
     net = {m: 0.0 for m in members}
+    score: dict[tuple[str, str], float] = {}
     for link in links:
         net[link.x] += link.score
         net[link.y] -= link.score
-    return sorted(members, key=lambda m: (-round(net[m], 6), tie_key(m)))
+        score[(link.x, link.y)] = link.score
+        score[(link.y, link.x)] = -link.score
+    order = sorted(members, key=lambda m: (-round(net[m], 6), tie_key(m)))
+    if len(order) > 2:
+        order = _improve(order, score)
+    return order
+
+
+def _improve(order: list[str], score: dict[tuple[str, str], float]) -> list[str]:
+    """Move members one at a time to the place that best agrees with the pair scores."""
+    for _ in range(MAX_PASSES):
+        moved = False
+        for member in list(order):
+            rest = [m for m in order if m != member]
+            # gain[i]: agreement with `member` placed before rest[i:] and after rest[:i]
+            after_all = sum(-score.get((member, m), 0.0) for m in rest)
+            best_i, best, gain = None, None, after_all
+            gains = [0.0] * (len(rest) + 1)
+            gains[len(rest)] = after_all
+            for i in range(len(rest) - 1, -1, -1):
+                gain += 2 * score.get((member, rest[i]), 0.0)
+                gains[i] = gain
+            current = order.index(member)
+            best_i = max(range(len(gains)), key=lambda i: (round(gains[i], 9), i == current))
+            if gains[best_i] > gains[current] + 1e-9:
+                rest.insert(best_i, member)
+                order = rest
+                moved = True
+        if not moved:
+            break
+    return order
 
 
 def build_tree(order: list[str], links: list[Link]) -> dict[str, str | None]:

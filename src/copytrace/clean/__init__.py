@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from ..ingest.records import Reject
 from ..schemas import REMOVED_LINE_SCHEMA
-from ..sources import outlet_key, site_host
+from ..sources import Aliases, site_host
 from .chrome import ChromeOptions, chrome_lines, cleaned_text, template_lines
 from .extract import ExtractOptions
 
@@ -48,6 +48,7 @@ class CleanOptions:
     chrome_removal: bool = True
     chrome: ChromeOptions = field(default_factory=ChromeOptions)
     extract: ExtractOptions = field(default_factory=ExtractOptions)
+    aliases: Aliases | None = None  # outlets known under several names share one template
 
 
 @dataclass
@@ -122,14 +123,12 @@ def _extract(columns: dict, options: ExtractOptions, rejects: dict[int, Reject],
             _fill_from_page(columns, i, page)
 
 
-def _source_group(source: str | None, url: str | None) -> str | None:
-    return outlet_key(source) or outlet_key(url)
-
-
-def _remove_chrome(columns: dict, options: ChromeOptions, rejects: dict[int, Reject], removed: dict, progress) -> None:
+def _remove_chrome(columns: dict, options: ChromeOptions, aliases: Aliases, rejects: dict[int, Reject], removed: dict,
+                   progress) -> None:
     n = len(columns["id"])
     live = [i for i in range(n) if i not in rejects]
-    groups = {i: _source_group(columns["source"][i], columns["url"][i]) for i in live}
+    # A page's source is its outlet: the source field, else its url's site.
+    groups = {i: aliases.key(columns["source"][i]) or aliases.key(columns["url"][i]) for i in live}
     templates = template_lines(((groups[i], columns["text"][i]) for i in live), options.min_repeat) if options.repeated else {}
     plain_options, marked_options = options, replace(options, density=False)
     with progress.task("clean", total=len(live)) as advance:
@@ -176,7 +175,7 @@ def clean_stage(documents: pa.Table, options: CleanOptions | None = None, progre
     removed: dict[str, list] = {name: [] for name in REMOVED_LINE_SCHEMA.names}
     _extract(columns, options.extract, rejects, progress)
     if options.chrome_removal:
-        _remove_chrome(columns, options.chrome, rejects, removed, progress)
+        _remove_chrome(columns, options.chrome, options.aliases or Aliases(), rejects, removed, progress)
     keep = [i for i in range(n) if i not in rejects]
     schema = documents.schema
     for name, kind in ADDED_COLUMNS:

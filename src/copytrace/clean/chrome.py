@@ -54,17 +54,23 @@ def line_key(text: str) -> str:
 
 # --- credit lines are evidence, never chrome -------------------------------
 
-_CREDIT = re.compile(
+_CREDIT_INSIDE = re.compile(
     r"appeared first on|originally (?:published|appeared|posted)|first (?:published|appeared)"
     r"|(?:republished|reprinted|reproduced) (?:from|with|by)|courtesy of|this (?:article|story) (?:was|is) (?:from|by)"
-    r"|^(?:source|sources|via|read more at|credit)\b"
-    r"|\b(?:reports?|reported|writes|wrote)\s*[.:…]*\s*$",
-    re.IGNORECASE,
 )
+_CREDIT_CLUES = ("first", "originally", "republished", "reprinted", "reproduced", "courtesy", "this article", "this story")
+_CREDIT_START = re.compile(r"(?:source|sources|via|read more at|credit)\b")
+_CREDIT_END = re.compile(r"\b(?:reports?|reported|writes|wrote)\s*[.:…]*$")
 
 
 def is_credit(text: str) -> bool:
-    return len(text) <= 400 and bool(_CREDIT.search(text.strip()))
+    """A line naming where the text comes from: evidence for provenance, never chrome."""
+    folded = text.strip().casefold()
+    if len(folded) > 400:
+        return False
+    if _CREDIT_START.match(folded) or _CREDIT_END.search(folded[-24:]):
+        return True
+    return any(clue in folded for clue in _CREDIT_CLUES) and bool(_CREDIT_INSIDE.search(folded))
 
 
 # --- generic chrome patterns ----------------------------------------------
@@ -86,20 +92,21 @@ _NAV_LINES = frozenset(
     |newsletter|follow us|latest|latest news|top stories|see also|also read|read also|watch more
     |show more|load more|continue reading|tags|topics|categories|share|comments|all rights reserved""".replace("\n", "").split("|")
 )
-_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
-    ("player", re.compile(
+# (reason, words one of which the line must hold, pattern): the words spare most lines the regex.
+_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern], ...] = (
+    ("player", ("listen", "play", "watch", "player", "radio", ":"), re.compile(
         r"^(?:listen live|listen now|listen to (?:this|the) (?:article|story)|play(?: video| audio)?|now playing"
         r"|watch(?: the)? (?:video|live)|audio player|video player|live radio|\d{1,2}:\d{2} ?/ ?\d{1,2}:\d{2})$")),
-    ("comments", re.compile(
+    ("comments", ("comment", "discussion", "community", "leave a", "conversation"), re.compile(
         r"^(?:(?:community standards|discussion|comments?|\d+ comments?|leave a (?:comment|reply)"
         r"|add (?:a|your) comment|post a comment|join the (?:discussion|conversation)|log ?in to comment"
         r"|show comments|view comments|comment via [a-z]+?)\s*)+$")),
-    ("subscription", re.compile(
+    ("subscription", ("never miss", "sign", "subscribe", "join", "follow us", "newsletter", "speed", "download", "notification"), re.compile(
         r"never miss a (?:story|thing|post)|(?:sign ?up|subscribe) (?:to|for) our"
         r"|(?:sign ?up|subscribe) (?:to|for) the (?:\w+ )?(?:newsletter|channel|podcast)"
         r"|join (?:us on|our) (?:telegram|whatsapp|facebook|twitter)|follow us on|get (?:our|the) newsletter"
         r"|keep you up ?to speed|download (?:our|the) app|turn on notifications")),
-    ("cookie notice", re.compile(
+    ("cookie notice", ("cookie",), re.compile(
         r"we use cookies|(?:site|website) uses cookies|accept (?:all )?cookies|cookie (?:policy|settings)")),
 )
 _PHOTO = re.compile(
@@ -107,6 +114,7 @@ _PHOTO = re.compile(
     r"|\b(?:photo|image)s? by\b|/\s*(?:getty images|afp|reuters|ap|epa|sputnik|tass|shutterstock)\b",
     re.IGNORECASE,
 )
+_PHOTO_CLUES = ("©", "(c)", "photo", "image", "picture", "video", "credit", "illustration", "/")
 _AGENCY = re.compile(
     r"\b(?:afp|reuters|ap|epa|getty|sputnik|tass|ria novosti|xinhua|anadolu|shutterstock|istock|alamy|photo|image|pool)\b",
     re.IGNORECASE,
@@ -131,6 +139,8 @@ def _is_timestamp(text: str) -> bool:
 def pattern_reason(text: str) -> str | None:
     """The generic chrome pattern a line matches, if any."""
     stripped = text.strip()
+    if len(stripped) > 320:  # chrome lines are short; a paragraph is not
+        return None
     words = [w.casefold() for w in _WORDS.findall(stripped)]
     if len(words) > 40:
         return None
@@ -139,12 +149,12 @@ def pattern_reason(text: str) -> str | None:
         return "chrome: navigation"
     if words and len(words) <= 8 and all(w in _SHARE_WORDS for w in words) and not re.search(r"[.!?]$", stripped):
         return "chrome: share"
-    for reason, pattern in _PATTERNS:
-        if pattern.search(folded):
+    for reason, clues, pattern in _PATTERNS:
+        if any(clue in folded for clue in clues) and pattern.search(folded):
             return f"chrome: {reason}"
     if _is_timestamp(stripped):
         return "chrome: timestamp"
-    if len(words) <= 20 and _PHOTO.search(stripped):
+    if len(words) <= 20 and any(c in folded for c in _PHOTO_CLUES) and _PHOTO.search(stripped):
         return "photo credit" if _AGENCY.search(stripped) else "copyright notice"
     return None
 
@@ -164,8 +174,10 @@ def _words(text: str) -> list[str]:
 def is_title_case(text: str) -> bool:
     """A headline: 4 to 25 words, most content words capitalized, no closing full stop."""
     stripped = text.strip()
+    if len(stripped) > 220 or stripped.endswith((".", ",", ";", ":")):
+        return False
     words = _words(stripped)
-    if not 4 <= len(words) <= 25 or stripped.endswith((".", ",", ";", ":")):
+    if not 4 <= len(words) <= 25:
         return False
     content = [w for w in words if w.casefold() not in _SMALL_WORDS]
     if len(content) < 3:
@@ -176,6 +188,8 @@ def is_title_case(text: str) -> bool:
 def is_tag_list(text: str) -> bool:
     """'Russia-NATO cooperation, NATO, Sergei Lavrov, Ukraine': three or more short capitalized items."""
     stripped = text.strip()
+    if len(stripped) > 400 or "," not in stripped and ":" not in stripped and "|" not in stripped:
+        return False
     body = re.sub(r"^(?:tags|topics|keywords|filed under)\s*:\s*", "", stripped, flags=re.IGNORECASE)
     if body != stripped and body:
         return True
@@ -193,6 +207,8 @@ _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
 def is_short_line(text: str) -> bool:
     """A menu-like line: at most 4 words (a CJK character counts as half a word), no sentence end."""
     stripped = text.strip()
+    if len(stripped) > 40:
+        return False
     words = len(_words(stripped)) + len(_UNSPACED.findall(stripped)) // 2
     return 0 < words <= 4 and len(stripped) <= 40 and not re.search(r"[.!?…。！？]['\"”’)」]?$", stripped)
 

@@ -15,11 +15,11 @@ them: trafilatura is pure Python and about 20 to 40 ms a page.
 from __future__ import annotations
 
 import codecs
+import logging
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import multiprocessing
 
@@ -27,6 +27,10 @@ try:  # the `web` extra; without it HTML documents are rejected with the reason
     import trafilatura
 except ImportError:  # pragma: no cover - exercised only without the extra
     trafilatura = None
+
+# The extractors log a page they cannot read; copytrace reports it as a reject instead.
+for _name in ("trafilatura", "htmldate", "courlan", "justext"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 # Pages per process before a worker pool pays for itself.
 POOL_MIN_PAGES = 24
@@ -56,7 +60,6 @@ class Page:
     url: str | None = None
     site_name: str | None = None
     author: str | None = None
-    host: str | None = None
 
 
 def _codec(label: str | bytes | None) -> str | None:
@@ -97,22 +100,17 @@ def decode_html(raw: bytes, declared: str | None = None) -> tuple[str, str]:
                 return raw.decode(codec), f"{codec} ({why})"
             except UnicodeDecodeError:
                 continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw[: 1 << 20]).best()
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # without the `web` extra: straight to the last resort
+        from_bytes = None
+    best = from_bytes(raw[: 1 << 20]).best() if from_bytes else None
     if best is not None and best.encoding:
         try:
             return raw.decode(best.encoding), f"{best.encoding} (detected)"
         except UnicodeDecodeError:
             pass
     return raw.decode("cp1252", "replace"), "cp1252 (fallback, undecodable bytes replaced)"
-
-
-def _host(url: str | None) -> str | None:
-    if not url:
-        return None
-    host = (urlsplit(url).hostname or "").lower()
-    return host or None
 
 
 def extract_page(html: str, url: str | None = None, options: ExtractOptions = ExtractOptions()) -> Page | None:
@@ -136,7 +134,6 @@ def extract_page(html: str, url: str | None = None, options: ExtractOptions = Ex
         url=found.url or None,
         site_name=found.sitename or None,
         author=found.author or None,
-        host=found.hostname or _host(found.url or url),
     )
 
 

@@ -5,7 +5,8 @@ alone: two documents are a gold pair when they share at least
 `MIN_PAIR_CHARS` characters of the same origin, and their gold passages are
 the runs of those characters, in order in both documents, merged across
 gaps of up to `GAP` characters (a dropped space, a paragraph break, a
-re-cased letter). Relations, from the shared characters `s`:
+re-cased letter), and kept when `MIN_PASSAGE_CHARS` long or more on both
+sides (shorter shared runs still count in `shared_chars`). Relations, from the shared characters `s`:
 
 - `same`: two captures of one page;
 - `republication`: `s` is at least `REPUBLICATION_SHARE` of the older
@@ -37,7 +38,7 @@ from .generator import Corpus
 GOLD_FORMAT = "copytrace-bench-gold/1"
 GAP = 10
 MIN_PAIR_CHARS = 40
-MIN_PASSAGE_CHARS = 15
+MIN_PASSAGE_CHARS = 50  # passim's minimum too: a two-word sub-heading is no passage anyone can align
 REPUBLICATION_SHARE = 0.8
 SECTION_CHARS = 300
 MAJOR_SHARE = 0.3
@@ -144,7 +145,8 @@ def derive_gold(corpus: Corpus, seed: int, source: str) -> dict:
     family_of = components(len(drafts), linked)
     return {
         "format": GOLD_FORMAT, "seed": seed, "input": source, "notes": corpus.notes,
-        "thresholds": {"gap": GAP, "min_pair_chars": MIN_PAIR_CHARS, "republication_share": REPUBLICATION_SHARE,
+        "thresholds": {"gap": GAP, "min_pair_chars": MIN_PAIR_CHARS, "min_passage_chars": MIN_PASSAGE_CHARS,
+                       "republication_share": REPUBLICATION_SHARE,
                        "section_chars": SECTION_CHARS, "major_share": MAJOR_SHARE},
         "outlets": [{"name": o.name, "domain": o.domain, "role": o.role} for o in corpus.outlets],
         "documents": [document_entry(d, family_of[i], content[d.id]) for i, d in enumerate(drafts)],

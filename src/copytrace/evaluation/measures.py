@@ -39,6 +39,8 @@ class Passage:
 
 
 def f1(precision: float | None, recall: float | None) -> float | None:
+    if recall == 0:
+        return 0.0  # nothing found: F1 is 0 even when no claim makes precision undefined
     if precision is None or recall is None:
         return None
     return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)

@@ -64,7 +64,7 @@ def render(results: list[dict], console: Console, failures: bool = True) -> None
 
 def render_failures(result: dict, console: Console) -> None:
     sections = [("failures", k, v) for k, v in result.get("failures", {}).items()]
-    for part in ("original", "direction", "credit"):
+    for part in ("original", "direction", "credit", "passages"):
         block = result.get(part) or {}
         sections += [(part, k, v) for k, v in block.items() if isinstance(v, dict) and v]
     if not sections:

@@ -259,4 +259,12 @@ def score_passages(gold: Gold, pred: Predictions) -> dict | None:
             detections.append(Passage(r["a"], r["b"], *a_span, *b_span))
         else:
             detections.append(Passage(r["b"], r["a"], *b_span, *a_span))
-    return {**pan_measures(cases, detections), "documents_cleaned": len(maps), "documents_unmapped": len(unmapped)}
+    relation_of = {(p["a"], p["b"]): p["relation"] for p in gold.pairs}
+    recall_by_relation = {}
+    for relation in RELATIONS:
+        mine = [c for c in cases if relation_of[(c.a, c.b)] == relation]
+        found = [d for d in detections if relation_of.get((d.a, d.b)) == relation]
+        if mine:
+            recall_by_relation[relation] = round(pan_measures(mine, found)["recall"], 4)
+    return {**pan_measures(cases, detections), "recall_by_relation": recall_by_relation,
+            "documents_cleaned": len(maps), "documents_unmapped": len(unmapped)}

@@ -42,6 +42,8 @@ __all__ = [
     "Record",
     "Reject",
     "check_paths",
+    "iter_items",
+    "known_facts",
     "read_inputs",
     "register_reader",
 ]
@@ -174,44 +176,79 @@ def _apply_metadata(item: Record | Reject, facts: dict[str, dict]) -> None:
                 setattr(item, part, str(value))
 
 
+def known_facts(targets: Iterable[Path], metadata: str | Path | None = None) -> dict[str, dict]:
+    """Facts keyed by document id from the targets' sidecars and `metadata`.
+
+    Later files win, fact by fact: `--metadata` over sidecars.
+    """
+    sources = [s for t in targets for s in _sidecars(Path(t))]
+    if metadata is not None:
+        if not Path(metadata).is_file():
+            raise InputError(f"{metadata}: no such metadata file")
+        sources.append(Path(metadata))
+    facts: dict[str, dict] = {}
+    for source in sources:
+        for doc_id, known in load_metadata(source).items():
+            facts.setdefault(doc_id, {}).update(known)
+    return facts
+
+
+def iter_items(
+    targets: Iterable[Path],
+    fields: FieldMap,
+    facts: dict[str, dict],
+    max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES,
+) -> Iterator[Record | Reject]:
+    """Every input record under `targets`, in order, with known facts applied.
+
+    Records are not validated yet (a `Collector` does that); files that
+    cannot be read as documents come out as rejects, so nothing is skipped
+    silently. For engines that collect documents in their own way.
+    """
+    for target in targets:
+        for path, name in _walk(Path(target)):
+            reader = reader_for(path)
+            if not path.exists():
+                yield Reject(name, 0, "broken link: its target does not exist")
+            elif reader is None:
+                yield Reject(name, 0, f"unsupported file type {''.join(path.suffixes) or '(none)'}: not read")
+            else:
+                try:
+                    for item in reader(path, name, fields, max_doc_bytes):
+                        _apply_metadata(item, facts)
+                        yield item
+                except OSError as err:
+                    # One unreadable file inside a folder does not stop the run.
+                    yield Reject(name, 0, f"cannot read: {err.strerror or err}")
+
+
+_ADVANCE_EVERY = 1024
+
+
 def read_inputs(
     paths: Iterable[str | Path],
     fields: FieldMap | None = None,
     metadata: str | Path | None = None,
     max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES,
+    *,
+    advance: Callable[[int], None] | None = None,
 ) -> Ingested:
-    """Read every document under `paths`; a bad record becomes a reject, never an exception."""
-    fields = fields or FieldMap()
-    targets = [Path(p) for p in paths]
-    for target in targets:
-        _check_target(target)
-    facts: dict[str, dict] = {}
-    sources = [s for t in targets for s in _sidecars(t)]
-    if metadata is not None:
-        if not Path(metadata).is_file():
-            raise InputError(f"{metadata}: no such metadata file")
-        sources.append(Path(metadata))
-    for source in sources:  # later files win, fact by fact: --metadata over sidecars
-        for doc_id, known in load_metadata(source).items():
-            facts.setdefault(doc_id, {}).update(known)
+    """Read every document under `paths`; a bad record becomes a reject, never an exception.
 
+    Raises `InputError` only for a path that cannot be read at all.
+    `advance(n)` is told of records read, in steps, for a progress bar.
+    """
+    targets = [Path(p) for p in paths]
+    check_paths(targets)
+    facts = known_facts(targets, metadata)
     collector = Collector(max_doc_bytes=max_doc_bytes)
-    skipped = 0
-    for target in targets:
-        for path, name in _walk(target):
-            reader = reader_for(path)
-            if reader is None:
-                skipped += 1
-                collector.add(Reject(name, 0, f"unsupported file type {''.join(path.suffixes) or '(none)'}: not read"))
-                continue
-            if not path.exists():
-                collector.add(Reject(name, 0, "broken link: its target does not exist"))
-                continue
-            try:
-                for item in reader(path, name, fields, max_doc_bytes):
-                    _apply_metadata(item, facts)
-                    collector.add(item)
-            except OSError as err:
-                # One unreadable file inside a folder does not stop the run.
-                collector.add(Reject(name, 0, f"cannot read: {err.strerror or err}"))
+    told = 0
+    for item in iter_items(targets, fields or FieldMap(), facts, max_doc_bytes):
+        collector.add(item)
+        if advance is not None and collector.read - told >= _ADVANCE_EVERY:
+            advance(collector.read - told)
+            told = collector.read
+    if advance is not None:
+        advance(collector.read - told)
+    skipped = sum(1 for r in collector.rejects if r.reason.startswith("unsupported file type"))
     return Ingested(collector.documents(), collector.rejects_table(), collector.read, skipped)

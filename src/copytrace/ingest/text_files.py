@@ -10,7 +10,16 @@ TEXT_SUFFIXES = (".txt", ".md", ".text", ".markdown")
 
 
 def decode_text(raw: bytes) -> tuple[str | None, str | None]:
-    """(text, None) for valid UTF-8, else (None, reason). A BOM is dropped."""
+    """(text, None) for valid UTF-8, or UTF-16 with its byte-order mark; else (None, reason).
+
+    A byte-order mark is dropped. Other encodings are refused rather than
+    guessed: a wrong guess would silently change the words.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 as saved by Windows tools
+        try:
+            return raw.decode("utf-16"), None
+        except UnicodeDecodeError as err:
+            return None, f"invalid UTF-16 at byte {err.start}"
     if b"\x00" in raw[:8192]:
         return None, "binary file (NUL bytes)"
     try:

@@ -1,7 +1,8 @@
 """WARC and WARC.gz input, read with FastWARC.
 
-Every HTTP response record holding an HTML page (2xx status) becomes a
-document: id `<file>#<record number>`, url from WARC-Target-URI, date from
+Every HTTP response record holding an HTML page (2xx status; a missing or
+generic media type is sniffed), and every resource record holding HTML,
+becomes a document: id `<file>#<record number>`, url from WARC-Target-URI, date from
 WARC-Date (the fetch date; the clean stage replaces it by the publication
 date the page states, when it states one). Responses that are not usable
 pages (other media types, redirects and errors, revisits, empty or cut-off
@@ -14,6 +15,7 @@ pages before that point are kept.
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from collections import Counter
 from datetime import timezone
@@ -87,27 +89,38 @@ def http_body(raw: bytes, headers) -> tuple[bytes | None, str | None]:
     return None, f"unsupported Content-Encoding {coding!r}"
 
 
-def _page_problem(record, status: int | None, media: str | None) -> str | None:
-    """Why a response record is not a usable page, or None."""
-    if status is None:
-        return "response without a parsable HTTP status line"
-    if not 200 <= status < 300:
-        return f"HTTP status {status}, not a page"
-    if media not in HTML_TYPES:
-        return f"not HTML ({media or 'no content type'})"
-    return None
+# Media types a server sends when it does not say: the payload is sniffed instead.
+_UNSAID_TYPES = (None, "", "application/octet-stream", "unknown/unknown", "text/plain")
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 
 
-def _page(record, name: str, number: int, max_bytes: int) -> Record | Reject:
-    """The document a response record holds, or why it holds none."""
+def _described(record, kind: str) -> tuple[int | None, str | None, str | None]:
+    """(status, media type, declared charset) of a response or resource record."""
+    if kind == "resource" or not record.is_http:
+        content_type = record.headers.get("Content-Type") or ""
+        media = content_type.split(";")[0].strip().lower() or None
+        charset = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
+        return 200, media, charset.group(1) if charset else None
+    status = record.http_headers.status_code if record.http_headers else None
+    return status, record.http_content_type, record.http_charset
+
+
+def _page(record, kind: str, name: str, number: int, max_bytes: int) -> Record | Reject:
+    """The document a response (or resource) record holds, or why it holds none."""
     from ..clean.extract import decode_html
 
     url = record.headers.get("WARC-Target-URI")
     doc_id = f"{name}#{number}"
     expected = record.content_length
-    status = record.http_headers.status_code if record.http_headers else None
-    problem = _page_problem(record, status, record.http_content_type)
-    if problem is None and expected > max_bytes:
+    status, media, charset = _described(record, kind)
+    problem = None
+    if status is None:
+        problem = "response without a parsable HTTP status line"
+    elif not 200 <= status < 300:
+        problem = f"HTTP status {status}, not a page"
+    elif media not in HTML_TYPES and media not in _UNSAID_TYPES:
+        problem = f"not HTML ({media})"
+    elif expected > max_bytes:
         problem = f"page too large: {expected:,} bytes > limit {max_bytes:,} (--max-doc-mb)"
     if problem:
         record.consume()
@@ -115,10 +128,12 @@ def _page(record, name: str, number: int, max_bytes: int) -> Record | Reject:
     raw = record.reader.read()
     if len(raw) < expected:
         return Reject(name, number, f"record cut off: {len(raw):,} of {expected:,} payload bytes (file truncated): {url}", doc_id)
-    payload, problem = http_body(raw, record.http_headers)
+    payload, problem = http_body(raw, record.http_headers if kind == "response" else None)
     if problem or not payload.strip():
         return Reject(name, number, f"{problem or 'empty payload'}: {url}", doc_id)
-    html, how = decode_html(payload, record.http_charset)
+    if media not in HTML_TYPES and not _HTML_START.match(payload[:4096]):
+        return Reject(name, number, f"not HTML ({media or 'no content type'}, and the payload does not start like a page): {url}", doc_id)
+    html, how = decode_html(payload, charset)
     fetched = _iso(record.record_date)
     notes = [f"fetched {fetched}" if fetched else "no WARC-Date"]
     if how != "utf-8":
@@ -146,11 +161,12 @@ def read_warc(path: Path, name: str, fields: FieldMap, max_bytes: int) -> Iterat
                 yield Reject(name, number, f"record of {url} cut off inside its headers (file truncated)", f"{name}#{number}")
             elif kind in _NON_PAGE_TYPES:
                 skipped[kind] += 1
-            elif kind != "response":
+            elif kind not in ("response", "resource"):
                 url = record.headers.get("WARC-Target-URI") or "no url"
-                yield Reject(name, number, f"WARC {kind} record of {url}: not a page", f"{name}#{number}")
+                what = "a revisit (the content of an earlier capture, not repeated)" if kind == "revisit" else "not a page"
+                yield Reject(name, number, f"WARC {kind} record of {url}: {what}", f"{name}#{number}")
             else:
-                item = _page(record, name, number, max_bytes)
+                item = _page(record, kind, name, number, max_bytes)
                 cut_off = cut_off or (isinstance(item, Reject) and "file truncated" in item.reason)
                 yield item
     except OSError as err:

@@ -20,6 +20,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from ..index import IndexStoreError, Store, add_documents, remove_documents, search_document, search_text
@@ -105,6 +106,7 @@ def create_app(index_path, token: str | None = None, max_body: int = DEFAULT_MAX
     """The app over one index file; `token`, when set, is required for every write."""
     store = Store(index_path)
     env = environment()
+
     @asynccontextmanager
     async def lifespan(_app):
         yield
@@ -116,17 +118,29 @@ def create_app(index_path, token: str | None = None, max_body: int = DEFAULT_MAX
     app.add_middleware(BodyLimit, max_body=max_body)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
+    def page(name: str, status: int = 200, **context) -> HTMLResponse:
+        html = env.get_template(name).render(**context, standalone=False)
+        return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+    add_error_handlers(app, page)
+    reads = Reads(store)
+    add_api(app, store, reads, writer_check(token))
+    add_pages(app, store, reads, page)
+    return app
+
+
+def writer_check(token: str | None):
+    """A dependency that refuses writes without the token (constant-time compare)."""
     def writer(request: Request) -> None:
         if token is None:
             return
         given = request.headers.get("authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             raise HTTPException(401, "a valid API token is required for writes (Authorization: Bearer TOKEN)")
+    return writer
 
-    def page(name: str, status: int = 200, **context) -> HTMLResponse:
-        html = env.get_template(name).render(**context, standalone=False)
-        return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 
+def add_error_handlers(app: FastAPI, page) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException):
         if request.url.path.startswith("/ui") or request.url.path == "/":
@@ -145,7 +159,66 @@ def create_app(index_path, token: str | None = None, max_body: int = DEFAULT_MAX
     async def _crash(request: Request, exc: Exception):
         return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)
 
-    # ---- JSON API ----------------------------------------------------------------------------------
+
+class Reads:
+    """The read queries both faces share; every value reaches SQL as a parameter."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def search(self, body: SearchIn):
+        if (body.text is None) == (body.id is None):
+            raise HTTPException(422, "give exactly one of text or id")
+        try:
+            if body.id is not None:
+                return search_document(self.store, body.id)
+            return search_text(self.store, body.text, body.model_dump(), limit=body.limit)
+        except KeyError:
+            raise HTTPException(404, f"no document {body.id!r} in the index")
+        except IndexStoreError as err:
+            raise HTTPException(422, str(err))
+
+    def families(self, sort: str, limit: int, offset: int) -> list[dict]:
+        if sort not in ("size", "recent"):
+            raise HTTPException(422, "sort must be 'size' or 'recent'")
+        order = "size desc, family" if sort == "size" else "updated_at desc, family"
+        bounds = [max(0, min(limit, 1000)), max(0, offset)]
+        cur = self.store.cursor()
+        try:
+            fams = arrow(cur, f"select * from families order by {order} limit ? offset ?", bounds)
+            docs = arrow(cur, "select id, title, source, date from documents where id in "
+                              f"(select unnest(members) from families order by {order} limit ? offset ?)", bounds)
+        finally:
+            cur.close()
+        return family_rows(fams, docs, sort)
+
+    def family(self, family: int) -> tuple[dict, tuple]:
+        cur = self.store.cursor()
+        try:
+            row = arrow(cur, "select * from families where family = ?", [family]).to_pylist()
+            if not row:
+                raise HTTPException(404, f"no family {family} with two or more documents")
+            members, pairs, passages = family_tables(cur, [family])
+            edges = arrow(cur, "select * from edges where family = ?", [family])
+            edits = arrow(cur, 'select * from edits where "copy" in (select unnest(?::varchar[])) '
+                               'order by "copy", copy_start, source_start', [members["id"].to_pylist()])
+        finally:
+            cur.close()
+        return {**row[0], "updated_at": str(row[0]["updated_at"])}, (members, pairs, passages, edges, edits)
+
+    def document(self, doc_id: str) -> dict:
+        cur = self.store.cursor()
+        try:
+            doc = arrow(cur, "select id, text, url, source, date, title, origin, family, n_chars, batch, added_at "
+                             "from documents where id = ?", [doc_id]).to_pylist()
+        finally:
+            cur.close()
+        if not doc:
+            raise HTTPException(404, f"no document {doc_id!r} in the index")
+        return {**doc[0], "added_at": str(doc[0]["added_at"])}
+
+
+def add_api(app: FastAPI, store: Store, reads: Reads, writer) -> None:
     @app.get("/health", summary="Liveness, and the index's document count")
     def health():
         cur = store.cursor()
@@ -174,88 +247,37 @@ def create_app(index_path, token: str | None = None, max_body: int = DEFAULT_MAX
 
     @app.post("/search", summary="Sources and copies of a text or an indexed document")
     def post_search(body: SearchIn):
-        return _search(body).as_dict()
-
-    def _search(body: SearchIn):
-        if (body.text is None) == (body.id is None):
-            raise HTTPException(422, "give exactly one of text or id")
-        try:
-            if body.id is not None:
-                return search_document(store, body.id)
-            return search_text(store, body.text, body.model_dump(), limit=body.limit)
-        except KeyError:
-            raise HTTPException(404, f"no document {body.id!r} in the index")
-        except IndexStoreError as err:
-            raise HTTPException(422, str(err))
+        return reads.search(body).as_dict()
 
     @app.get("/families", summary="Families of two or more documents")
     def get_families(sort: str = "size", limit: int = 100, offset: int = 0):
-        return {"families": _family_list(sort, limit, offset)}
+        return {"families": reads.families(sort, limit, offset)}
 
-    @app.get("/families/{family}", summary="One family: members, tree, edges, passages")
+    @app.get("/families/{family}", summary="One family: members, tree, edges, passages, edits")
     def get_family(family: int):
-        return {k: v for k, v in _family(family).items() if k != "_tables"}
+        fam, (members, pairs, passages, edges, edits) = reads.family(family)
+        return {"family": fam, "members": members.drop_columns(["text"]).to_pylist(), "pairs": pairs.to_pylist(),
+                "passages": passages.to_pylist(), "edges": edges.to_pylist(), "edits": edits.to_pylist()}
 
     @app.get("/documents/{doc_id:path}", summary="An indexed document and its sources and copies")
     def get_document(doc_id: str):
-        cur = store.cursor()
-        try:
-            doc = arrow(cur, "select id, text, url, source, date, title, origin, family, n_chars, batch, added_at "
-                             "from documents where id = ?", [doc_id]).to_pylist()
-        finally:
-            cur.close()
-        if not doc:
-            raise HTTPException(404, f"no document {doc_id!r} in the index")
-        result = search_document(store, doc_id).as_dict()
-        return {"document": {**doc[0], "added_at": str(doc[0]["added_at"])}, **result}
+        doc = reads.document(doc_id)
+        return {"document": doc, **search_document(store, doc_id).as_dict()}
 
-    def _family_list(sort: str, limit: int, offset: int) -> list[dict]:
-        if sort not in ("size", "recent"):
-            raise HTTPException(422, "sort must be 'size' or 'recent'")
-        order = "size desc, family" if sort == "size" else "updated_at desc, family"
-        cur = store.cursor()
-        try:
-            fams = arrow(cur, f"select * from families order by {order} limit ? offset ?",
-                         [max(0, min(limit, 1000)), max(0, offset)])
-            docs = arrow(cur, "select id, title, source, date from documents where id in "
-                              "(select unnest(members) from families order by " + order + " limit ? offset ?)",
-                         [max(0, min(limit, 1000)), max(0, offset)])
-        finally:
-            cur.close()
-        return family_rows(fams, docs, sort)
 
-    def _family(family: int) -> dict:
-        cur = store.cursor()
-        try:
-            row = arrow(cur, "select * from families where family = ?", [family]).to_pylist()
-            if not row:
-                raise HTTPException(404, f"no family {family} with two or more documents")
-            members, pairs, passages = family_tables(cur, [family])
-            ids = [members["id"].to_pylist()]
-            edges = arrow(cur, "select * from edges where family = ?", [family])
-            edits = arrow(cur, 'select * from edits where "copy" in (select unnest(?::varchar[])) '
-                               'order by "copy", copy_start, source_start', ids)
-        finally:
-            cur.close()
-        fam = {**row[0], "updated_at": str(row[0]["updated_at"])}
-        return {"family": fam, "members": members.drop_columns(["text"]).to_pylist(), "pairs": pairs.to_pylist(),
-                "passages": passages.to_pylist(), "edges": edges.to_pylist(), "edits": edits.to_pylist(),
-                "_tables": (members, pairs, passages, edges, edits)}
-
-    # ---- pages -------------------------------------------------------------------------------------
+def add_pages(app: FastAPI, store: Store, reads: Reads, page) -> None:
     @app.get("/", include_in_schema=False)
     def home():
         return RedirectResponse("/ui/families")
 
     @app.get("/ui/families", include_in_schema=False)
     def families_page(sort: str = "size"):
-        return page("families.html", families=_family_list(sort, 500, 0), sort=sort)
+        return page("families.html", families=reads.families(sort, 500, 0), sort=sort)
 
     @app.get("/ui/families/{family}", include_in_schema=False)
     def family_page(family: int):
-        data = _family(family)
-        members, pairs, passages, edges, edits = data["_tables"]
-        return page("family.html", view=family_view(data["family"], members, pairs, passages, edges, edits))
+        fam, tables = reads.family(family)
+        return page("family.html", view=family_view(fam, *tables))
 
     @app.get("/ui/documents/{doc_id:path}", include_in_schema=False)
     def document_page(doc_id: str):
@@ -275,7 +297,5 @@ def create_app(index_path, token: str | None = None, max_body: int = DEFAULT_MAX
         form = {k: fields.get(k) or None for k in ("text", "title", "source", "date", "url")}
         if not form["text"]:
             return page("search.html", 422, results=None, form=form, reason="paste a text to search for")
-        result = _search(SearchIn(**form))
+        result = await run_in_threadpool(reads.search, SearchIn(**form))
         return page("search.html", results=search_view(result), form=form)
-
-    return app

@@ -24,11 +24,11 @@ SPAN_PRIORITY = {"outside": 0, "passage": 1, "changed": 2, "added": 3, "dropped"
 
 def environment():
     """The Jinja2 environment of both faces: autoescaping on for every template."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda x: "" if x is None else f"{100 * float(x):.0f}%"
     env.filters["num"] = lambda x: "" if x is None else f"{float(x):.2f}"
     return env

@@ -1,0 +1,63 @@
+"""`copytrace scan --report`: one static report.html with the web page's views, hostile text escaped."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from markupsafe import escape
+
+pytest.importorskip("jinja2")
+
+from conftest import LAVROV, OTHER_TOPIC, SEED_IDS  # noqa: E402
+
+from copytrace import scan  # noqa: E402
+from copytrace.report import render_report, write_report  # noqa: E402
+
+SPUTNIK, CAPTURE, DURAN = SEED_IDS
+PAYLOAD = '<script>alert("report")</script> " onerror="alert(3)" <img src=x onerror=alert(4)>'
+
+
+@pytest.fixture(scope="module")
+def hostile_scan(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    for name in SEED_IDS:
+        shutil.copy(LAVROV / name, folder / name)
+    shutil.copy(LAVROV / "_metadata.jsonl", folder / "_metadata.jsonl")
+    (folder / "harbour.txt").write_text(OTHER_TOPIC, encoding="utf-8")
+    (folder / 'harbour-copy"><script>x.txt').write_text(PAYLOAD + "\n\n" + OTHER_TOPIC, encoding="utf-8")
+    return scan(folder)
+
+
+def test_report_holds_families_timeline_tree_and_side_by_side(hostile_scan, tmp_path):
+    path = write_report(hostile_scan, tmp_path)
+    assert path.name == "report.html"
+    page = path.read_text(encoding="utf-8")
+    assert page.count('<article class="family"') == 2
+    assert 'id="families-table"' in page and 'th data-key="size"' in page
+    seeds = page[page.index(f'id="family-{hostile_scan.family_of(SPUTNIK)}"'):]
+    assert '<ol class="timeline">' in seeds and '<ul class="tree">' in seeds
+    assert re.search(r'<span class="added">[^<]*US Ukraine coup', seeds), "002's framing is marked as added"
+    assert '<span class="passage">' in seeds and '<span class="dropped">' in seeds
+    assert "Sputnik News reports" in seeds
+    assert "http://" not in page.replace("http://www.w3.org", "") and "<link " not in page  # self-contained
+
+
+def test_report_escapes_hostile_text_and_ids(hostile_scan):
+    page = render_report(hostile_scan)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert '" onerror="alert(3)"' not in page
+    assert str(escape('<script>alert("report")</script>')) in page
+    assert 'harbour-copy"><script>' not in page
+    assert str(escape('harbour-copy"><script>x.txt')) in page
+    # the only scripts are the report's own sorting script
+    assert page.count("<script>") == 1
+
+
+def test_cli_scan_report_writes_it(tmp_path, cli):
+    out = tmp_path / "out"
+    done = cli("scan", str(LAVROV), "--out", str(out), "--report", "--quiet")
+    assert done.returncode == 0, done.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert SPUTNIK in page and "original" in page
