@@ -133,26 +133,29 @@ def analyse(ingested: Ingested, settings: ScanSettings, progress: Progress, star
     hasher = settings.hasher
 
     signatures, shingle_counts = fingerprint(texts, hasher, settings.batch_bytes, progress)
-    a, b, bands = find_candidates(signatures, settings, progress)
+    a, b, bands = find_candidates(signatures, texts, settings, progress)
     figures = verify(texts, a, b, hasher, progress)
     containment_max = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
-    kept = settings.keep.keep(figures["shared_shingles"], containment_max)
-    family = find_families(len(ids), a, b, kept)
+    links = settings.keep.keep(figures["shared_shingles"], containment_max)
+    quotes = settings.keep.possible_quote(figures["shared_shingles"], containment_max) & settings.explain
+    kept = links | quotes
+    family = find_families(len(ids), a, b, links)
 
     documents = docs.drop_columns(["html"]).append_column("family", pa.array(family, pa.int64()))
     documents = documents.append_column("n_chars", pc.utf8_length(documents["text"]).cast(pa.int64()))
     documents = documents.append_column("n_shingles", pa.array(shingle_counts, pa.int64()))
-    pairs = pairs_table(ids, a, b, bands, figures, kept)
+    pairs = pairs_table(ids, a, b, bands, figures, kept, links)
     families = families_table(ids, family)
     tables = explain(documents, pairs, families, settings, progress) if settings.explain else {}
     families = tables.pop("families", families)
+    pairs = tables.pop("pairs", pairs)
     stats = {
         "documents_read": ingested.read,
         "documents_used": ingested.used,
         "documents_rejected": ingested.rejects.num_rows,
         "text_bytes": int(pc.sum(pc.binary_length(texts)).as_py() or 0),
         "candidate_pairs": int(len(a)),
-        "kept_pairs": int(kept.sum()),
+        "kept_pairs": pairs.num_rows,
         "families": families.num_rows,
         "families_with_copies": int(pc.sum(pc.greater(families["size"], 1)).as_py() or 0),
         "lsh": {"bands": settings.lsh.bands, "rows": settings.lsh.rows, "threshold": settings.lsh.threshold},
@@ -162,11 +165,20 @@ def analyse(ingested: Ingested, settings: ScanSettings, progress: Progress, star
     return ScanResult(documents, pairs, families, ingested.rejects, stats, tables)
 
 
+def drop_unaligned_quotes(pairs: pa.Table, passages: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """A possible quote (a pair that does not link families) stays only if it has a passage."""
+    aligned = set(zip(passages["a"].to_pylist(), passages["b"].to_pylist()))
+    has_passage = pa.array([(x, y) in aligned for x, y in zip(pairs["a"].to_pylist(), pairs["b"].to_pylist())],
+                           pa.bool_())
+    return pairs.filter(pc.or_(pairs["family_link"], has_passage)), passages
+
+
 def explain(documents: pa.Table, pairs: pa.Table, families: pa.Table, settings: ScanSettings,
             progress: Progress) -> dict[str, pa.Table]:
     """Passages of every kept pair, then provenance: edges, edits, and families with their original."""
     passages = align_pairs(documents, pairs, settings.align, progress)
-    tables = {"passages": passages}
+    pairs, passages = drop_unaligned_quotes(pairs, passages)
+    tables = {"passages": passages, "pairs": pairs}
     try:
         from .provenance import trace
     except ImportError:  # provenance lands in its own module; scan works without it

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from .align import AlignSettings
+from .anchors import AnchorSettings, anchor_pairs, anchor_sets
 from .candidates import candidate_pairs
 from .families import connected_components
 from .fingerprint import MinHasher
@@ -29,6 +30,7 @@ PAIR_SCHEMA = pa.schema(
         pa.field("containment_b_in_a", pa.float64()),
         pa.field("shared_shingles", pa.int64()),
         pa.field("bands_shared", pa.int64()),
+        pa.field("family_link", pa.bool_()),  # False: a possible quote, kept for its passage only
     ]
 )
 
@@ -46,6 +48,7 @@ class ScanSettings:
     max_bucket: int = 200
     batch_bytes: int = 64 * 1024 * 1024
     explain: bool = True  # align passages and trace provenance of kept pairs
+    anchors: AnchorSettings = field(default_factory=AnchorSettings)  # short reuse LSH cannot see
     align: AlignSettings = field(default_factory=AlignSettings)
 
     @property
@@ -96,7 +99,9 @@ def verify(texts, a, b, hasher: MinHasher, progress: Progress = Progress()) -> d
     return figures
 
 
-def pairs_table(ids: np.ndarray, a, b, bands, figures: dict, kept: np.ndarray) -> pa.Table:
+def pairs_table(ids: np.ndarray, a, b, bands, figures: dict, kept: np.ndarray,
+                links: np.ndarray | None = None) -> pa.Table:
+    links = kept if links is None else links
     columns = {
         "a": pa.array(ids[a[kept]], pa.string()),
         "b": pa.array(ids[b[kept]], pa.string()),
@@ -105,6 +110,7 @@ def pairs_table(ids: np.ndarray, a, b, bands, figures: dict, kept: np.ndarray) -
         "containment_b_in_a": figures["containment_b_in_a"][kept],
         "shared_shingles": figures["shared_shingles"][kept],
         "bands_shared": bands[kept],
+        "family_link": links[kept],
     }
     return pa.table(columns, schema=PAIR_SCHEMA)
 
@@ -127,8 +133,32 @@ def find_families(n_docs: int, a, b, kept) -> np.ndarray:
     return connected_components(n_docs, a[kept], b[kept])
 
 
-def find_candidates(signatures, settings: ScanSettings, progress: Progress = Progress()):
-    with progress.task("candidates", total=1) as advance:
-        result = candidate_pairs(signatures, settings.lsh, settings.max_bucket)
+def find_candidates(signatures, texts, settings: ScanSettings, progress: Progress = Progress()):
+    """(a, b, bands_shared): LSH candidates, plus pairs sharing a winnowed anchor (bands_shared 0)."""
+    with progress.task("candidates", total=2) as advance:
+        a, b, bands = candidate_pairs(signatures, settings.lsh, settings.max_bucket)
         advance(1)
-    return result
+        if settings.anchors.enabled and len(texts) > 1:
+            values, docs = [], []
+            for start, stop in text_batches(texts, settings.batch_bytes):
+                v, d = anchor_sets(texts.slice(start, stop - start).to_pylist(),
+                                   settings.shingle_size, settings.anchors.window)
+                values.append(v)
+                docs.append(d + start)
+            xa, xb, _ = anchor_pairs(np.concatenate(values), np.concatenate(docs), settings.anchors)
+            a, b, bands = _union_pairs(a, b, bands, xa, xb)
+        advance(1)
+    return a, b, bands
+
+
+def _union_pairs(a, b, bands, xa, xb):
+    """LSH pairs and anchor pairs together, sorted and unique; anchor-only pairs get bands 0."""
+    codes = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
+    extra = (xa.astype(np.uint64) << np.uint64(32)) | xb.astype(np.uint64)
+    extra = extra[~np.isin(extra, codes)]
+    all_codes = np.concatenate([codes, extra])
+    all_bands = np.concatenate([bands, np.zeros(len(extra), dtype=np.int64)])
+    order = np.argsort(all_codes, kind="stable")
+    all_codes, all_bands = all_codes[order], all_bands[order]
+    return ((all_codes >> np.uint64(32)).astype(np.int64),
+            (all_codes & np.uint64(0xFFFFFFFF)).astype(np.int64), all_bands)

@@ -6,11 +6,18 @@ containment in both directions (the share of one document's shingles found in
 the other). Unverified LSH matches are never joined into families: chaining
 them is how one false family of 743,779 documents was once made.
 
-The keep rule (`KeepRule`): a pair is kept when it shares at least
-`min_shared` shingles (one sentence of reuse, not a common phrase) and at
-least `min_containment` of the smaller side's shingles are found in the
-other. Containment, not Jaccard, because a copy that adds its own framing or
-carries only part of the source has a low Jaccard and is still a copy.
+The keep rule (`KeepRule`) has two tiers:
+
+- A pair *links a family* when it shares at least `min_shared` shingles and
+  either at least `min_containment` of the smaller side's shingles are found
+  in the other, or at least `min_section_shingles` are shared (a reused
+  section of about 200 characters or more, in however long an article).
+  Containment, not Jaccard: a copy that adds its own framing or carries only
+  part of the source has a low Jaccard and is still a copy.
+- A pair sharing at least `min_shared` shingles but less than that is a
+  *possible quote*: it is kept only if alignment finds a real passage in
+  it, and it never links families, so a stock phrase or a quoted sentence
+  cannot chain unrelated stories into one family.
 """
 
 from __future__ import annotations
@@ -27,9 +34,16 @@ class KeepRule:
 
     min_shared: int = 8
     min_containment: float = 0.2
+    min_section_shingles: int = 30
 
     def keep(self, shared: np.ndarray, containment_max: np.ndarray) -> np.ndarray:
-        return (shared >= self.min_shared) & (containment_max >= self.min_containment)
+        """Pairs that link a family."""
+        large = (containment_max >= self.min_containment) | (shared >= self.min_section_shingles)
+        return (shared >= self.min_shared) & large
+
+    def possible_quote(self, shared: np.ndarray, containment_max: np.ndarray) -> np.ndarray:
+        """Pairs kept only if alignment finds a passage; they never link families."""
+        return (shared >= self.min_shared) & ~self.keep(shared, containment_max)
 
 
 @njit(cache=True)
