@@ -34,7 +34,7 @@ class KeepRule:
 
     min_shared: int = 8
     min_containment: float = 0.2
-    min_section_shingles: int = 30
+    min_section_shingles: int = 40
 
     def keep(self, shared: np.ndarray, containment_max: np.ndarray) -> np.ndarray:
         """Pairs that link a family."""
