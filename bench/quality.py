@@ -1,12 +1,12 @@
 """Regenerate the quality table of BENCHMARKS.md: copytrace and its peers on one labelled corpus.
 
-    .venv/bin/python bench/quality.py            # default corpus (seed 7, 175 story families)
-    .venv/bin/python bench/quality.py --seed 11 --families 120 --no-write
+    .venv/bin/python bench/quality.py            # seed 7, 175 story families; copytrace also on seeds 11, 13
+    .venv/bin/python bench/quality.py --seed 11 --families 120 --other-seeds "" --no-write
 
 Steps, all in this one run: `copytrace bench make`, `copytrace scan` on the
 corpus (the command line, with its defaults), the peers (datasketch
 MinHashLSH at 0.8 and 0.5, the difflib baseline), and `bench score` of each
-against the same gold. Scores go to <work>/scores.json; the table replaces
+against the same gold; then copytrace alone on corpora of other seeds. Scores go to <work>/scores.json; the table replaces
 the part of BENCHMARKS.md between the quality markers.
 """
 
@@ -38,12 +38,13 @@ def run(command: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def section(results: list[dict], seconds: dict[str, float], args, gold) -> str:
+def section(results: list[dict], seconds: dict[str, float], args, gold, spread: list[dict]) -> str:
     docs, fams = len(gold.documents), len(gold.families)
     multi = sum(1 for f in gold.families if f["size"] > 1)
-    relations = {}
+    relations, bands = {}, {}
     for p in gold.pairs:
         relations[p["relation"]] = relations.get(p["relation"], 0) + 1
+        bands[p["band"]] = bands.get(p["band"], 0) + 1
     copytrace = results[0]
     missing = [k for k, v in copytrace["available"].items() if not v]
     lines = [
@@ -51,11 +52,12 @@ def section(results: list[dict], seconds: dict[str, float], args, gold) -> str:
         "## Quality",
         "",
         f"Command: `.venv/bin/python bench/quality.py --seed {args.seed} --families {args.families}` "
-        f"(corpus from the article-extraction benchmark's 181 article bodies; {platform.python_version()}, "
+        f"(corpus from the article-extraction benchmark's 181 article bodies; Python {platform.python_version()}, "
         "2 shared cores).",
         "",
         f"Corpus: {docs} documents, {fams} gold families ({multi} with copies), {len(gold.pairs)} gold pairs "
-        f"({', '.join(f'{k} {v}' for k, v in sorted(relations.items()))}), {len(gold.edges)} directed edges. "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(relations.items()))}; goal bands: "
+        f"{', '.join(f'{k} {v}' for k, v in sorted(bands.items()))}), {len(gold.edges)} directed edges. "
         "Made by `copytrace bench make`; the gold is derived from character origins "
         "(see `src/copytrace/evaluation/gold.py` for relations and bands).",
         "",
@@ -67,7 +69,12 @@ def section(results: list[dict], seconds: dict[str, float], args, gold) -> str:
         "Seconds (same run, same machine, wall clock): "
         + ", ".join(f"{name} {secs:.1f}" for name, secs in seconds.items()) + ".",
         "",
-        "copytrace failures by kind (this run):",
+        "copytrace on corpora made with other seeds (same generator, same settings): the spread shows how much "
+        "a figure moves with the draw (the sections band holds few pairs).",
+        "",
+        markdown(spread),
+        "",
+        f"copytrace failures by kind (seed {args.seed}):",
         "",
     ]
     for name, counts in copytrace["failures"].items():
@@ -100,6 +107,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--families", type=int, default=175)
     parser.add_argument("--work", type=Path, default=ROOT / "out" / "bench-quality")
+    parser.add_argument("--other-seeds", default="11,13",
+                        help="Further corpora (comma-separated seeds) on which copytrace alone is scored, to show spread.")
     parser.add_argument("--no-write", action="store_true", help="Print only; leave BENCHMARKS.md alone.")
     args = parser.parse_args()
     exe = str(Path(sys.executable).with_name("copytrace"))
@@ -110,10 +119,17 @@ def main() -> int:
     seconds.update({name: r["seconds"] for name, r in runs.items()})
     gold = read_gold(corpus)
     results = [score_predictions(gold, read_predictions(outputs / name), name) for name in ["copytrace", *runs]]
-    (args.work / "scores.json").write_text(json.dumps(results, indent=2) + "\n")
+    spread = [dict(results[0], system=f"copytrace, seed {args.seed}")]
+    for seed in [int(x) for x in args.other_seeds.split(",") if x.strip()]:
+        other = args.work / f"seed-{seed}"
+        run([exe, "bench", "make", "--out", str(other / "corpus"), "--seed", str(seed), "--families", str(args.families)])
+        run([exe, "scan", str(other / "corpus" / "documents.jsonl"), "-o", str(other / "copytrace"), "-q"])
+        spread.append(score_predictions(read_gold(other / "corpus"), read_predictions(other / "copytrace"),
+                                        f"copytrace, seed {seed}"))
+    (args.work / "scores.json").write_text(json.dumps({"systems": results, "seeds": spread}, indent=2) + "\n")
     console = Console()
     render(results, console, failures=False)
-    text = section(results, seconds, args, gold)
+    text = section(results, seconds, args, gold, spread)
     if not args.no_write:
         console.print(f"quality section -> {write_section(text)}")
     return 0

@@ -91,7 +91,7 @@ def test_summary_shows_counts_the_family_its_members_and_pairs(lavrov_dir, tmp_p
     assert result.exit_code == 0
     out = result.stdout
     assert "3 read, 3 used, 0 rejected" in out
-    assert "3 kept" in out and "1 families with copies" in out
+    assert "3 kept" in out and "1 family with copies (1 in all)" in out
     assert "family 0: 3 documents" in out
     for doc_id in SEED_IDS:  # ids in full, never cut
         assert f"  {doc_id}  " in out

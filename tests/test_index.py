@@ -154,3 +154,21 @@ def test_cli_create_add_query_remove_stats(tmp_path, seeds_and_other):
     assert missing.exit_code == 2 and "no such document" in missing.stderr
     bad = cli("index", "stats", str(tmp_path / "absent.duckdb"))
     assert bad.exit_code == 2 and "no such index" in bad.stderr
+
+
+def test_deferred_explanation_is_pending_until_explained(index):
+    from copytrace.index import explain_pending
+    from copytrace.index.tracing import PENDING
+
+    docs = seeds()
+    add_documents(index, docs.slice(0, 1))
+    report = add_documents(index, docs.slice(1, 2), explain=False)
+    assert report.added == 2 and report.pairs == 3
+    pending = search_document(index, DURAN)
+    assert pending.family["explained"] == PENDING and pending.passages.num_rows == 0
+    assert {m["id"] for m in pending.matches()} == {SPUTNIK, CAPTURE}  # searchable before it is explained
+    assert explain_pending(index)["families"] == 1
+    done = search_document(index, DURAN)
+    assert done.family["explained"] is None and done.family["original"] == SPUTNIK
+    assert done.passages.num_rows > 0 and index.stats()["edges"] == 3
+    assert explain_pending(index)["families"] == 0

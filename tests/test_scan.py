@@ -170,10 +170,8 @@ def test_50mb_documents_over_the_limit_are_rejected_in_bounded_memory(big_inputs
 
 def test_50mb_document_within_a_raised_limit_is_processed_in_bounded_memory(big_inputs, tmp_path, cli):
     name = "big.jsonl"  # the harder path: one JSON line, read, decoded and parsed
-    # --no-clean: this bounds ingest, fingerprints, candidates, verification and alignment;
-    # chrome removal of a 50 MB single-line page is a separate, slower stage.
     done = cli("scan", str(big_inputs / name), str(big_inputs / "small.txt"), "-o", str(tmp_path),
-               "-q", "--max-doc-mb", "64", "--no-clean")
+               "-q", "--max-doc-mb", "64")
     assert done.returncode == 0, done.stderr
     assert done.max_rss_mb < MEMORY_BOUND_MB, f"peak RSS {done.max_rss_mb:.0f} MB"
     docs = pq.read_table(tmp_path / "documents.parquet", columns=["id", "n_chars", "n_shingles", "family"]).to_pylist()

@@ -1,8 +1,11 @@
 """Candidates stage: LSH banding of signatures into candidate pairs.
 
-Each band of a signature is hashed to one 64-bit key. Per band, documents are
-sorted by key and every run of equal keys is a bucket whose members become
-candidate pairs. A bucket larger than `max_bucket` (templated text, a wire
+Each band of a signature is hashed to one 64-bit key; documents with equal
+keys in a band share a bucket and become candidate pairs. Nearly every key is
+unique, so instead of sorting all keys of a band, a pass over a small table of
+slot counts picks the few documents whose key may be shared, and only those
+are sorted into buckets. Bands are keyed 16 at a time from the signature rows
+and processed in parallel. A bucket larger than `max_bucket` (templated text, a wire
 story carried by hundreds of outlets) is linked as a star to its first
 member instead of as all pairs: the family stays connected, the pair count
 stays linear, and verification decides what is real.

@@ -78,6 +78,12 @@ class CreditPattern:
     kind: str  # one of CREDIT_KINDS
     regex: re.Pattern
     role: str = "credit"  # credit | self | photo
+    # Lower-case strings one of which a text must hold for the pattern to be tried:
+    # most texts hold none, and a substring test is far cheaper than a regex scan.
+    hints: tuple[str, ...] = ()
+    # For patterns that start with the name ("X reports"): the regex of the words after
+    # it; the pattern is tried only on the line up to each of them.
+    anchor: re.Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -96,35 +102,45 @@ class Credit:
                 "end": self.end, "role": self.role}
 
 
-def _p(kind: str, pattern: str, role: str = "credit", flags: int = 0) -> CreditPattern:
-    return CreditPattern(kind, re.compile(pattern, flags | re.MULTILINE), role)
+def _p(kind: str, pattern: str, role: str = "credit", flags: int = 0, hints=(), anchor: str | None = None
+       ) -> CreditPattern:
+    return CreditPattern(kind, re.compile(pattern, flags | re.MULTILINE), role, tuple(hints),
+                         re.compile(anchor) if anchor else None)
 
+
+_REPORT_VERBS = r"[ \t]+(?:reports|reported|has[ \t]+reported|writes|wrote|said[ \t]+in[ \t]+a[ \t]+report)\b"
+_LEAD_IN_VERBS = r"[ \t]+(?:put[ \t]+it|puts[ \t]+it|noted|notes|wrote|writes|explained|explains)\b"
+_COPYRIGHT_HINTS = ("©", "(c)", "copyright")
 
 _ENGLISH = [
     # Site self-names first: the spans they take are not read as credits.
-    _p(FEED_FOOTER, r"\bThe post\b.{1,400}?\bappeared first on\s+" + NAME, "self", re.S),
-    _p("widget", r"(?:\b|(?<=[a-z]))Comments? (?:via|on|with)\s+" + NAME, "self"),
-    _p("widget", r"\bFollow\s+" + NAME + r"\s+on\s+(?:Twitter|Facebook|Telegram|Instagram|VK|X)\b", "self"),
+    _p(FEED_FOOTER, r"\bThe post\b.{1,400}?\bappeared first on\s+" + NAME, "self", re.S, ("appeared first on",)),
+    _p("widget", r"(?:\b|(?<=[a-z]))Comments? (?:via|on|with)\s+" + NAME, "self", hints=("comment",)),
+    _p("widget", r"\bFollow\s+" + NAME + r"\s+on\s+(?:Twitter|Facebook|Telegram|Instagram|VK|X)\b", "self",
+       hints=("follow",)),
     # Photo credits: "© AFP 2017/ ANDREJ ISAKOVIC" credits the picture.
-    _p("copyright", _COPYRIGHT + NAME + r"\s*(?:\d{4}\s*)?/\s*[A-Z]", "photo"),
-    _p("photo", r"\b(?:Photo|PHOTO|Image|IMAGE|Picture|Video)(?:\s+[Cc]redit)?\s*(?::|by|©)\s*" + NAME, "photo"),
+    _p("copyright", _COPYRIGHT + NAME + r"\s*(?:\d{4}\s*)?/\s*[A-Z]", "photo", hints=_COPYRIGHT_HINTS),
+    _p("photo", r"\b(?:Photo|PHOTO|Image|IMAGE|Picture|Video)(?:\s+[Cc]redit)?\s*(?::|by|©)\s*" + NAME, "photo",
+       hints=("photo", "image", "picture", "video")),
     # Credits.
     _p("reprinted", r"\b(?:[Rr]eprinted|[Rr]epublished|[Rr]eproduced|[Ss]yndicated|[Aa]dapted|[Ee]xcerpted)"
-       r"(?:\s+with\s+(?:the\s+)?(?:kind\s+)?permission)?\s+(?:from|of|by)\s+" + NAME),
-    _p("reprinted", r"\b[Cc]ourtesy\s+of\s+" + NAME),
+       r"(?:\s+with\s+(?:the\s+)?(?:kind\s+)?permission)?\s+(?:from|of|by)\s+" + NAME,
+       hints=("reprinted", "republished", "reproduced", "syndicated", "adapted", "excerpted")),
+    _p("reprinted", r"\b[Cc]ourtesy\s+of\s+" + NAME, hints=("courtesy",)),
     _p("originally", r"\b(?:[Oo]riginally|[Ff]irst)\s+(?:published|appeared|posted|ran|reported)\s+(?:by|on|in|at)\s+"
-       + NAME),
+       + NAME, hints=("originally", "first")),
     _p("originally", r"\b(?:[Tt]his|[Tt]he)\s+(?:article|story|post|piece|report)\s+(?:was\s+)?(?:originally\s+)?"
-       r"(?:published|appeared|ran)\s+(?:by|on|in|at)\s+" + NAME),
-    _p("source", r"^[ \t]*(?:[Ss]ources?|SOURCES?|[Ss]ource\s+[Ll]ink)\s*[:\-–—]\s*" + NAME),
-    _p("according_to", r"\b[Aa]ccording\s+to\s+(?:a\s+report\s+(?:by|in|from)\s+)?" + NAME),
-    _p("reports", NAME + r"\s+(?:reports|reported|has\s+reported|writes|wrote|said\s+in\s+a\s+report)\b"),
-    _p("reports", r"\b(?:[Aa]s\s+)?(?:reported|first\s+reported)\s+by\s+" + NAME),
-    _p("via", r"\bvia\s+" + NAME),
-    _p("copyright", _COPYRIGHT + NAME),
-    _p("lead_in", r"\b[Aa]s\s+" + NAME + r"\s+(?:put\s+it|puts\s+it|noted|notes|wrote|writes|explained|explains)\b"),
+       r"(?:published|appeared|ran)\s+(?:by|on|in|at)\s+" + NAME, hints=("published", "appeared", " ran ")),
+    _p("source", r"^[ \t]*(?:[Ss]ources?|SOURCES?|[Ss]ource\s+[Ll]ink)\s*[:\-–—]\s*" + NAME, hints=("source",)),
+    _p("according_to", r"\b[Aa]ccording\s+to\s+(?:a\s+report\s+(?:by|in|from)\s+)?" + NAME, hints=("according",)),
+    _p("reports", NAME + _REPORT_VERBS, hints=("report", "writes", "wrote"), anchor=_REPORT_VERBS),
+    _p("reports", r"\b(?:[Aa]s\s+)?(?:reported|first\s+reported)\s+by\s+" + NAME, hints=("reported by",)),
+    _p("via", r"\bvia\s+" + NAME, hints=("via",)),
+    _p("copyright", _COPYRIGHT + NAME, hints=_COPYRIGHT_HINTS),
+    _p("lead_in", r"\b[Aa]s\s+" + NAME + _LEAD_IN_VERBS, hints=("put it", "puts it", "note", "wr", "explain"),
+       anchor=_LEAD_IN_VERBS),
     _p("dateline", r"(?:^[ \t]*|(?<=[.!?”\"]))(?:[A-Z][A-Z .,'\-]{2,40})?\((?P<name>[A-Z][\w .&\-]{1,40}?"
-                   r"|[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\)\s*[-–—]"),
+                   r"|[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\)\s*[-–—]", hints=(")",)),
 ]
 
 PATTERNS: dict[str, list[CreditPattern]] = {"en": _ENGLISH}
@@ -193,7 +209,8 @@ def _outlet_name(raw: str, is_outlet: Callable[[str], bool]) -> str | None:
     return None
 
 
-def scan_mentions(text: str, languages=("en",), is_outlet: Callable[[str], bool] = looks_like_outlet) -> list[Credit]:
+def scan_mentions(text: str, languages=("en",), is_outlet: Callable[[str], bool] = looks_like_outlet,
+                  roles=("credit", "self", "photo")) -> list[Credit]:
     """Every credit, self-name and photo credit in `text`, in text order, spans not overlapping.
 
     Self-names and photo credits are kept whatever their name looks like
@@ -202,34 +219,64 @@ def scan_mentions(text: str, languages=("en",), is_outlet: Callable[[str], bool]
     """
     found: list[Credit] = []
     taken: list[tuple[int, int]] = []
+    text = text or ""
+    lowered = text.lower()
     for code in languages:
         for pattern in PATTERNS.get(code, ()):
-            pos = 0
-            while (m := pattern.regex.search(text or "", pos)) is not None:
-                span = m.span("name")
-                raw = m.group("name")
-                glued = _GLUED_LABEL.search(raw)
-                if glued:
-                    # Resume at the glued label: it may start a mention of its own.
-                    raw = raw[: glued.start()]
-                    pos = span[0] + glued.start()
-                else:
-                    pos = m.end() if m.end() > m.start() else m.end() + 1
-                if any(s < span[1] and span[0] < e for s, e in taken):
-                    continue
-                if pattern.role == "credit":
-                    name = _outlet_name(raw, is_outlet)
-                else:
-                    name = clean_name(raw)
-                    name = None if name.lower() in PLATFORMS else name
-                if not name:
-                    continue
-                line = _line_span(text, m.start(), m.end())
-                snippet = text[max(line[0], m.start() - 200) if pattern.kind == FEED_FOOTER else line[0]:line[1]]
-                found.append(Credit(pattern.kind, name, snippet.strip()[:500], line[0], line[1], pattern.role))
-                taken.append((m.start(), span[0] + len(raw)))
+            if pattern.role not in roles:
+                continue
+            for lo, hi in _windows(pattern, text, lowered):
+                _scan_window(pattern, text, lo, hi, is_outlet, found, taken)
     found.sort(key=lambda c: (c.start, c.end))
     return found
+
+
+# How far before its anchor a name-first pattern may start: six words of a name and more.
+_ANCHOR_REACH = 160
+
+
+def _windows(pattern: CreditPattern, text: str, lowered: str) -> list[tuple[int, int]]:
+    """The stretches of `text` worth trying `pattern` on: none, all of it, or the lines before its anchors."""
+    if pattern.hints and not any(h in lowered for h in pattern.hints):
+        return []
+    if pattern.anchor is None:
+        return [(0, len(text))]
+    windows: list[tuple[int, int]] = []
+    for a in pattern.anchor.finditer(text):
+        lo = max(text.rfind("\n", 0, a.start()) + 1, a.start() - _ANCHOR_REACH)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], a.end())
+        else:
+            windows.append((lo, a.end()))
+    return windows
+
+
+def _scan_window(pattern: CreditPattern, text: str, lo: int, hi: int, is_outlet, found: list, taken: list) -> None:
+    """Add the mentions `pattern` finds in text[lo:hi] to `found`, skipping spans already `taken`."""
+    pos = lo
+    while (m := pattern.regex.search(text, pos, hi)) is not None:
+        span = m.span("name")
+        raw = m.group("name")
+        glued = _GLUED_LABEL.search(raw)
+        if glued:
+            # Resume at the glued label: it may start a mention of its own.
+            raw = raw[: glued.start()]
+            pos = span[0] + glued.start()
+        else:
+            pos = m.end() if m.end() > m.start() else m.end() + 1
+        if any(s < span[1] and span[0] < e for s, e in taken):
+            continue
+        if pattern.role == "credit":
+            name = _outlet_name(raw, is_outlet)
+        else:
+            name = clean_name(raw)
+            name = None if name.lower() in PLATFORMS else name
+        if not name:
+            continue
+        line = _line_span(text, m.start(), m.end())
+        snippet = text[max(line[0], m.start() - 200) if pattern.kind == FEED_FOOTER else line[0]:line[1]]
+        found.append(Credit(pattern.kind, name, snippet.strip()[:500], line[0], line[1], pattern.role))
+        taken.append((m.start(), span[0] + len(raw)))
 
 
 def find_credits(text: str, languages=("en",), is_outlet: Callable[[str], bool] = looks_like_outlet) -> list[Credit]:
@@ -239,4 +286,4 @@ def find_credits(text: str, languages=("en",), is_outlet: Callable[[str], bool] 
 
 def find_self_names(text: str, languages=("en",)) -> list[Credit]:
     """Names the page gives itself: feed footers, comment widgets, follow-us lines."""
-    return [c for c in scan_mentions(text, languages) if c.role == "self"]
+    return scan_mentions(text, languages, roles=("self",))

@@ -19,16 +19,22 @@ MAX_FAMILIES_SHOWN = 5
 MAX_PAIRS_SHOWN = 10
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
 def counts_line(stats: dict) -> str:
     s = stats
     parts = [
         f"[bold]{s['documents_read']:,}[/] read, [bold]{s['documents_used']:,}[/] used, "
         f"[bold]{s['documents_rejected']:,}[/] rejected",
-        f"{s['candidate_pairs']:,} candidate pairs, [bold]{s['kept_pairs']:,}[/] kept",
-        f"[bold]{s['families_with_copies']:,}[/] families with copies ({s['families']:,} in all)",
+        f"{s['candidate_pairs']:,} candidate {_plural(s['candidate_pairs'], 'pair', 'pairs')}, "
+        f"[bold]{s['kept_pairs']:,}[/] kept",
+        f"[bold]{s['families_with_copies']:,}[/] {_plural(s['families_with_copies'], 'family', 'families')} "
+        f"with copies ({s['families']:,} in all)",
     ]
     if s.get("passages") is not None:
-        parts.append(f"{s['passages']:,} passages")
+        parts.append(f"{s['passages']:,} {_plural(s['passages'], 'passage', 'passages')}")
     return "; ".join(parts) + f" in {s['seconds']:.1f} s"
 
 

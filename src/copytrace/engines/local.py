@@ -38,13 +38,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..anchors import anchor_pairs, anchor_sets
 from ..candidates import band_keys
 from ..families import connected_components
 from ..ingest import InputError
 from ..progress import Progress
 from ..stages import ScanSettings
 from .bucketing import band_group_codes as bucket_group
-from .results import assemble, explain_chunks, named_pairs, pair_figures
+from .results import VERIFIED_SCHEMA, assemble, explain_chunks, keep_columns, named_pairs, pair_figures
 from .shards import Budget, DocumentStore, WorkDir, ingest, inputs_fingerprint, is_done, mark_done, parse_size, \
     read_arrow, write_parquet
 
@@ -55,7 +56,6 @@ def _key_column(band: int) -> str:
 
 def fingerprint_shards(work: WorkDir, doc_paths: list[Path], settings: ScanSettings, progress) -> list[Path]:
     """Band keys and shingle counts of every document, one Parquet shard per document shard."""
-    hasher, lsh = settings.hasher, settings.lsh
     folder = work.stage("fingerprint")
     out_paths = []
     with progress.task("fingerprint", total=len(doc_paths)) as advance:
@@ -63,19 +63,48 @@ def fingerprint_shards(work: WorkDir, doc_paths: list[Path], settings: ScanSetti
             out = folder / doc_path.name.replace(".arrow", ".parquet")
             out_paths.append(out)
             if not is_done(out):
-                fingerprint_shard(doc_path, out, hasher, lsh)
+                fingerprint_shard(doc_path, out, settings)
             advance(1)
     return out_paths
 
 
-def fingerprint_shard(doc_path: Path, out: Path, hasher, lsh) -> None:
+def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None:
+    """Band keys and shingle counts of one document shard; with anchors on, its anchors by partition."""
     documents = read_arrow(doc_path)
-    signatures, counts = hasher.signatures(documents["text"].to_pylist())
+    texts = documents["text"].to_pylist()
+    if settings.anchors.enabled:
+        values, docs = anchor_sets(texts, settings.shingle_size, settings.anchors.window)
+        docs = docs + documents["doc"][0].as_py() if len(texts) else docs
+        part = (values >> np.uint64(64 - ANCHOR_PARTITION_BITS)).astype(np.int64)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(ANCHOR_PARTITIONS + 1))
+        for p in range(ANCHOR_PARTITIONS):
+            rows = order[bounds[p]:bounds[p + 1]]
+            write_parquet(anchor_path(out, p), pa.table({"value": values[rows], "doc": docs[rows]}),
+                          compression="none")
+    lsh = settings.lsh
+    signatures, counts = settings.hasher.signatures(texts)
     keys = band_keys(signatures, lsh.bands, lsh.rows)
     columns = {"doc": documents["doc"], "n_shingles": pa.array(counts, pa.int64())}
     columns.update({_key_column(j): pa.array(keys[:, j], pa.uint64()) for j in range(lsh.bands)})
     # Band keys are random 64-bit values: compressing them costs time and saves nothing.
     write_parquet(out, pa.table(columns), compression="none")
+
+
+ANCHOR_PARTITION_BITS = 4
+ANCHOR_PARTITIONS = 1 << ANCHOR_PARTITION_BITS  # anchors of one partition of hash values are paired at once
+
+
+def anchor_path(fp_path: Path, partition: int) -> Path:
+    return fp_path.with_name(f"{fp_path.stem}.anchors-{partition:02d}.parquet")
+
+
+def anchor_codes(fp_paths: list[Path], partition: int, settings: ScanSettings) -> np.ndarray:
+    """Pair codes of documents sharing a useful anchor whose hash falls in `partition` (`anchors.anchor_pairs`)."""
+    tables = [pq.read_table(anchor_path(p, partition)) for p in fp_paths]
+    table = pa.concat_tables(tables)
+    a, b, _ = anchor_pairs(table["value"].to_numpy(), table["doc"].to_numpy(), settings.anchors)
+    return (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
 
 
 def read_band_group(fp_paths: list[Path], n_docs: int, lo: int, hi: int, max_bucket: int) -> np.ndarray:
@@ -111,18 +140,31 @@ def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings:
                 codes = read_band_group(fp_paths, n_docs, lo, hi, settings.max_bucket)
                 write_parquet(part, pa.table({"code": pa.array(codes, pa.uint64())}))
             advance(hi - lo)
+    anchored = []
+    if settings.anchors.enabled and n_docs > 1:
+        for p in range(ANCHOR_PARTITIONS):
+            part = folder / f"anchors-{p:02d}.parquet"
+            anchored.append(part)
+            if not is_done(part):
+                write_parquet(part, pa.table({"code": pa.array(anchor_codes(fp_paths, p, settings), pa.uint64())}))
     tmp = final.with_name(final.name + ".tmp")
     with duckdb.connect() as db:
         db.execute(f"SET memory_limit = '{budget.duckdb_memory}'")
         db.execute(f"SET threads = {budget.workers}")
         db.execute(f"SET temp_directory = '{work.stage('spill')}'")
         db.execute("SET preserve_insertion_order = false")
-        files = ", ".join(f"'{p}'" for p in parts)
-        db.execute(f"COPY (SELECT code, count(*)::BIGINT AS bands_shared FROM read_parquet([{files}]) "
-                   f"GROUP BY code ORDER BY code) TO '{tmp}' (FORMAT parquet)")
+        banded = f"SELECT code, count(*)::BIGINT AS bands_shared FROM read_parquet([{_files(parts)}]) GROUP BY code"
+        if anchored:  # pairs found by anchors only share no band
+            banded = (f"SELECT code, coalesce(l.bands_shared, 0)::BIGINT AS bands_shared FROM ({banded}) l "
+                      f"FULL OUTER JOIN (SELECT DISTINCT code FROM read_parquet([{_files(anchored)}])) x USING (code)")
+        db.execute(f"COPY ({banded} ORDER BY code) TO '{tmp}' (FORMAT parquet)")
     os.replace(tmp, final)
     mark_done(final)
     return final
+
+
+def _files(paths: list[Path]) -> str:
+    return ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
 
 
 def verify_shards(work: WorkDir, candidates: Path, store: DocumentStore, settings: ScanSettings,
@@ -144,20 +186,16 @@ def verify_shards(work: WorkDir, candidates: Path, store: DocumentStore, setting
                 a = (codes >> np.uint64(32)).astype(np.int64)
                 b = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
                 figures = pair_figures(store, a, b, settings.hasher)
-                containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
-                kept = settings.keep.keep(figures["shared_shingles"], containment)
                 table = pa.table({"a": a, "b": b, "bands_shared": batch.column("bands_shared"), **figures,
-                                  "kept": pa.array(kept, pa.bool_())})
+                                  **keep_columns(figures, settings)})
                 write_parquet(out, table)
             advance(batch.num_rows)
     return out_paths
 
 
 def kept_pairs(verify_paths: list[Path]) -> pa.Table:
-    if not verify_paths:
-        return pa.table({"a": pa.array([], pa.int64()), "b": pa.array([], pa.int64())})
     tables = [pq.read_table(p).filter(pc.field("kept")) for p in verify_paths]
-    return pa.concat_tables(tables).drop_columns(["kept"])
+    return pa.concat_tables(tables).drop_columns(["kept"]) if tables else VERIFIED_SCHEMA.empty_table()
 
 
 class LocalEngine:
@@ -195,7 +233,8 @@ class LocalEngine:
                                      counts.text_bytes / counts.used, progress)
         kept = kept_pairs(verify_paths)
         with progress.task("families", total=1) as advance:
-            family = connected_components(store.n_docs, kept["a"].to_numpy(), kept["b"].to_numpy())
+            links = kept.filter(kept["family_link"])
+            family = connected_components(store.n_docs, links["a"].to_numpy(), links["b"].to_numpy())
             advance(1)
         n_shingles = np.concatenate([pq.read_table(p, columns=["n_shingles"])["n_shingles"].to_numpy()
                                      for p in fp_paths])

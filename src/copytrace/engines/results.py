@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..families import connected_components
 from ..progress import Progress
 from ..schemas import FAMILY_SCHEMA
 from ..stages import PAIR_SCHEMA, ScanSettings, pairs_table
@@ -22,6 +23,20 @@ from ..verify import overlap_figures
 from .shards import DocumentStore, WorkDir, done_info, is_done, read_arrow, removed_lines, write_arrow, write_parquet
 
 FIGURES = ("jaccard", "containment_a_in_b", "containment_b_in_a", "shared_shingles")
+
+# Kept pairs by document number, as the engines hold them between verify and the result tables.
+VERIFIED_SCHEMA = pa.schema([("a", pa.int64()), ("b", pa.int64()), ("bands_shared", pa.int64()),
+                             ("jaccard", pa.float64()), ("containment_a_in_b", pa.float64()),
+                             ("containment_b_in_a", pa.float64()), ("shared_shingles", pa.int64()),
+                             ("family_link", pa.bool_())])
+
+
+def keep_columns(figures: dict, settings: ScanSettings) -> dict:
+    """`kept` (reuse, or a possible quote while explaining) and `family_link`, as `pipeline.analyse` decides."""
+    containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
+    links = settings.keep.keep(figures["shared_shingles"], containment)
+    quotes = settings.keep.possible_quote(figures["shared_shingles"], containment) & settings.explain
+    return {"kept": pa.array(links | quotes, pa.bool_()), "family_link": pa.array(links, pa.bool_())}
 
 
 def pair_figures(store, a: np.ndarray, b: np.ndarray, hasher) -> dict:
@@ -40,7 +55,8 @@ def named_pairs(store, kept: pa.Table) -> pa.Table:
     figures = {name: kept[name].to_numpy() for name in FIGURES}
     every = np.ones(len(a), dtype=bool)
     return pairs_table(ids, np.searchsorted(involved, a), np.searchsorted(involved, b),
-                       kept["bands_shared"].to_numpy(), figures, every)
+                       kept["bands_shared"].to_numpy(), figures, every,
+                       kept["family_link"].to_numpy(zero_copy_only=False))
 
 
 def families_of(ids: pa.Array | pa.ChunkedArray, family: np.ndarray) -> pa.Table:
@@ -113,28 +129,48 @@ def _trace_chunk_on_disk(spec: dict) -> dict:
 
 def explain_specs(store, kept: pa.Table, pairs: pa.Table, family: np.ndarray, n_shingles: np.ndarray,
                   max_docs: int, settings: ScanSettings, folder: Path):
-    """Work of each chunk of families with copies: its documents and their pairs."""
-    pair_family = family[kept["a"].to_numpy()]
-    order = np.argsort(pair_family, kind="stable")
-    sorted_family = pair_family[order]
-    for k, docs in enumerate(family_chunks(family, max_docs)):
-        numbers = np.unique(family[docs])
-        lo, hi = np.searchsorted(sorted_family, numbers[0]), np.searchsorted(sorted_family, numbers[-1], "right")
+    """Work of each chunk: whole groups of documents linked by kept pairs (families, and quotes across them)."""
+    a, b = kept["a"].to_numpy(), kept["b"].to_numpy()
+    group = connected_components(len(family), a, b)
+    pair_group = group[a]
+    order = np.argsort(pair_group, kind="stable")
+    sorted_group = pair_group[order]
+    for k, docs in enumerate(family_chunks(group, max_docs)):
+        numbers = np.unique(group[docs])
+        lo, hi = np.searchsorted(sorted_group, numbers[0]), np.searchsorted(sorted_group, numbers[-1], "right")
         rows = np.sort(order[lo:hi])
         yield {"out": folder / f"chunk-{k:06d}", "store": store, "docs": docs,
                "pairs": pairs.take(pa.array(rows, pa.int64())), "family": family[docs],
                "n_shingles": n_shingles[docs], "settings": settings}
 
 
+def in_pair_order(passages: pa.Table, pairs: pa.Table) -> pa.Table:
+    """Passages in the order of their pairs, as the in-memory path lists them."""
+    rows = pairs.select(["a", "b"]).append_column("pair_row", pa.array(np.arange(pairs.num_rows, dtype=np.int64)))
+    joined = passages.join(rows, keys=["a", "b"], join_type="left outer")
+    ordered = joined.sort_by([("pair_row", "ascending"), ("passage", "ascending")]).select(passages.column_names)
+    return ordered.cast(passages.schema)
+
+
+def aligned_pairs(kept: pa.Table, pairs: pa.Table, passages: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Kept pairs without the possible quotes alignment found no passage for (`pipeline.drop_unaligned_quotes`)."""
+    from ..pipeline import drop_unaligned_quotes
+
+    numbered = pairs.append_column("row", pa.array(np.arange(pairs.num_rows, dtype=np.int64)))
+    left, _ = drop_unaligned_quotes(numbered, passages)
+    rows = left["row"]
+    return kept.take(rows), left.drop_columns(["row"])
+
+
 def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: pa.Table, family: np.ndarray,
                    n_shingles: np.ndarray, settings: ScanSettings, budget, mean_doc_bytes: float, progress,
                    map_chunks) -> dict:
-    """`pipeline.explain` at scale: passages in parallel chunks, then provenance family chunk by chunk.
+    """`pipeline.explain` at scale: passages in parallel chunks, then provenance chunk by chunk.
 
     Alignment is per pair, so its chunks change nothing. Provenance learns
     the corpus' outlets from every document it is given, so it runs over
-    all families at once when their documents fit the budget (then the
-    result is the in-memory path's); beyond that, chunk by chunk.
+    all linked documents at once when they fit the budget (then the result
+    is the in-memory path's); beyond that, chunk by chunk.
     """
     if not settings.explain:
         return {}
@@ -150,7 +186,9 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
             advance(1)
     passages = [pq.read_table(spec["out"]) for spec in align_specs]
     passages = pa.concat_tables(passages) if passages else align_empty()
-    tables = {"passages": passages}
+    passages = in_pair_order(passages, pairs)
+    kept, pairs = aligned_pairs(kept, pairs, passages)
+    tables = {"passages": passages, "pairs": pairs}
     try:
         from ..provenance import trace  # noqa: F401  (scan works without provenance, as pipeline.explain does)
     except ImportError:
@@ -176,8 +214,9 @@ def align_empty() -> pa.Table:
 
 
 def with_singletons(traced: pa.Table, families: pa.Table) -> pa.Table:
-    """Traced families plus every single document as a family of its own, with itself as the original."""
-    single = families.filter(pc.equal(families["size"], 1))
+    """Traced families plus every single document not traced, as a family of its own with itself as the original."""
+    single = families.filter(pc.and_(pc.equal(families["size"], 1),
+                                     pc.invert(pc.is_in(families["family"], value_set=traced["family"]))))
     originals = pc.list_element(single["members"], 0)
     rows = pa.table({"family": single["family"], "size": single["size"], "members": single["members"],
                      "original": originals,
@@ -205,6 +244,7 @@ def assemble(work: WorkDir, store: DocumentStore, counts, kept: pa.Table, pairs:
 
     families = families_of(store.column("id"), family)
     tables = dict(explained)
+    pairs = tables.pop("pairs", pairs)
     if "families" in tables:
         families = with_singletons(tables.pop("families"), families)
     rejects = pq.read_table(work.stage("documents") / "rejects.parquet")

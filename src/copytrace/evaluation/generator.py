@@ -284,12 +284,12 @@ class Builder:
                 taken.append(content[end])
                 end += 1
             if sum(len(m) for _, m in taken) < 300:
-                return self._give_up(host, host_atom)
+                return self._as_negative(host)
             inserted = taken
         else:
             sentences = [s for _, m in content for s in m.sentences() if 50 <= len(s) <= 260]
             if not sentences:
-                return self._give_up(host, host_atom)
+                return self._as_negative(host)
             first = rng.randrange(len(sentences))
             quoted = sentences[first:first + rng.randint(1, 2)]
             inserted = [("body", "\u201c" + join(quoted, " ") + "\u201d")]
@@ -309,7 +309,8 @@ class Builder:
         self.edges.append(edge)
         return host
 
-    def _give_up(self, host: Draft, atom: Atom) -> Draft:
+    def _as_negative(self, host: Draft) -> Draft:
+        """The source had nothing fit to reuse: the host is published as a plain unrelated article."""
         host.role = "negative"
         self.drafts.append(host)
         return host

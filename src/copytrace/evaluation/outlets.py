@@ -35,6 +35,19 @@ SUBSCRIBE_LINES = [
 COMMENT_LINES = ["Community standardsDiscussion", "Comment via FacebookComment via {name}", "Comments (0)",
                  "Leave a Reply Cancel reply", "Join the discussion", "Load comments"]
 CHANNELS = ["Telegram", "WhatsApp", "Gab", "VK", "Twitter", "YouTube"]
+# Stock paragraphs many sites append to every article: shared text that is nobody's copy (hard negatives).
+DISCLAIMERS = [
+    "The views and opinions expressed in this article are those of the author and do not necessarily reflect "
+    "the official policy or position of {name}.",
+    "This article may contain affiliate links. If you buy something through one of these links, {name} may earn "
+    "a small commission at no extra cost to you.",
+    "We welcome your comments, but please keep them civil and on topic. Comments that include personal attacks, "
+    "profanity or spam will be removed by the moderators of {name}.",
+    "Editor's note: this story has been updated since it was first published to include new information and "
+    "additional comment from the people involved.",
+    "Did you find this story useful? {name} relies on readers like you. Please consider supporting our work with "
+    "a one-time or monthly donation of any amount.",
+]
 
 # Related-headline vocabulary: synthetic, so chrome never copies a corpus article.
 ACTORS = ["Minister", "Lawmakers", "Senator", "Regulators", "Investors", "Activists", "Officials", "Scientists",
@@ -73,6 +86,7 @@ class Outlet:
     curly: bool
     headlines: list[str] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
+    disclaimer: str | None = None  # a stock paragraph under every article of this outlet
 
 
 CREDIT_FORMS = ("reports", "according_to", "source", "via", "originally", "copyright", "reprinted")
@@ -129,6 +143,7 @@ def _outlet(rng: random.Random, name: str, domain: str, role: str) -> Outlet:
         curly=rng.random() < 0.5,
         headlines=[_headline(rng) for _ in range(12)],
         sections=rng.sample(SECTIONS, 3),
+        disclaimer=rng.choice(DISCLAIMERS).format(name=name) if rng.random() < 0.35 else None,
     )
 
 
@@ -144,7 +159,8 @@ def chrome_header(outlet: Outlet, date_text: str | None) -> list[str]:
 
 
 def chrome_footer(rng: random.Random, outlet: Outlet, tags: list[str], year: int) -> list[str]:
-    lines = [outlet.footer_share, outlet.footer_subscribe]
+    lines = [outlet.disclaimer] if outlet.disclaimer else []
+    lines += [outlet.footer_share, outlet.footer_subscribe]
     lines += rng.sample(outlet.headlines, rng.randint(2, 4))  # related headlines, as real sites show them
     if tags:
         lines.append(", ".join(tags))

@@ -74,11 +74,13 @@ def predicted_pairs(gold: Gold, pred: Predictions) -> tuple[dict[tuple[str, str]
     """Found pairs (in gold document order) with the relation the system gave, if any."""
     found: dict[tuple[str, str], str | None] = {}
     unknown = 0
-    for row in pred.rows("pairs", "a", "b", "relation"):
+    for row in pred.rows("pairs", "a", "b", "relation", "family_link"):
         if row["a"] not in gold.order or row["b"] not in gold.order:
             unknown += 1
             continue
-        found[gold.ordered(row["a"], row["b"])] = row.get("relation")
+        # copytrace marks a pair that does not link families as a possible quote
+        claimed = row.get("relation") or ("quote" if row.get("family_link") is False else None)
+        found[gold.ordered(row["a"], row["b"])] = claimed
     for row in pred.rows("edges", "source", "copy", "relation"):
         if row["source"] in gold.order and row["copy"] in gold.order:
             key = gold.ordered(row["source"], row["copy"])

@@ -1,6 +1,6 @@
 """Monitor mode: a persistent DuckDB index of documents, their band keys and explain outputs."""
 
-from .adding import AddReport, add_documents, remove_documents
+from .adding import AddReport, add_documents, explain_pending, remove_documents
 from .search import SearchResult, document_text, search_document, search_text
 from .store import IndexSettings, IndexStoreError, Store
 
@@ -12,6 +12,7 @@ __all__ = [
     "Store",
     "add_documents",
     "document_text",
+    "explain_pending",
     "remove_documents",
     "search_document",
     "search_text",

@@ -19,7 +19,7 @@ from ..candidates import candidate_pairs
 from .explain import passages_of
 from .matching import fetch_documents, fingerprint_keys, lookup_batch, verify_pairs
 from .store import Store, arrow
-from .tracing import PAIR_COLUMNS, insert_table, regroup, retrace
+from .tracing import PENDING, family_tables, insert_table, regroup, retrace
 
 DOCUMENT_COLUMNS = ("id", "text", "url", "source", "date", "title", "origin")
 
@@ -52,8 +52,13 @@ def _column(docs: pa.Table, name: str) -> list:
     return docs[name].to_pylist() if name in docs.column_names else [None] * docs.num_rows
 
 
-def add_documents(store: Store, docs: pa.Table, label: str | None = None) -> AddReport:
-    """Add a batch of documents (columns id, text and optionally url, source, date, title, origin)."""
+def add_documents(store: Store, docs: pa.Table, label: str | None = None, explain: bool = True) -> AddReport:
+    """Add a batch of documents (columns id, text and optionally url, source, date, title, origin).
+
+    With `explain=False` the batch is matched, verified and grouped into
+    families (searchable at once), and the families it touched are marked
+    pending: `explain_pending` aligns and traces them later.
+    """
     started = time.perf_counter()
     report = AddReport()
     ids = [str(i) for i in _column(docs, "id")]
@@ -72,7 +77,7 @@ def add_documents(store: Store, docs: pa.Table, label: str | None = None) -> Add
         batch = store.counter(cur, "next_batch", 1)
         if new_rows:
             new = docs.take(pa.array(new_rows, pa.int64()))
-            _add_new(store, cur, new, digests[new_rows], batch, report)
+            _add_new(store, cur, new, digests[new_rows], batch, report, explain)
         cur.execute("insert into batches (batch, label, added, present, rejected) values (?, ?, ?, ?, ?)",
                     [batch, label, report.added, report.present, len(report.rejected)])
         report.batch = batch
@@ -90,7 +95,8 @@ def _known_digests(cur, ids: list[str]):
         cur.unregister("batch_ids")
 
 
-def _add_new(store: Store, cur, new: pa.Table, digests: np.ndarray, batch: int, report: AddReport) -> None:
+def _add_new(store: Store, cur, new: pa.Table, digests: np.ndarray, batch: int, report: AddReport,
+             explain: bool = True) -> None:
     settings = store.settings
     n = new.num_rows
     texts = _column(new, "text")
@@ -113,7 +119,30 @@ def _add_new(store: Store, cur, new: pa.Table, digests: np.ndarray, batch: int, 
     bands_shared = np.concatenate([shared, shared_in])
     figures, kept = verify_pairs(all_texts, a, b, settings)
 
-    new_table = pa.table({
+    _insert_documents(cur, new, docs, texts, shingle_counts, digests, batch)
+    insert_table(cur, "bands", pa.table({
+        "key": pa.array(keys[rows].reshape(-1), pa.uint64()),
+        "doc": pa.array(np.repeat(docs[rows], settings.bands), pa.uint32()),
+    }))
+    report.added = n
+
+    # Position k < n is a new document (doc number docs[k]); k >= n is an indexed one.
+    doc_of = np.concatenate([docs, np.asarray(old["doc"].to_pylist(), dtype=np.int64)])
+    fam_of = np.concatenate([docs, np.asarray(old["family"].to_pylist(), dtype=np.int64)])
+    id_of = [str(i) for i in _column(new, "id")] + old["id"].to_pylist()
+    pairs, pa_, pb_ = _oriented_pairs(a[kept], b[kept], doc_of, id_of, figures, kept, bands_shared)
+    report.pairs = pairs.num_rows
+    if pairs.num_rows == 0:
+        return
+    insert_table(cur, "pairs", pairs)
+    merged_from, merged_to = _merge_families(cur, fam_of, pa_, pb_, doc_of)
+    report.families_touched = len(merged_to)
+    problem = _align_missing(cur, merged_to) if explain else None
+    report.missing = ([problem] if problem else []) + retrace(cur, merged_to, merged_from, trace=explain)
+
+
+def _insert_documents(cur, new: pa.Table, docs, texts, shingle_counts, digests, batch: int) -> None:
+    insert_table(cur, "documents", pa.table({
         "doc": pa.array(docs, pa.uint32()),
         **{c: pa.array([str(v) for v in _column(new, c)] if c == "id" else _column(new, c), pa.string())
            for c in DOCUMENT_COLUMNS},
@@ -121,45 +150,25 @@ def _add_new(store: Store, cur, new: pa.Table, digests: np.ndarray, batch: int, 
         "n_shingles": pa.array(shingle_counts, pa.int64()),
         "digest": pa.array(digests, pa.uint64()),
         "family": pa.array(docs, pa.int64()),
-        "batch": pa.array(np.full(n, batch), pa.int64()),
-    })
-    insert_table(cur, "documents", new_table)
-    band_rows = pa.table({
-        "key": pa.array(keys[rows].reshape(-1), pa.uint64()),
-        "doc": pa.array(np.repeat(docs[rows], settings.bands), pa.uint32()),
-    })
-    insert_table(cur, "bands", band_rows)
-    report.added = n
+        "batch": pa.array(np.full(len(docs), batch), pa.int64()),
+    }))
 
-    # Position k < n is a new document (doc number docs[k]); k >= n is an indexed one.
-    doc_of = np.concatenate([docs, np.asarray(old["doc"].to_pylist(), dtype=np.int64)])
-    fam_of = np.concatenate([docs, np.asarray(old["family"].to_pylist(), dtype=np.int64)])
-    id_of = [str(i) for i in _column(new, "id")] + old["id"].to_pylist()
-    ka, kb = a[kept], b[kept]
-    swap = doc_of[ka] > doc_of[kb]  # a is always the older document of a pair
-    pa_, pb_ = np.where(swap, kb, ka), np.where(swap, ka, kb)
+
+def _oriented_pairs(ka, kb, doc_of, id_of, figures: dict, kept, bands_shared):
+    """Kept pairs as a pairs table with `a` the older document; also their positions (a, b)."""
+    swap = doc_of[ka] > doc_of[kb]
+    first, second = np.where(swap, kb, ka), np.where(swap, ka, kb)
     flip = lambda x, y: np.where(swap, y[kept], x[kept])  # noqa: E731
     pairs = pa.table({
-        "a": pa.array([id_of[k] for k in pa_], pa.string()),
-        "b": pa.array([id_of[k] for k in pb_], pa.string()),
+        "a": pa.array([id_of[k] for k in first], pa.string()),
+        "b": pa.array([id_of[k] for k in second], pa.string()),
         "jaccard": figures["jaccard"][kept],
         "containment_a_in_b": flip(figures["containment_a_in_b"], figures["containment_b_in_a"]),
         "containment_b_in_a": flip(figures["containment_b_in_a"], figures["containment_a_in_b"]),
         "shared_shingles": figures["shared_shingles"][kept],
         "bands_shared": bands_shared[kept],
     })
-    report.pairs = pairs.num_rows
-    if pairs.num_rows == 0:
-        return
-    insert_table(cur, "pairs", pairs)
-    involved = np.unique(np.concatenate([pa_, pb_]))
-    pair_docs = pa.table({"id": [id_of[k] for k in involved], "text": [all_texts[k] for k in involved]})
-    passages, problem = passages_of(pair_docs, pairs.select(PAIR_COLUMNS.split(", ")))
-    insert_table(cur, "passages", passages)
-
-    merged_from, merged_to = _merge_families(cur, fam_of, pa_, pb_, doc_of)
-    report.families_touched = len(merged_to)
-    report.missing = ([problem] if problem else []) + retrace(cur, merged_to, merged_from)
+    return pairs, first, second
 
 
 def _within_batch(signatures: np.ndarray, rows: np.ndarray, settings):
@@ -196,6 +205,34 @@ def _merge_families(cur, fam_of: np.ndarray, a: np.ndarray, b: np.ndarray, doc_o
         finally:
             cur.unregister("moved")
     return sorted(moved), sorted(set(mapping.values()))
+
+
+def explain_pending(store: Store, families_per_transaction: int = 500) -> dict:
+    """Align the unaligned pairs of pending families and trace them; one transaction per chunk."""
+    explained, started = 0, time.perf_counter()
+    while True:
+        with store.transaction() as cur:
+            pending = [r[0] for r in cur.execute(
+                "select family from families where explained = ? order by family limit ?",
+                [PENDING, families_per_transaction]).fetchall()]
+            if not pending:
+                break
+            _align_missing(cur, pending)
+            retrace(cur, pending)
+            explained += len(pending)
+    return {"families": explained, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def _align_missing(cur, families) -> str | None:
+    """Passages of every pair of these families that has none yet (new pairs, pairs added unexplained)."""
+    members, pairs, passages = family_tables(cur, families)
+    done = set(zip(passages["a"].to_pylist(), passages["b"].to_pylist()))
+    todo = [k for k, ab in enumerate(zip(pairs["a"].to_pylist(), pairs["b"].to_pylist())) if ab not in done]
+    if not todo:
+        return None
+    found, problem = passages_of(members.select(["id", "text"]), pairs.take(pa.array(todo, pa.int64())))
+    insert_table(cur, "passages", found)
+    return problem
 
 
 def remove_documents(store: Store, ids: list[str]) -> dict:

@@ -9,12 +9,14 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ..ingest import FieldMap, InputError, read_inputs
 from ..stages import ScanSettings
 from ..verify import KeepRule
-from .adding import add_documents, remove_documents
+from .adding import add_documents, explain_pending, remove_documents
 from .search import search_document, search_text
 from .store import IndexSettings, IndexStoreError, Store
 
@@ -25,7 +27,7 @@ err_console = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -56,7 +58,7 @@ def create_command(
     s = store.settings
     store.close()
     console.print(f"created {index}: {s.bands} bands x {s.rows} rows over {s.num_perm}-value signatures, "
-                  f"{s.shingle_size}-word shingles", highlight=False)
+                  f"{s.shingle_size}-word shingles", highlight=False, markup=False)
 
 
 def _clean(ingested):
@@ -78,6 +80,8 @@ def add_command(
     label: Optional[str] = typer.Option(None, help="A label for this batch, e.g. the day it covers."),
     id_field: str = typer.Option("id", help="Field holding the document id."),
     text_field: str = typer.Option("text", help="Field holding the text."),
+    explain: bool = typer.Option(True, "--explain/--defer-explain",
+                                 help="Align and trace touched families now, or leave them for `index explain`."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Add documents; ids already indexed with the same text are skipped, so re-running is safe."""
@@ -94,7 +98,7 @@ def add_command(
     totals = {"added": 0, "present": 0, "rejected": [], "pairs": 0, "missing": set()}
     try:
         for start in range(0, docs.num_rows, batch_docs):
-            report = add_documents(store, docs.slice(start, batch_docs), label)
+            report = add_documents(store, docs.slice(start, batch_docs), label, explain=explain)
             totals["added"] += report.added
             totals["present"] += report.present
             totals["pairs"] += report.pairs
@@ -111,7 +115,7 @@ def add_command(
         print(json.dumps(totals, ensure_ascii=False))
         return
     console.print(f"added {totals['added']}, already present {totals['present']}, rejected {len(totals['rejected'])}, "
-                  f"new pairs {totals['pairs']}", highlight=False)
+                  f"new pairs {totals['pairs']}", highlight=False, markup=False)
     for r in totals["rejected"]:
         where = f"{r.get('file')}:{r.get('record')} " if r.get("file") else ""
         err_console.print(f"rejected {where}{r['id']}: {r['reason']}", highlight=False, markup=False)
@@ -159,17 +163,28 @@ def _read(path: Path) -> str:
 
 def _print_matches(out: dict) -> None:
     matches = out["matches"]
-    console.print(f"{len(matches)} match(es) for {out['query']['id']}", highlight=False)
+    console.print(f"{len(matches)} match(es) for {out['query']['id']}", highlight=False, markup=False)
     table = Table("id", "outlet", "role", "relation", "credit", "shared", "query in match", "match in query", "passages")
     for m in matches:
         edge = m["edge"] or {}
-        table.add_row(m["id"], m.get("source") or "", m["role"] or "?", edge.get("relation") or "?",
+        table.add_row(Text(m["id"]), Text(m.get("source") or ""), m["role"] or "?", edge.get("relation") or "?",
                       "yes" if edge.get("credit") else ("no" if edge else "?"), str(m["shared_shingles"]),
                       f"{m['containment_query_in_match']:.2f}", f"{m['containment_match_in_query']:.2f}",
                       str(len(m["passages"])))
     console.print(table)
     for note in out["missing"]:
         err_console.print(f"warning: {note}", highlight=False, markup=False)
+
+
+@index_app.command("explain")
+def explain_command(index: Path = typer.Argument(..., help="The index file.")) -> None:
+    """Align and trace the families that adds with --defer-explain left pending."""
+    store = _open(index)
+    try:
+        done = explain_pending(store)
+    finally:
+        store.close()
+    console.print(f"explained {done['families']} families in {done['seconds']} s", highlight=False, markup=False)
 
 
 @index_app.command("remove")
@@ -183,7 +198,7 @@ def remove_command(
         result = remove_documents(store, ids)
     finally:
         store.close()
-    console.print(f"removed {len(result['removed'])}", highlight=False)
+    console.print(f"removed {len(result['removed'])}", highlight=False, markup=False)
     for missing in result["not_found"]:
         err_console.print(f"not in the index: {missing}", highlight=False, markup=False)
     if result["not_found"] and not result["removed"]:
@@ -205,4 +220,4 @@ def stats_command(
         print(json.dumps(stats))
         return
     for key, value in stats.items():
-        console.print(f"{key}: {value}", highlight=False)
+        console.print(f"{key}: {value}", highlight=False, markup=False)

@@ -17,6 +17,7 @@ from .explain import Explained, _conform, trace_of
 from .store import arrow
 
 MEMBER_COLUMNS = "doc, id, text, url, source, date, title, origin, family, n_chars, n_shingles"
+PENDING = "pending: added without explaining; run `copytrace index explain`"
 PAIR_COLUMNS = "a, b, jaccard, containment_a_in_b, containment_b_in_a, shared_shingles, bands_shared"
 
 
@@ -57,8 +58,12 @@ def regroup(cur, families) -> list[int]:
     return sorted(set(number.tolist()))
 
 
-def retrace(cur, new_families, old_families=()) -> list[str]:
-    """Replace edges, edits and family rows of touched families; return what could not be explained."""
+def retrace(cur, new_families, old_families=(), trace: bool = True) -> list[str]:
+    """Replace edges, edits and family rows of touched families; return what could not be explained.
+
+    With `trace=False` the family rows are written with `explained` = PENDING
+    and no tree, for `explain_pending` to complete later.
+    """
     gone = sorted(set(int(f) for f in old_families) | set(int(f) for f in new_families))
     if gone:
         cur.execute("delete from edges where family in (select unnest(?::bigint[]))", [gone])
@@ -68,7 +73,7 @@ def retrace(cur, new_families, old_families=()) -> list[str]:
         return []
     ids = members["id"].to_pylist()
     cur.execute('delete from edits where "copy" in (select unnest(?::varchar[]))', [ids])
-    explained, note = _trace(members, pairs, passages)
+    explained, note = _trace(members, pairs, passages) if trace else (Explained(), PENDING)
     family_of = dict(zip(ids, members["family"].to_pylist()))
     if explained.edges.num_rows:
         edges = explained.edges.set_column(
@@ -105,7 +110,8 @@ def _family_rows(members: pa.Table, explained: Explained, note: str | None) -> p
         rows["members"].append(ids)
         rows["original"].append(found.get("original") if found else None)
         rows["tree"].append(tree)
-        rows["explained"].append(None if found else (f"not traced: {note}" if note else "not traced"))
+        rows["explained"].append(None if found else (note if note == PENDING else
+                                                     f"not traced: {note}" if note else "not traced"))
     tree_type = pa.list_(pa.struct([("source", pa.string()), ("copy", pa.string()), ("relation", pa.string())]))
     return pa.table({
         "family": pa.array(rows["family"], pa.int64()),

@@ -45,6 +45,7 @@ class DocumentIn(BaseModel):
 class DocumentsIn(BaseModel):
     documents: list[DocumentIn] = Field(min_length=1, max_length=100_000)
     label: str | None = Field(default=None, max_length=200)
+    explain: bool = Field(default=True, description="Align and trace now; false leaves the families pending.")
 
 
 class SearchIn(BaseModel):
@@ -234,7 +235,7 @@ def add_api(app: FastAPI, store: Store, reads: Reads, writer) -> None:
         if len(set(ids)) != len(ids):
             raise HTTPException(422, "duplicate ids within the batch")
         try:
-            return add_documents(store, table, body.label).as_dict()
+            return add_documents(store, table, body.label, explain=body.explain).as_dict()
         except IndexStoreError as err:
             raise HTTPException(409, str(err))
 

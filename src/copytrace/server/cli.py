@@ -37,7 +37,8 @@ def serve_command(
         from ..index import IndexStoreError
         from .app import create_app
     except ImportError as err:
-        err_console.print(f"[bold red]error:[/] serving needs the serve extra: pip install 'copytrace[serve]' ({err})")
+        err_console.print(f"error: serving needs the serve extra: pip install 'copytrace[serve]' ({err})",
+                          highlight=False, markup=False)
         raise typer.Exit(2)
     if not is_loopback(host) and not token:
         token = secrets.token_urlsafe(24)
@@ -46,7 +47,7 @@ def serve_command(
     try:
         app = create_app(index, token=token, max_body=int(max_body_mb * 1024 * 1024))
     except IndexStoreError as err:
-        err_console.print(f"[bold red]error:[/] {err}", highlight=False)
+        err_console.print(f"error: {err}", highlight=False, markup=False)
         raise typer.Exit(2)
     err_console.print(f"serving {index} on http://{host}:{port}/ (pid {os.getpid()})", highlight=False, markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")

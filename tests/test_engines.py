@@ -1,0 +1,185 @@
+"""The out-of-core local engine: the in-memory path's results, from shards, and a resumed scan after a kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+import copytrace
+from copytrace.candidates import band_keys, candidate_pairs
+from copytrace.cli import app
+from copytrace.engines import local
+from copytrace.engines.bucketing import band_group_codes, partition_codes
+from copytrace.engines.local import LocalEngine
+from copytrace.engines.shards import WorkDir, parse_size
+from copytrace.ingest import InputError
+from copytrace.lsh import LshParams
+from copytrace.stages import ScanSettings
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engines_corpus import write_corpus  # noqa: E402
+
+SHARD_BYTES = 60_000  # about 9 shards of the test corpus
+
+
+def assert_same_results(expected, got) -> None:
+    """Same documents, pairs, families and rejects; same explain tables up to row order."""
+    for name in ("documents", "pairs", "families", "rejects"):
+        want, have = getattr(expected, name), getattr(got, name)
+        assert have.schema.equals(want.schema), name
+        assert have.equals(want), name
+    assert set(got.tables) == set(expected.tables)
+    for name, want in expected.tables.items():
+        have = got.tables[name]
+        keys = [(c, "ascending") for c in want.column_names
+                if pa.types.is_string(want.schema.field(c).type) or pa.types.is_integer(want.schema.field(c).type)]
+        assert have.num_rows == want.num_rows, name
+        assert have.sort_by(keys).equals(want.sort_by(keys)), name
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("corpus"), n_docs=400)
+
+
+@pytest.fixture(scope="module")
+def in_memory(corpus):
+    return copytrace.scan(corpus)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(corpus, tmp_path_factory):
+    work = tmp_path_factory.mktemp("work")
+    return LocalEngine(work, "16MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
+
+
+def test_the_corpus_has_families_and_a_reject(in_memory):
+    assert in_memory.stats["families_with_copies"] >= 20
+    assert in_memory.families["size"].to_numpy().max() >= 5
+    assert in_memory.rejects.num_rows == 1
+
+
+def test_local_engine_gives_the_in_memory_results(in_memory, uninterrupted, tmp_path):
+    assert_same_results(in_memory, uninterrupted)
+    work = Path(uninterrupted.stats["work_dir"])
+    assert len(list((work / "documents").glob("part-*.arrow.done"))) >= 5
+    assert len(list((work / "verify").glob("rows-*.parquet.done"))) >= 2  # a 16 MB budget verifies in chunks
+
+
+def test_alignment_in_worker_processes_changes_nothing(corpus, in_memory, tmp_path):
+    engine = LocalEngine(tmp_path / "work", "2MB", shard_bytes=SHARD_BYTES, workers=2)
+    result = engine.scan([corpus])
+    assert len(list((tmp_path / "work" / "align").glob("*.parquet.done"))) >= 2
+    assert_same_results(in_memory, result)
+
+
+def test_scan_routes_to_the_engine(corpus, in_memory, tmp_path):
+    result = copytrace.scan(corpus, engine="local", work_dir=tmp_path / "w", memory="64MB")
+    assert result.stats["engine"] == "local"
+    assert_same_results(in_memory, result)
+
+
+def test_band_groups_give_the_in_memory_candidates():
+    rng = np.random.default_rng(3)
+    signatures = rng.integers(0, 50, size=(300, 16), dtype=np.uint32)  # few values: many shared buckets
+    signatures[:250, :4] = 7  # one bucket over max_bucket in band 0: a star, not every pair
+    a, b, shared = candidate_pairs(signatures, LshParams(bands=8, rows=2, threshold=0.3), max_bucket=40)
+    keys = band_keys(signatures, 8, 2)
+    codes = np.concatenate([band_group_codes(np.ascontiguousarray(keys[:, lo:lo + 3]), 40) for lo in (0, 3, 6)])
+    unique, counts = np.unique(codes, return_counts=True)
+    assert np.array_equal(unique >> np.uint64(32), a) and np.array_equal(unique & np.uint64(0xFFFFFFFF), b)
+    assert np.array_equal(counts, shared)
+    # The Ray engine's partitions by key give the same codes as whole bands.
+    band = np.repeat(np.arange(8), 300)
+    doc = np.tile(np.arange(300), 8)
+    flat = keys.T.reshape(-1)
+    parts = [partition_codes(band[m], flat[m], doc[m], 40) for m in (flat % np.uint64(3) == p for p in range(3))]
+    assert np.array_equal(np.sort(np.concatenate(parts)), np.sort(codes))
+
+
+CHILD = """
+import sys, time
+from copytrace.engines import local
+
+finish = local.fingerprint_shard
+
+def slow(*args, **kwargs):
+    finish(*args, **kwargs)
+    time.sleep(0.5)  # long enough for the test to kill the scan between shards
+
+local.fingerprint_shard = slow
+
+if __name__ == "__main__":
+    local.LocalEngine(sys.argv[1], "16MB", shard_bytes=int(sys.argv[3]), workers=1).scan([sys.argv[2]])
+"""
+
+
+def test_a_killed_scan_resumes_with_the_same_results(corpus, uninterrupted, tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    child = subprocess.Popen([sys.executable, str(script), str(work), str(corpus), str(SHARD_BYTES)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    try:
+        while len(list((work / "fingerprint").glob("*.done"))) < 3:
+            assert child.poll() is None, child.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "the scan never finished three shards"
+            time.sleep(0.05)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    assert not (work / "candidates" / "pairs.parquet.done").exists()  # killed mid-way
+    shards = len(list((work / "documents").glob("part-*.arrow.done")))
+    finished = len(list((work / "fingerprint").glob("*.done")))
+    assert 3 <= finished < shards
+
+    computed = []
+    finish = local.fingerprint_shard
+    monkeypatch.setattr(local, "fingerprint_shard", lambda *a, **k: (computed.append(a[0]), finish(*a, **k)))
+    resumed = LocalEngine(work, "16MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
+    assert len(computed) == shards - finished  # finished shards were skipped
+    assert_same_results(uninterrupted, resumed)
+
+
+def test_a_work_dir_of_another_scan_is_refused(corpus, tmp_path):
+    LocalEngine(tmp_path / "w", "16MB", workers=1).scan([corpus], settings=ScanSettings(explain=False))
+    with pytest.raises(InputError, match="other inputs or settings"):
+        WorkDir(tmp_path / "w", {"something": "else"})
+
+
+def test_sizes():
+    assert parse_size("6GB") == 6 * 2**30
+    assert parse_size("512mb") == 512 * 2**20
+    assert parse_size("1.5g") == int(1.5 * 2**30)
+    assert parse_size(1000) == 1000
+    with pytest.raises(ValueError, match="not a size"):
+        parse_size("lots")
+
+
+def test_cli_local_engine_writes_the_in_memory_outputs(corpus, in_memory, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["scan", str(corpus), "-o", str(out), "-q", "--engine", "local",
+                                      "--memory", "64MB"])
+    assert result.exit_code == 0, result.output
+    assert (out / ".work" / "manifest.json").exists()
+    assert pq.read_table(out / "pairs.parquet").equals(in_memory.pairs)
+    assert pq.read_table(out / "families.parquet").equals(in_memory.families)
+
+
+def test_cli_rejects_an_unknown_engine_and_a_bad_budget(corpus, tmp_path):
+    bad = CliRunner().invoke(app, ["scan", str(corpus), "-o", str(tmp_path), "--engine", "spark"])
+    assert bad.exit_code == 2 and "--engine must be one of" in bad.output
+    bad = CliRunner().invoke(app, ["scan", str(corpus), "-o", str(tmp_path), "--engine", "local", "--memory", "lots"])
+    assert bad.exit_code == 2 and "--memory" in bad.output
