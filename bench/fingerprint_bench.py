@@ -270,6 +270,9 @@ def main(argv=None) -> int:
             print(f"{tool} failed:\n{done.stderr}", file=sys.stderr)
             return 1
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        r = results[-1]
+        print(f"  {r['mb_per_s']:.1f} MB/s, {r['cpu_seconds']:.1f} cpu s, recall {r['recall']:.3f}, "
+              f"load {load_average()[0]:.1f}", file=sys.stderr, flush=True)
     load_after = load_average()
     print_table(results)
     summary = ratios(results)

@@ -61,6 +61,20 @@ def section(results: list[dict], seconds: dict[str, float], args, gold, spread: 
         "Made by `copytrace bench make`; the gold is derived from character origins "
         "(see `src/copytrace/evaluation/gold.py` for relations and bands).",
         "",
+        "What the corpus simulates: outlets with their own page chrome (nav, related headlines, tags, share and "
+        "subscribe lines, stock disclaimers some sites share word for word); full and partial republications, "
+        "with or without credit lines (X reports, according to X, Source: X, via X, originally published on X, "
+        "(c) X, reprinted with permission from X, a wire's (X) dateline) and WordPress feed footers naming the "
+        "copier itself; framing and commentary added, sections and sentences dropped, quote style changed; "
+        "second captures of a page with glued paragraphs and sub-headings moved to the top; sections (300+ "
+        "characters) and one- or two-sentence quotes reused inside other articles; chains; wire stories taken "
+        "by 3 to 8 outlets; dates lagged by minutes to days, missing, junk (\"14:31 GMT +317 October 2019\", "
+        "epoch zero) or slipped hours earlier; unrelated articles as negatives.",
+        "",
+        "Limits: the texts are real but the republication is simulated; each input article is used once (long "
+        "ones cut into pieces that share no word 5-gram), so there are no hard negatives made of distinct "
+        "articles on one story; pair precision near 1 says little beyond chrome and stock paragraphs.",
+        "",
         markdown(results),
         "",
         "n/a: the system's output does not hold what the measure needs (peers give pairs and families only)."

@@ -359,3 +359,23 @@ def test_aliases_join_one_outlets_pages_into_one_template():
     removed = clean_stage(table, CleanOptions(aliases=aliases)).removed.to_pylist()
     assert [r["id"] for r in removed] == ["d0", "d1", "d2"]
     assert all(r["reason"].startswith("repeated on 3 pages of") for r in removed)
+
+
+def test_templates_learned_over_shards_reach_every_shard():
+    import pyarrow as pa
+
+    from copytrace.clean import learn_templates
+    from copytrace.ingest.records import DOCUMENT_SCHEMA
+
+    def shard(topics):
+        return pa.Table.from_pylist(
+            [{"id": t, "text": f"Bugle members get every story first, join today\nThe story of {t} in full.",
+              "source": "Daily Bugle", "origin": f"x:{i}"} for i, t in enumerate(topics)], schema=DOCUMENT_SCHEMA)
+
+    shards = [shard(["ports", "bridges"]), shard(["schools", "parks"])]
+    assert all(clean_stage(s).removed.num_rows == 0 for s in shards)  # 2 pages a shard: below 3
+    templates = learn_templates(shards)
+    assert templates == {"dailybugle": {"bugle members get every story first, join today": 4}}
+    for s in shards:
+        removed = clean_stage(s, templates=templates).removed.to_pylist()
+        assert [r["line"] for r in removed] == [1, 1]

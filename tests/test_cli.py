@@ -176,3 +176,20 @@ def test_errors_from_the_installed_command_have_no_traceback(tmp_path, cli):
     assert last == "error: no usable document among 1 records read (1 rejected; first: blank.txt:1: empty text (nothing but whitespace))"
     assert all("━" in line for line in progress)
     assert not (tmp_path / "out").exists()
+
+
+def test_pairs_name_documents_in_full_when_they_fit_else_by_member_label(lavrov_dir):
+    import io
+
+    from rich.console import Console
+
+    import copytrace
+    from copytrace.summary import print_summary
+
+    result = copytrace.scan(lavrov_dir)
+    for width, first_row in ((200, f"│ {SEED_IDS[0]} │ {SEED_IDS[1]} │"), (80, "│ #1 │ #2 │")):
+        buffer = io.StringIO()
+        print_summary(Console(file=buffer, width=width, color_system=None), result)
+        text = buffer.getvalue()
+        assert first_row in text, text
+        assert f"  #1  {SEED_IDS[0]}  Sputnik News  Lavrov Unveils" in text

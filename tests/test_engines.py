@@ -60,7 +60,7 @@ def in_memory(corpus):
 @pytest.fixture(scope="module")
 def uninterrupted(corpus, tmp_path_factory):
     work = tmp_path_factory.mktemp("work")
-    return LocalEngine(work, "16MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
+    return LocalEngine(work, "2MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
 
 
 def test_the_corpus_has_families_and_a_reject(in_memory):
@@ -73,7 +73,7 @@ def test_local_engine_gives_the_in_memory_results(in_memory, uninterrupted, tmp_
     assert_same_results(in_memory, uninterrupted)
     work = Path(uninterrupted.stats["work_dir"])
     assert len(list((work / "documents").glob("part-*.arrow.done"))) >= 5
-    assert len(list((work / "verify").glob("rows-*.parquet.done"))) >= 2  # a 16 MB budget verifies in chunks
+    assert len(list((work / "verify").glob("rows-*.parquet.done"))) >= 2  # a 2 MB budget verifies in chunks
 
 
 def test_alignment_in_worker_processes_changes_nothing(corpus, in_memory, tmp_path):
@@ -120,7 +120,7 @@ def slow(*args, **kwargs):
 local.fingerprint_shard = slow
 
 if __name__ == "__main__":
-    local.LocalEngine(sys.argv[1], "16MB", shard_bytes=int(sys.argv[3]), workers=1).scan([sys.argv[2]])
+    local.LocalEngine(sys.argv[1], "2MB", shard_bytes=int(sys.argv[3]), workers=1).scan([sys.argv[2]])
 """
 
 
@@ -132,7 +132,7 @@ def test_a_killed_scan_resumes_with_the_same_results(corpus, uninterrupted, tmp_
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
     try:
-        while len(list((work / "fingerprint").glob("*.done"))) < 3:
+        while len(list((work / "fingerprint").glob("part-?????.parquet.done"))) < 3:
             assert child.poll() is None, child.stderr.read().decode()[-2000:]
             assert time.monotonic() < deadline, "the scan never finished three shards"
             time.sleep(0.05)
@@ -142,13 +142,13 @@ def test_a_killed_scan_resumes_with_the_same_results(corpus, uninterrupted, tmp_
     assert child.returncode == -signal.SIGKILL
     assert not (work / "candidates" / "pairs.parquet.done").exists()  # killed mid-way
     shards = len(list((work / "documents").glob("part-*.arrow.done")))
-    finished = len(list((work / "fingerprint").glob("*.done")))
+    finished = len(list((work / "fingerprint").glob("part-?????.parquet.done")))
     assert 3 <= finished < shards
 
     computed = []
     finish = local.fingerprint_shard
     monkeypatch.setattr(local, "fingerprint_shard", lambda *a, **k: (computed.append(a[0]), finish(*a, **k)))
-    resumed = LocalEngine(work, "16MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
+    resumed = LocalEngine(work, "2MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
     assert len(computed) == shards - finished  # finished shards were skipped
     assert_same_results(uninterrupted, resumed)
 

@@ -147,3 +147,11 @@ def test_offset_map_follows_kept_lines():
     assert mapping[0] == given.index("kept line one")
     assert mapping[cleaned.index("kept two")] == given.index("kept two")
     assert offset_map("not there", given) is None
+
+
+def test_pair_marked_not_family_link_is_claimed_as_a_quote(gold_dir, tmp_path):
+    folder = write(tmp_path / "q", pairs=[{"a": "o", "b": "c", "family_link": True},
+                                          {"a": "c", "b": "n", "family_link": False}])
+    got = score_predictions(read_gold(gold_dir), read_predictions(folder), "quote")
+    assert got["pairs"]["by_relation"]["republication"]["precision"] == 1.0
+    assert got["pairs"]["by_relation"]["quote"]["fp"] == 1

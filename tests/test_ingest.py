@@ -368,3 +368,20 @@ def test_progress_is_told_of_every_record(tmp_path):
     ingested = read_inputs([tmp_path], advance=steps.append)
     assert sum(steps) == ingested.read == 3001
     assert len(steps) >= 3  # told along the way, not only at the end
+
+
+def test_dotted_fields_reach_into_parquet_structs_and_empty_files_are_no_records(tmp_path):
+    pq.write_table(pa.Table.from_pylist([{"doc": {"id": "n1", "body": GOOD}, "meta": {"site": "Wire"}}]),
+                   tmp_path / "nested.parquet")
+    pq.write_table(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}),
+                   tmp_path / "empty.parquet")
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "empty.jsonl.gz").write_bytes(gzip.compress(b""))
+    (tmp_path / "header.csv").write_text("id,text\n")
+    (tmp_path / "bom.csv").write_bytes("\ufeffdoc.id,doc.body\nb1,".encode() + GOOD.encode() + b"\n")
+    ingested = read_inputs([tmp_path], FieldMap(id="doc.id", text="doc.body", source="meta.site"))
+    assert ingested.documents.select(["id", "source", "origin"]).to_pylist() == [
+        {"id": "b1", "source": None, "origin": "bom.csv:1"},  # a flat column named with a dot wins
+        {"id": "n1", "source": "Wire", "origin": "nested.parquet:1"},
+    ]
+    assert rejects_of(ingested) == []

@@ -38,7 +38,7 @@ def fail(message: str, code: int = 2) -> None:
 
 @app.command("scan")
 def scan_command(
-    paths: list[Path] = typer.Argument(..., help="Files or folders of documents (.txt/.md, JSONL[.gz], CSV, Parquet)."),
+    paths: list[Path] = typer.Argument(..., help="Files or folders of documents (.txt/.md, JSONL[.gz], CSV, Parquet, .html[.gz], WARC[.gz], RSS/Atom)."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder."),
     format: str = typer.Option("parquet", "--format", help=f"Output format: {', '.join(OUTPUT_FORMATS)}."),
     id_field: str = typer.Option("id", help="Field holding the document id."),

@@ -121,6 +121,7 @@ def scan(
         )
     result = analyse(ingested, settings, progress, started)
     result.tables["removed_lines"] = removed_lines
+    result.stats["removed_lines"] = removed_lines.num_rows
     return result
 
 

@@ -17,6 +17,7 @@ from rich.table import Table
 
 MAX_FAMILIES_SHOWN = 5
 MAX_PAIRS_SHOWN = 10
+PAIR_FIGURES_WIDTH = 52  # the figure columns and table borders of the pairs table
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -46,13 +47,13 @@ def _member_facts(documents, members: set[str]) -> dict[str, tuple[str, str]]:
     return {r["id"]: (r.get("source") or "", r.get("title") or "") for r in rows.to_pylist()}
 
 
-def member_line(member: str, facts: dict[str, tuple[str, str]], width: int) -> str:
-    """A member's id in full, then its outlet and as much of its title as fits the line."""
+def member_line(label: str, member: str, facts: dict[str, tuple[str, str]], width: int) -> str:
+    """A member's label and id in full, then its outlet and as much of its title as fits the line."""
     outlet, title = facts.get(member, ("", ""))
-    room = width - len(member) - len(outlet) - 6
+    room = width - len(label) - len(member) - len(outlet) - 8
     if len(title) > room:
         title = title[: max(room - 1, 0)] + "…" if room > 12 else ""
-    line = f"  {escape(member)}"
+    line = f"  [dim]{label}[/]  {escape(member)}"
     if outlet:
         line += f"  [cyan]{escape(outlet)}[/]"
     if title:
@@ -60,7 +61,8 @@ def member_line(member: str, facts: dict[str, tuple[str, str]], width: int) -> s
     return line
 
 
-def pairs_grid(pairs: list[dict]) -> Table:
+def pairs_grid(pairs: list[dict], names: dict[str, str]) -> Table:
+    """The pairs with their figures; `names` gives what to call each document."""
     table = Table(expand=False)
     table.add_column("a", overflow="fold")
     table.add_column("b", overflow="fold")
@@ -68,7 +70,7 @@ def pairs_grid(pairs: list[dict]) -> Table:
         table.add_column(column, justify="right", no_wrap=True)
     for p in pairs[:MAX_PAIRS_SHOWN]:
         table.add_row(
-            escape(p["a"]), escape(p["b"]), f"{p['jaccard']:.2f}",
+            escape(names.get(p["a"], p["a"])), escape(names.get(p["b"], p["b"])), f"{p['jaccard']:.2f}",
             f"{p['containment_a_in_b']:.2f}", f"{p['containment_b_in_a']:.2f}", f"{p['shared_shingles']:,}",
         )
     if len(pairs) > MAX_PAIRS_SHOWN:
@@ -82,11 +84,16 @@ def print_family(console: Console, row: dict, pairs: list[dict], facts: dict) ->
         heading += f", original [bold]{escape(row['original'])}[/]"
     console.print(heading, soft_wrap=True)
     members = row["members"][:MAX_PAIRS_SHOWN]
+    labels = {member: f"#{i}" for i, member in enumerate(members, start=1)}
     for member in members:
-        console.print(member_line(member, facts, console.width), soft_wrap=True, highlight=False)
+        console.print(member_line(labels[member], member, facts, console.width), soft_wrap=True, highlight=False)
     if row["size"] > len(members):
         console.print(f"[dim]... {row['size'] - len(members):,} more members[/]")
-    console.print(pairs_grid(pairs))
+    shown = pairs[:MAX_PAIRS_SHOWN]
+    longest = max((len(p[side]) for p in shown for side in ("a", "b")), default=0)
+    # Full ids when two of them fit a row beside the figures; else the members' labels, never cut ids.
+    names = {} if 2 * longest + PAIR_FIGURES_WIDTH <= console.width else labels
+    console.print(pairs_grid(pairs, names))
 
 
 def print_summary(console: Console, result, written: Path | None = None) -> None:

@@ -33,10 +33,13 @@ import pyarrow as pa
 from ..ingest.records import Reject
 from ..schemas import REMOVED_LINE_SCHEMA
 from ..sources import Aliases, site_host
-from .chrome import ChromeOptions, chrome_lines, cleaned_text, template_lines
+from .chrome import ChromeOptions, TemplateCounter, chrome_lines, cleaned_text, template_lines
 from .extract import ExtractOptions
 
-__all__ = ["ChromeOptions", "CleanOptions", "Cleaned", "ExtractOptions", "clean_documents", "clean_ingested", "clean_stage"]
+__all__ = [
+    "ChromeOptions", "CleanOptions", "Cleaned", "ExtractOptions",
+    "clean_documents", "clean_ingested", "clean_stage", "learn_templates", "source_group",
+]
 
 ADDED_COLUMNS = (("author", pa.string()), ("site_name", pa.string()), ("raw_text", pa.large_string()))
 
@@ -123,13 +126,35 @@ def _extract(columns: dict, options: ExtractOptions, rejects: dict[int, Reject],
             _fill_from_page(columns, i, page)
 
 
-def _remove_chrome(columns: dict, options: ChromeOptions, aliases: Aliases, rejects: dict[int, Reject], removed: dict,
-                   progress) -> None:
+def source_group(source: str | None, url: str | None, aliases: Aliases | None = None) -> str | None:
+    """The outlet whose template a page shares: its source field, else its url's site."""
+    aliases = aliases or Aliases()
+    return aliases.key(source) or aliases.key(url)
+
+
+def learn_templates(documents, options: CleanOptions | None = None) -> dict[str, dict[str, int]]:
+    """Per-source template lines over many tables of (already extracted) documents.
+
+    For cleaning a corpus table by table (shards): learn over all tables
+    first, then pass the result to `clean_stage(..., templates=...)`, so
+    that a source's template is learned from all its pages.
+    """
+    options = options or CleanOptions()
+    counter = TemplateCounter()
+    for table in [documents] if isinstance(documents, pa.Table) else documents:
+        columns = table.select(["text", "source", "url"]).to_pydict()
+        for text, source, url in zip(columns["text"], columns["source"], columns["url"]):
+            counter.add(source_group(source, url, options.aliases), text)
+    return counter.templates(options.chrome.min_repeat)
+
+
+def _remove_chrome(columns: dict, options: ChromeOptions, aliases: Aliases, templates: dict | None,
+                   rejects: dict[int, Reject], removed: dict, progress) -> None:
     n = len(columns["id"])
     live = [i for i in range(n) if i not in rejects]
-    # A page's source is its outlet: the source field, else its url's site.
-    groups = {i: aliases.key(columns["source"][i]) or aliases.key(columns["url"][i]) for i in live}
-    templates = template_lines(((groups[i], columns["text"][i]) for i in live), options.min_repeat) if options.repeated else {}
+    groups = {i: source_group(columns["source"][i], columns["url"][i], aliases) for i in live}
+    if templates is None:
+        templates = template_lines(((groups[i], columns["text"][i]) for i in live), options.min_repeat) if options.repeated else {}
     plain_options, marked_options = options, replace(options, density=False)
     with progress.task("clean", total=len(live)) as advance:
         for i in live:
@@ -161,8 +186,13 @@ def _remove_chrome(columns: dict, options: ChromeOptions, aliases: Aliases, reje
             columns["text"][i] = cleaned
 
 
-def clean_stage(documents: pa.Table, options: CleanOptions | None = None, progress=None) -> Cleaned:
-    """Extract and clean `documents` (DOCUMENT_SCHEMA): cleaned documents, removed lines, rejects."""
+def clean_stage(documents: pa.Table, options: CleanOptions | None = None, progress=None,
+                templates: dict[str, dict[str, int]] | None = None) -> Cleaned:
+    """Extract and clean `documents` (DOCUMENT_SCHEMA): cleaned documents, removed lines, rejects.
+
+    `templates` (from `learn_templates`) replaces the templates learned from
+    `documents` alone.
+    """
     from ..progress import Progress
 
     options = options or CleanOptions()
@@ -175,7 +205,7 @@ def clean_stage(documents: pa.Table, options: CleanOptions | None = None, progre
     removed: dict[str, list] = {name: [] for name in REMOVED_LINE_SCHEMA.names}
     _extract(columns, options.extract, rejects, progress)
     if options.chrome_removal:
-        _remove_chrome(columns, options.chrome, options.aliases or Aliases(), rejects, removed, progress)
+        _remove_chrome(columns, options.chrome, options.aliases or Aliases(), templates, rejects, removed, progress)
     keep = [i for i in range(n) if i not in rejects]
     schema = documents.schema
     for name, kind in ADDED_COLUMNS:

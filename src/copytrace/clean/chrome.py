@@ -246,27 +246,42 @@ def density_reasons(lines: list[Line], keep: set[int]) -> dict[int, str]:
 # --- per-source template lines -------------------------------------------------
 
 
-def template_lines(groups: Iterable[tuple[str | None, str]], min_repeat: int) -> dict[str, dict[str, int]]:
-    """Per source: the line keys found on at least `min_repeat` distinct pages, with their page counts.
+class TemplateCounter:
+    """Counts, per source, on how many distinct pages each line occurs; fed page by page.
 
     Identical texts count once, so a source that carries one article twice
-    does not turn that article into its template.
+    does not turn that article into its template. Feeding every shard of a
+    corpus before cleaning any lets templates be learned over the whole
+    corpus when it is cleaned shard by shard.
     """
-    seen: dict[str, set[int]] = {}
-    counts: dict[str, Counter] = {}
-    for source, text in groups:
+
+    def __init__(self) -> None:
+        self.seen: dict[str, set[int]] = {}
+        self.counts: dict[str, Counter] = {}
+
+    def add(self, source: str | None, text: str) -> None:
         if source is None:
-            continue
+            return
         fingerprint = hash(text)
-        if fingerprint in seen.setdefault(source, set()):
-            continue
-        seen[source].add(fingerprint)
-        keys = {line_key(line) for line in text.split("\n") if line.strip()}
-        counts.setdefault(source, Counter()).update(keys)
-    return {
-        source: {key: n for key, n in counter.items() if n >= min_repeat}
-        for source, counter in counts.items()
-    }
+        if fingerprint in self.seen.setdefault(source, set()):
+            return
+        self.seen[source].add(fingerprint)
+        self.counts.setdefault(source, Counter()).update({line_key(line) for line in text.split("\n") if line.strip()})
+
+    def templates(self, min_repeat: int) -> dict[str, dict[str, int]]:
+        """Per source: the line keys found on at least `min_repeat` distinct pages, with their page counts."""
+        return {
+            source: {key: n for key, n in counter.items() if n >= min_repeat}
+            for source, counter in self.counts.items()
+        }
+
+
+def template_lines(groups: Iterable[tuple[str | None, str]], min_repeat: int) -> dict[str, dict[str, int]]:
+    """Per source: the line keys found on at least `min_repeat` distinct pages, with their page counts."""
+    counter = TemplateCounter()
+    for source, text in groups:
+        counter.add(source, text)
+    return counter.templates(min_repeat)
 
 
 # --- one document ----------------------------------------------------------------

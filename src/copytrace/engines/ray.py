@@ -33,7 +33,7 @@ from ..ingest import InputError
 from ..progress import Progress
 from ..stages import ScanSettings
 from .bucketing import partition_codes
-from .results import FIGURES, assemble, explain_chunks, named_pairs, pair_figures
+from .results import VERIFIED_SCHEMA, assemble, explain_chunks, keep_columns, named_pairs, pair_figures
 from .shards import Budget, DocumentStore, WorkDir, ingest, inputs_fingerprint, parse_size, read_arrow
 
 
@@ -60,33 +60,53 @@ def _resolve(value):
 
 
 def fingerprint_batch(batch: pa.Table, settings: ScanSettings) -> pa.Table:
-    """Band keys of a batch of documents, one row per (band, document), and shingle counts."""
+    """Band keys of a batch of documents, one row per (band, document); anchors as rows of band -1."""
+    from ..anchors import anchor_sets
     from ..candidates import band_keys
 
     lsh = settings.lsh
-    signatures, counts = settings.hasher.signatures(batch["text"].to_pylist())
+    texts = batch["text"].to_pylist()
+    signatures, counts = settings.hasher.signatures(texts)
     keys = band_keys(signatures, lsh.bands, lsh.rows)
     n = batch.num_rows
     doc = batch["doc"].to_numpy()
-    return pa.table({
-        "band": np.tile(np.arange(lsh.bands, dtype=np.int32), n),
+    band = np.tile(np.arange(lsh.bands, dtype=np.int32), n)
+    columns = {
+        "band": band,
         "key": keys.reshape(-1),
         "doc": np.repeat(doc, lsh.bands),
         # Counts ride on band 0's row, so one pass gives both.
-        "n_shingles": np.where(np.tile(np.arange(lsh.bands), n) == 0, np.repeat(counts, lsh.bands), -1),
-    })
+        "n_shingles": np.where(band == 0, np.repeat(counts, lsh.bands), -1),
+    }
+    if settings.anchors.enabled:
+        values, local_docs = anchor_sets(texts, settings.shingle_size, settings.anchors.window)
+        columns = {"band": np.concatenate([band, np.full(len(values), -1, np.int32)]),
+                   "key": np.concatenate([columns["key"], values]),
+                   "doc": np.concatenate([columns["doc"], doc[local_docs]]),
+                   "n_shingles": np.concatenate([columns["n_shingles"], np.full(len(values), -1)])}
+    return pa.table(columns)
 
 
-def bucket_group(batch: dict, partitions: int, max_bucket: int) -> dict:
-    """Pair codes of one partition of (band, key, doc) rows: every bucket of those keys is whole here."""
-    codes = partition_codes(batch["band"], batch["key"], batch["doc"], max_bucket)
-    return {"code": codes, "part": (codes % np.uint64(partitions)).astype(np.int64)}
+def bucket_group(batch: dict, partitions: int, settings: ScanSettings) -> dict:
+    """Pair codes of one partition of rows by key: every bucket (and every anchor's documents) is whole here."""
+    from ..anchors import anchor_pairs
+
+    banded = batch["band"] >= 0
+    codes = partition_codes(batch["band"][banded], batch["key"][banded], batch["doc"][banded], settings.max_bucket)
+    hits = np.ones(len(codes), dtype=np.int64)
+    if settings.anchors.enabled and (~banded).any():
+        a, b, _ = anchor_pairs(batch["key"][~banded], batch["doc"][~banded], settings.anchors)
+        anchored = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
+        codes = np.concatenate([codes, anchored])
+        hits = np.concatenate([hits, np.zeros(len(anchored), dtype=np.int64)])  # an anchor is not a band
+    return {"code": codes, "band_hit": hits, "part": (codes % np.uint64(partitions)).astype(np.int64)}
 
 
 def count_codes(batch: dict) -> dict:
     """Each code once with the number of bands that emitted it (a group holds every copy of its codes)."""
-    codes, counts = np.unique(batch["code"], return_counts=True)
-    return {"code": codes, "bands_shared": counts.astype(np.int64)}
+    codes, inverse = np.unique(batch["code"], return_inverse=True)
+    return {"code": codes, "bands_shared": np.bincount(inverse, weights=batch["band_hit"],
+                                                       minlength=len(codes)).astype(np.int64)}
 
 
 def verify_batch(batch: pa.Table, store, settings: ScanSettings) -> pa.Table:
@@ -94,9 +114,8 @@ def verify_batch(batch: pa.Table, store, settings: ScanSettings) -> pa.Table:
     a = (codes >> np.uint64(32)).astype(np.int64)
     b = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
     figures = pair_figures(store, a, b, settings.hasher)
-    containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
-    kept = settings.keep.keep(figures["shared_shingles"], containment)
-    return pa.table({"a": a, "b": b, "bands_shared": batch["bands_shared"], **figures, "kept": kept})
+    return pa.table({"a": a, "b": b, "bands_shared": batch["bands_shared"], **figures,
+                     **keep_columns(figures, settings)})
 
 
 def propose_labels(batch: dict, labels) -> dict:
@@ -153,8 +172,12 @@ class RayEngine:
     def connect(self):
         try:
             import ray
+            import ray.data
         except ImportError as err:
             raise InputError("--engine ray needs Ray: pip install 'copytrace[ray]'") from err
+        quiet = ray.data.DataContext.get_current()
+        quiet.enable_progress_bars = False
+        quiet.print_on_execution_start = False
         if not ray.is_initialized():
             options = {"include_dashboard": False, "log_to_driver": False}
             if self.address:
@@ -194,10 +217,10 @@ class RayEngine:
         with progress.task("candidates", total=1) as advance:
             keyed = rows.drop_columns(["n_shingles"]).map_batches(
                 lambda b: {**b, "part": (b["key"] % np.uint64(partitions)).astype(np.int64)}, batch_format="numpy")
-            codes = keyed.groupby("part").map_groups(
-                bucket_group, fn_kwargs={"partitions": partitions, "max_bucket": settings.max_bucket},
+            codes = keyed.groupby("part", num_partitions=partitions).map_groups(
+                bucket_group, fn_kwargs={"partitions": partitions, "settings": settings},
                 batch_format="numpy")
-            candidates = codes.groupby("part").map_groups(count_codes, batch_format="numpy").materialize()
+            candidates = codes.groupby("part", num_partitions=partitions).map_groups(count_codes, batch_format="numpy").materialize()
             n_candidates = candidates.count()
             advance(1)
 
@@ -209,7 +232,7 @@ class RayEngine:
             advance(1)
 
         with progress.task("families", total=1) as advance:
-            family = components(kept_ds.select_columns(["a", "b"]), local.n_docs)
+            family = components(kept_ds.filter(expr="family_link").select_columns(["a", "b"]), local.n_docs)
             advance(1)
         kept = _sorted_pairs(kept_ds)
         pairs = named_pairs(local, kept)
@@ -233,9 +256,7 @@ def _sorted_pairs(dataset) -> pa.Table:
     """Kept pairs on the driver, sorted by (a, b) as the in-memory path lists them."""
     parts = [pa.Table.from_batches([b]) if isinstance(b, pa.RecordBatch) else b
              for b in dataset.iter_batches(batch_format="pyarrow")]
-    columns = ["a", "b", "bands_shared", *FIGURES]
     if not parts:
-        return pa.table({c: pa.array([], pa.float64() if c not in ("a", "b", "bands_shared", "shared_shingles")
-                                      else pa.int64()) for c in columns})
-    table = pa.concat_tables(parts).select(columns)
+        return VERIFIED_SCHEMA.empty_table()
+    table = pa.concat_tables(parts).select(VERIFIED_SCHEMA.names).cast(VERIFIED_SCHEMA)
     return table.sort_by([("a", "ascending"), ("b", "ascending")])

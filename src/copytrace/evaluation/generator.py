@@ -26,7 +26,11 @@ from .drafts import (
 from .marked import Marked, join
 from .outlets import WIRE_FORM, Outlet, credit_line, lag, make_outlets
 
-DEFAULT_INPUT = Path(__file__).resolve().parents[3].parent / "shared/data/article-extraction-benchmark/ground-truth.json"
+_GROUND_TRUTH = "shared/data/article-extraction-benchmark/ground-truth.json"
+# next to the repository (a source checkout), else next to the working directory (an installed copy)
+DEFAULT_INPUT = next((p for p in (Path(__file__).resolve().parents[3].parent / _GROUND_TRUTH,
+                                  Path.cwd().resolve().parent / _GROUND_TRUTH) if p.exists()),
+                     Path(__file__).resolve().parents[3].parent / _GROUND_TRUTH)
 PLAN_WEIGHTS = {"single": 0.3, "multi": 0.25, "chain": 0.2, "wire": 0.25}
 DATE_RATES = (0.12, 0.06, 0.03)  # missing, junk, slipped earlier (a copy only)
 TEXT_FIELDS = ("text", "articleBody", "body", "content", "article")
@@ -150,8 +154,10 @@ def title_for(url: str | None, paragraphs: list[str]) -> str:
 
 
 class Builder:
-    def __init__(self, rng: random.Random, atoms: list[Atom], pool: SentencePool, outlets: list[Outlet]):
-        self.rng, self.atoms, self.pool, self.outlets = rng, atoms, pool, outlets
+    """Makes the drafts and the generator's edges (who copied whom, how, with what credit)."""
+
+    def __init__(self, rng: random.Random, pool: SentencePool, outlets: list[Outlet]):
+        self.rng, self.pool, self.outlets = rng, pool, outlets
         self.authors = Authors()
         self.drafts: list[Draft] = []
         self.edges: list[Edge] = []
@@ -349,7 +355,7 @@ def build_corpus(articles: list[tuple[str | None, str]], seed: int = 7, families
     take = iter(atoms)
     framing_atoms = [next(take) for _ in range(counts["framing"])]
     pool = SentencePool([p for a in framing_atoms for p in a.paragraphs])
-    builder = Builder(rng, atoms, pool, make_outlets(rng, n_originators=8, n_republishers=22))
+    builder = Builder(rng, pool, make_outlets(rng, n_originators=8, n_republishers=22))
     plans = {}
     for family in range(counts["families"]):
         plan = rng.choices(list(PLAN_WEIGHTS), weights=list(PLAN_WEIGHTS.values()))[0]

@@ -42,6 +42,7 @@ from ..stages import ScanSettings
 from ..verify import KeepRule
 
 FORMAT_VERSION = 1
+CHECKPOINT_THRESHOLD = "1GB"
 
 SCHEMA_SQL = """
 create table meta (key varchar not null, value varchar);
@@ -155,6 +156,11 @@ class Store:
             self.con.close()
             raise IndexStoreError(f"{self.path}: index format {meta.get('format')} is not {FORMAT_VERSION}")
         self.settings = IndexSettings(**json.loads(meta["settings"]))
+        if not read_only:
+            # A checkpoint rewrites the band index; by default DuckDB runs one whenever the
+            # write-ahead log passes 16 MB, i.e. after almost every daily batch. The log is
+            # as durable (replayed on open), so checkpoint rarely: at close, or past 1 GB.
+            self.con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self.read_only = read_only
         self.write_lock = threading.Lock()
 

@@ -119,28 +119,32 @@ class Collector:
             self.columns[name].append(getattr(item, name))
 
     def _problem(self, item: Record) -> str | None:
-        if item.id is None or str(item.id).strip() == "":
+        doc_id, text = item.id, item.text
+        if not isinstance(doc_id, str) or not doc_id.strip():
             return "missing id"
-        if item.text is None:
+        if text is None:
             return "missing text field"
-        if not isinstance(item.text, str):
-            return f"text field is not a string ({type(item.text).__name__})"
-        if not item.text.strip():
+        if not isinstance(text, str):
+            return f"text field is not a string ({type(text).__name__})"
+        if not text or text.isspace():  # isspace, not strip: no copy of a large text
             return "empty text (nothing but whitespace)"
-        try:
-            size = len(item.text.encode("utf-8"))
-        except UnicodeEncodeError as err:
-            # A JSON "\ud800" escape decodes to a lone surrogate: not text, and not writable.
-            return f"invalid Unicode in text: lone surrogate at character {err.start}"
+        if text.isascii():
+            size = len(text)
+        else:
+            try:
+                size = len(text.encode("utf-8"))
+            except UnicodeEncodeError as err:
+                # A JSON "\ud800" escape decodes to a lone surrogate: not text, and not writable.
+                return f"invalid Unicode in text: lone surrogate at character {err.start}"
         if size > self.max_doc_bytes:
             return f"document too large: {size:,} bytes > limit {self.max_doc_bytes:,} (--max-doc-mb)"
-        if "\x00" in item.text:
+        if "\x00" in text:
             return "binary content (NUL bytes) in text"
         for name in ("id", "url", "source", "date", "title", "html"):
             if not _encodable(getattr(item, name)):
                 return f"invalid Unicode in {name} field: lone surrogate"
-        if item.id in self.seen_ids:
-            return f"duplicate id {item.id!r} (first occurrence kept)"
+        if doc_id in self.seen_ids:
+            return f"duplicate id {doc_id!r} (first occurrence kept)"
         return None
 
     @property
