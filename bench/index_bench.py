@@ -120,7 +120,7 @@ def build(path: Path, docs: int, batch: int, corpus: Corpus, explain: bool) -> t
             "add_docs_per_s": round(docs / adding), "explain_seconds": explained["seconds"],
             "close_checkpoint_seconds": round(closing, 1),
             "seconds": round(total, 1), "docs_per_s": round(docs / total), "batches": rows,
-            "mean_doc_bytes": round(text_bytes), "file_mb": round(stats["file_bytes"] / 1e6),
+            "mean_doc_bytes": round(text_bytes), "file_mb": round(path.stat().st_size / 1e6),
             "band_rows": stats["band_rows"], "pairs": stats["pairs"], "families": stats["families_with_copies"]}, recent
 
 

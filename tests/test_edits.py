@@ -1,9 +1,10 @@
-import pyarrow as pa
+import numpy as np
 import pytest
 
 import copytrace
 from copytrace.align import align_pairs
-from copytrace.provenance import trace
+from copytrace.edits import copy_edits, words_of
+from copytrace.provenance import DocumentFacts, trace
 from tracing_helpers import ARTICLE, FRAMING, paragraphs, trace_docs
 
 S000, S001, S002 = "000_f6bf16f87c8d377a.txt", "001_029c3bd5a6ee19c6.txt", "002_980889d471020f42.txt"
@@ -38,9 +39,6 @@ def test_changed_words_inside_a_passage():
     copy = paragraphs(ARTICLE[0], edited, ARTICLE[2])
     # One passage spanning the edited paragraph, as an aligner tolerant of small edits gives it.
     passages = [(0, len(source), 0, len(copy), 0.95)]
-    from copytrace.edits import copy_edits
-    from copytrace.provenance import DocumentFacts
-    import numpy as np
 
     def facts(doc_id, text):
         mask = np.ones(len(text), bool)
@@ -66,8 +64,6 @@ def test_whitespace_and_punctuation_gaps_are_no_edit():
 def test_quote_style_and_case_are_not_changes():
     copy = paragraphs(*ARTICLE).replace('"', "\u201c", 1).replace('"', "\u201d", 1).replace("The city", "THE CITY")
     source = paragraphs(*ARTICLE)
-    from copytrace.edits import words_of
-
     assert [w for w, _, _ in words_of(copy, 0, len(copy))] == [w for w, _, _ in words_of(source, 0, len(source))]
 
 

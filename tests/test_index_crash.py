@@ -103,7 +103,7 @@ def test_kill_9_at_an_unplanned_moment_of_a_multi_transaction_add(tmp_path):
 
     path = tmp_path / "ix.duckdb"
     Store.create(path).close()
-    batch = generated(3000, 3, "bulk")
+    batch = generated(1500, 3, "bulk")
     pq.write_table(batch, tmp_path / "bulk.parquet")
     child = subprocess.Popen([sys.executable, "-m", "copytrace.cli", "index", "add", str(path),
                               str(tmp_path / "bulk.parquet"), "--batch-docs", "300"],
@@ -124,5 +124,5 @@ def test_kill_9_at_an_unplanned_moment_of_a_multi_transaction_add(tmp_path):
     assert counts["documents"] % 300 == 0 and counts["documents"] == 300 * counts["batches"]
     with Store(path) as store:
         rerun = add_documents(store, batch)
-        assert (rerun.added, rerun.present) == (3000 - counts["documents"], counts["documents"])
-    assert consistent(path)["documents"] == 3000
+        assert (rerun.added, rerun.present) == (1500 - counts["documents"], counts["documents"])
+    assert consistent(path)["documents"] == 1500

@@ -4,8 +4,11 @@ import pytest
 import copytrace
 from copytrace.align import align_pairs
 from copytrace.provenance import ProvenanceSettings, trace
-from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA
-from tracing_helpers import ARTICLE, FRAMING, OTHER_FRAMING, OWN_STORY, edge, paragraphs, trace_docs
+from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA, PASSAGE_SCHEMA
+from copytrace.tree import Link, order_members
+from tracing_helpers import (
+    ARTICLE, FRAMING, OTHER_FRAMING, OWN_STORY, corpus, edge, exact_passages, paragraphs, trace_docs,
+)
 
 ORIGINAL = paragraphs(*ARTICLE)
 S000, S001, S002 = "000_f6bf16f87c8d377a.txt", "001_029c3bd5a6ee19c6.txt", "002_980889d471020f42.txt"
@@ -161,8 +164,6 @@ def test_outputs_follow_the_schemas_and_keep_every_family():
 def test_no_passages_gives_empty_edges_and_singleton_originals():
     documents = pa.Table.from_pylist([{"id": "a", "text": "x", "family": 0}, {"id": "b", "text": "y", "family": 1}])
     pairs = pa.Table.from_pylist([], schema=pa.schema([("a", pa.string()), ("b", pa.string())]))
-    from copytrace.schemas import PASSAGE_SCHEMA
-
     result = trace(documents, pairs, PASSAGE_SCHEMA.empty_table(), ProvenanceSettings())
     assert result.edges.num_rows == 0 and result.edits.num_rows == 0
     assert [f["original"] for f in result.families.to_pylist()] == ["a", "b"]
@@ -230,8 +231,6 @@ def test_credit_lines_removed_by_cleaning_still_count():
     copy = paragraphs(FRAMING, *ARTICLE[:4])
     docs = [dict(id="orig", text=ORIGINAL, source="Northbridge Echo"),
             dict(id="copy", text=copy, source="Daily Proxy")]
-    from tracing_helpers import corpus, exact_passages
-
     documents, pairs = corpus(docs)
     raw = [ORIGINAL, "© Northbridge Echo\n" + copy]
     documents = documents.append_column("raw_text", pa.array(raw, pa.large_string()))
@@ -242,9 +241,17 @@ def test_credit_lines_removed_by_cleaning_still_count():
 
 def test_a_strong_pair_cue_is_not_outvoted_by_weak_ones():
     # B credits A (strong); two further copies would, by summed weak cues, put B first.
-    from copytrace.tree import Link, order_members
-
     links = [Link("A", "B", 4.0, 1, 1), Link("B", "C", 1.0, 1, 1), Link("B", "D", 1.0, 1, 1),
              Link("C", "A", 0.4, 1, 1), Link("D", "A", 0.4, 1, 1)]
     order = order_members(["A", "B", "C", "D"], links, lambda m: (m,))
     assert order[0] == "A" and order.index("B") < order.index("C")
+
+
+def test_a_short_piece_wholly_inside_a_long_one_gives_no_coverage_cue():
+    # A short article embedded whole in a long one: the short one is as likely the source
+    # (embedded) as the copy (an excerpt), so coverage must not decide.
+    short = paragraphs(ARTICLE[0], ARTICLE[1])
+    long = paragraphs(*OWN_STORY, *OWN_STORY, ARTICLE[0], ARTICLE[1], *OWN_STORY)
+    row = edge(trace_docs([dict(id="short", text=short), dict(id="long", text=long)]), "short", "long")
+    assert not any(e.startswith("coverage:") for e in row["evidence"])
+    assert row["confidence"] == 0.5

@@ -124,7 +124,7 @@ def test_oversized_requests_are_refused(server):
 def test_openapi_is_served(server):
     spec = server.get("/openapi.json").json()
     assert {"/documents", "/search", "/families", "/families/{family}"} <= set(spec["paths"])
-    assert server.get("/docs").status_code == 200
+    assert server.get("/docs").status_code == 404  # Swagger UI would load scripts from a CDN
 
 
 def test_hostile_text_renders_as_text(server):

@@ -81,6 +81,7 @@ def test_html_responses_become_documents(tmp_path):
     assert first["date"] == "2021-05-01"  # the page's publication date over the fetch date
     assert first["origin"] == f"crawl.warc.gz:3 (fetched {FETCHED}; from the page: title, date, source)"
     assert packed["date"] == FETCHED  # no date on the page: the fetch date stays
+    assert first["fetched"] == packed["fetched"] == FETCHED
     assert PARAGRAPHS[0] in packed["text"] and PARAGRAPHS[0] in first["text"]
     assert "Министр иностранных дел России" in russian["text"]
     assert "encoding cp1251 (declared by the server)" in russian["origin"]

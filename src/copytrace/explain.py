@@ -186,7 +186,8 @@ def passages_table(account: Account, source: str, copy: str, limit: int, width: 
             Text(f"[{c0}:{c1}] identity {identity:.2f} ", style="dim") + Text(_clip(account.text(copy)[c0:c1], width)),
         )
     if len(passages) > limit:
-        table.caption = f"{len(passages) - limit} more passages (--passages to show more)"
+        more = len(passages) - limit
+        table.caption = f"{more} more passage{'s' if more > 1 else ''} (--passages to show more)"
     return table
 
 
@@ -197,7 +198,10 @@ def edits_panel(account: Account, source: str, copy: str, limit: int, width: int
     styles = {"added": ("green", "+ added"), "dropped": ("red", "- dropped"), "changed": ("yellow", "~ changed")}
     lines = []
     for kind in ("added", "dropped", "changed"):
-        of_kind = [e for e in rows if e["kind"] == kind]
+        # Prose first: a truncated list shows the framing and the cut sections before page chrome.
+        of_kind = sorted((e for e in rows if e["kind"] == kind),
+                         key=lambda e: (e.get("note") == "not prose", e["copy_start"] if kind == "added"
+                                        else e["source_start"] if e["source_start"] is not None else 0))
         style, label = styles[kind]
         for e in of_kind[:limit]:
             note = f" [dim]({escape(e['note'])})[/]" if e.get("note") else ""

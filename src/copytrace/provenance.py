@@ -344,63 +344,30 @@ def trace(documents: pa.Table, pairs: pa.Table, passages: pa.Table,
           settings: ProvenanceSettings | None = None) -> Provenance:
     """Relations, direction, credit, trees and edits from a scan's documents, pairs and passages."""
     settings = settings or ProvenanceSettings()
+    known = set(documents["id"].to_pylist())
+    if passages.num_rows:
+        # Passages of documents not in `documents` (a stale passages table) cannot be explained.
+        keep = pc.and_(pc.is_in(passages["a"], value_set=pa.array(sorted(known), pa.string())),
+                       pc.is_in(passages["b"], value_set=pa.array(sorted(known), pa.string())))
+        passages = passages.filter(keep)
     ids = set(passages["a"].to_pylist()) | set(passages["b"].to_pylist())
     facts, index = document_facts(_document_rows(documents, ids), settings)
     views = pair_views(passages, facts)
     family_of = dict(zip(documents["id"].to_pylist(), documents["family"].to_pylist())) \
         if "family" in documents.column_names else {}
-
     links: dict[int | None, list[Link]] = {}
     judged: dict[tuple[str, str], tuple[float, list[str]]] = {}
     for (a, b), view in views.items():
         score, evidence = direction_score(facts[a], facts[b], view, index, settings)
         judged[(a, b)] = (score, evidence)
         links.setdefault(family_of.get(a), []).append(Link(a, b, score, view.cover_b, view.cover_a))
-
-    def tie_key(doc: str) -> tuple:
-        d = facts[doc].date
-        confident = d is not None and d.confidence >= 0.5
-        return (0, d.value.timestamp() if d.value.tzinfo else d.value.replace(tzinfo=None).timestamp(),
-                facts[doc].order) if confident else (1, 0.0, facts[doc].order)
-
+    family = FamilyTracer(facts, index, views, judged, settings)
     edges, edits, trees = [], [], {}
-    for family, family_links in links.items():
-        members = sorted({m for link in family_links for m in (link.x, link.y)}, key=lambda m: facts[m].order)
-        order = order_members(members, family_links, tie_key)
-        rank = {m: i for i, m in enumerate(order)}
-        parent = build_tree(order, family_links)
-        family_edges = {}
-        for link in family_links:
-            view = views[(link.x, link.y)]
-            score, evidence = judged[(link.x, link.y)]
-            source, copy = (link.x, link.y) if rank[link.x] < rank[link.y] else (link.y, link.x)
-            agrees = (score > 0) == (source == link.x) or score == 0
-            confidence = _confidence(score) if agrees else round(1 - _confidence(score), 3)
-            if not agrees:
-                evidence = evidence + [f"order: the family's order puts {source} first, against this pair's cues"]
-            if not evidence:
-                evidence = [f"no cue: input order puts {source} first"]
-            relation = relation_of(view, source, copy, index, settings)
-            credit, credited, credit_text = credit_fields(facts[source], facts[copy], index)
-            edge = {
-                "family": family, "source": source, "copy": copy, "relation": relation,
-                "source_coverage": round(view.side(source)[0], 4), "copy_coverage": round(view.side(copy)[0], 4),
-                "credit": credit, "credited": credited, "credit_text": credit_text,
-                "confidence": confidence, "evidence": evidence, "in_tree": parent.get(copy) == source,
-            }
-            family_edges[(source, copy)] = edge
-            edges.append(edge)
-        tree = []
-        for child in order:
-            par = parent.get(child)
-            if par is None:
-                continue
-            edge = family_edges[(par, child)]
-            tree.append({"source": par, "copy": child, "relation": edge["relation"]})
-            edits.extend(copy_edits(facts[par], facts[child], views[(edge_key(views, par, child))].directed(par),
-                                    settings.edits))
-        trees[family] = (order[0], tree)
-
+    for number, family_links in links.items():
+        family_edges, family_edits, original, tree = family.trace(number, family_links)
+        edges += family_edges
+        edits += family_edits
+        trees[number] = (original, tree)
     return Provenance(
         edges=pa.Table.from_pylist(edges, schema=EDGE_SCHEMA),
         edits=pa.Table.from_pylist(edits, schema=EDIT_SCHEMA),
@@ -408,6 +375,61 @@ def trace(documents: pa.Table, pairs: pa.Table, passages: pa.Table,
         facts=facts,
         stats={"aligned_pairs": len(views), "edges": len(edges), "edits": len(edits)},
     )
+
+
+@dataclass
+class FamilyTracer:
+    """Orders one family, builds its tree, and writes its edges and the edits along the tree."""
+
+    facts: dict[str, DocumentFacts]
+    index: OutletIndex
+    views: dict[tuple[str, str], PairView]
+    judged: dict[tuple[str, str], tuple[float, list[str]]]
+    settings: ProvenanceSettings
+
+    def tie_key(self, doc: str) -> tuple:
+        """Between members no cue orders: a confident date first, then input order."""
+        d = self.facts[doc].date
+        if d is None or d.confidence < 0.5:
+            return (1, 0.0, self.facts[doc].order)
+        return (0, d.value.timestamp(), self.facts[doc].order)
+
+    def trace(self, number, links: list[Link]) -> tuple[list[dict], list[dict], str, list[dict]]:
+        members = sorted({m for link in links for m in (link.x, link.y)}, key=lambda m: self.facts[m].order)
+        order = order_members(members, links, self.tie_key)
+        rank = {m: i for i, m in enumerate(order)}
+        parent = build_tree(order, links)
+        edges = {}
+        for link in links:
+            source, copy = (link.x, link.y) if rank[link.x] < rank[link.y] else (link.y, link.x)
+            edges[(source, copy)] = self.edge(number, link, source, copy, parent.get(copy) == source)
+        tree, edits = [], []
+        for child in order:
+            par = parent.get(child)
+            if par is None:
+                continue
+            tree.append({"source": par, "copy": child, "relation": edges[(par, child)]["relation"]})
+            view = self.views[edge_key(self.views, par, child)]
+            edits += copy_edits(self.facts[par], self.facts[child], view.directed(par), self.settings.edits)
+        return list(edges.values()), edits, order[0], tree
+
+    def edge(self, number, link: Link, source: str, copy: str, in_tree: bool) -> dict:
+        view = self.views[(link.x, link.y)]
+        score, evidence = self.judged[(link.x, link.y)]
+        agrees = score == 0 or (score > 0) == (source == link.x)
+        confidence = _confidence(score) if agrees else round(1 - _confidence(score), 3)
+        if not agrees:
+            evidence = evidence + [f"order: the family's order puts {source} first, against this pair's cues"]
+        if not evidence:
+            evidence = [f"no cue: the family's order puts {source} first"]
+        credit, credited, credit_text = credit_fields(self.facts[source], self.facts[copy], self.index)
+        return {
+            "family": number, "source": source, "copy": copy,
+            "relation": relation_of(view, source, copy, self.index, self.settings),
+            "source_coverage": round(view.side(source)[0], 4), "copy_coverage": round(view.side(copy)[0], 4),
+            "credit": credit, "credited": credited, "credit_text": credit_text,
+            "confidence": confidence, "evidence": evidence, "in_tree": in_tree,
+        }
 
 
 def edge_key(views: dict, x: str, y: str) -> tuple[str, str]:

@@ -14,12 +14,13 @@ Two steps, between ingest and fingerprinting:
 
 The output documents keep DOCUMENT_SCHEMA, with `text` the cleaned text
 (what passages' offsets refer to), plus `author` and `site_name` (from the
-page, where known) and `raw_text` (the text before chrome removal, only
-where lines were removed). Removed lines are returned in a table with
-REMOVED_LINE_SCHEMA: offsets into `raw_text` (or into `text` when nothing
-was removed), and the reason. A document left with no text is not kept:
-its lines are all in the removed table and it becomes a reject with the
-reason; a page with no main text becomes a reject too.
+page, where known), `fetched` (the WARC-Date of a crawled page; its `date`
+is the publication date the page states, else that fetch date) and
+`raw_text` (the text before chrome removal, only where lines were
+removed). Removed lines are returned in a table with REMOVED_LINE_SCHEMA:
+offsets into `raw_text`, and the reason. A document left with no text is
+not kept: its lines are all in the removed table and it becomes a reject
+with the reason; a page with no main text becomes a reject too.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ __all__ = [
     "clean_documents", "clean_ingested", "clean_stage", "learn_templates", "source_group",
 ]
 
-ADDED_COLUMNS = (("author", pa.string()), ("site_name", pa.string()), ("raw_text", pa.large_string()))
+ADDED_COLUMNS = (
+    ("author", pa.string()),
+    ("site_name", pa.string()),
+    ("fetched", pa.string()),  # when a crawler fetched the page (WARC-Date), where known
+    ("raw_text", pa.large_string()),
+)
+_FETCHED = re.compile(r"\bfetched (\S+?)[;)]")
 
 
 @dataclass(frozen=True)
@@ -203,6 +210,10 @@ def clean_stage(documents: pa.Table, options: CleanOptions | None = None, progre
         columns.setdefault(name, [None] * n)
     rejects: dict[int, Reject] = {}
     removed: dict[str, list] = {name: [] for name in REMOVED_LINE_SCHEMA.names}
+    for i, origin in enumerate(columns["origin"]):
+        fetched = _FETCHED.search(origin or "")
+        if fetched and not columns["fetched"][i]:
+            columns["fetched"][i] = fetched.group(1)
     _extract(columns, options.extract, rejects, progress)
     if options.chrome_removal:
         _remove_chrome(columns, options.chrome, options.aliases or Aliases(), templates, rejects, removed, progress)

@@ -55,7 +55,10 @@ def line_key(text: str) -> str:
 # --- credit lines are evidence, never chrome -------------------------------
 
 _CREDIT_INSIDE = re.compile(
-    r"appeared first on|originally (?:published|appeared|posted)|first (?:published|appeared)"
+    # A clue must lead to a name ("first published on X"): "updated since it was
+    # first published to include..." is a site's stock note, not a credit.
+    r"appeared first on|originally (?:published|appeared|posted) (?:on|in|by|at)\b"
+    r"|first (?:published|appeared) (?:on|in|by|at)\b"
     r"|(?:republished|reprinted|reproduced) (?:from|with|by)|courtesy of|this (?:article|story) (?:was|is) (?:from|by)"
 )
 _CREDIT_CLUES = ("first", "originally", "republished", "reprinted", "reproduced", "courtesy", "this article", "this story")

@@ -162,12 +162,14 @@ class RayEngine:
     name = "ray"
 
     def __init__(self, address: str | None = None, memory: int | str = "4GB", work_dir: str | Path | None = None,
-                 shard_bytes: int | None = None, partitions: int | None = None, num_cpus: int | None = None):
+                 shard_bytes: int | None = None, partitions: int | None = None, num_cpus: int | None = None,
+                 shuffle: str = "sort_shuffle_pull_based"):
         self.address = address
         self.work_dir = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="copytrace-ray-"))
         self.budget = Budget(memory=parse_size(memory), shard_bytes=shard_bytes)
         self.partitions = partitions
         self.num_cpus = num_cpus
+        self.shuffle = shuffle  # a ray.data ShuffleStrategy value, e.g. hash_shuffle on a large cluster
 
     def connect(self):
         try:
@@ -175,9 +177,14 @@ class RayEngine:
             import ray.data
         except ImportError as err:
             raise InputError("--engine ray needs Ray: pip install 'copytrace[ray]'") from err
-        quiet = ray.data.DataContext.get_current()
-        quiet.enable_progress_bars = False
-        quiet.print_on_execution_start = False
+        from ray.data.context import ShuffleStrategy
+
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        # Sort-based shuffle: tasks only. The default hash shuffle starts aggregator
+        # actors per groupby, seconds each, which dominates small and mid-size scans.
+        context.shuffle_strategy = ShuffleStrategy(self.shuffle)
         if not ray.is_initialized():
             options = {"include_dashboard": False, "log_to_driver": False}
             if self.address:
@@ -189,6 +196,8 @@ class RayEngine:
     def scan(self, paths, fields=None, metadata=None, settings: ScanSettings | None = None,
              max_doc_bytes: int | None = None, progress: Progress | None = None, clean=True):
         ray = self.connect()
+        from ray.data.expressions import col
+
         settings = settings or ScanSettings()
         progress = progress or Progress()
         started = time.perf_counter()
@@ -211,7 +220,7 @@ class RayEngine:
                                          batch_format="pyarrow").materialize()
             advance(1)
         n_shingles = np.full(local.n_docs, 0, dtype=np.int64)
-        for batch in rows.filter(expr="band == 0").iter_batches(batch_format="numpy"):
+        for batch in rows.filter(expr=col("band") == 0).iter_batches(batch_format="numpy"):
             n_shingles[batch["doc"]] = batch["n_shingles"]
 
         with progress.task("candidates", total=1) as advance:
@@ -228,11 +237,11 @@ class RayEngine:
             chunk = max(1, self.budget.verify_docs(counts.text_bytes / counts.used) // 2)
             verified = candidates.map_batches(verify_batch, fn_kwargs={"store": store, "settings": settings},
                                               batch_format="pyarrow", batch_size=chunk)
-            kept_ds = verified.filter(expr="kept").drop_columns(["kept"]).materialize()
+            kept_ds = verified.filter(expr=col("kept")).drop_columns(["kept"]).materialize()
             advance(1)
 
         with progress.task("families", total=1) as advance:
-            family = components(kept_ds.filter(expr="family_link").select_columns(["a", "b"]), local.n_docs)
+            family = components(kept_ds.filter(expr=col("family_link")).select_columns(["a", "b"]), local.n_docs)
             advance(1)
         kept = _sorted_pairs(kept_ds)
         pairs = named_pairs(local, kept)

@@ -1,8 +1,8 @@
 """The HTTP face of an index: a JSON API and server-rendered pages, one FastAPI app.
 
 API: POST /documents (batch add), DELETE /documents/{id}, POST /search, GET
-/families, GET /families/{id}, GET /documents/{id}; OpenAPI at /openapi.json
-and /docs. Pages: / (families), /ui/families/{id}, /ui/documents/{id},
+/families, GET /families/{id}, GET /documents/{id}; the OpenAPI spec at
+/openapi.json (no Swagger page: it would load scripts from a CDN). Pages: / (families), /ui/families/{id}, /ui/documents/{id},
 /ui/search. Writes need `Authorization: Bearer TOKEN` when a token is set
 (`copytrace serve` sets one whenever it binds anything but loopback).
 Request bodies over `max_body` bytes are refused with 413; every error is
@@ -114,7 +114,8 @@ def create_app(index_path, token: str | None = None, max_body: int = DEFAULT_MAX
         store.close()
 
     app = FastAPI(title="copytrace", summary="Where has this text appeared? Sources, copies, passages, provenance.",
-                  version="0.1.0", lifespan=lifespan)
+                  version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # their pages load scripts from a CDN: the spec alone is served
     app.state.store = store
     app.add_middleware(BodyLimit, max_body=max_body)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -30,7 +30,7 @@ def serve_command(
     token: Optional[str] = typer.Option(None, envvar="COPYTRACE_TOKEN", help="API token required for writes (env COPYTRACE_TOKEN)."),
     max_body_mb: float = typer.Option(16.0, help="Largest request body accepted, in MB."),
 ) -> None:
-    """Serve the index: JSON API (OpenAPI at /docs) and web page (families, family view, search)."""
+    """Serve the index: JSON API (OpenAPI spec at /openapi.json) and web page (families, family view, search)."""
     try:
         import uvicorn
 
