@@ -27,6 +27,6 @@ for c in trig:
 print(len(trig), len(ranges))
 body = ",\n".join("    (0x%X, 0x%X)" % (a, b) for a, b in ranges)
 header = open("src/copytrace/_nfkc_triggers.py").read().split("NFKC_TRIGGER_RANGES = (")[0]
-footer = open("src/copytrace/_nfkc_triggers.py").read().split(",\n)\n", 1)[1]
+footer = "\n\n# " + open("src/copytrace/_nfkc_triggers.py").read().split(",\n)\n\n\n# ", 1)[1]
 with open("src/copytrace/_nfkc_triggers.py", "w") as f:
     f.write(header + "NFKC_TRIGGER_RANGES = (\n" + body + ",\n)\n" + footer)

@@ -63,9 +63,9 @@ def test_candidate_probability_works_on_arrays():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"min_containment": 0.0}, "min_containment must be in"),
-        ({"min_containment": 1.5}, "min_containment must be in"),
-        ({"min_containment": 0.5, "size_ratio": 0.2}, "size_ratio must be >= min_containment"),
+        ({"min_containment": 0.0}, "reuse share must be in"),
+        ({"min_containment": 1.5}, "reuse share must be in"),
+        ({"min_containment": 0.5, "size_ratio": 0.2}, "size ratio must be >= the reuse share"),
     ],
 )
 def test_bad_reuse_settings_are_refused(kwargs, message):
@@ -79,9 +79,6 @@ def test_bad_thresholds_are_refused(threshold):
         LshParams.for_threshold(threshold)
 
 
-# Known gap in lsh.py (reported on the issue): num_perm <= 0 gives 0 or negative bands and
-# probabilities below 0; recall outside (0, 1] is taken as is. Strict: a fix turns this red.
-@pytest.mark.xfail(strict=True, reason="LshParams accepts num_perm <= 0 and recall outside (0, 1]")
 @pytest.mark.parametrize("kwargs", [{"num_perm": 0}, {"num_perm": -4}, {"recall": 1.5}, {"recall": 0.0}])
 def test_bad_signature_length_or_recall_is_refused(kwargs):
     with pytest.raises(ValueError):
@@ -103,5 +100,5 @@ def test_lsh_command_follows_the_settings_and_refuses_bad_ones():
     assert f"{expected.bands} bands x {expected.rows} rows" in strict.output
     bad = CliRunner().invoke(app, ["lsh", "--reuse-share", "0"])
     assert bad.exit_code == 2
-    assert bad.stderr.strip() == "error: min_containment must be in (0, 1], got 0.0"
+    assert bad.stderr.strip() == "error: reuse share must be in (0, 1], got 0.0"
     assert "Traceback" not in bad.output

@@ -127,19 +127,16 @@ def test_map_keeps_combining_marks_with_their_base():
     assert origin.tolist() == [0, 1, 2, 4, 5, 6]
 
 
-# Known bug in normalize.fold_with_map (reported on the issue); strict, so a fix turns this red.
-@pytest.mark.xfail(strict=True, reason="fold_with_map: word ending inside one character's NFKC expansion")
 def test_word_ending_inside_an_expansion_maps_to_the_character():
+    from copytrace.normalize import original_spans
+
     text = "add \u00bd cup"
     folded, origin = fold_with_map(text)
     _, starts, ends = word_spans(folded)
-    spans = [text[origin[s]:origin[e]] for s, e in zip(starts, ends)]
+    spans = [text[s:e] for s, e in zip(*original_spans(origin, starts, ends))]
     assert spans == ["add", "\u00bd", "\u00bd", "cup"]
 
 
-# Known bug in normalize.fold_with_map (reported on the issue): clusters end before every
-# combining-class-0 character, but conjoining jamo and two-part Indic vowels compose across them.
-@pytest.mark.xfail(strict=True, reason="fold_with_map: composition across class-0 characters")
 @pytest.mark.parametrize("text", ["\u1100\u1161\u11a8 word", "\u0b92\u0bd7 tamil", "\u09c7\u09be bengali"])
 def test_fold_with_map_composes_like_fold_across_class_zero_characters(text):
     folded, _ = fold_with_map(text)

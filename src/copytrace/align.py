@@ -30,7 +30,7 @@ from difflib import SequenceMatcher
 import numpy as np
 import pyarrow as pa
 
-from .normalize import fold_with_map
+from .normalize import fold_with_map, original_spans
 from .schemas import PASSAGE_SCHEMA
 from .tokens import word_spans
 
@@ -64,7 +64,7 @@ class WordIndex:
     def of(cls, text: str) -> "WordIndex":
         folded, origin = fold_with_map(text)
         hashes, starts, ends = word_spans(folded)
-        return cls(hashes, origin[starts], origin[ends], text)
+        return cls(hashes, *original_spans(origin, starts, ends), text)
 
     def __len__(self) -> int:
         return len(self.hashes)

@@ -61,11 +61,11 @@ class LshParams:
         size_ratio: float = 2.0,
         recall: float = 0.95,
     ) -> "LshParams":
-        """Bands and rows for finding copies that carry `min_containment` of a source."""
+        """Bands and rows for finding copies that carry `min_containment` of a source (`--reuse-share`)."""
         if not 0 < min_containment <= 1:
-            raise ValueError(f"min_containment must be in (0, 1], got {min_containment}")
+            raise ValueError(f"reuse share must be in (0, 1], got {min_containment}")
         if size_ratio < min_containment:
-            raise ValueError(f"size_ratio must be >= min_containment, got {size_ratio}")
+            raise ValueError(f"size ratio must be >= the reuse share, got {size_ratio}")
         threshold = jaccard_of_reuse(min_containment, size_ratio)
         return cls.for_threshold(threshold, num_perm, recall)
 
@@ -74,6 +74,10 @@ class LshParams:
         """The most rows per band that still find a pair at `threshold` with probability `recall`."""
         if not 0 < threshold <= 1:
             raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+        if num_perm < 1:
+            raise ValueError(f"num_perm must be at least 1, got {num_perm}")
+        if not 0 < recall <= 1:
+            raise ValueError(f"recall must be in (0, 1], got {recall}")
         chosen = 1
         for rows in range(1, num_perm + 1):
             if candidate_probability(threshold, num_perm // rows, rows) >= recall:

@@ -21,6 +21,10 @@ import unicodedata
 
 import numpy as np
 
+from ._nfkc_triggers import COMPOSING_RANGES
+
+_COMPOSING = frozenset(chr(c) for first, last in COMPOSING_RANGES for c in range(first, last + 1))
+
 
 
 def needs_fold(text: str) -> bool:
@@ -56,10 +60,11 @@ def fold_with_map(text: str) -> tuple[str, np.ndarray]:
     n = len(text)
     i = 0
     while i < n:
-        # A cluster is a base character with the combining marks that follow
-        # it: NFKC composes within a cluster, never across clusters.
+        # A cluster is a base character with the marks and composing
+        # characters that follow it (combining accents, Hangul jamo, Indic
+        # two-part vowels): NFKC composes within a cluster, never across.
         j = i + 1
-        while j < n and unicodedata.combining(text[j]):
+        while j < n and (unicodedata.combining(text[j]) or text[j] in _COMPOSING):
             j += 1
         cluster = text[i:j]
         folded = cluster if cluster.isascii() else unicodedata.normalize("NFKC", cluster)
@@ -68,6 +73,20 @@ def fold_with_map(text: str) -> tuple[str, np.ndarray]:
         i = j
     origin.append(n)
     return "".join(pieces), np.asarray(origin, dtype=np.int64)
+
+
+def original_spans(origin: np.ndarray, starts, ends) -> tuple[np.ndarray, np.ndarray]:
+    """Original spans of folded spans [starts, ends).
+
+    A span ending inside one character's expansion ("½" folds to "1⁄2", and
+    the word "1" ends inside it) ends after that whole original character.
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    original_starts = origin[starts]
+    last = origin[np.maximum(ends - 1, starts)]
+    original_ends = origin[np.searchsorted(origin, last, side="right")]
+    return original_starts, np.where(ends > starts, original_ends, original_starts)
 
 
 def utf8_char_index(folded: str) -> np.ndarray:
