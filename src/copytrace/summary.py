@@ -1,4 +1,4 @@
-"""The terminal summary of a scan: counts, then the largest families with their pairs.
+"""The terminal summary of a scan: counts, then the largest families with their pairs and tree.
 
 Document ids are shown whole (wrapped, never cut with an ellipsis): a
 reader has to be able to find the document from the summary. Each member's
@@ -78,7 +78,68 @@ def pairs_grid(pairs: list[dict], names: dict[str, str]) -> Table:
     return table
 
 
-def print_family(console: Console, row: dict, pairs: list[dict], facts: dict) -> None:
+RELATION_WORDS = {
+    "same": "another capture of the same article",
+    "republication": "republication",
+    "partial": "partial republication",
+    "quote": "quotes it",
+}
+
+
+def _edit_phrase(kind: str, edits: list[dict]) -> str | None:
+    """'adds 3 spans (612 chars), e.g. "Sergei Lavrov says..."' for one kind of edit."""
+    chosen = [e for e in edits if e["kind"] == kind and (e.get("text") or "").strip()]
+    if not chosen:
+        return None
+    chars = sum(len(e["text"]) for e in chosen)
+    longest = max(chosen, key=lambda e: len(e["text"]))["text"].strip().replace("\n", " ")
+    sample = longest if len(longest) <= 70 else longest[:69] + "…"
+    verb = {"added": "adds", "dropped": "drops", "changed": "changes"}[kind]
+    return f"{verb} {len(chosen)} {_plural(len(chosen), 'span', 'spans')} ({chars:,} chars), e.g. \"{escape(sample)}\""
+
+
+def copy_label(edge: dict, edits: list[dict]) -> str:
+    """One line on a copy: relation, coverage, credit, confidence, then what it added and dropped."""
+    parts = [f"[bold]{escape(edge['copy'])}[/]: {RELATION_WORDS.get(edge['relation'], edge['relation'])}"]
+    if edge.get("source_coverage") is not None:
+        parts.append(f"carries {edge['source_coverage']:.0%} of its source")
+    if edge.get("credit"):
+        parts.append(f"[green]credits {escape(edge.get('credited') or 'its source')}[/]"
+                     + (f" (\"{escape(edge['credit_text'])}\")" if edge.get("credit_text") else ""))
+    elif edge["relation"] != "same":
+        parts.append("[yellow]no credit[/]")
+    if edge["relation"] == "same":
+        return "; ".join(parts)
+    if edge.get("confidence") is not None:
+        parts.append(f"direction confidence {edge['confidence']:.2f}")
+    changes = [phrase for kind in ("added", "dropped") if (phrase := _edit_phrase(kind, edits))]
+    return "; ".join(parts) + "".join(f"\n{c}" for c in changes)
+
+
+def family_tree(row: dict, edges: dict, edits: dict):
+    """The who-copied-whom tree of a family, the original at its root."""
+    from rich.tree import Tree
+
+    tree = Tree(f"[bold]{escape(row['original'])}[/] (original)")
+    nodes = {row["original"]: tree}
+    pending = list(row.get("tree") or [])
+    while pending:
+        progressed = False
+        for link in list(pending):
+            if link["source"] in nodes:
+                edge = edges.get((link["source"], link["copy"]), {**link})
+                label = copy_label(edge, edits.get((link["source"], link["copy"]), []))
+                nodes[link["copy"]] = nodes[link["source"]].add(label)
+                pending.remove(link)
+                progressed = True
+        if not progressed:  # a link whose source is not in the tree: show it under the root
+            link = pending.pop(0)
+            nodes[link["copy"]] = tree.add(copy_label({**link}, []))
+    return tree
+
+
+def print_family(console: Console, row: dict, pairs: list[dict], facts: dict,
+                 edges: dict | None = None, edits: dict | None = None) -> None:
     heading = f"[bold]family {row['family']}[/]: {row['size']} documents"
     if row.get("original"):
         heading += f", original [bold]{escape(row['original'])}[/]"
@@ -94,6 +155,23 @@ def print_family(console: Console, row: dict, pairs: list[dict], facts: dict) ->
     # Full ids when two of them fit a row beside the figures; else the members' labels, never cut ids.
     names = {} if 2 * longest + PAIR_FIGURES_WIDTH <= console.width else labels
     console.print(pairs_grid(pairs, names))
+    if row.get("original") and row.get("tree"):
+        console.print("who copied whom:")
+        console.print(family_tree(row, edges or {}, edits or {}))
+
+
+def _explained(tables: dict, members: set[str]) -> tuple[dict, dict]:
+    """Edges and edits of the shown families, keyed by (source, copy)."""
+    edges, edits = {}, {}
+    if "edges" in tables:
+        for e in tables["edges"].to_pylist():
+            if e["copy"] in members:
+                edges[(e["source"], e["copy"])] = e
+    if "edits" in tables:
+        for e in tables["edits"].to_pylist():
+            if e["copy"] in members:
+                edits.setdefault((e["source"], e["copy"]), []).append(e)
+    return edges, edits
 
 
 def print_summary(console: Console, result, written: Path | None = None) -> None:
@@ -106,9 +184,10 @@ def print_summary(console: Console, result, written: Path | None = None) -> None
         if p["a"] in family_of:
             by_family[family_of[p["a"]]].append(p)
     facts = _member_facts(result.documents, set(family_of)) if family_of else {}
+    edges, edits = _explained(result.tables, set(family_of))
     for row in shown:
         pairs = sorted(by_family[row["family"]], key=lambda p: (-p["shared_shingles"], p["a"], p["b"]))
-        print_family(console, row, pairs, facts)
+        print_family(console, row, pairs, facts, edges, edits)
     if families.num_rows > len(shown):
         console.print(f"{families.num_rows - len(shown):,} more families with copies in families table")
     if written is not None:
