@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .align import align_pairs
+from .provenance import trace
 from .clean import CleanOptions, clean_ingested
 from .ingest import FieldMap, Ingested, InputError, read_inputs
 from .progress import Progress
@@ -180,10 +181,6 @@ def explain(documents: pa.Table, pairs: pa.Table, families: pa.Table, settings: 
     passages = align_pairs(documents, pairs, settings.align, progress)
     pairs, passages = drop_unaligned_quotes(pairs, passages)
     tables = {"passages": passages, "pairs": pairs}
-    try:
-        from .provenance import trace
-    except ImportError:  # provenance lands in its own module; scan works without it
-        return tables
-    traced = trace(documents, pairs, passages)
+    traced = trace(documents, pairs, passages, settings.provenance)
     tables.update({"edges": traced.edges, "edits": traced.edits, "families": traced.families})
     return tables

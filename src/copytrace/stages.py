@@ -18,6 +18,7 @@ from .candidates import candidate_pairs
 from .families import connected_components
 from .fingerprint import MinHasher
 from .lsh import LshParams
+from .provenance import ProvenanceSettings
 from .progress import Progress
 from .verify import KeepRule, overlap_figures
 
@@ -50,6 +51,7 @@ class ScanSettings:
     explain: bool = True  # align passages and trace provenance of kept pairs
     anchors: AnchorSettings = field(default_factory=AnchorSettings)  # short reuse LSH cannot see
     align: AlignSettings = field(default_factory=AlignSettings)
+    provenance: ProvenanceSettings = field(default_factory=ProvenanceSettings)
 
     @property
     def hasher(self) -> MinHasher:
