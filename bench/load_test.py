@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 
 from index_bench import Corpus, batches  # noqa: E402
 
-from copytrace.index import Store, add_documents  # noqa: E402
+from copytrace.index import Store, add_documents, explain_pending  # noqa: E402
 from copytrace.ingest import read_inputs  # noqa: E402
 from copytrace.server.process import ServerProcess  # noqa: E402
 
@@ -45,7 +45,8 @@ def build(path: Path, docs: int) -> tuple[list[str], float]:
     with Store.create(path) as store:
         add_documents(store, read_inputs([REPO / "examples" / "lavrov"]).documents, "seeds")
         for table, recent in batches(corpus, docs, 5000):
-            add_documents(store, table)
+            add_documents(store, table, explain=False)
+        explain_pending(store)
     return recent, time.perf_counter() - started
 
 

@@ -1,3 +1,4 @@
+import io
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ def scanned(lavrov_dir, tmp_path_factory) -> Path:
 
 
 def render(out: Path, doc_id: str, **options) -> str:
-    console = Console(width=200, record=True, file=open("/dev/null", "w"))
+    console = Console(width=200, record=True, file=io.StringIO())
     print_account(console, Account(out, doc_id), **options)
     return " ".join(console.export_text().split())
 

@@ -333,6 +333,9 @@ def order_dates(x: ParsedDate | None, y: ParsedDate | None) -> tuple[int | None,
     order = compare_dates(x, y)
     if order != 0 or x.precision != "minute" or y.precision != "minute":
         return order, 1.0
-    kx = x.value.replace(tzinfo=None) if x.value.tzinfo is None else x.value.astimezone(timezone.utc).replace(tzinfo=None)
-    ky = y.value.replace(tzinfo=None) if y.value.tzinfo is None else y.value.astimezone(timezone.utc).replace(tzinfo=None)
+    kx, ky = _as_utc_naive(x.value), _as_utc_naive(y.value)
     return (kx > ky) - (kx < ky), NAIVE_TIME_WEIGHT
+
+
+def _as_utc_naive(value: datetime) -> datetime:
+    return value if value.tzinfo is None else value.astimezone(timezone.utc).replace(tzinfo=None)

@@ -112,7 +112,8 @@ def _credit_cell(edge: dict) -> str:
     if edge["credit"]:
         return f"[green]yes[/]: {escape(edge['credited'] or '')}"
     if edge["credited"]:
-        return f"[yellow]credits {escape(edge['credited'])}[/]" + (" (not this source)" if edge["credit"] is False else "")
+        other = " (not this source)" if edge["credit"] is False else ""
+        return f"[yellow]credits {escape(edge['credited'])}[/]{other}"
     return "[red]no[/]"
 
 
@@ -176,7 +177,8 @@ def edges_table(account: Account, role: str) -> Table | None:
 
 
 def passages_table(account: Account, source: str, copy: str, limit: int, width: int) -> Table:
-    table = Table(title=f"shared passages: {escape(source)} → {escape(copy)}", title_justify="left", expand=True, show_lines=True)
+    table = Table(title=f"shared passages: {escape(source)} → {escape(copy)}", title_justify="left",
+                  expand=True, show_lines=True)
     table.add_column(escape(source), ratio=1, overflow="fold")
     table.add_column(escape(copy), ratio=1, overflow="fold")
     passages = account.pair_passages(source, copy)

@@ -26,6 +26,8 @@ source of y, each cue adding one line of evidence:
   feed         one side carries the other site's feed footer;
   framing      between two near-whole versions, the one that opens with prose
                of its own (a framing lead) is the copy;
+  capture      two captures of one article (outlets not known to differ): the
+               fuller one first (weak);
   coverage     when one side took only a section of the other: the side mostly
                inside the other is the copy, measured on prose so chrome does
                not count (between two near-whole versions the copy's additions
@@ -66,6 +68,7 @@ class ProvenanceSettings:
     coverage_floor: float = 0.2
     framing_weight: float = 1.5
     framing_min_chars: int = 80
+    capture_weight: float = 0.3
     # Coverage gaps smaller than this say nothing about direction.
     coverage_margin: float = 0.2
     languages: tuple[str, ...] = ("en",)
@@ -175,7 +178,9 @@ def document_facts(rows: list[dict], settings: ProvenanceSettings) -> tuple[dict
         boiler = [(c.start, c.end) for c in found if c.start >= 0]
         facts[doc] = DocumentFacts(
             id=doc, text=text, order=row["order"], family=row.get("family"),
-            date=document_date(row.get("date"), text), credits=credits, self_names=selfs, feed_credits=feeds, mentions=found,
+            # A dateline is chrome to the cleaning stage: look for it in the raw text.
+            date=document_date(row.get("date"), row.get("raw_text") or text),
+            credits=credits, self_names=selfs, feed_credits=feeds, mentions=found,
             mask=text_mask(text), prose=prose_mask(text, boiler),
         )
     return facts, index
@@ -241,6 +246,8 @@ def direction_score(x: DocumentFacts, y: DocumentFacts, view: PairView, index: O
             evidence.append(f"feed: {cp.id} carries the feed footer of {feed.name!r}, the site of {src.id}")
     score += _coverage_cue(x, y, view, settings, evidence)
     score += _framing_cue(x, y, view, settings, evidence)
+    if not outlets_differ(x.id, y.id, index):
+        score += _fuller_capture_cue(x, y, view, settings, evidence)
     return score, evidence
 
 
@@ -301,13 +308,31 @@ def _framing_cue(x: DocumentFacts, y: DocumentFacts, view: PairView, settings: P
     return weight if gap > 0 else -weight
 
 
+def _fuller_capture_cue(x: DocumentFacts, y: DocumentFacts, view: PairView, settings: ProvenanceSettings,
+                        evidence: list[str]) -> float:
+    """Two captures of one article: the fuller one heads the pair (a scraper loses parts, it adds none)."""
+    _, prose_x = view.side(x.id)
+    _, prose_y = view.side(y.id)
+    if min(prose_x, prose_y) < settings.same_coverage or max(prose_x, prose_y) < settings.same_inside:
+        return 0.0
+    if abs(prose_x - prose_y) < 0.05:
+        return 0.0
+    fuller, other = (x, y) if prose_x < prose_y else (y, x)
+    evidence.append(f"capture: {fuller.id} holds prose {other.id} lacks ({view.side(other.id)[1]:.0%} of "
+                    f"{other.id}'s prose is inside it, {view.side(fuller.id)[1]:.0%} the other way): the fuller capture")
+    return settings.capture_weight if fuller is x else -settings.capture_weight
+
+
+def outlets_differ(x: str, y: str, index: OutletIndex) -> bool:
+    """Are both outlets known, and different? (Then the two cannot be captures of one page.)"""
+    return index.known(x) and index.known(y) and not any(index.names(y, k) for k in index.keys_of(x))
+
+
 def relation_of(view: PairView, source: str, copy: str, index: OutletIndex, settings: ProvenanceSettings) -> str:
     _, prose_source = view.side(source)
     _, prose_copy = view.side(copy)
-    outlets_differ = (index.known(source) and index.known(copy)
-                      and not any(index.names(copy, k) for k in index.keys_of(source)))
     if (min(prose_source, prose_copy) >= settings.same_coverage
-            and max(prose_source, prose_copy) >= settings.same_inside and not outlets_differ):
+            and max(prose_source, prose_copy) >= settings.same_inside and not outlets_differ(source, copy, index)):
         return "same"
     if view.shared_words <= settings.quote_max_words:
         return "quote"

@@ -35,7 +35,10 @@ for _name in ("trafilatura", "htmldate", "courlan", "justext"):
 # Pages per process before a worker pool pays for itself.
 POOL_MIN_PAGES = 24
 
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_:.\-]+)""",
+    re.IGNORECASE,
+)
 # Browsers read these labels as windows-1252 (WHATWG Encoding Standard).
 _WINDOWS_1252_LABELS = {"latin1", "latin_1", "iso8859_1", "iso-8859-1", "ascii", "us-ascii", "iso8859-1"}
 
@@ -93,7 +96,8 @@ def decode_html(raw: bytes, declared: str | None = None) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     match = _META_CHARSET.search(raw[:8192])
-    for label, why in ((declared, "declared by the server"), (match.group(1) if match else None, "declared in the page")):
+    in_page = (match.group(1) or match.group(2)) if match else None
+    for label, why in ((declared, "declared by the server"), (in_page, "declared in the page")):
         codec = _codec(label)
         if codec and codec not in ("utf-8", "utf_8"):
             try:

@@ -1,7 +1,7 @@
 """Monitor mode: a persistent DuckDB index of documents, their band keys and explain outputs."""
 
 from .adding import AddReport, add_documents, explain_pending, remove_documents
-from .search import SearchResult, document_text, search_document, search_text
+from .search import SearchResult, search_document, search_text
 from .store import IndexSettings, IndexStoreError, Store
 
 __all__ = [
@@ -11,7 +11,6 @@ __all__ = [
     "SearchResult",
     "Store",
     "add_documents",
-    "document_text",
     "explain_pending",
     "remove_documents",
     "search_document",

@@ -84,11 +84,3 @@ def trace_of(documents: pa.Table, pairs: pa.Table, passages: pa.Table) -> Explai
     out.edits = _conform(_part(traced, "edits", 1), EDIT_SCHEMA)
     out.families = _conform(_part(traced, "families", 2), FAMILY_SCHEMA)
     return out
-
-
-def explain(documents: pa.Table, pairs: pa.Table) -> Explained:
-    """Align every pair, then trace provenance over the documents; absent stages are named."""
-    passages, problem = passages_of(documents, pairs)
-    if problem:
-        return Explained(missing=[problem, "provenance: needs passages"])
-    return trace_of(documents, pairs, passages)

@@ -182,14 +182,3 @@ def search_document(store: Store, doc_id: str) -> SearchResult:
         missing.append("passages: none stored for this document's pairs")
     return SearchResult(query=row, documents=documents, pairs=pairs, passages=passages, edges=edges,
                         edits=edits, family=fam, missing=missing)
-
-
-def document_text(store: Store, doc_id: str) -> dict:
-    cur = store.cursor()
-    try:
-        rows = arrow(cur, f"select {MEMBER_COLUMNS}, batch, added_at from documents where id = ?", [doc_id])
-    finally:
-        cur.close()
-    if rows.num_rows == 0:
-        raise KeyError(doc_id)
-    return rows.drop_columns(["doc"]).to_pylist()[0]

@@ -1,0 +1,130 @@
+"""Scale benchmark: end-to-end scans of generated news corpora of growing size.
+
+Corpora come from bench/corpus.py (real article sentences, planted
+republication families: full copies with a credit line, partial copies with
+the copier's own text); `--reuse` sets the share of documents that are
+copies. Each size is scanned in a fresh child process (the engine's work
+folder is fresh too), with every stage timed; peak memory is the largest
+resident set of the child and its worker processes together, sampled every
+0.2 s from /proc.
+
+    .venv/bin/python bench/scale.py --docs 100000 --engine local --memory 6GB
+    .venv/bin/python bench/scale.py --docs 100000 300000 --no-explain
+
+Results are appended to bench/results/scale.jsonl and printed as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from corpus import DATA_DIR, MissingData, build  # noqa: E402
+
+RESULTS = ROOT / "results" / "scale.jsonl"
+
+
+def corpus_file(n_docs: int, reuse: float, seed: int = 42) -> Path:
+    """The corpus of `n_docs` documents with `reuse` copies, built once and kept in bench/data."""
+    path = DATA_DIR / f"scale-{n_docs}-r{int(reuse * 100):02d}-s{seed}.parquet"
+    if not path.exists():
+        documents, planted = build(n_docs, seed, reuse_share=reuse)
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        pq.write_table(documents, path.with_suffix(".tmp"))
+        pq.write_table(planted, path.with_name(path.stem + ".planted.parquet"))
+        os.replace(path.with_suffix(".tmp"), path)
+    return path
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            with open(f"/proc/{p}/task/{p}/children") as handle:
+                stack.extend(int(c) for c in handle.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def run_child(args: list[str]) -> tuple[dict, float, int]:
+    """Run bench/scale_run.py in a child; return its report, wall seconds and peak tree RSS."""
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, str(ROOT / "scale_run.py"), *args], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while child.poll() is None:
+        peak = max(peak, tree_rss(child.pid))
+        time.sleep(0.2)
+    wall = time.perf_counter() - started
+    out, err = child.communicate()
+    if child.returncode != 0:
+        raise SystemExit(f"scan failed ({child.returncode}): {err.strip().splitlines()[-1] if err.strip() else ''}")
+    return json.loads(out.strip().splitlines()[-1]), wall, peak
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--engine", default="local", choices=["memory", "local", "ray"])
+    parser.add_argument("--memory", default="6GB", help="memory budget of the local engine")
+    parser.add_argument("--reuse", type=float, default=0.10, help="share of documents that are copies")
+    parser.add_argument("--no-explain", dest="explain", action="store_false",
+                        help="stop after families (no alignment, no provenance)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/copytrace-scale"), help="scratch folder")
+    args = parser.parse_args(argv)
+    rows = []
+    for n_docs in args.docs:
+        try:
+            started = time.perf_counter()
+            corpus = corpus_file(n_docs, args.reuse)
+            built = time.perf_counter() - started
+        except MissingData as error:
+            print(f"skipped: {error}", file=sys.stderr)
+            return 0
+        shutil.rmtree(args.work, ignore_errors=True)
+        load_before = os.getloadavg()
+        report, wall, peak = run_child([str(corpus), str(args.work), args.engine, args.memory,
+                                        "1" if args.explain else "0"])
+        row = {
+            "docs": n_docs, "engine": args.engine, "memory_budget": args.memory, "reuse": args.reuse,
+            "explain": args.explain, "wall_s": round(wall, 1), "peak_rss_gb": round(peak / 2**30, 2),
+            "docs_per_s": round(n_docs / wall), "text_mb": round(report["stats"]["text_bytes"] / 1e6),
+            "kept_pairs": report["stats"]["kept_pairs"], "families_with_copies": report["stats"]["families_with_copies"],
+            "stages_s": report["stages"], "load_before": [round(x, 1) for x in load_before],
+            "load_after": [round(x, 1) for x in os.getloadavg()], "corpus_build_s": round(built, 1),
+            "cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        }
+        rows.append(row)
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        with open(RESULTS, "a") as handle:
+            handle.write(json.dumps(row) + "\n")
+        shutil.rmtree(args.work, ignore_errors=True)
+        print(json.dumps(row), flush=True)
+    print("| docs | text MB | engine | explain | wall s | docs/s | peak RSS GB | load (1 min) before/after |")
+    print("|---:|---:|---|---|---:|---:|---:|---|")
+    for r in rows:
+        print(f"| {r['docs']:,} | {r['text_mb']:,} | {r['engine']} {r['memory_budget']} | {r['explain']} | "
+              f"{r['wall_s']} | {r['docs_per_s']:,} | {r['peak_rss_gb']} | {r['load_before'][0]} / {r['load_after'][0]} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
