@@ -1,9 +1,18 @@
 """copytrace: find who republished whose text, and explain each copy."""
 
 from .ingest import FieldMap, InputError
-from .pipeline import ScanResult, scan
-from .stages import ScanSettings
-from .verify import KeepRule
 
 __all__ = ["FieldMap", "InputError", "KeepRule", "ScanResult", "ScanSettings", "scan"]
 __version__ = "0.1.0"
+
+# The scan machinery loads numba; importing it lazily keeps `copytrace explain`
+# and other light commands quick to start.
+_LAZY = {"scan": "pipeline", "ScanResult": "pipeline", "ScanSettings": "stages", "KeepRule": "verify"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

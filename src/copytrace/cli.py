@@ -11,16 +11,13 @@ from rich.console import Console
 
 from .ingest import FieldMap, InputError, check_paths
 from .lsh import LshParams
-from .pipeline import OUTPUT_FORMATS, scan
 from .progress import RichProgress
-from .stages import ScanSettings
-from .summary import print_summary
-from .verify import KeepRule
 from .explain import explain_command
-from .clean.options import clean_options
 from .evaluation.cli import bench_app
 from .index.cli import index_app
 from .server.cli import serve_command
+
+OUTPUT_FORMATS = ("parquet", "jsonl")  # as pipeline.OUTPUT_FORMATS, without loading the scan machinery
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Find who republished whose text.")
 console = Console()
@@ -66,6 +63,12 @@ def scan_command(
     address: Optional[str] = typer.Option(None, help="Ray cluster for --engine ray: ray://host:10001 or auto."),
 ) -> None:
     """Find reused text and story families; write documents, pairs and families."""
+    from .clean.options import clean_options
+    from .pipeline import scan
+    from .stages import ScanSettings
+    from .summary import print_summary
+    from .verify import KeepRule
+
     if format not in OUTPUT_FORMATS:
         fail(f"--format must be one of {', '.join(OUTPUT_FORMATS)}, not {format!r}")
     fields = FieldMap(id=id_field, text=text_field, source=source_field, date=date_field, url=url_field, title=title_field)
