@@ -24,11 +24,13 @@ agree; offsets map back to the original characters through the fold map.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 import numpy as np
 import pyarrow as pa
+from numba import njit
 
 from .normalize import fold_with_map, original_spans
 from .schemas import PASSAGE_SCHEMA
@@ -51,20 +53,42 @@ class AlignSettings:
     max_punct_extension: int = 4
 
 
+_LINE_BREAK = re.compile("\n")
+_SENTENCE_MARK = re.compile("[.!?\n\u2026]")
+
+
+def _gaps_with(pattern: re.Pattern, text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Cumulative count, before each word, of the gaps between words that hold `pattern`.
+
+    counts[k] - counts[m] > 0 says a gap between words m..k holds it: an O(1)
+    test inside the compiled chaining loop.
+    """
+    marks = np.fromiter((m.start() for m in pattern.finditer(text)), dtype=np.int64)
+    counts = np.zeros(len(starts) + 1, dtype=np.int64)
+    if len(starts) > 1 and len(marks):
+        inside = np.searchsorted(marks, starts[1:]) - np.searchsorted(marks, ends[:-1])
+        counts[2:] = np.cumsum(inside > 0)
+    return counts
+
+
 @dataclass
 class WordIndex:
-    """A document's words: hashes and original character spans."""
+    """A document's words: hashes, original character spans, and what lies between words."""
 
     hashes: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
     text: str
+    breaks: np.ndarray  # cumulative line breaks between words (see _gaps_with)
+    stops: np.ndarray  # cumulative sentence ends or line breaks between words
 
     @classmethod
     def of(cls, text: str) -> "WordIndex":
         folded, origin = fold_with_map(text)
         hashes, starts, ends = word_spans(folded)
-        return cls(hashes, *original_spans(origin, starts, ends), text)
+        starts, ends = original_spans(origin, starts, ends)
+        return cls(hashes, starts, ends, text, _gaps_with(_LINE_BREAK, text, starts, ends),
+                   _gaps_with(_SENTENCE_MARK, text, starts, ends))
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -103,52 +127,60 @@ def seeds(a: WordIndex, b: WordIndex, settings: AlignSettings) -> tuple[np.ndarr
     return i_arr[order], j_arr[order]
 
 
-def _gap_has_break(words: WordIndex, last_end_word: int, next_start_word: int) -> bool:
-    """Does the unmatched text between two seeds cross a line break?"""
-    if next_start_word <= last_end_word:
-        return False
-    return "\n" in words.text[words.ends[last_end_word - 1]:words.starts[next_start_word]]
+@njit(cache=True)
+def _chain(i_arr, j_arr, n, max_gap, max_shift, breaks_a, breaks_b):
+    """Compiled chaining; returns chains as rows [first_i, first_j, last_i, last_j]."""
+    m = len(i_arr)
+    chains = np.empty((m, 4), dtype=np.int64)
+    is_open = np.zeros(m, dtype=np.bool_)
+    count = 0
+    reach = n + max_gap
+    for k in range(m):
+        i, j = i_arr[k], j_arr[k]
+        best, best_shift = -1, 0
+        for c in range(count):
+            if not is_open[c]:
+                continue
+            last_i, last_j = chains[c, 2], chains[c, 3]
+            if i - last_i > reach:
+                is_open[c] = False
+                continue
+            shift = abs((j - i) - (last_j - last_i))
+            if j <= last_j or j - last_j > reach + max_shift or shift > max_shift:
+                continue
+            # No bridging of an unmatched stretch that crosses a line break in either text.
+            if i > last_i + n and breaks_a[i + 1] - breaks_a[last_i + n] > 0:
+                continue
+            if j > last_j + n and breaks_b[j + 1] - breaks_b[last_j + n] > 0:
+                continue
+            if best < 0 or shift < best_shift:
+                best, best_shift = c, shift
+        if best < 0:
+            chains[count, 0], chains[count, 1], chains[count, 2], chains[count, 3] = i, j, i, j
+            is_open[count] = True
+            count += 1
+        else:
+            chains[best, 2], chains[best, 3] = i, j
+    return chains[:count]
 
 
-def chain_seeds(i_arr, j_arr, settings: AlignSettings, a: WordIndex | None = None,
-                b: WordIndex | None = None) -> list[list[int]]:
+def chain_seeds(i_arr, j_arr, settings: AlignSettings, a: WordIndex, b: WordIndex) -> list[list[int]]:
     """Group seeds into chains: [first_i, first_j, last_i, last_j] each.
 
     A chain bridges a few unmatched words but never an unmatched stretch
     that crosses a line break in either text: an inserted credit line or a
     dropped heading ends a passage rather than hiding inside it.
     """
-    n = settings.seed_words
-    open_chains: list[list[int]] = []
-    done: list[list[int]] = []
-    reach = n + settings.max_gap_words
-    for i, j in zip(i_arr.tolist(), j_arr.tolist()):
-        still_open = []
-        for chain in open_chains:
-            (done if i - chain[2] > reach else still_open).append(chain)
-        open_chains = still_open
-        best, best_shift = None, None
-        for chain in open_chains:
-            shift = abs((j - i) - (chain[3] - chain[2]))
-            if j > chain[3] and j - chain[3] <= reach + settings.max_shift_words and shift <= settings.max_shift_words:
-                if a is not None and (_gap_has_break(a, chain[2] + n, i) or _gap_has_break(b, chain[3] + n, j)):
-                    continue
-                if best is None or shift < best_shift:
-                    best, best_shift = chain, shift
-        if best is None:
-            open_chains.append([i, j, i, j])
-        else:
-            best[2], best[3] = i, j
-    return done + open_chains
-
-
-_SENTENCE_END = (".", "!", "?", "\n", "\u2026")
+    if len(i_arr) == 0:
+        return []
+    chains = _chain(i_arr, j_arr, settings.seed_words, settings.max_gap_words, settings.max_shift_words,
+                    a.breaks, b.breaks)
+    return chains.tolist()
 
 
 def _boundary_between(words: WordIndex, left: int, right: int) -> bool:
     """Is there a sentence end or line break between word `left` and word `right` = left + 1?"""
-    gap = words.text[words.ends[left]:words.starts[right]]
-    return any(mark in gap for mark in _SENTENCE_END)
+    return words.stops[right + 1] - words.stops[left + 1] > 0
 
 
 def extend_words(a: WordIndex, b: WordIndex, span: list[int]) -> list[int]:

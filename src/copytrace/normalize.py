@@ -17,6 +17,7 @@ sentences ("said.The") all fold to the same words.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import numpy as np
@@ -55,6 +56,30 @@ def fold_with_map(text: str) -> tuple[str, np.ndarray]:
     """
     if not needs_fold(text):
         return text, np.arange(len(text) + 1, dtype=np.int64)
+    # Only the windows `fold` normalizes (stretches between spaces holding a
+    # character NFKC would change) are folded; the rest maps to itself.
+    from .tokens import nfkc_windows
+
+    raw = text.encode("utf-8", "surrogatepass")
+    char_at = utf8_char_index(text) if not text.isascii() else None
+    pieces: list[str] = []
+    origins: list[np.ndarray] = []
+    last = 0
+    for byte_start, byte_end in zip(*(w.tolist() for w in nfkc_windows(raw))):
+        start, end = int(char_at[byte_start]), int(char_at[byte_end])
+        pieces.append(text[last:start])
+        origins.append(np.arange(last, start, dtype=np.int64))
+        folded, origin = _fold_clusters(text[start:end])
+        pieces.append(folded)
+        origins.append(origin + start)
+        last = end
+    pieces.append(text[last:])
+    origins.append(np.arange(last, len(text) + 1, dtype=np.int64))
+    return "".join(pieces), np.concatenate(origins)
+
+
+def _fold_clusters(text: str) -> tuple[str, np.ndarray]:
+    """NFKC per grapheme cluster, with the original index of every folded character."""
     pieces: list[str] = []
     origin: list[int] = []
     n = len(text)
@@ -71,7 +96,6 @@ def fold_with_map(text: str) -> tuple[str, np.ndarray]:
         pieces.append(folded)
         origin.extend([i] * len(folded))
         i = j
-    origin.append(n)
     return "".join(pieces), np.asarray(origin, dtype=np.int64)
 
 

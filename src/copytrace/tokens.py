@@ -344,7 +344,20 @@ def _nfkc_splice(buf: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tupl
         for a, b in zip(starts.tolist(), ends.tolist())
     ]
     replacement, replacement_offsets = _join(pieces)
-    return _splice_windows(buf, offsets, starts, ends, replacement, replacement_offsets)
+    return _read_only(*_splice_windows(buf, offsets, starts, ends, replacement, replacement_offsets))
+
+
+def _read_only(buf: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Batches are read-only like the bytes and Arrow buffers they mostly are: one compiled kernel each."""
+    buf.flags.writeable = False
+    return buf, offsets
+
+
+def nfkc_windows(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Byte windows [start, end) of one text that `nfkc_bytes` normalizes."""
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    offsets = np.array([0, len(raw)], dtype=np.int64)
+    return _nfkc_windows(buf, _as_words(buf), offsets, np.zeros(1, dtype=np.int64), _TRIGGERS)
 
 
 def nfkc_bytes(raw: bytes) -> bytes:
@@ -374,7 +387,7 @@ def _arrow_buffer(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
     offsets = np.frombuffer(offsets_buffer, dtype=width)[texts.offset:texts.offset + len(texts) + 1]
     if data_buffer is None or len(data_buffer) == 0:
-        return np.zeros(0, dtype=np.uint8), np.zeros(len(texts) + 1, dtype=np.int64)
+        return _read_only(np.zeros(0, dtype=np.uint8), np.zeros(len(texts) + 1, dtype=np.int64))
     return np.frombuffer(data_buffer, dtype=np.uint8), offsets.astype(np.int64)
 
 
@@ -397,13 +410,13 @@ def utf8_batch(texts) -> tuple[np.ndarray, np.ndarray]:
     """Texts as one contiguous UTF-8 buffer with offsets, as they are (no NFKC)."""
     arrow = _arrow_strings(texts)
     if arrow is not None:
-        return _arrow_buffer(arrow)
+        return _read_only(*_arrow_buffer(arrow))
     return _join([t.encode("utf-8", "surrogatepass") for t in texts])
 
 
 def nfkc_documents(buf: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Documents `docs` of a batch alone, in one new buffer, with NFKC where it changes a word."""
-    sub, sub_offsets = _gather(buf, offsets, docs.astype(np.int64))
+    sub, sub_offsets = _read_only(*_gather(buf, offsets, docs.astype(np.int64)))
     return _nfkc_splice(sub, sub_offsets, np.arange(len(docs)))
 
 
