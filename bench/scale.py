@@ -9,7 +9,7 @@ resident set of the child and its worker processes together, sampled every
 0.2 s from /proc.
 
     .venv/bin/python bench/scale.py --docs 100000 --engine local --memory 6GB
-    .venv/bin/python bench/scale.py --docs 100000 300000 --no-explain
+    .venv/bin/python bench/scale.py --docs 100000 300000 --no-explain --no-anchors
 
 Results are appended to bench/results/scale.jsonl and printed as a table.
 """
@@ -88,6 +88,8 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", type=float, default=0.10, help="share of documents that are copies")
     parser.add_argument("--no-explain", dest="explain", action="store_false",
                         help="stop after families (no alignment, no provenance)")
+    parser.add_argument("--no-anchors", dest="anchors", action="store_false",
+                        help="LSH candidates only (no winnowed anchors for short reuse)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/copytrace-scale"), help="scratch folder")
     args = parser.parse_args(argv)
     rows = []
@@ -102,12 +104,12 @@ def main(argv=None) -> int:
         shutil.rmtree(args.work, ignore_errors=True)
         load_before = os.getloadavg()
         report, wall, peak = run_child([str(corpus), str(args.work), args.engine, args.memory,
-                                        "1" if args.explain else "0"])
+                                        "1" if args.explain else "0", "1" if args.anchors else "0"])
         row = {
             "docs": n_docs, "engine": args.engine, "memory_budget": args.memory, "reuse": args.reuse,
-            "explain": args.explain, "wall_s": round(wall, 1), "peak_rss_gb": round(peak / 2**30, 2),
+            "explain": args.explain, "anchors": args.anchors, "wall_s": round(wall, 1), "peak_rss_gb": round(peak / 2**30, 2),
             "docs_per_s": round(n_docs / wall), "text_mb": round(report["stats"]["text_bytes"] / 1e6),
-            "kept_pairs": report["stats"]["kept_pairs"], "families_with_copies": report["stats"]["families_with_copies"],
+            "candidate_pairs": report["stats"]["candidate_pairs"], "kept_pairs": report["stats"]["kept_pairs"], "families_with_copies": report["stats"]["families_with_copies"],
             "stages_s": report["stages"], "load_before": [round(x, 1) for x in load_before],
             "load_after": [round(x, 1) for x in os.getloadavg()], "corpus_build_s": round(built, 1),
             "cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -118,11 +120,11 @@ def main(argv=None) -> int:
             handle.write(json.dumps(row) + "\n")
         shutil.rmtree(args.work, ignore_errors=True)
         print(json.dumps(row), flush=True)
-    print("| docs | text MB | engine | explain | wall s | docs/s | peak RSS GB | load (1 min) before/after |")
-    print("|---:|---:|---|---|---:|---:|---:|---|")
+    print("| docs | text MB | engine | explain | anchors | candidates | kept | wall s | docs/s | peak RSS GB | load before/after |")
+    print("|---:|---:|---|---|---|---:|---:|---:|---:|---:|---|")
     for r in rows:
         print(f"| {r['docs']:,} | {r['text_mb']:,} | {r['engine']} {r['memory_budget']} | {r['explain']} | "
-              f"{r['wall_s']} | {r['docs_per_s']:,} | {r['peak_rss_gb']} | {r['load_before'][0]} / {r['load_after'][0]} |")
+              f"{r['anchors']} | {r['candidate_pairs']:,} | {r['kept_pairs']:,} | {r['wall_s']} | {r['docs_per_s']:,} | {r['peak_rss_gb']} | {r['load_before'][0]} / {r['load_after'][0]} |")
     return 0
 
 

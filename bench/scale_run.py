@@ -1,6 +1,6 @@
 """One timed scan for bench/scale.py: scan, write the outputs, print stage times and stats as JSON.
 
-    scale_run.py CORPUS WORK ENGINE MEMORY EXPLAIN(1|0)
+    scale_run.py CORPUS WORK ENGINE MEMORY EXPLAIN(1|0) ANCHORS(1|0)
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from copytrace import scan
+from copytrace.anchors import AnchorSettings
 from copytrace.progress import Progress
 from copytrace.stages import ScanSettings
 
@@ -32,10 +33,10 @@ class StageTimes(Progress):
 
 
 def main() -> int:
-    corpus, work, engine, memory, explain = sys.argv[1:6]
+    corpus, work, engine, memory, explain, anchors = sys.argv[1:7]
     work = Path(work)
     times = StageTimes()
-    settings = ScanSettings(explain=explain == "1")
+    settings = ScanSettings(explain=explain == "1", anchors=AnchorSettings(enabled=anchors == "1"))
     options = {} if engine == "memory" else {"engine": engine, "work_dir": work / "work", "memory": memory}
     result = scan(corpus, settings=settings, progress=times, **options)
     started = time.perf_counter()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .fingerprint import small_parallel_chunks
 from .lsh import LshParams
 from .tokens import mix64
 
@@ -146,11 +147,13 @@ def _band_pairs(signatures, bands, rows, max_bucket):
         table_bits += 1
     per_band = [np.empty(0, dtype=np.uint64) for _ in range(bands)]
     keys = np.empty((min(bands, _BAND_GROUP), n_docs), dtype=np.uint64)
+    n_blocks = (n_docs + 1023) // 1024
     for first in range(0, bands, _BAND_GROUP):
         width = min(bands - first, _BAND_GROUP)
-        for d in prange(n_docs):
-            for j in range(width):
-                keys[j, d] = _band_key(signatures, d, first + j, rows)
+        for block in prange(n_blocks):
+            for d in range(block * 1024, min(n_docs, (block + 1) * 1024)):
+                for j in range(width):
+                    keys[j, d] = _band_key(signatures, d, first + j, rows)
         for j in prange(width):
             per_band[first + j] = _band_codes(keys[j], table_bits, max_bucket)
     total = 0
@@ -172,7 +175,8 @@ def candidate_pairs(signatures: np.ndarray, params: LshParams, max_bucket: int =
     if len(signatures) < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    codes = _band_pairs(signatures, params.bands, params.rows, max_bucket)
+    with small_parallel_chunks():  # blocks of 1,024 documents, then single bands
+        codes = _band_pairs(signatures, params.bands, params.rows, max_bucket)
     unique, counts = np.unique(codes, return_counts=True)
     a = (unique >> np.uint64(32)).astype(np.int64)
     b = (unique & np.uint64(0xFFFFFFFF)).astype(np.int64)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numba
@@ -56,6 +57,23 @@ def _parts(texts, part_bytes: int) -> list[tuple[int, int]]:
         parts.append((start, stop))
         start = stop
     return parts
+
+
+@contextmanager
+def small_parallel_chunks():
+    """Parallel loops started from this thread hand out one iteration at a time.
+
+    By default a `prange` is split into one equal share per core up front; on
+    a machine shared with other work, the wall time is then that of the most
+    slowed core. Handed out one by one (iterations here are units of many
+    documents or bands), a slowed core simply takes fewer. Set from Python:
+    setting it inside a kernel would stop numba from caching the kernel.
+    """
+    previous = numba.set_parallel_chunksize(1)
+    try:
+        yield
+    finally:
+        numba.set_parallel_chunksize(previous)
 
 
 @functools.cache
@@ -117,12 +135,13 @@ class MinHasher:
         it decodes them and leaves those documents (a few percent of news)
         for a second pass over their normalized text.
         """
-        sigs, counts, flagged = _signatures(buf, offsets, self.shingle_size, self.num_perm, _TRIGGERS)
-        redo = np.flatnonzero(flagged)
-        if len(redo):
-            folded, folded_offsets = nfkc_documents(buf, offsets, redo)
-            sigs[redo], counts[redo], _ = _signatures(
-                folded, folded_offsets, self.shingle_size, self.num_perm, NO_TRIGGERS)
+        with small_parallel_chunks():
+            sigs, counts, flagged = _signatures(buf, offsets, self.shingle_size, self.num_perm, _TRIGGERS)
+            redo = np.flatnonzero(flagged)
+            if len(redo):
+                folded, folded_offsets = nfkc_documents(buf, offsets, redo)
+                sigs[redo], counts[redo], _ = _signatures(
+                    folded, folded_offsets, self.shingle_size, self.num_perm, NO_TRIGGERS)
         return sigs, counts
 
     def shingle_sets(self, texts) -> tuple[np.ndarray, np.ndarray]:

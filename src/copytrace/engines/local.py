@@ -198,6 +198,13 @@ def kept_pairs(verify_paths: list[Path]) -> pa.Table:
     return pa.concat_tables(tables).drop_columns(["kept"]) if tables else VERIFIED_SCHEMA.empty_table()
 
 
+def require_duckdb() -> None:
+    try:
+        import duckdb  # noqa: F401
+    except ImportError as err:
+        raise InputError("--engine local needs DuckDB: pip install 'copytrace[local]'") from err
+
+
 class LocalEngine:
     """Scan under a memory budget with every stage's output in `work_dir`; see the module docstring."""
 
@@ -216,6 +223,7 @@ class LocalEngine:
 
     def scan(self, paths, fields=None, metadata=None, settings: ScanSettings | None = None,
              max_doc_bytes: int | None = None, progress: Progress | None = None, clean=True):
+        require_duckdb()
         settings = settings or ScanSettings()
         progress = progress or Progress()
         started = time.perf_counter()

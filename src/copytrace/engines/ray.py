@@ -156,6 +156,15 @@ def components(edges, n_docs: int) -> np.ndarray:
     return connected_components(n_docs, docs[linked], labels[linked])
 
 
+def candidate_dataset(rows, partitions: int, settings: ScanSettings):
+    """Candidate pairs (code, bands_shared) from (band, key, doc) rows: bucket by key partition, then count."""
+    keyed = rows.drop_columns(["n_shingles"]).map_batches(
+        lambda b: {**b, "part": (b["key"] % np.uint64(partitions)).astype(np.int64)}, batch_format="numpy")
+    codes = keyed.groupby("part", num_partitions=partitions).map_groups(
+        bucket_group, fn_kwargs={"partitions": partitions, "settings": settings}, batch_format="numpy")
+    return codes.groupby("part", num_partitions=partitions).map_groups(count_codes, batch_format="numpy").materialize()
+
+
 class RayEngine:
     """Scan on Ray: a local instance (`address=None`) or a cluster (`ray://host:10001`, `auto`)."""
 
@@ -224,12 +233,7 @@ class RayEngine:
             n_shingles[batch["doc"]] = batch["n_shingles"]
 
         with progress.task("candidates", total=1) as advance:
-            keyed = rows.drop_columns(["n_shingles"]).map_batches(
-                lambda b: {**b, "part": (b["key"] % np.uint64(partitions)).astype(np.int64)}, batch_format="numpy")
-            codes = keyed.groupby("part", num_partitions=partitions).map_groups(
-                bucket_group, fn_kwargs={"partitions": partitions, "settings": settings},
-                batch_format="numpy")
-            candidates = codes.groupby("part", num_partitions=partitions).map_groups(count_codes, batch_format="numpy").materialize()
+            candidates = candidate_dataset(rows, partitions, settings)
             n_candidates = candidates.count()
             advance(1)
 

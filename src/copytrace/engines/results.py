@@ -20,7 +20,7 @@ from ..progress import Progress
 from ..schemas import FAMILY_SCHEMA
 from ..stages import PAIR_SCHEMA, ScanSettings, pairs_table
 from ..verify import overlap_figures
-from .shards import DocumentStore, WorkDir, done_info, is_done, read_arrow, removed_lines, write_arrow, write_parquet
+from .shards import DocumentStore, WorkDir, is_done, read_arrow, removed_lines, write_arrow, write_parquet
 
 FIGURES = ("jaccard", "containment_a_in_b", "containment_b_in_a", "shared_shingles")
 
@@ -117,14 +117,15 @@ def _trace_chunk_on_disk(spec: dict) -> dict:
     from ..provenance import trace
 
     out: Path = spec["out"]
-    marker = out / "families.parquet"
+    marker = out / "families.arrow"
     if not is_done(marker):
         traced = trace(_chunk_documents(spec), spec["pairs"], spec["passages"])
         out.mkdir(parents=True, exist_ok=True)
-        write_parquet(out / "edges.parquet", traced.edges)
-        write_parquet(out / "edits.parquet", traced.edits)
-        write_parquet(marker, traced.families)
-    return {name: pq.read_table(out / f"{name}.parquet") for name in ("edges", "edits", "families")}
+        write_arrow(out / "edges.arrow", traced.edges)
+        write_arrow(out / "edits.arrow", traced.edits)
+        write_arrow(marker, traced.families)
+    # Memory-mapped: edits can outweigh the corpus' text, and stay on disk until written out.
+    return {name: read_arrow(out / f"{name}.arrow") for name in ("edges", "edits", "families")}
 
 
 def explain_specs(store, kept: pa.Table, pairs: pa.Table, family: np.ndarray, n_shingles: np.ndarray,
