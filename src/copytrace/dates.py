@@ -311,13 +311,14 @@ def document_date(field_value, text: str | None = None) -> ParsedDate | None:
 def compare_dates(x: ParsedDate | None, y: ParsedDate | None) -> int | None:
     """-1 if x is earlier than y, 1 if later, 0 if equal at the precision both share, None if unknown.
 
-    Times are compared only when both dates carry a zone: a naive time and
-    a zoned one may be hours apart in truth.
+    Times are compared only when both dates carry a zone: two naive times,
+    or a naive and a zoned one, may be hours apart in truth (two outlets in
+    two time zones); `order_dates` reads them at low strength.
     """
     if x is None or y is None:
         return None
     precision = PRECISIONS[min(PRECISIONS.index(x.precision), PRECISIONS.index(y.precision))]
-    if precision == "minute" and (x.value.tzinfo is None) != (y.value.tzinfo is None):
+    if precision == "minute" and (x.value.tzinfo is None or y.value.tzinfo is None):
         precision = "day"
     kx, ky = x.key(precision), y.key(precision)
     return (kx > ky) - (kx < ky)
