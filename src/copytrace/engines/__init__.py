@@ -16,7 +16,11 @@ ENGINES = ("memory", "local", "ray")
 
 
 def make_engine(name: str, *, work_dir=None, memory="4GB", address=None, **options):
-    """The engine called `name`, ready to `scan(...)`; `work_dir` defaults to a temporary folder."""
+    """The engine called `name`, ready to `scan(...)`; `work_dir` defaults to a temporary folder.
+
+    The result's documents and explain tables are memory-mapped from the work
+    folder: keep it until the result is written.
+    """
     if name == "local":
         from .local import LocalEngine
 
@@ -24,7 +28,7 @@ def make_engine(name: str, *, work_dir=None, memory="4GB", address=None, **optio
     if name == "ray":
         from .ray import RayEngine
 
-        return RayEngine(address=address, memory=memory, **options)
+        return RayEngine(address=address, memory=memory, work_dir=work_dir, **options)
     raise ValueError(f"engine must be one of {', '.join(ENGINES[1:])}, got {name!r}")
 
 

@@ -21,6 +21,7 @@ Results are the local engine's, pair for pair and family for family.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -188,6 +189,7 @@ class RayEngine:
             raise InputError("--engine ray needs Ray: pip install 'copytrace[ray]'") from err
         from ray.data.context import ShuffleStrategy
 
+        logging.getLogger("ray.data").setLevel(logging.WARNING)  # one line per dataset run otherwise
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.print_on_execution_start = False
