@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .tokens import encode_batch, shingles_into, tokenize_into
+from .tokens import doc_shingles, encode_batch
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,8 @@ def _anchor_sets(buf, offsets, shingle_size, window):
     per_doc = [np.empty(0, dtype=np.uint64) for _ in range(n_docs)]
     counts = np.zeros(n_docs, dtype=np.int64)
     for d in prange(n_docs):
-        start, end = offsets[d], offsets[d + 1]
-        cap = (end - start + 1) // 2 + 2
-        hashes = np.empty(cap, dtype=np.uint64)
-        spans = np.empty(cap, dtype=np.int64)
-        n_tokens = tokenize_into(buf, start, end, hashes, spans, spans)
-        shingles = np.empty(max(n_tokens, 1), dtype=np.uint64)
-        n = shingles_into(hashes, n_tokens, shingle_size, shingles)
+        shingles = doc_shingles(buf, offsets[d], offsets[d + 1], shingle_size)
+        n = len(shingles)
         picked = np.empty(max(n, 1), dtype=np.uint64)
         m = _winnow(shingles, n, window, picked)
         per_doc[d] = np.unique(picked[:m])

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from numba import njit, prange
 
 from .tokens import (
+    doc_shingles,
     _TRIGGERS,
     NO_TRIGGERS,
     encode_batch,
@@ -33,7 +34,6 @@ from .tokens import (
     nfkc_documents,
     shingles_into,
     tokenize_checked,
-    tokenize_into,
     utf8_batch,
 )
 
@@ -235,14 +235,7 @@ def _shingle_sets(buf, offsets, shingle_size):
     counts = np.zeros(n_docs, dtype=np.int64)
     per_doc = [np.empty(0, dtype=np.uint64) for _ in range(n_docs)]
     for d in prange(n_docs):
-        start, end = offsets[d], offsets[d + 1]
-        cap = (end - start + 1) // 2 + 2
-        hashes = np.empty(cap, dtype=np.uint64)
-        spans = np.empty(cap, dtype=np.int64)
-        n_tokens = tokenize_into(buf, start, end, hashes, spans, spans)
-        shingles = np.empty(max(n_tokens, 1), dtype=np.uint64)
-        n = shingles_into(hashes, n_tokens, shingle_size, shingles)
-        unique = np.unique(shingles[:n])
+        unique = np.unique(doc_shingles(buf, offsets[d], offsets[d + 1], shingle_size))
         per_doc[d] = unique
         counts[d] = len(unique)
     out_offsets = np.zeros(n_docs + 1, dtype=np.int64)

@@ -17,7 +17,6 @@ sentences ("said.The") all fold to the same words.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import numpy as np

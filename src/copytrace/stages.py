@@ -82,7 +82,7 @@ def fingerprint(texts, hasher: MinHasher, batch_bytes: int, progress: Progress =
     counts = np.empty(n, dtype=np.int64)
     with progress.task("fingerprint", total=n) as advance:
         for start, stop in text_batches(texts, batch_bytes):
-            batch = texts.slice(start, stop - start).to_pylist()
+            batch = texts.slice(start, stop - start)  # Arrow: the kernel reads its buffer, no copy
             signatures[start:stop], counts[start:stop] = hasher.signatures(batch)
             advance(stop - start)
     return signatures, counts
@@ -94,7 +94,7 @@ def verify(texts, a, b, hasher: MinHasher, progress: Progress = Progress()) -> d
         involved = np.unique(np.concatenate([a, b]))
         position = np.full(len(texts), -1, dtype=np.int64)
         position[involved] = np.arange(len(involved))
-        subset = texts.take(pa.array(involved)).to_pylist() if len(involved) else []
+        subset = texts.take(pa.array(involved)) if len(involved) else []
         values, offsets = hasher.shingle_sets(subset)
         figures = overlap_figures(values, offsets, position[a], position[b])
         advance(len(a))
@@ -143,7 +143,7 @@ def find_candidates(signatures, texts, settings: ScanSettings, progress: Progres
         if settings.anchors.enabled and len(texts) > 1:
             values, docs = [], []
             for start, stop in text_batches(texts, settings.batch_bytes):
-                v, d = anchor_sets(texts.slice(start, stop - start).to_pylist(),
+                v, d = anchor_sets(texts.slice(start, stop - start),
                                    settings.shingle_size, settings.anchors.window)
                 values.append(v)
                 docs.append(d + start)

@@ -195,6 +195,18 @@ def shingles_into(token_hashes, n_tokens, size, out):
 _HIGH_BITS = np.uint64(0x8080808080808080)
 
 
+@njit(cache=True, nogil=True)
+def doc_shingles(buf, start, end, shingle_size):
+    """The shingle hashes of the document buf[start:end], in text order."""
+    cap = (end - start + 1) // 2 + 2
+    hashes = np.empty(cap, dtype=np.uint64)
+    spans = np.empty(cap, dtype=np.int64)
+    n_tokens = tokenize_into(buf, start, end, hashes, spans, spans)
+    shingles = np.empty(max(n_tokens, 1), dtype=np.uint64)
+    n = shingles_into(hashes, n_tokens, shingle_size, shingles)
+    return shingles[:n]
+
+
 def _as_words(buf: np.ndarray) -> np.ndarray:
     """buf's aligned 8-byte words, to skip ASCII eight bytes at a time (empty if buf is unaligned)."""
     if buf.ctypes.data % 8:

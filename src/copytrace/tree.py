@@ -66,7 +66,7 @@ def _improve(order: list[str], score: dict[tuple[str, str], float]) -> list[str]
             rest = [m for m in order if m != member]
             # gain[i]: agreement with `member` placed before rest[i:] and after rest[:i]
             after_all = sum(-score.get((member, m), 0.0) for m in rest)
-            best_i, best, gain = None, None, after_all
+            gain = after_all
             gains = [0.0] * (len(rest) + 1)
             gains[len(rest)] = after_all
             for i in range(len(rest) - 1, -1, -1):
