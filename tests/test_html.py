@@ -185,3 +185,12 @@ def test_html_documents_go_through_the_whole_scan(tmp_path):
     shared = texts["a.html"][passage["a_start"]:passage["a_end"]]
     assert shared == texts["b.html"][passage["b_start"]:passage["b_end"]]
     assert shared.startswith(PARAGRAPHS[0]) and shared.endswith(PARAGRAPHS[2])
+
+
+def test_author_from_a_byline_when_meta_tags_name_none():
+    from copytrace.clean.extract import extract_page
+
+    page = article_page().replace('<meta name="author" content="Ada Lovelace">', "").replace(
+        "<article>", '<article><p class="byline">By Grace Hopper | Updated 5 May 2021</p>')
+    assert extract_page(page).author == "Grace Hopper"
+    assert extract_page(article_page().replace('<meta name="author" content="Ada Lovelace">', "")).author is None

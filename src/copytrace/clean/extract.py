@@ -117,12 +117,37 @@ def decode_html(raw: bytes, declared: str | None = None) -> tuple[str, str]:
     return raw.decode("cp1252", "replace"), "cp1252 (fallback, undecodable bytes replaced)"
 
 
+_BYLINE_ELEMENTS = (
+    '(//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or contains(@class, "Byline")'
+    ' or contains(@class, "author") or contains(@id, "author")])[position() <= 6]'
+)
+_BYLINE_LEAD = re.compile(r"^(?:by|written by|posted by|von|par|por)\s*:?\s+", re.IGNORECASE)
+_BYLINE_TAIL = re.compile(r"\s*[|,•·]\s*(?:updated|published|posted|\d).*$", re.IGNORECASE)
+
+
+def _byline(tree) -> str | None:
+    """An author named in the page body (rel=author, itemprop=author, byline classes).
+
+    A cheap stand-in for trafilatura's byline search (one XPath instead of
+    many: about 1 ms a page instead of 6), used where meta tags and JSON-LD
+    name no author.
+    """
+    for element in tree.xpath(_BYLINE_ELEMENTS):
+        if element.tag in ("meta", "link", "script", "style"):
+            continue
+        text = " ".join(" ".join(element.itertext()).split())
+        text = _BYLINE_TAIL.sub("", _BYLINE_LEAD.sub("", text))
+        if 3 <= len(text) <= 60 and " " in text and not re.search(r"[\d@()]|http", text):
+            return text
+    return None
+
+
 def _page_metadata(tree, url: str | None):
     """trafilatura's metadata steps that copytrace uses (title, author, url, date, site name).
 
     The same steps as `trafilatura.metadata.extract_metadata`, without
-    categories, tags and licence, which copytrace does not keep and which
-    cost about a tenth of the time of a page.
+    categories, tags and licence (copytrace does not keep them; they cost
+    about a tenth of the time of a page), and with a cheaper byline search.
     """
     from trafilatura import metadata as steps
 
@@ -134,7 +159,7 @@ def _page_metadata(tree, url: str | None):
     except Exception:  # trafilatura's own JSON-LD reader has failed on odd pages before; keep the meta tags
         pass
     found.title = found.title or steps.extract_title(tree)
-    found.author = found.author or steps.extract_author(tree)
+    found.author = found.author or _byline(tree)
     found.url = found.url or steps.extract_url(tree, url)
     dates = steps.set_date_params(True)
     dates["url"] = found.url
