@@ -8,8 +8,10 @@ is its own: the peak resident set is reset after the corpus is loaded
 (/proc/self/clear_refs) and read back from getrusage afterwards.
 
 - copytrace: `MinHasher.signatures` on Arrow batches of `batch_bytes`, as
-  the scan holds documents, then `candidate_pairs`. A second row runs
-  `copytrace.stages.fingerprint` exactly as the pipeline wires it today.
+  the scan holds documents, then `candidate_pairs` (LSH only, like the
+  peers). A second row, `copytrace-stage`, runs `stages.fingerprint` and
+  `stages.find_candidates` exactly as the pipeline wires them: LSH plus the
+  winnowed anchors that find sections and quotes the peers cannot.
 - datasketch: shingles made in Python (regex words, lower-cased, joined by
   five), `MinHash.bulk`, `MinHashLSH(params=(bands, rows))`, pairs read from
   its hash tables.
@@ -110,7 +112,13 @@ def run_copytrace(table, settings, via_stage: bool):
     texts = table["text"]
     hasher = settings.hasher
     if via_stage:
+        # The stages as the pipeline wires them: LSH candidates plus winnowed anchors.
+        from copytrace.stages import find_candidates
+
+        texts = texts.combine_chunks()
         signatures, _ = fingerprint(texts, hasher, settings.batch_bytes)
+        a, b, _ = find_candidates(signatures, texts, settings)
+        return set(zip(a.tolist(), b.tolist()))
     else:
         signatures = np.empty((len(texts), hasher.num_perm), dtype=np.uint32)
         for start, stop in text_batches(texts, settings.batch_bytes):

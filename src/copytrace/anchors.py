@@ -9,11 +9,15 @@ it at any useful threshold. Anchors see reuse by its absolute length instead:
   `window + shingle_size - 1` words shared by two documents therefore
   shares at least one anchor, whatever else the documents hold; about
   2 / (window + 1) of the shingles become anchors.
-- Anchors found in more than `max_df` documents are boilerplate or stock
-  phrases, and anchors found in one document link nothing: only anchors in
-  2 to `max_df` documents make pairs (passim's rule, for the same reason).
+- Anchors found in more than `max_df` documents are boilerplate, stock
+  phrases or a wire story (which LSH finds anyway), and anchors found in one
+  document link nothing: only anchors in 2 to `max_df` documents count
+  (passim's rule, for the same reason).
+- A pair needs `min_shared` such anchors: one shared 5-word phrase is
+  chance. Any run of `2 * window + shingle_size - 1` shared words (20 with
+  the defaults: one or two sentences) holds two anchors.
 
-Every pair sharing an anchor is then verified exactly like an LSH candidate.
+Every pair kept is then verified exactly like an LSH candidate.
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ from .tokens import doc_shingles, encode_batch
 class AnchorSettings:
     """Winnowing window (in shingles) and the document-frequency band of useful anchors."""
 
-    window: int = 12
-    max_df: int = 50
+    window: int = 8
+    max_df: int = 20
+    min_shared: int = 2
     enabled: bool = True
 
 
@@ -119,10 +124,11 @@ def _anchor_pairs(sorted_values, sorted_docs, max_df):
 
 
 def anchor_pairs(values: np.ndarray, docs: np.ndarray, settings: AnchorSettings):
-    """(a, b, anchors_shared) for pairs sharing at least one useful anchor; a < b, sorted."""
+    """(a, b, anchors_shared) for pairs sharing at least `min_shared` useful anchors; a < b, sorted."""
     order = np.argsort(values, kind="stable")
     codes = _anchor_pairs(values[order], docs[order], settings.max_df)
     unique, counts = np.unique(codes, return_counts=True)
+    unique, counts = unique[counts >= settings.min_shared], counts[counts >= settings.min_shared]
     a = (unique >> np.uint64(32)).astype(np.int64)
     b = (unique & np.uint64(0xFFFFFFFF)).astype(np.int64)
     return a, b, counts.astype(np.int64)
