@@ -61,6 +61,7 @@ def scan_command(
     work_dir: Optional[Path] = typer.Option(None, help="Shards of the local engine (default OUT/.work); a re-run resumes."),
     memory: str = typer.Option("4GB", help="Memory budget of the local engine, e.g. 6GB."),
     address: Optional[str] = typer.Option(None, help="Ray cluster for --engine ray: ray://host:10001 or auto."),
+    aliases: Optional[Path] = typer.Option(None, help="Outlet aliases: lines 'RT = rt.com = Russia Today', or JSON {name: [names]}."),
 ) -> None:
     """Find reused text and story families; write documents, pairs and families."""
     from .clean.options import clean_options
@@ -89,6 +90,8 @@ def scan_command(
     except InputError as err:
         fail(str(err))
     cleaning = clean_options(clean, template_pages, extract_workers)
+    if aliases is not None:
+        settings, cleaning = with_aliases(aliases, settings, cleaning)
     scale = engine_options(engine, work_dir or out / ".work", memory, address)
     progress = RichProgress(err_console) if not quiet else None
     try:
@@ -109,6 +112,24 @@ def scan_command(
         write_scan_report(result, written)
     if not quiet:
         print_summary(console, result, written)
+
+
+def with_aliases(path: Path, settings, cleaning):
+    """Settings and cleaning options that know the outlet aliases of `path` (one-line error if unreadable)."""
+    from dataclasses import replace
+
+    from .sources import load_aliases
+
+    try:
+        outlets = load_aliases(path)
+    except (OSError, UnicodeDecodeError) as err:
+        fail(f"{path}: cannot read the aliases: {getattr(err, 'strerror', None) or err}")
+    except ValueError as err:
+        fail(str(err))
+    settings = replace(settings, provenance=replace(settings.provenance, aliases=outlets))
+    if hasattr(cleaning, "aliases"):
+        cleaning = replace(cleaning, aliases=outlets)
+    return settings, cleaning
 
 
 def engine_options(engine: str, work_dir: Path, memory: str, address: str | None) -> dict:
