@@ -9,8 +9,8 @@ means.
 
 Rows:
 - copytrace ingest+extract: what `copytrace scan` does to a folder of .html.gz
-  pages: read, decode, extract main text and metadata (trafilatura
-  `bare_extraction(fast=True, with_metadata=True)`), in N worker processes;
+  pages: read, decode, extract main text (trafilatura `bare_extraction(fast=True)`)
+  and metadata (title, date, url, site name, author), in N worker processes;
 - copytrace ingest+extract+chrome: the same, then chrome-line removal;
 - trafilatura.extract (peer): the benchmark's own trafilatura runner
   (`extract(html, include_comments=False)`, default fallbacks, no
