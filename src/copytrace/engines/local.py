@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -99,12 +100,17 @@ def anchor_path(fp_path: Path, partition: int) -> Path:
     return fp_path.with_name(f"{fp_path.stem}.anchors-{partition:02d}.parquet")
 
 
-def anchor_codes(fp_paths: list[Path], partition: int, settings: ScanSettings) -> np.ndarray:
-    """Pair codes of documents sharing a useful anchor whose hash falls in `partition` (`anchors.anchor_pairs`)."""
+def anchor_codes(fp_paths: list[Path], partition: int, settings: ScanSettings) -> pa.Table:
+    """(code, anchors) of pairs sharing useful anchors whose hash falls in `partition` (`anchors.anchor_pairs`).
+
+    A pair's anchors may fall in several partitions: `min_shared` is applied to their sum afterwards.
+    """
     tables = [pq.read_table(anchor_path(p, partition)) for p in fp_paths]
     table = pa.concat_tables(tables)
-    a, b, _ = anchor_pairs(table["value"].to_numpy(), table["doc"].to_numpy(), settings.anchors)
-    return (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
+    every = replace(settings.anchors, min_shared=1)
+    a, b, shared = anchor_pairs(table["value"].to_numpy(), table["doc"].to_numpy(), every)
+    codes = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
+    return pa.table({"code": pa.array(codes, pa.uint64()), "anchors": pa.array(shared, pa.int64())})
 
 
 def read_band_group(fp_paths: list[Path], n_docs: int, lo: int, hi: int, max_bucket: int) -> np.ndarray:
@@ -146,7 +152,7 @@ def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings:
             part = folder / f"anchors-{p:02d}.parquet"
             anchored.append(part)
             if not is_done(part):
-                write_parquet(part, pa.table({"code": pa.array(anchor_codes(fp_paths, p, settings), pa.uint64())}))
+                write_parquet(part, anchor_codes(fp_paths, p, settings))
     tmp = final.with_name(final.name + ".tmp")
     with duckdb.connect() as db:
         db.execute(f"SET memory_limit = '{budget.duckdb_memory}'")
@@ -155,8 +161,10 @@ def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings:
         db.execute("SET preserve_insertion_order = false")
         banded = f"SELECT code, count(*)::BIGINT AS bands_shared FROM read_parquet([{_files(parts)}]) GROUP BY code"
         if anchored:  # pairs found by anchors only share no band
+            shared = (f"SELECT code FROM read_parquet([{_files(anchored)}]) GROUP BY code "
+                      f"HAVING sum(anchors) >= {int(settings.anchors.min_shared)}")
             banded = (f"SELECT code, coalesce(l.bands_shared, 0)::BIGINT AS bands_shared FROM ({banded}) l "
-                      f"FULL OUTER JOIN (SELECT DISTINCT code FROM read_parquet([{_files(anchored)}])) x USING (code)")
+                      f"FULL OUTER JOIN ({shared}) x USING (code)")
         db.execute(f"COPY ({banded} ORDER BY code) TO '{tmp}' (FORMAT parquet)")
     os.replace(tmp, final)
     mark_done(final)

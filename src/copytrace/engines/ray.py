@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from dataclasses import replace
 import time
 from pathlib import Path
 
@@ -94,20 +95,26 @@ def bucket_group(batch: dict, partitions: int, settings: ScanSettings) -> dict:
 
     banded = batch["band"] >= 0
     codes = partition_codes(batch["band"][banded], batch["key"][banded], batch["doc"][banded], settings.max_bucket)
-    hits = np.ones(len(codes), dtype=np.int64)
+    bands = np.ones(len(codes), dtype=np.int64)
+    anchors = np.zeros(len(codes), dtype=np.int64)
     if settings.anchors.enabled and (~banded).any():
-        a, b, _ = anchor_pairs(batch["key"][~banded], batch["doc"][~banded], settings.anchors)
+        every = replace(settings.anchors, min_shared=1)  # min_shared applies to a pair's anchors in every group
+        a, b, shared = anchor_pairs(batch["key"][~banded], batch["doc"][~banded], every)
         anchored = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
         codes = np.concatenate([codes, anchored])
-        hits = np.concatenate([hits, np.zeros(len(anchored), dtype=np.int64)])  # an anchor is not a band
-    return {"code": codes, "band_hit": hits, "part": (codes % np.uint64(partitions)).astype(np.int64)}
+        bands = np.concatenate([bands, np.zeros(len(anchored), dtype=np.int64)])
+        anchors = np.concatenate([anchors, shared])
+    return {"code": codes, "bands": bands, "anchors": anchors,
+            "part": (codes % np.uint64(partitions)).astype(np.int64)}
 
 
-def count_codes(batch: dict) -> dict:
-    """Each code once with the number of bands that emitted it (a group holds every copy of its codes)."""
+def count_codes(batch: dict, min_anchors: int) -> dict:
+    """Each candidate once with the bands it shares: in a band, or in at least `min_anchors` anchors."""
     codes, inverse = np.unique(batch["code"], return_inverse=True)
-    return {"code": codes, "bands_shared": np.bincount(inverse, weights=batch["band_hit"],
-                                                       minlength=len(codes)).astype(np.int64)}
+    bands = np.bincount(inverse, weights=batch["bands"], minlength=len(codes)).astype(np.int64)
+    anchors = np.bincount(inverse, weights=batch["anchors"], minlength=len(codes)).astype(np.int64)
+    found = (bands > 0) | (anchors >= min_anchors)
+    return {"code": codes[found], "bands_shared": bands[found]}
 
 
 def verify_batch(batch: pa.Table, store, settings: ScanSettings) -> pa.Table:
@@ -163,7 +170,8 @@ def candidate_dataset(rows, partitions: int, settings: ScanSettings):
         lambda b: {**b, "part": (b["key"] % np.uint64(partitions)).astype(np.int64)}, batch_format="numpy")
     codes = keyed.groupby("part", num_partitions=partitions).map_groups(
         bucket_group, fn_kwargs={"partitions": partitions, "settings": settings}, batch_format="numpy")
-    return codes.groupby("part", num_partitions=partitions).map_groups(count_codes, batch_format="numpy").materialize()
+    return codes.groupby("part", num_partitions=partitions).map_groups(
+        count_codes, fn_kwargs={"min_anchors": settings.anchors.min_shared}, batch_format="numpy").materialize()
 
 
 class RayEngine:
