@@ -110,14 +110,11 @@ def _colliding(keys, table_bits):
 
 
 @njit(cache=True, nogil=True)
-def _band_codes(keys, table_bits, max_bucket):
-    """Candidate pairs of one band's keys, as codes (a << 32 | b), a < b."""
-    docs = _colliding(keys, table_bits)
-    if len(docs) < 2:
-        return np.empty(0, dtype=np.uint64)
-    subset = keys[docs]
-    by_key = np.argsort(subset, kind="mergesort")  # stable: a bucket's first member is its lowest document
-    sorted_keys = subset[by_key]
+def bucket_codes(keys, docs, max_bucket):
+    """Pair codes (a << 32 | b, a < b) of the buckets of equal `keys`; `docs` ascending,
+    so a stable sort puts a bucket's lowest document first (the star's centre)."""
+    by_key = np.argsort(keys, kind="mergesort")
+    sorted_keys = keys[by_key]
     order = docs[by_key]
     cap = _pair_capacity(sorted_keys, max_bucket)
     out_a = np.empty(cap, dtype=np.int64)
@@ -130,6 +127,15 @@ def _band_codes(keys, table_bits, max_bucket):
             a, b = b, a
         codes[k] = (np.uint64(a) << np.uint64(32)) | np.uint64(b)
     return codes
+
+
+@njit(cache=True, nogil=True)
+def _band_codes(keys, table_bits, max_bucket):
+    """Candidate pairs of one band's keys, as codes (a << 32 | b), a < b."""
+    docs = _colliding(keys, table_bits)
+    if len(docs) < 2:
+        return np.empty(0, dtype=np.uint64)
+    return bucket_codes(keys[docs], docs, max_bucket)
 
 
 # Bands keyed per pass: their values sit side by side in each signature row,

@@ -10,26 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..candidates import _bucket_pairs, _pair_capacity
-
-
-@njit(cache=True, nogil=True)
-def bucket_codes(keys, docs, max_bucket):
-    """Pair codes of one band's buckets; `docs` ascending, so a stable sort puts a bucket's lowest document first."""
-    by_key = np.argsort(keys, kind="mergesort")
-    sorted_keys = keys[by_key]
-    order = docs[by_key]
-    cap = _pair_capacity(sorted_keys, max_bucket)
-    out_a = np.empty(cap, dtype=np.int64)
-    out_b = np.empty(cap, dtype=np.int64)
-    count = _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b)
-    codes = np.empty(count, dtype=np.uint64)
-    for k in range(count):
-        a, b = out_a[k], out_b[k]
-        if a > b:
-            a, b = b, a
-        codes[k] = (np.uint64(a) << np.uint64(32)) | np.uint64(b)
-    return codes
+from ..candidates import bucket_codes
 
 
 @njit(cache=True, parallel=True)
