@@ -110,6 +110,20 @@ def _colliding(keys, table_bits):
 
 
 @njit(cache=True, nogil=True)
+def concat_codes(parts):
+    """One array of the code arrays of every band, in band order."""
+    total = 0
+    for part in parts:
+        total += len(part)
+    out = np.empty(total, dtype=np.uint64)
+    pos = 0
+    for part in parts:
+        out[pos:pos + len(part)] = part
+        pos += len(part)
+    return out
+
+
+@njit(cache=True, nogil=True)
 def bucket_codes(keys, docs, max_bucket):
     """Pair codes (a << 32 | b, a < b) of the buckets of equal `keys`; `docs` ascending,
     so a stable sort puts a bucket's lowest document first (the star's centre)."""
@@ -162,16 +176,7 @@ def _band_pairs(signatures, bands, rows, max_bucket):
                     keys[j, d] = _band_key(signatures, d, first + j, rows)
         for j in prange(width):
             per_band[first + j] = _band_codes(keys[j], table_bits, max_bucket)
-    total = 0
-    for j in range(bands):
-        total += len(per_band[j])
-    out = np.empty(total, dtype=np.uint64)
-    pos = 0
-    for j in range(bands):
-        m = len(per_band[j])
-        out[pos:pos + m] = per_band[j]
-        pos += m
-    return out
+    return concat_codes(per_band)
 
 
 def candidate_pairs(signatures: np.ndarray, params: LshParams, max_bucket: int = 200):

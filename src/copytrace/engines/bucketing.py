@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..candidates import bucket_codes
+from ..candidates import bucket_codes, concat_codes
 
 
 @njit(cache=True, parallel=True)
@@ -21,15 +21,7 @@ def band_group_codes(keys, max_bucket):
     per_band = [np.empty(0, dtype=np.uint64) for _ in range(bands)]
     for j in prange(bands):
         per_band[j] = bucket_codes(keys[:, j].copy(), docs, max_bucket)
-    total = 0
-    for j in range(bands):
-        total += len(per_band[j])
-    out = np.empty(total, dtype=np.uint64)
-    pos = 0
-    for j in range(bands):
-        out[pos:pos + len(per_band[j])] = per_band[j]
-        pos += len(per_band[j])
-    return out
+    return concat_codes(per_band)
 
 
 def partition_codes(band: np.ndarray, key: np.ndarray, doc: np.ndarray, max_bucket: int) -> np.ndarray:
