@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from .candidates import bucket_codes
 from .tokens import doc_shingles, encode_batch
 
 
@@ -91,42 +92,12 @@ def anchor_sets(texts, shingle_size: int, window: int) -> tuple[np.ndarray, np.n
     return _anchor_sets(buf, offsets, shingle_size, window)
 
 
-@njit(cache=True)
-def _anchor_pairs(sorted_values, sorted_docs, max_df):
-    """Pairs (codes a << 32 | b) of documents sharing an anchor of document frequency 2..max_df."""
-    n = len(sorted_values)
-    total = 0
-    i = 0
-    while i < n:
-        j = i + 1
-        while j < n and sorted_values[j] == sorted_values[i]:
-            j += 1
-        if 2 <= j - i <= max_df:
-            total += (j - i) * (j - i - 1) // 2
-        i = j
-    codes = np.empty(total, dtype=np.uint64)
-    count = 0
-    i = 0
-    while i < n:
-        j = i + 1
-        while j < n and sorted_values[j] == sorted_values[i]:
-            j += 1
-        if 2 <= j - i <= max_df:
-            for x in range(i, j):
-                for y in range(x + 1, j):
-                    a, b = sorted_docs[x], sorted_docs[y]
-                    if a > b:
-                        a, b = b, a
-                    codes[count] = (np.uint64(a) << np.uint64(32)) | np.uint64(b)
-                    count += 1
-        i = j
-    return codes
-
-
 def anchor_pairs(values: np.ndarray, docs: np.ndarray, settings: AnchorSettings):
     """(a, b, anchors_shared) for pairs sharing at least `min_shared` useful anchors; a < b, sorted."""
-    order = np.argsort(values, kind="stable")
-    codes = _anchor_pairs(values[order], docs[order], settings.max_df)
+    _, inverse, df = np.unique(values, return_inverse=True, return_counts=True)
+    useful = (df[inverse] >= 2) & (df[inverse] <= settings.max_df)
+    # No bucket left is larger than max_df, so every bucket gives all its pairs (no star).
+    codes = bucket_codes(values[useful], docs[useful].astype(np.int64), settings.max_df)
     unique, counts = np.unique(codes, return_counts=True)
     unique, counts = unique[counts >= settings.min_shared], counts[counts >= settings.min_shared]
     a = (unique >> np.uint64(32)).astype(np.int64)
