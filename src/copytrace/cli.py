@@ -12,6 +12,7 @@ from rich.console import Console
 from .ingest import FieldMap, InputError, check_paths
 from .lsh import LshParams
 from .progress import RichProgress
+from .terminal import err_console, fail
 from .explain import explain_command
 from .evaluation.cli import bench_app
 from .index.cli import index_app
@@ -21,16 +22,6 @@ OUTPUT_FORMATS = ("parquet", "jsonl")  # as pipeline.OUTPUT_FORMATS, without loa
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Find who republished whose text.")
 console = Console()
-err_console = Console(stderr=True)
-
-
-def fail(message: str, code: int = 2) -> None:
-    """One line on stderr and a non-zero exit: never a traceback."""
-    from rich.markup import escape
-
-    # Escaped: a file name or reason may hold "[...]", which rich would take for markup.
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 @app.command("scan")

@@ -9,18 +9,11 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from ..terminal import fail
+
 bench_app = typer.Typer(add_completion=False, no_args_is_help=True,
                         help="A labelled republication benchmark: make a corpus, score outputs, run peers.")
 console = Console()
-err_console = Console(stderr=True)
-
-
-def fail(message: str, code: int = 2) -> None:
-    """One line on stderr (never wrapped, never a traceback) and a non-zero exit."""
-    from rich.markup import escape
-
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 @bench_app.command("make")

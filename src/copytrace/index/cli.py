@@ -9,12 +9,12 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ..ingest import FieldMap, InputError, read_inputs
 from ..stages import ScanSettings
+from ..terminal import err_console, fail
 from ..verify import KeepRule
 from .adding import add_documents, explain_pending, remove_documents
 from .search import search_document, search_text
@@ -23,19 +23,13 @@ from .store import IndexSettings, IndexStoreError, Store
 index_app = typer.Typer(add_completion=False, no_args_is_help=True,
                         help="A persistent index: add daily batches, ask where a text has appeared.")
 console = Console()
-err_console = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    raise typer.Exit(code)
 
 
 def _open(path: Path, read_only: bool = False) -> Store:
     try:
         return Store(path, read_only=read_only)
     except IndexStoreError as err:
-        _fail(str(err))
+        fail(str(err))
 
 
 @index_app.command("create")
@@ -54,7 +48,7 @@ def create_command(
                             size_ratio=size_ratio, keep=KeepRule(min_shared, min_containment))
         store = Store.create(index, IndexSettings.from_scan(scan))
     except (ValueError, IndexStoreError) as err:
-        _fail(str(err))
+        fail(str(err))
     s = store.settings
     store.close()
     console.print(f"created {index}: {s.bands} bands x {s.rows} rows over {s.num_perm}-value signatures, "
@@ -86,13 +80,13 @@ def add_command(
 ) -> None:
     """Add documents; ids already indexed with the same text are skipped, so re-running is safe."""
     if batch_docs < 1:
-        _fail("--batch-docs must be at least 1")
+        fail("--batch-docs must be at least 1")
     store = _open(index)
     try:
         ingested = read_inputs(paths, FieldMap(id=id_field, text=text_field))
     except InputError as err:
         store.close()
-        _fail(str(err))
+        fail(str(err))
     ingested = _clean(ingested)
     docs = ingested.documents
     totals = {"added": 0, "present": 0, "rejected": [], "pairs": 0, "missing": set()}
@@ -105,7 +99,7 @@ def add_command(
             totals["rejected"] += [{"id": i, "reason": r} for i, r in report.rejected]
             totals["missing"].update(report.missing)
     except IndexStoreError as err:
-        _fail(str(err))
+        fail(str(err))
     finally:
         store.close()
     totals["rejected"] += [{"id": r["id"], "file": r["file"], "record": r["record"], "reason": r["reason"]}
@@ -133,7 +127,7 @@ def query_command(
 ) -> None:
     """Where else has this text appeared? Its sources and copies, with passages and provenance."""
     if (doc_id is None) == (text_file is None):
-        _fail("give exactly one of --id or --text-file")
+        fail("give exactly one of --id or --text-file")
     store = _open(index, read_only=True)
     try:
         if doc_id is not None:
@@ -142,9 +136,9 @@ def query_command(
             text = sys.stdin.read() if str(text_file) == "-" else _read(text_file)
             result = search_text(store, text, limit=limit)
     except KeyError:
-        _fail(f"{doc_id!r}: no such document in {index}")
+        fail(f"{doc_id!r}: no such document in {index}")
     except IndexStoreError as err:
-        _fail(str(err))
+        fail(str(err))
     finally:
         store.close()
     out = result.as_dict()
@@ -158,7 +152,7 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        _fail(f"{path}: cannot read: {err}")
+        fail(f"{path}: cannot read: {err}")
 
 
 def _print_matches(out: dict) -> None:
