@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .fingerprint import small_parallel_chunks
+from .parallel import small_parallel_chunks
 from .lsh import LshParams
 from .tokens import mix64
 
@@ -192,3 +192,25 @@ def candidate_pairs(signatures: np.ndarray, params: LshParams, max_bucket: int =
     a = (unique >> np.uint64(32)).astype(np.int64)
     b = (unique & np.uint64(0xFFFFFFFF)).astype(np.int64)
     return a, b, counts.astype(np.int64)
+
+
+@njit(cache=True, nogil=True)
+def merge_codes(codes, bands, extra):
+    """Sorted union of pair codes `codes` (with their bands) and `extra` (bands 0 where only there).
+
+    Both are sorted and unique: one merge, instead of a set test and a sort.
+    """
+    out = np.empty(len(codes) + len(extra), dtype=np.uint64)
+    out_bands = np.empty(len(codes) + len(extra), dtype=np.int64)
+    i, j, k = 0, 0, 0
+    while i < len(codes) or j < len(extra):
+        if j == len(extra) or (i < len(codes) and codes[i] <= extra[j]):
+            if j < len(extra) and codes[i] == extra[j]:
+                j += 1
+            out[k], out_bands[k] = codes[i], bands[i]
+            i += 1
+        else:
+            out[k], out_bands[k] = extra[j], 0
+            j += 1
+        k += 1
+    return out[:k], out_bands[:k]

@@ -4,8 +4,11 @@ Each batch of texts becomes one contiguous UTF-8 buffer (an Arrow string
 array's own buffer, or Python strings encoded) handed to one numba kernel
 that tokenizes, shingles and min-hashes the documents on all cores, with
 working arrays allocated per unit of 64 documents, not per document. The
-few documents holding a character whose NFKC form changes a word are
-noticed by the kernel and redone on their normalized text. Large batches
+characters whose NFKC form changes a word are folded in as they are read
+where that is exact (`folding.py`); the few documents where it is not are
+noticed by the kernel and redone on their normalized text. The same pass
+can winnow the shingles into anchors (`anchors.py`), so the scan tokenizes
+every document once for both kinds of candidates. Large batches
 are cut into parts so that preparing part k + 1 (Python, one core) overlaps
 sketching part k (the kernel releases the GIL). Nothing is random at run
 time: the same input gives the same signatures on every run and machine.
@@ -15,7 +18,6 @@ from __future__ import annotations
 
 import functools
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numba
@@ -24,16 +26,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit, prange
 
+from .anchors import Anchors, winnow_into
+from .folding import NO_FOLDING, folding_table, tokenize_folding
+from .parallel import small_parallel_chunks
 from .tokens import (
     doc_shingles,
-    _TRIGGERS,
-    NO_TRIGGERS,
     encode_batch,
     mix64,
     needs_nfkc,
     nfkc_documents,
     shingles_into,
-    tokenize_checked,
     utf8_batch,
 )
 
@@ -59,23 +61,6 @@ def _parts(texts, part_bytes: int) -> list[tuple[int, int]]:
     return parts
 
 
-@contextmanager
-def small_parallel_chunks():
-    """Parallel loops started from this thread hand out one iteration at a time.
-
-    By default a `prange` is split into one equal share per core up front; on
-    a machine shared with other work, the wall time is then that of the most
-    slowed core. Handed out one by one (iterations here are units of many
-    documents or bands), a slowed core simply takes fewer. Set from Python:
-    setting it inside a kernel would stop numba from caching the kernel.
-    """
-    previous = numba.set_parallel_chunksize(1)
-    try:
-        yield
-    finally:
-        numba.set_parallel_chunksize(previous)
-
-
 @functools.cache
 def _threads_can_overlap() -> bool:
     """Text preparation runs beside the kernel only on a thread-safe numba threading layer (omp, tbb)."""
@@ -87,6 +72,24 @@ def _slice(texts, start: int, stop: int):
     if isinstance(texts, (pa.Array, pa.ChunkedArray)):
         return texts.slice(start, stop - start)
     return texts[start:stop]
+
+
+@dataclass(frozen=True)
+class Sketches:
+    """What one pass over a batch of documents gives: signatures, shingle counts, anchors if asked for."""
+
+    signatures: np.ndarray  # uint32 [n, num_perm]
+    shingle_counts: np.ndarray  # int64 [n]
+    anchors: Anchors | None = None
+
+    @classmethod
+    def concat(cls, parts: list["Sketches"]) -> "Sketches":
+        """The sketches of consecutive batches of documents, as one."""
+        if len(parts) == 1:
+            return parts[0]
+        anchors = None if parts[0].anchors is None else Anchors.concat([p.anchors for p in parts])
+        return cls(np.concatenate([p.signatures for p in parts]),
+                   np.concatenate([p.shingle_counts for p in parts]), anchors)
 
 
 @dataclass(frozen=True)
@@ -115,34 +118,50 @@ class MinHasher:
         """Return (signatures[n, num_perm] uint32, shingle counts[n] int64).
 
         `texts` is a sequence of str or an Arrow string array (its buffer is
-        used without a copy: the fastest input). Preparing text (encoding
-        Python strings, NFKC where it changes a word) runs on one core, so it
-        is done part by part while the compiled kernel, which releases the
-        GIL, sketches the previous part on all cores.
+        used without a copy: the fastest input).
+        """
+        sketches = self.sketch(texts)
+        return sketches.signatures, sketches.shingle_counts
+
+    def sketch(self, texts, anchor_window: int = 0) -> "Sketches":
+        """Signatures and shingle counts, and with `anchor_window` > 0 the winnowed anchors, in one pass."""
+        return Sketches.concat(self.sketch_parts(texts, anchor_window))
+
+    def sketch_parts(self, texts, anchor_window: int = 0) -> list["Sketches"]:
+        """`sketch` of consecutive parts of `texts`, left apart (the caller may gather more first).
+
+        Preparing text (encoding Python strings, NFKC where it changes a
+        word) runs on one core, so it is done part by part while the
+        compiled kernel, which releases the GIL, sketches the previous part
+        on all cores.
         """
         parts = _parts(texts, _PART_BYTES)
         if len(parts) <= 1 or not _threads_can_overlap():
-            return self._sketch(*utf8_batch(texts))
+            return [self._sketch(*utf8_batch(texts), anchor_window)]
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copytrace-minhash") as kernel:
-            pending = [kernel.submit(self._sketch, *utf8_batch(_slice(texts, start, stop))) for start, stop in parts]
-            results = [future.result() for future in pending]
-        return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
+            pending = [kernel.submit(self._sketch, *utf8_batch(_slice(texts, start, stop)), anchor_window)
+                       for start, stop in parts]
+            return [future.result() for future in pending]
 
-    def _sketch(self, buf, offsets) -> tuple[np.ndarray, np.ndarray]:
-        """Signatures of a UTF-8 batch; documents that need NFKC are redone after it.
+    def _sketch(self, buf, offsets, anchor_window: int) -> "Sketches":
+        """Sketches of a UTF-8 batch; documents that need NFKC are redone after it.
 
         The kernel notices the characters NFKC would change within a word as
         it decodes them and leaves those documents (a few percent of news)
         for a second pass over their normalized text.
         """
         with small_parallel_chunks():
-            sigs, counts, flagged = _signatures(buf, offsets, self.shingle_size, self.num_perm, _TRIGGERS)
+            sigs, counts, flagged, values, value_offsets = _signatures(
+                buf, offsets, self.shingle_size, self.num_perm, folding_table(), anchor_window)
             redo = np.flatnonzero(flagged)
             if len(redo):
                 folded, folded_offsets = nfkc_documents(buf, offsets, redo)
-                sigs[redo], counts[redo], _ = _signatures(
-                    folded, folded_offsets, self.shingle_size, self.num_perm, NO_TRIGGERS)
-        return sigs, counts
+                sigs[redo], counts[redo], _, redo_values, redo_offsets = _signatures(
+                    folded, folded_offsets, self.shingle_size, self.num_perm, NO_FOLDING, anchor_window)
+                if anchor_window > 0:
+                    values, value_offsets = _replace_anchors(values, value_offsets, redo, redo_values, redo_offsets)
+        anchors = Anchors(values, value_offsets) if anchor_window > 0 else None
+        return Sketches(sigs, counts, anchors)
 
     def shingle_sets(self, texts) -> tuple[np.ndarray, np.ndarray]:
         """Sorted unique shingle hashes of each text, as (values, offsets) CSR."""
@@ -183,11 +202,14 @@ def _densify(row, num_perm, scratch):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _signatures(buf, offsets, shingle_size, num_perm, triggers):
-    """Signatures, shingle counts and NFKC flags of the documents buf[offsets[d]:offsets[d + 1]].
+def _signatures(buf, offsets, shingle_size, num_perm, folding, window):
+    """Signatures, shingle counts, NFKC flags and anchors of the documents buf[offsets[d]:offsets[d + 1]].
 
-    A document holding a character flagged in `triggers` is left unsketched
-    and flagged.
+    A document that needs NFKC before it can be tokenized (see `folding`;
+    `folding` is `folding_table()` or `NO_FOLDING`) is left unsketched and
+    flagged. With `window` > 0 the shingles are also winnowed into
+    anchors (`anchors.winnow_into`), returned as (values, offsets per
+    document); with 0 there are none.
 
     Shingle hashes are already well mixed 64-bit values, so each one is its
     own one-permutation hash: the top bits pick the bin, the low 32 bits
@@ -198,35 +220,92 @@ def _signatures(buf, offsets, shingle_size, num_perm, triggers):
     sigs = np.empty((n_docs, num_perm), dtype=np.uint32)
     counts = np.zeros(n_docs, dtype=np.int64)
     flagged = np.zeros(n_docs, dtype=np.bool_)
+    anchor_counts = np.zeros(n_docs, dtype=np.int64)
     n_units = (n_docs + _DOCS_PER_UNIT - 1) // _DOCS_PER_UNIT
+    per_unit = [np.empty(0, dtype=np.uint64) for _ in range(n_units)]
     for u in prange(n_units):
         first, stop = u * _DOCS_PER_UNIT, min(n_docs, (u + 1) * _DOCS_PER_UNIT)
         cap = 2
         for d in range(first, stop):
             cap = max(cap, (offsets[d + 1] - offsets[d] + 1) // 2 + 2)
         words = np.empty(cap, dtype=np.uint64)
-        spans = np.empty(cap, dtype=np.int64)
         shingles = np.empty(cap, dtype=np.uint64)
         row = np.empty(num_perm, dtype=np.uint64)
         scratch = np.empty(num_perm, dtype=np.uint64)
+        # About one shingle in 4.5 becomes an anchor (window 8), a shingle per 6 bytes: grown if needed.
+        picked = np.empty((offsets[stop] - offsets[first]) // 16 + 16 if window > 0 else 0, dtype=np.uint64)
+        prefix = np.empty(cap if window > 0 else 0, dtype=np.uint64)
+        suffix = np.empty(cap if window > 0 else 0, dtype=np.uint64)
+        n_picked = 0
         for d in range(first, stop):
-            n_words = tokenize_checked(buf, offsets[d], offsets[d + 1], words, spans, spans, triggers)
+            n_words = tokenize_folding(buf, offsets[d], offsets[d + 1], words, folding[0], folding[1], folding[2])
             if n_words < 0:  # needs NFKC first: the caller redoes it
                 flagged[d] = True
                 continue
             n_shingles = shingles_into(words, n_words, shingle_size, shingles)
             counts[d] = n_shingles
-            row[:] = _EMPTY
-            for s in range(n_shingles):
-                x = shingles[s] ^ _SEED_MASK
-                b = x >> shift
-                v = x & _LOW32
-                if v < row[b]:
-                    row[b] = v
-            _densify(row, num_perm, scratch)
-            for p in range(num_perm):
-                sigs[d, p] = np.uint32(row[p])
-    return sigs, counts, flagged
+            _minhash(shingles, n_shingles, shift, row, scratch, sigs[d])
+            if window > 0:
+                if n_picked + n_shingles + 1 > len(picked):
+                    grown = np.empty(max(2 * len(picked), n_picked + n_shingles + 1), dtype=np.uint64)
+                    grown[:n_picked] = picked[:n_picked]
+                    picked = grown
+                end = winnow_into(shingles, n_shingles, window, picked, n_picked, prefix, suffix)
+                anchor_counts[d] = end - n_picked
+                n_picked = end
+        per_unit[u] = picked[:n_picked].copy()
+    anchors, anchor_offsets = _join_units(per_unit, anchor_counts)
+    return sigs, counts, flagged, anchors, anchor_offsets
+
+
+@njit(cache=True, nogil=True)
+def _minhash(shingles, n_shingles, shift, row, scratch, out):
+    """One-permutation MinHash of shingles[:n_shingles] into `out` (uint32, num_perm values)."""
+    row[:] = _EMPTY
+    for s in range(n_shingles):
+        x = shingles[s] ^ _SEED_MASK
+        b = x >> shift
+        v = x & _LOW32
+        if v < row[b]:
+            row[b] = v
+    _densify(row, len(row), scratch)
+    for p in range(len(row)):
+        out[p] = np.uint32(row[p])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _join_units(per_unit, anchor_counts):
+    """The anchors of every unit of documents in one array, with offsets per document."""
+    n_docs = len(anchor_counts)
+    anchor_offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    for d in range(n_docs):
+        anchor_offsets[d + 1] = anchor_offsets[d] + anchor_counts[d]
+    anchors = np.empty(anchor_offsets[n_docs], dtype=np.uint64)
+    for u in prange(len(per_unit)):
+        at = anchor_offsets[u * _DOCS_PER_UNIT]
+        anchors[at:at + len(per_unit[u])] = per_unit[u]
+    return anchors, anchor_offsets
+
+
+@njit(cache=True, nogil=True)
+def _replace_anchors(values, offsets, docs, new_values, new_offsets):
+    """Anchors with those of documents `docs` (ascending) replaced by new_values/new_offsets (CSR of docs)."""
+    n_docs = len(offsets) - 1
+    counts = offsets[1:] - offsets[:-1]
+    for k in range(len(docs)):
+        counts[docs[k]] = new_offsets[k + 1] - new_offsets[k]
+    out_offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    for d in range(n_docs):
+        out_offsets[d + 1] = out_offsets[d] + counts[d]
+    out = np.empty(out_offsets[n_docs], dtype=np.uint64)
+    k = 0
+    for d in range(n_docs):
+        if k < len(docs) and docs[k] == d:
+            out[out_offsets[d]:out_offsets[d + 1]] = new_values[new_offsets[k]:new_offsets[k + 1]]
+            k += 1
+        else:
+            out[out_offsets[d]:out_offsets[d + 1]] = values[offsets[d]:offsets[d + 1]]
+    return out, out_offsets
 
 
 @njit(cache=True, parallel=True)

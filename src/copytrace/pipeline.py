@@ -22,8 +22,8 @@ from .stages import (
     families_table,
     find_candidates,
     find_families,
-    fingerprint,
     pairs_table,
+    sketch,
     verify,
 )
 
@@ -134,8 +134,9 @@ def analyse(ingested: Ingested, settings: ScanSettings, progress: Progress, star
     ids = np.asarray(docs["id"].to_pylist(), dtype=object)
     hasher = settings.hasher
 
-    signatures, shingle_counts = fingerprint(texts, hasher, settings.batch_bytes, progress)
-    a, b, bands = find_candidates(signatures, texts, settings, progress)
+    sketches = sketch(texts, settings, progress)  # signatures and anchors in one tokenizing pass
+    signatures, shingle_counts = sketches.signatures, sketches.shingle_counts
+    a, b, bands = find_candidates(signatures, texts, settings, progress, sketches.anchors)
     figures = verify(texts, a, b, hasher, progress)
     containment_max = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
     links = settings.keep.keep(figures["shared_shingles"], containment_max)

@@ -13,10 +13,10 @@ import numpy as np
 import pyarrow as pa
 
 from .align import AlignSettings
-from .anchors import AnchorSettings, anchor_pairs, anchor_sets
-from .candidates import candidate_pairs
+from .anchors import Anchors, AnchorSettings, anchor_pairs, anchor_sets, document_anchor_pairs
+from .candidates import candidate_pairs, merge_codes
 from .families import connected_components
-from .fingerprint import MinHasher
+from .fingerprint import MinHasher, Sketches
 from .lsh import LshParams
 from .provenance import ProvenanceSettings
 from .progress import Progress
@@ -64,15 +64,14 @@ class ScanSettings:
 
 def text_batches(texts: pa.ChunkedArray | pa.Array, batch_bytes: int):
     """Slices [start, stop) of `texts` holding about `batch_bytes` of text each."""
-    lengths = pa.compute.binary_length(texts).to_numpy(zero_copy_only=False)
-    start, size = 0, 0
-    for i, n in enumerate(lengths):
-        size += int(n)
-        if size >= batch_bytes:
-            yield start, i + 1
-            start, size = i + 1, 0
-    if start < len(lengths):
-        yield start, len(lengths)
+    ends = np.cumsum(pa.compute.binary_length(texts).fill_null(0).to_numpy(zero_copy_only=False))
+    start = 0
+    while start < len(ends):
+        # A batch ends with the first text that brings it to batch_bytes.
+        base = ends[start - 1] if start else 0
+        stop = min(int(np.searchsorted(ends, base + batch_bytes, side="left")) + 1, len(ends))
+        yield start, stop
+        start = stop
 
 
 def fingerprint(texts, hasher: MinHasher, batch_bytes: int, progress: Progress = Progress()):
@@ -86,6 +85,19 @@ def fingerprint(texts, hasher: MinHasher, batch_bytes: int, progress: Progress =
             signatures[start:stop], counts[start:stop] = hasher.signatures(batch)
             advance(stop - start)
     return signatures, counts
+
+
+def sketch(texts, settings: ScanSettings, progress: Progress = Progress()) -> Sketches:
+    """`fingerprint`, plus the winnowed anchors when anchors are on: one tokenizing pass gives both."""
+    hasher = settings.hasher
+    window = settings.anchors.window if settings.anchors.enabled else 0
+    parts = [Sketches(np.empty((0, hasher.num_perm), dtype=np.uint32), np.empty(0, dtype=np.int64),
+                      Anchors(np.empty(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)) if window else None)]
+    with progress.task("fingerprint", total=len(texts)) as advance:
+        for start, stop in text_batches(texts, settings.batch_bytes):
+            parts += hasher.sketch_parts(texts.slice(start, stop - start), window)
+            advance(stop - start)
+    return Sketches.concat(parts)  # one copy of everything, at the end
 
 
 def verify(texts, a, b, hasher: MinHasher, progress: Progress = Progress()) -> dict:
@@ -135,12 +147,19 @@ def find_families(n_docs: int, a, b, kept) -> np.ndarray:
     return connected_components(n_docs, a[kept], b[kept])
 
 
-def find_candidates(signatures, texts, settings: ScanSettings, progress: Progress = Progress()):
-    """(a, b, bands_shared): LSH candidates, plus pairs sharing a winnowed anchor (bands_shared 0)."""
+def find_candidates(signatures, texts, settings: ScanSettings, progress: Progress = Progress(),
+                    anchors: Anchors | None = None):
+    """(a, b, bands_shared): LSH candidates, plus pairs sharing a winnowed anchor (bands_shared 0).
+
+    `anchors` are those `sketch` gave; without them they are computed here from `texts`.
+    """
     with progress.task("candidates", total=2) as advance:
         a, b, bands = candidate_pairs(signatures, settings.lsh, settings.max_bucket)
         advance(1)
-        if settings.anchors.enabled and len(texts) > 1:
+        if settings.anchors.enabled and anchors is not None and len(signatures) > 1:
+            xa, xb, _ = document_anchor_pairs(anchors, settings.anchors)
+            a, b, bands = _union_pairs(a, b, bands, xa, xb)
+        elif settings.anchors.enabled and len(texts) > 1:
             values, docs = [], []
             for start, stop in text_batches(texts, settings.batch_bytes):
                 v, d = anchor_sets(texts.slice(start, stop - start),
@@ -154,13 +173,9 @@ def find_candidates(signatures, texts, settings: ScanSettings, progress: Progres
 
 
 def _union_pairs(a, b, bands, xa, xb):
-    """LSH pairs and anchor pairs together, sorted and unique; anchor-only pairs get bands 0."""
+    """LSH pairs and anchor pairs (each sorted, unique) together, sorted and unique; anchor-only pairs: bands 0."""
     codes = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
     extra = (xa.astype(np.uint64) << np.uint64(32)) | xb.astype(np.uint64)
-    extra = extra[~np.isin(extra, codes)]
-    all_codes = np.concatenate([codes, extra])
-    all_bands = np.concatenate([bands, np.zeros(len(extra), dtype=np.int64)])
-    order = np.argsort(all_codes, kind="stable")
-    all_codes, all_bands = all_codes[order], all_bands[order]
+    all_codes, all_bands = merge_codes(codes, bands.astype(np.int64), extra)
     return ((all_codes >> np.uint64(32)).astype(np.int64),
             (all_codes & np.uint64(0xFFFFFFFF)).astype(np.int64), all_bands)
