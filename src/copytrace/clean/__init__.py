@@ -30,16 +30,17 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..ingest.records import Reject
 from ..schemas import REMOVED_LINE_SCHEMA
 from ..sources import Aliases, site_host
-from .chrome import ChromeOptions, TemplateCounter, chrome_lines, cleaned_text, template_lines
+from .chrome import ChromeOptions, TemplateCounter, TemplateLookup, Templates, chrome_reasons, cleaned_text, split_lines, template_lines
 from .extract import ExtractOptions
 
 __all__ = [
-    "ChromeOptions", "CleanOptions", "Cleaned", "ExtractOptions",
-    "clean_documents", "clean_ingested", "clean_stage", "learn_templates", "source_group",
+    "ChromeOptions", "CleanOptions", "Cleaned", "ExtractOptions", "Templates",
+    "clean_batch", "clean_documents", "clean_ingested", "clean_stage", "learn_templates", "source_group",
 ]
 
 ADDED_COLUMNS = (
@@ -111,8 +112,8 @@ def _fill_from_page(columns: dict, i: int, page) -> None:
         columns["origin"][i] = _with_note(origin, "from the page: " + ", ".join(filled))
 
 
-def _extract(columns: dict, options: ExtractOptions, rejects: dict[int, Reject], progress) -> None:
-    pending = [i for i, (text, html) in enumerate(zip(columns["text"], columns["html"])) if html is not None and text == html]
+def _extract(columns: dict, pending: list[int], options: ExtractOptions, rejects: dict[int, Reject], progress) -> None:
+    """Main text and metadata for the rows in `pending` (their text is still their html)."""
     if not pending:
         return
     from .extract import extract_pages, trafilatura
@@ -122,7 +123,7 @@ def _extract(columns: dict, options: ExtractOptions, rejects: dict[int, Reject],
             rejects[i] = _reject(columns, i, "HTML input needs trafilatura: pip install 'copytrace[web]'")
         return
     with progress.task("extract", total=len(pending)) as advance:
-        pages = extract_pages([(columns["html"][i], columns["url"][i]) for i in pending], options)
+        pages = extract_pages([(columns["text"][i], columns["url"][i]) for i in pending], options)
         advance(len(pending))
     for i, page in zip(pending, pages):
         if page is None:
@@ -139,12 +140,15 @@ def source_group(source: str | None, url: str | None, aliases: Aliases | None = 
     return aliases.key(source) or aliases.key(url)
 
 
-def learn_templates(documents, options: CleanOptions | None = None) -> dict[str, dict[str, int]]:
-    """Per-source template lines over many tables of (already extracted) documents.
+def learn_templates(documents, options: CleanOptions | None = None) -> Templates:
+    """Per-source template lines over a table or an iterable of tables of (already extracted) documents.
 
-    For cleaning a corpus table by table (shards): learn over all tables
-    first, then pass the result to `clean_stage(..., templates=...)`, so
-    that a source's template is learned from all its pages.
+    For cleaning a corpus batch by batch (shards): learn over all batches
+    first (they are read one at a time; line counts per source accumulate),
+    then clean each batch with `clean_batch(batch, templates)`: a source's
+    template is then learned from all its pages, and the batches cleaned
+    apart give what one in-memory `clean_stage` of the corpus gives. The
+    result is plain JSON (source -> {line key: pages}), to store beside the shards.
     """
     options = options or CleanOptions()
     counter = TemplateCounter()
@@ -155,6 +159,11 @@ def learn_templates(documents, options: CleanOptions | None = None) -> dict[str,
     return counter.templates(options.chrome.min_repeat)
 
 
+def clean_batch(batch: pa.Table, templates: Templates, options: CleanOptions | None = None, progress=None) -> Cleaned:
+    """Clean one batch of a corpus with templates learned over the whole corpus (`learn_templates`)."""
+    return clean_stage(batch, options, progress, templates=templates)
+
+
 def _remove_chrome(columns: dict, options: ChromeOptions, aliases: Aliases, templates: dict | None,
                    rejects: dict[int, Reject], removed: dict, progress) -> None:
     n = len(columns["id"])
@@ -162,6 +171,7 @@ def _remove_chrome(columns: dict, options: ChromeOptions, aliases: Aliases, temp
     groups = {i: source_group(columns["source"][i], columns["url"][i], aliases) for i in live}
     if templates is None:
         templates = template_lines(((groups[i], columns["text"][i]) for i in live), options.min_repeat) if options.repeated else {}
+    lookups = {group: TemplateLookup(lines) for group, lines in templates.items() if lines}
     plain_options, marked_options = options, replace(options, density=False)
     with progress.task("clean", total=len(live)) as advance:
         for i in live:
@@ -169,11 +179,12 @@ def _remove_chrome(columns: dict, options: ChromeOptions, aliases: Aliases, temp
             group = groups[i]
             # Markup was already judged (by the extractor, or a feed's own item boundaries):
             # line-density features are for text that lost its markup.
-            chosen = plain_options if columns["html"][i] is None else marked_options
-            lines, reasons = chrome_lines(text, templates.get(group), columns["source"][i] or group, columns["title"][i], chosen)
+            chosen = marked_options if columns["has_html"][i] else plain_options
+            reasons = chrome_reasons(text, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen)
             advance(1)
             if not reasons:
                 continue
+            lines = split_lines(text)
             doc_id = columns["id"][i]
             for line in lines:
                 if line.number in reasons:
@@ -194,7 +205,7 @@ def _remove_chrome(columns: dict, options: ChromeOptions, aliases: Aliases, temp
 
 
 def clean_stage(documents: pa.Table, options: CleanOptions | None = None, progress=None,
-                templates: dict[str, dict[str, int]] | None = None) -> Cleaned:
+                templates: Templates | None = None) -> Cleaned:
     """Extract and clean `documents` (DOCUMENT_SCHEMA): cleaned documents, removed lines, rejects.
 
     `templates` (from `learn_templates`) replaces the templates learned from
@@ -204,8 +215,14 @@ def clean_stage(documents: pa.Table, options: CleanOptions | None = None, progre
 
     options = options or CleanOptions()
     progress = progress or Progress()
-    columns = documents.to_pydict()
+    # The html column stays in Arrow: a page's text is its html until extracted, so it is read
+    # once, as text, and the column is carried to the output as it is.
+    html = documents.column("html")
+    columns = documents.drop_columns(["html"]).to_pydict()
     n = documents.num_rows
+    columns["has_html"] = html.is_valid().to_pylist()
+    pending = [i for i, page in enumerate(pc.and_(html.is_valid(), pc.equal(documents.column("text"), html)).to_pylist())
+               if page]
     for name, _ in ADDED_COLUMNS:
         columns.setdefault(name, [None] * n)
     rejects: dict[int, Reject] = {}
@@ -214,7 +231,7 @@ def clean_stage(documents: pa.Table, options: CleanOptions | None = None, progre
         fetched = _FETCHED.search(origin or "")
         if fetched and not columns["fetched"][i]:
             columns["fetched"][i] = fetched.group(1)
-    _extract(columns, options.extract, rejects, progress)
+    _extract(columns, pending, options.extract, rejects, progress)
     if options.chrome_removal:
         _remove_chrome(columns, options.chrome, options.aliases or Aliases(), templates, rejects, removed, progress)
     keep = [i for i in range(n) if i not in rejects]
@@ -222,7 +239,9 @@ def clean_stage(documents: pa.Table, options: CleanOptions | None = None, progre
     for name, kind in ADDED_COLUMNS:
         if name not in schema.names:
             schema = schema.append(pa.field(name, kind))
-    table = pa.table({name: [columns[name][i] for i in keep] for name in schema.names}, schema=schema)
+    kept = {name: (html.take(pa.array(keep, pa.int64())) if name == "html" else [columns[name][i] for i in keep])
+            for name in schema.names}
+    table = pa.table(kept, schema=schema)
     return Cleaned(table, pa.table(removed, schema=REMOVED_LINE_SCHEMA), [rejects[i] for i in sorted(rejects)])
 
 

@@ -26,30 +26,78 @@ from dataclasses import dataclass
 # --- line splitting -------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Line:
-    number: int  # 1-based
-    start: int  # character offsets of the line's content, without its line break
-    end: int
-    text: str
+    """One line of a document: 1-based number, offsets of its content (without the line break), text."""
 
-    @property
-    def blank(self) -> bool:
-        return not self.text.strip()
+    __slots__ = ("number", "start", "end", "text", "blank")
+
+    def __init__(self, number: int, start: int, end: int, text: str) -> None:
+        self.number, self.start, self.end, self.text = number, start, end, text
+        self.blank = not text or text.isspace()  # what strip() would leave empty
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Line) and (self.number, self.start, self.end, self.text) == (
+            other.number, other.start, other.end, other.text)
+
+    def __repr__(self) -> str:
+        return f"Line({self.number}, {self.start}, {self.end}, {self.text!r})"
 
 
 def split_lines(text: str) -> list[Line]:
-    lines, start = [], 0
-    for number, piece in enumerate(text.split("\n"), start=1):
+    lines, start, number = [], 0, 0
+    for piece in text.split("\n"):
+        number += 1
+        size = len(piece)
         content = piece[:-1] if piece.endswith("\r") else piece
         lines.append(Line(number, start, start + len(content), content))
-        start += len(piece) + 1
+        start += size + 1
     return lines
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+_ASCII_DIGITS = "0123456789"
+
+
+def _digits_folded(folded: str) -> str:
+    if folded.isascii() and not any(digit in folded for digit in _ASCII_DIGITS):
+        return folded  # nothing for the digit pattern to replace: skip its pass
+    return _DIGIT_RUN.sub("0", folded)
 
 
 def line_key(text: str) -> str:
     """What makes two lines the same template line: case, spacing and digits ignored."""
-    return re.sub(r"\d+", "0", " ".join(text.casefold().split()))
+    return _digits_folded(" ".join(text.casefold().split()))
+
+
+_HEAD = 8
+
+
+class TemplateLookup:
+    """One source's template lines, looked up by line without working out most lines' keys.
+
+    A line's key starts like its case- and space-folded text up to the first
+    digit; a line whose folded start holds no digit and begins no template
+    line cannot be one, and skips the digit pattern's pass over the line.
+    """
+
+    __slots__ = ("pages", "heads")
+
+    def __init__(self, pages: dict[str, int]) -> None:
+        self.pages = pages
+        self.heads = {key[:_HEAD] for key in pages}
+
+    def __bool__(self) -> bool:
+        return bool(self.pages)
+
+    def get(self, line: str) -> int | None:
+        """On how many pages the template holds `line`, or None."""
+        folded = " ".join(line.casefold().split())
+        head = folded[:_HEAD]
+        if head not in self.heads and not _DIGIT_RUN.search(head):
+            return None
+        return self.pages.get(_digits_folded(folded))
 
 
 # --- credit lines are evidence, never chrome -------------------------------
@@ -93,8 +141,10 @@ _NAV_LINES = frozenset(
     |you might also like|recommended|recommended for you|sponsored|sponsored content|promoted
     |advertisement|advertising|ad|ads|loading|close|log in|login|sign in|sign up|register|subscribe
     |newsletter|follow us|latest|latest news|top stories|see also|also read|read also|watch more
-    |show more|load more|continue reading|tags|topics|categories|share|comments|all rights reserved""".replace("\n", "").split("|")
+    |show more|load more|continue reading|tags|topics|categories|share|comments|all rights reserved""".split("|")
 )
+_NAV_LINES = frozenset(" ".join(entry.split()) for entry in _NAV_LINES)  # the wrapped lines' indents are not part of a name
+_NAV_STRIP = " :|•·-–—>»›"
 # (reason, words one of which the line must hold, pattern): the words spare most lines the regex.
 _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern], ...] = (
     ("player", ("listen", "play", "watch", "player", "radio", ":"), re.compile(
@@ -139,25 +189,71 @@ def _is_timestamp(text: str) -> bool:
     return (bool(words) or bool(clock)) and all(w in _TIME_WORDS for w in words)
 
 
+# Cheap necessary conditions for each pattern, so that most lines (article text) skip the regexes:
+# player lines are whole short phrases; comment lines start with one of these; the others need a clue.
+_PLAYER_MAX = 32
+_COMMENT_STARTS = ("community standards", "discussion", "comment", "leave a", "add ", "post a", "join the", "log",
+                   "show comments", "view comments")
+
+
+# The clues of the patterns that can match inside a line ending like a sentence.
+_SENTENCE_LINE_CLUES = tuple(sorted({clue for reason, clues, _ in _PATTERNS if reason in ("subscription", "cookie notice")
+                                     for clue in clues} | set(_PHOTO_CLUES)))
+
+
+def _clued(folded: str) -> list[tuple[str, re.Pattern]]:
+    """The patterns, in order, whose cheap condition `folded` meets (only these can match it)."""
+    found = []
+    for reason, clues, pattern in _PATTERNS:
+        if reason == "player":
+            possible = len(folded) <= _PLAYER_MAX
+        elif reason == "comments":
+            possible = folded.startswith(_COMMENT_STARTS) or folded[:1].isdigit()
+        else:
+            possible = True
+        if possible and any(clue in folded for clue in clues):
+            found.append((reason, pattern))
+    return found
+
+
 def pattern_reason(text: str) -> str | None:
-    """The generic chrome pattern a line matches, if any."""
+    """The generic chrome pattern a line matches, if any.
+
+    Cheap tests first: the words of a line (a regex pass) are found only
+    when some pattern could match, since most lines are article text.
+    """
     stripped = text.strip()
-    if len(stripped) > 320:  # chrome lines are short; a paragraph is not
-        return None
-    words = [w.casefold() for w in _WORDS.findall(stripped)]
-    if len(words) > 40:
+    size = len(stripped)
+    if size > 320 or not size:  # chrome lines are short; a paragraph is not
         return None
     folded = " ".join(stripped.casefold().split())
-    if folded.strip(" :|•·-–—>»›") in _NAV_LINES:
+    if size > 80 and stripped[-1] in ".!?" and not any(clue in folded for clue in _SENTENCE_LINE_CLUES):
+        # A sentence-like line (most of an article): too long for a timestamp, and its end rules out
+        # navigation, share and the anchored patterns; without a clue of the others it is not chrome.
+        return None
+    navigation = folded.strip(_NAV_STRIP) in _NAV_LINES
+    clued = _clued(folded)
+    share = False
+    if stripped[-1] not in ".!?":
+        first = _WORDS.search(stripped)
+        share = first is not None and first.group().casefold() in _SHARE_WORDS
+    timestamp = size <= 80  # _is_timestamp's own limit
+    photo = any(c in folded for c in _PHOTO_CLUES)
+    if not (navigation or clued or share or timestamp or photo):
+        return None
+    words = _WORDS.findall(stripped)
+    if len(words) > 40:
+        return None
+    if navigation:
         return "chrome: navigation"
-    if words and len(words) <= 8 and all(w in _SHARE_WORDS for w in words) and not re.search(r"[.!?]$", stripped):
+    if share and len(words) <= 8 and all(w.casefold() in _SHARE_WORDS for w in words):
         return "chrome: share"
-    for reason, clues, pattern in _PATTERNS:
-        if any(clue in folded for clue in clues) and pattern.search(folded):
+    for reason, pattern in clued:
+        if pattern.search(folded):
             return f"chrome: {reason}"
-    if _is_timestamp(stripped):
+    if timestamp and _is_timestamp(stripped):
         return "chrome: timestamp"
-    if len(words) <= 20 and any(c in folded for c in _PHOTO_CLUES) and _PHOTO.search(stripped):
+    if photo and len(words) <= 20 and _PHOTO.search(stripped):
         return "photo credit" if _AGENCY.search(stripped) else "copyright notice"
     return None
 
@@ -188,15 +284,25 @@ def is_title_case(text: str) -> bool:
     return sum(w[0].isupper() for w in content) >= 0.8 * len(content)
 
 
+_TAG_LEAD = re.compile(r"^(?:tags|topics|keywords|filed under)\s*:\s*", re.IGNORECASE)
+_TAG_LEAD_FIRST = frozenset("tTkKfF\u212a")  # what the lead can start with, case-insensitively (U+212A: Kelvin sign)
+_SENTENCE_END_CHARS = frozenset(".!?…:;\"”’')]")  # _SENTENCE_END on a stripped line
+
+
 def is_tag_list(text: str) -> bool:
     """'Russia-NATO cooperation, NATO, Sergei Lavrov, Ukraine': three or more short capitalized items."""
     stripped = text.strip()
     if len(stripped) > 400 or "," not in stripped and ":" not in stripped and "|" not in stripped:
         return False
-    body = re.sub(r"^(?:tags|topics|keywords|filed under)\s*:\s*", "", stripped, flags=re.IGNORECASE)
-    if body != stripped and body:
-        return True
-    if _SENTENCE_END.search(stripped) and not stripped.endswith(("'", "’", ")")):
+    body = stripped
+    if stripped[0] in _TAG_LEAD_FIRST:
+        body = _TAG_LEAD.sub("", stripped)
+        if body != stripped and body:
+            return True
+    if stripped[-1] in _SENTENCE_END_CHARS and not stripped.endswith(("'", "’", ")")):
+        return False
+    first = stripped[0]  # the first item's first character (an empty first item fails below anyway)
+    if not (first.isupper() or first == "#" or first.isdigit()):
         return False
     items = [i.strip() for i in re.split(r"\s*[,|·•]\s*", body)]
     if len(items) < 3 or any(not i for i in items):
@@ -216,12 +322,12 @@ def is_short_line(text: str) -> bool:
     return 0 < words <= 4 and len(stripped) <= 40 and not re.search(r"[.!?…。！？]['\"”’)」]?$", stripped)
 
 
-def _runs(lines: list[Line], keep: set[int], test) -> list[list[Line]]:
-    """Runs of directly adjacent lines (no blank line between) passing `test`."""
+def _runs(passing: list[bool], taken) -> list[list[int]]:
+    """Runs of directly adjacent line indices (no blank line between) passing a test and not `taken`."""
     runs, current = [], []
-    for line in lines:
-        if not line.blank and line.number not in keep and test(line.text):
-            current.append(line)
+    for i, ok in enumerate(passing):
+        if ok and not taken(i):
+            current.append(i)
             continue
         if current:
             runs.append(current)
@@ -231,22 +337,49 @@ def _runs(lines: list[Line], keep: set[int], test) -> list[list[Line]]:
     return runs
 
 
-def density_reasons(lines: list[Line], keep: set[int]) -> dict[int, str]:
-    """Line number -> reason, for lines that density features mark as chrome."""
+def _line_features(text: str) -> tuple[bool, bool, bool]:
+    """(tag list, title case, short line) of one stripped line, each tested only if its cheap limits allow."""
+    if not text:
+        return False, False, False
+    size = len(text)
+    return (size <= 400 and is_tag_list(text),
+            size <= 220 and text[-1] not in ".,;:" and is_title_case(text),
+            size <= 40 and is_short_line(text))
+
+
+def _density(features: list[tuple[bool, bool, bool]], excluded) -> dict[int, str]:
+    """Line index -> reason, by density features (from `_line_features`, one per line).
+
+    `excluded(i)` is asked only of lines a feature marks (it may be costly).
+    """
     reasons: dict[int, str] = {}
-    for line in lines:
-        if not line.blank and line.number not in keep and is_tag_list(line.text):
-            reasons[line.number] = "tag list"
-    for run in _runs(lines, keep | set(reasons), is_title_case):
+    for i, (tag, _, _) in enumerate(features):
+        if tag and not excluded(i):
+            reasons[i] = "tag list"
+
+    def taken(i: int) -> bool:
+        return i in reasons or excluded(i)
+
+    for run in _runs([title for _, title, _ in features], taken):
         if len(run) >= 2:
-            reasons.update((line.number, f"headline list ({len(run)} title-case lines)") for line in run)
-    for run in _runs(lines, keep | set(reasons), is_short_line):
+            reasons.update((i, f"headline list ({len(run)} title-case lines)") for i in run)
+    for run in _runs([short for _, _, short in features], taken):
         if len(run) >= 3:
-            reasons.update((line.number, f"link list ({len(run)} short lines)") for line in run)
+            reasons.update((i, f"link list ({len(run)} short lines)") for i in run)
     return reasons
 
 
+def density_reasons(lines: list[Line], keep: set[int]) -> dict[int, str]:
+    """Line number -> reason, for lines that density features mark as chrome (lines in `keep` never)."""
+    found = _density([_line_features(line.text.strip()) for line in lines], lambda i: lines[i].number in keep)
+    return {lines[i].number: reason for i, reason in found.items()}
+
+
 # --- per-source template lines -------------------------------------------------
+
+
+# Per source group: its template lines (line_key) and on how many distinct pages each was found.
+Templates = dict[str, dict[str, int]]
 
 
 class TemplateCounter:
@@ -271,7 +404,7 @@ class TemplateCounter:
         self.seen[source].add(fingerprint)
         self.counts.setdefault(source, Counter()).update({line_key(line) for line in text.split("\n") if line.strip()})
 
-    def templates(self, min_repeat: int) -> dict[str, dict[str, int]]:
+    def templates(self, min_repeat: int) -> Templates:
         """Per source: the line keys found on at least `min_repeat` distinct pages, with their page counts."""
         return {
             source: {key: n for key, n in counter.items() if n >= min_repeat}
@@ -279,7 +412,7 @@ class TemplateCounter:
         }
 
 
-def template_lines(groups: Iterable[tuple[str | None, str]], min_repeat: int) -> dict[str, dict[str, int]]:
+def template_lines(groups: Iterable[tuple[str | None, str]], min_repeat: int) -> Templates:
     """Per source: the line keys found on at least `min_repeat` distinct pages, with their page counts."""
     counter = TemplateCounter()
     for source, text in groups:
@@ -300,6 +433,49 @@ class ChromeOptions:
     min_repeat: int = 3
 
 
+def chrome_reasons(
+    text: str,
+    template: dict[str, int] | TemplateLookup | None = None,
+    source: str | None = None,
+    title: str | None = None,
+    options: ChromeOptions = ChromeOptions(),
+) -> dict[int, str]:
+    """By line number (1-based, lines split at \\n), the reason each chrome line of `text` is removed.
+
+    Credit lines and the title are kept; whether a line is one is asked only
+    of lines some evidence marks (most lines are article text, marked by none).
+    """
+    stripped = [piece.strip() for piece in text.split("\n")]
+    title_key = line_key(title) if title else None
+    kept: dict[int, bool] = {}
+
+    def protected(i: int) -> bool:
+        answer = kept.get(i)
+        if answer is None:
+            line = stripped[i]
+            answer = kept[i] = is_credit(line) or bool(title_key and line_key(line) == title_key)
+        return answer
+
+    reasons: dict[int, str] = {}
+    use_template = options.repeated and bool(template)
+    if use_template and not isinstance(template, TemplateLookup):
+        template = TemplateLookup(template)
+    for i, line in enumerate(stripped):
+        if not line:
+            continue
+        reason = pattern_reason(line) if options.patterns else None
+        if reason is None and use_template:
+            pages = template.get(line)
+            if pages:
+                reason = f"repeated on {pages} pages of {source}"
+        if reason and not protected(i):
+            reasons[i] = reason
+    if options.density:
+        features = [_line_features(line) for line in stripped]
+        reasons.update(_density(features, lambda i: i in reasons or protected(i)))
+    return {i + 1: reason for i, reason in sorted(reasons.items())}
+
+
 def chrome_lines(
     text: str,
     template: dict[str, int] | None = None,
@@ -308,28 +484,7 @@ def chrome_lines(
     options: ChromeOptions = ChromeOptions(),
 ) -> tuple[list[Line], dict[int, str]]:
     """The document's lines and, by line number, the reason each chrome line is removed."""
-    lines = split_lines(text)
-    title_key = line_key(title) if title else None
-    keep = {
-        line.number
-        for line in lines
-        if not line.blank and (is_credit(line.text) or (title_key and line_key(line.text) == title_key))
-    }
-    reasons: dict[int, str] = {}
-    for line in lines:
-        if line.blank or line.number in keep:
-            continue
-        reason = pattern_reason(line.text) if options.patterns else None
-        if reason is None and options.repeated and template:
-            pages = template.get(line_key(line.text))
-            if pages:
-                reason = f"repeated on {pages} pages of {source}"
-        if reason:
-            reasons[line.number] = reason
-    if options.density:
-        for number, reason in density_reasons(lines, keep | set(reasons)).items():
-            reasons.setdefault(number, reason)
-    return lines, reasons
+    return split_lines(text), chrome_reasons(text, template, source, title, options)
 
 
 def cleaned_text(lines: list[Line], reasons: dict[int, str]) -> str:

@@ -37,6 +37,30 @@ def html_record(html: str, doc_id: str, name: str, number: int, note: str | None
     return NotedRecord(id=doc_id, text=html, html=html, file=name, record=number, note=note, **meta)
 
 
+def _gunzip(packed: bytes, limit: int) -> bytes:
+    """At most `limit` bytes of a gzip file's content (all its members), in C calls.
+
+    What `gzip.open(...).read(limit)` gives, without its Python read loop
+    (a tenth of a millisecond a page); EOFError for a cut stream.
+    """
+    if packed[:2] != b"\x1f\x8b":
+        raise gzip.BadGzipFile(f"not a gzipped file ({packed[:2]!r})")
+    pieces, size = [], 0
+    while packed and size < limit:
+        member = zlib.decompressobj(wbits=31)
+        piece = member.decompress(packed, limit - size)
+        pieces.append(piece)
+        size += len(piece)
+        if size >= limit:
+            break
+        if not member.eof:
+            raise EOFError("compressed stream ends early")
+        packed = member.unused_data.lstrip(b"\x00")  # gzip allows zero padding between members
+        if packed and packed[:2] != b"\x1f\x8b":
+            raise gzip.BadGzipFile("trailing garbage after the compressed data")
+    return b"".join(pieces)
+
+
 def read_gzip_or_plain(path: Path, max_bytes: int) -> tuple[bytes | None, str | None]:
     """(bytes, None) or (None, reason); a gzip larger than the limit is not inflated past it."""
     if not path.name.lower().endswith(".gz"):
@@ -45,8 +69,7 @@ def read_gzip_or_plain(path: Path, max_bytes: int) -> tuple[bytes | None, str | 
             return None, f"document too large: {size:,} bytes > limit {max_bytes:,} (--max-doc-mb)"
         return path.read_bytes(), None
     try:
-        with gzip.open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
+        raw = _gunzip(path.read_bytes(), max_bytes + 1)
     except EOFError:
         return None, "truncated gzip file (compressed stream ends early): not read"
     except (gzip.BadGzipFile, zlib.error, OSError) as err:
