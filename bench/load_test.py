@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/load_test.py --clients 8 --seconds 60 --docs 5000
 
-Builds an index of the seeds plus `--docs` generated articles (one in ten
-carries part of an earlier one), starts the server on a free loopback port,
-and runs `--clients` threads that POST /search with 5 KB articles (half carry
-part of an indexed article, half are new, and every tenth is seed 002) until
+Builds an index of the seeds plus `--docs` generated articles of about 3 KB
+(`index_corpus.py`; one in ten carries part of an earlier one), starts the
+server on a free loopback port, and runs `--clients` threads that POST
+/search with 5 KB articles (half carry 60% of an indexed article, half are
+new, and every tenth is seed 002) until
 `--seconds` pass or `--max-requests` are made. Records throughput, latency
 percentiles and every error; the exit status is 1 if any request failed.
 """
@@ -23,31 +24,32 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import pyarrow as pa
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(HERE))
 
-from index_bench import Corpus, batches  # noqa: E402
+from index_bench import remove_index  # noqa: E402
+from index_corpus import ArticleGenerator  # noqa: E402
 
 from copytrace.index import Store, add_documents, explain_pending  # noqa: E402
 from copytrace.ingest import read_inputs  # noqa: E402
 from copytrace.server.process import ServerProcess  # noqa: E402
 
 
-def build(path: Path, docs: int) -> tuple[list[str], float]:
-    for p in (path, Path(str(path) + ".wal")):
-        if p.exists():
-            p.unlink()
-    corpus, recent = Corpus(seed=11), []
+def build(path: Path, docs: int, generator: ArticleGenerator) -> float:
+    remove_index(path)
     started = time.perf_counter()
     with Store.create(path) as store:
         add_documents(store, read_inputs([REPO / "examples" / "lavrov"]).documents, "seeds")
-        for table, recent in batches(corpus, docs, 5000):
-            add_documents(store, table, explain=False)
+        for first in range(0, docs, 5000):
+            n = min(5000, docs - first)
+            add_documents(store, pa.table({"id": [f"doc-{k}" for k in range(first, first + n)],
+                                           "text": generator.batch(first, n)}), explain=False)
         explain_pending(store)
-    return recent, time.perf_counter() - started
+    return time.perf_counter() - started
 
 
 def client_loop(url: str, queries: list[str], deadline: float, budget: list[int], lock: threading.Lock,
@@ -84,11 +86,11 @@ def main() -> None:
     args = parser.parse_args()
     args.index.parent.mkdir(parents=True, exist_ok=True)
     print(f"building an index of {args.docs:,} generated articles plus the seeds", flush=True)
-    recent, build_seconds = build(args.index, args.docs)
-    corpus = Corpus(seed=12)
+    generator = ArticleGenerator(seed=11)
+    build_seconds = build(args.index, args.docs, generator)
+    rng = np.random.default_rng(12)
     seed_002 = next((REPO / "examples" / "lavrov").glob("002_*.txt")).read_text(encoding="utf-8")
-    queries = [seed_002 if k % 10 == 0 else corpus.reuse(recent[k % len(recent)], 0.6) if k % 2 else corpus.text()
-               for k in range(400)]
+    queries = [seed_002 if k % 10 == 0 else generator.query(rng, args.docs)[0] for k in range(400)]
     latencies: list[float] = []
     errors: list[str] = []
     lock, budget = threading.Lock(), [args.max_requests]
@@ -114,7 +116,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
-    args.index.unlink(missing_ok=True)
+    remove_index(args.index)
     sys.exit(1 if errors else 0)
 
 

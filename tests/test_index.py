@@ -164,7 +164,7 @@ def test_deferred_explanation_is_pending_until_explained(index):
     add_documents(index, docs.slice(0, 1))
     report = add_documents(index, docs.slice(1, 2), explain=False)
     assert report.added == 2 and report.pairs == 3
-    pending = search_document(index, DURAN)
+    pending = search_document(index, DURAN, explain_pending=False)
     assert pending.family["explained"] == PENDING and pending.passages.num_rows == 0
     assert {m["id"] for m in pending.matches()} == {SPUTNIK, CAPTURE}  # searchable before it is explained
     assert explain_pending(index)["families"] == 1
@@ -172,3 +172,19 @@ def test_deferred_explanation_is_pending_until_explained(index):
     assert done.family["explained"] is None and done.family["original"] == SPUTNIK
     assert done.passages.num_rows > 0 and index.stats()["edges"] == 3
     assert explain_pending(index)["families"] == 0
+
+
+def test_a_deferred_family_is_explained_when_first_asked_for(index):
+    from copytrace.index.tracing import PENDING
+
+    docs = seeds()
+    add_documents(index, docs.slice(0, 1))
+    add_documents(index, docs.slice(1, 2), explain=False)
+    first = search_document(index, DURAN)  # explains the family and stores the result
+    assert first.family["explained"] is None and first.family["original"] == SPUTNIK
+    assert first.passages.num_rows > 0 and index.stats()["edges"] == 3
+    by_id = {m["id"]: m for m in first.matches()}
+    assert by_id[SPUTNIK]["role"] == "source" and by_id[SPUTNIK]["passages"]
+    cur = index.cursor()
+    assert cur.execute("select count(*) from families where explained = ?", [PENDING]).fetchone()[0] == 0
+    cur.close()

@@ -18,6 +18,7 @@ import pytest
 pytest.importorskip("duckdb")
 
 from copytrace.index import Store, add_documents  # noqa: E402
+from copytrace.index.parts import parts_dir  # noqa: E402
 
 WORDS = np.array("""the a of to in and on for with by from at as is was were will said minister government
 talks agreement report official city council port ship trade market price energy oil gas bank court
@@ -38,11 +39,13 @@ def consistent(path: Path) -> dict:
         cur = store.cursor()
         one = lambda sql: cur.execute(sql).fetchone()[0]  # noqa: E731
         docs = one("select count(*) from documents")
-        assert one("select count(*) from bands") == docs * store.settings.bands
-        assert one("select count(*) from bands where doc not in (select doc from documents)") == 0
         assert one("select count(*) from pairs where a not in (select id from documents) "
                    "or b not in (select id from documents)") == 0
         assert one("select count(distinct id) from documents") == docs
+        # The parts beside the database reach the committed documents and only them.
+        next_doc = int(one("select value from meta where key = 'next_doc'"))
+        assert store.segments.rows() == docs * store.settings.bands
+        assert store.parts.fetch(np.arange(next_doc + 500)).num_rows == docs
         return {"documents": docs, "batches": one("select count(*) from batches"),
                 "next_doc": int(one("select value from meta where key = 'next_doc'"))}
 
@@ -56,7 +59,7 @@ CHILD = textwrap.dedent('''
     real = adding.insert_table
     def insert_then_stall(cur, table, data):
         real(cur, table, data)
-        if table == "bands":  # documents and band rows are written, the transaction is open
+        if table == "documents":  # band segment written, documents inserted, the transaction is open
             print("MID-ADD", flush=True)
             time.sleep(120)
     adding.insert_table = insert_then_stall
@@ -89,6 +92,8 @@ def test_kill_9_mid_add_leaves_the_previous_state_and_the_re_add_is_idempotent(t
         child.stderr.close()
     assert child.returncode == -signal.SIGKILL
     assert consistent(path) == {"documents": 50, "batches": 1, "next_doc": 50}
+    orphans = sorted(p.name for p in parts_dir(path).iterdir())  # written before the commit that never came
+    assert "0000000001.docs.arrow" in orphans and "0000000001-0000000001.seg" in orphans
 
     with Store(path) as store:
         rerun = add_documents(store, pa.concat_tables([day1, day2]), "day 2, again")
@@ -96,6 +101,7 @@ def test_kill_9_mid_add_leaves_the_previous_state_and_the_re_add_is_idempotent(t
         again = add_documents(store, day2, "day 2, once more")
         assert (again.added, again.present) == (0, 80)
     assert consistent(path)["documents"] == 130
+    assert len(list(parts_dir(path).glob("*.docs.arrow"))) == 2
 
 
 def test_kill_9_at_an_unplanned_moment_of_a_multi_transaction_add(tmp_path):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from markupsafe import escape
+import shutil
 from pathlib import Path
+
+from markupsafe import escape
 
 import pytest
 
@@ -15,6 +17,7 @@ from conftest import LAVROV, OTHER_TOPIC, SEED_IDS  # noqa: E402
 
 from copytrace.index import Store, add_documents  # noqa: E402
 from copytrace.ingest import read_inputs  # noqa: E402
+from copytrace.index.parts import parts_dir  # noqa: E402
 from copytrace.server.cli import is_loopback  # noqa: E402
 from copytrace.server.process import ServerProcess  # noqa: E402
 
@@ -151,6 +154,7 @@ def test_token_is_set_whenever_the_bind_is_not_loopback():
 def test_without_a_token_loopback_writes_are_open(index_path, tmp_path):
     copy = tmp_path / "copy.duckdb"
     copy.write_bytes(index_path.read_bytes())
+    shutil.copytree(parts_dir(index_path), parts_dir(copy))  # an index is its file and its parts folder
     with ServerProcess(copy) as running, httpx.Client(base_url=running.url, timeout=60) as client:
         added = client.post("/documents", json={"documents": [{"id": "h", "text": OTHER_TOPIC}]})
         assert added.status_code == 200 and added.json()["added"] == 1

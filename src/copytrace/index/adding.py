@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..candidates import candidate_pairs
 from .explain import passages_of
-from .matching import fetch_documents, fingerprint_keys, lookup_batch, verify_pairs
+from .docfiles import DOC_FILE_COLUMNS
+from .matching import fingerprint_keys, lookup_batch, verify_pairs
+from .segments import Segment
 from .store import Store, arrow
 from .tracing import PENDING, family_tables, insert_table, regroup, retrace
 
@@ -48,6 +51,21 @@ def digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
+def digests_of(texts) -> np.ndarray:
+    """`digest` of every text of an Arrow string column, hashed from its UTF-8 buffer (no Python strings)."""
+    arr = pa.chunked_array([texts]) if isinstance(texts, pa.Array) else texts
+    arr = arr.combine_chunks().cast(pa.large_string())
+    if arr.null_count:
+        raise ValueError("a document has no text")
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    data = memoryview(data_buf) if data_buf is not None else memoryview(b"")
+    blake = hashlib.blake2b
+    return np.fromiter((int.from_bytes(blake(data[a:b], digest_size=8).digest(), "little")
+                        for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())),
+                       dtype=np.uint64, count=len(arr))
+
+
 def _column(docs: pa.Table, name: str) -> list:
     return docs[name].to_pylist() if name in docs.column_names else [None] * docs.num_rows
 
@@ -62,25 +80,39 @@ def add_documents(store: Store, docs: pa.Table, label: str | None = None, explai
     started = time.perf_counter()
     report = AddReport()
     ids = [str(i) for i in _column(docs, "id")]
-    texts = _column(docs, "text")
-    digests = np.array([digest(t) for t in texts], dtype=np.uint64)
-    with store.transaction() as cur:
-        known = dict(_known_digests(cur, ids))
-        new_rows = []
-        for k, (doc_id, dg) in enumerate(zip(ids, digests.tolist())):
-            if doc_id not in known:
-                new_rows.append(k)
-            elif known[doc_id] == dg:
-                report.present += 1
-            else:
-                report.rejected.append((doc_id, "id already indexed with a different text (remove it first)"))
-        batch = store.counter(cur, "next_batch", 1)
-        if new_rows:
-            new = docs.take(pa.array(new_rows, pa.int64()))
-            _add_new(store, cur, new, digests[new_rows], batch, report, explain)
-        cur.execute("insert into batches (batch, label, added, present, rejected) values (?, ?, ?, ?, ?)",
-                    [batch, label, report.added, report.present, len(report.rejected)])
-        report.batch = batch
+    digests = digests_of(docs["text"])
+    written = []  # the batch's parts (band segment, document file): they count only if it commits
+    try:
+        with store.transaction() as cur:
+            known = dict(_known_digests(cur, ids))
+            new_rows, seen = [], set()
+            for k, (doc_id, dg) in enumerate(zip(ids, digests.tolist())):
+                if doc_id in seen:
+                    report.rejected.append((doc_id, "id given twice in one batch (the first is added)"))
+                elif doc_id not in known:
+                    new_rows.append(k)
+                elif known[doc_id] == dg:
+                    report.present += 1
+                else:
+                    report.rejected.append((doc_id, "id already indexed with a different text (remove it first)"))
+                seen.add(doc_id)
+            batch = store.counter(cur, "next_batch", 1)
+            if new_rows:
+                new = docs.take(pa.array(new_rows, pa.int64()))
+                _add_new(store, cur, new, digests[new_rows], batch, report, explain, written)
+            cur.execute("insert into batches (batch, label, added, present, rejected) values (?, ?, ?, ?, ?)",
+                        [batch, label, report.added, report.present, len(report.rejected)])
+            report.batch = batch
+    except BaseException:
+        for part in written:
+            (part.path if isinstance(part, Segment) else part).unlink(missing_ok=True)
+        raise
+    for part in written:
+        if isinstance(part, Segment):
+            store.segments.commit(part)
+        else:
+            store.parts.documents.commit(part)
+    store.segments.compact()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -96,10 +128,10 @@ def _known_digests(cur, ids: list[str]):
 
 
 def _add_new(store: Store, cur, new: pa.Table, digests: np.ndarray, batch: int, report: AddReport,
-             explain: bool = True) -> None:
+             explain: bool, written: list) -> None:
     settings = store.settings
     n = new.num_rows
-    texts = _column(new, "text")
+    texts = new["text"].combine_chunks()  # the Arrow buffer goes to the fingerprint kernel as is
     keys, shingle_counts, signatures = fingerprint_keys(texts, settings)
     first = store.counter(cur, "next_doc", n)
     docs = np.arange(first, first + n, dtype=np.int64)
@@ -107,23 +139,25 @@ def _add_new(store: Store, cur, new: pa.Table, digests: np.ndarray, batch: int, 
     # Candidates among indexed documents (before this batch is inserted) and within the batch.
     linkable = shingle_counts >= settings.min_shared  # too short to share a sentence: no band rows
     rows = np.flatnonzero(linkable)
-    row, old_doc, shared = lookup_batch(cur, keys[rows], settings)
+    band_keys_flat = keys[rows].reshape(-1)
+    order = np.argsort(band_keys_flat)  # one sort serves the lookup and the batch's segment
+    row, old_doc, shared = lookup_batch(store.segments, keys[rows], settings, order)
     row = rows[row]
     a_in, b_in, shared_in = _within_batch(signatures, rows, settings)
 
-    old = fetch_documents(cur, old_doc, "doc, id, text, family")
-    old_pos = {d: k for k, d in enumerate(old["doc"].to_pylist())}
-    all_texts = texts + old["text"].to_pylist()
-    a = np.concatenate([np.array([n + old_pos[d] for d in old_doc.tolist()], dtype=np.int64), a_in])
-    b = np.concatenate([row, b_in])
-    bands_shared = np.concatenate([shared, shared_in])
-    figures, kept = verify_pairs(all_texts, a, b, settings)
+    old = store.parts.fetch(old_doc)
+    old_numbers = np.asarray(old["doc"].to_numpy(zero_copy_only=False), dtype=np.int64)
+    alive = np.isin(old_doc, old_numbers)  # removed documents still in a segment drop out here
+    a = np.concatenate([n + np.searchsorted(old_numbers, old_doc[alive]), a_in])
+    b = np.concatenate([row[alive], b_in])
+    bands_shared = np.concatenate([shared[alive], shared_in])
+    figures, kept = _verify(texts, old["text"], a, b, settings)
 
-    _insert_documents(cur, new, docs, texts, shingle_counts, digests, batch)
-    insert_table(cur, "bands", pa.table({
-        "key": pa.array(keys[rows].reshape(-1), pa.uint64()),
-        "doc": pa.array(np.repeat(docs[rows], settings.bands), pa.uint32()),
-    }))
+    band_docs = np.repeat(docs[rows], settings.bands)
+    written.append(store.segments.add(batch, band_keys_flat, band_docs, order))  # durable before the commit
+    rows_in = _document_rows(new, docs, texts, shingle_counts, digests, batch)
+    written.append(store.parts.documents.write(batch, rows_in.select(DOC_FILE_COLUMNS.split(", "))))
+    insert_table(cur, "documents", rows_in)
     report.added = n
 
     # Position k < n is a new document (doc number docs[k]); k >= n is an indexed one.
@@ -141,17 +175,29 @@ def _add_new(store: Store, cur, new: pa.Table, digests: np.ndarray, batch: int, 
     report.missing = ([problem] if problem else []) + retrace(cur, merged_to, merged_from, trace=explain)
 
 
-def _insert_documents(cur, new: pa.Table, docs, texts, shingle_counts, digests, batch: int) -> None:
-    insert_table(cur, "documents", pa.table({
+def _verify(texts: pa.Array, old_texts: pa.ChunkedArray, a: np.ndarray, b: np.ndarray, settings):
+    """verify_pairs over only the texts the pairs name (position k < len(texts) is new, else indexed)."""
+    used = np.unique(np.concatenate([a, b]))
+    n = len(texts)
+    new_used, old_used = used[used < n], used[used >= n] - n
+    chosen = pa.concat_arrays([  # Arrow buffers straight to the shingle kernel, no Python strings
+        texts.take(pa.array(new_used, pa.int64())).cast(pa.large_string()),
+        old_texts.combine_chunks().take(pa.array(old_used, pa.int64())).cast(pa.large_string())])
+    return verify_pairs(chosen, np.searchsorted(used, a), np.searchsorted(used, b), settings)
+
+
+def _document_rows(new: pa.Table, docs, texts, shingle_counts, digests, batch: int) -> pa.Table:
+    return pa.table({
         "doc": pa.array(docs, pa.uint32()),
         **{c: pa.array([str(v) for v in _column(new, c)] if c == "id" else _column(new, c), pa.string())
-           for c in DOCUMENT_COLUMNS},
-        "n_chars": pa.array([len(t) for t in texts], pa.int64()),
+           for c in DOCUMENT_COLUMNS if c != "text"},
+        "text": texts,
+        "n_chars": pc.utf8_length(texts).cast(pa.int64()),
         "n_shingles": pa.array(shingle_counts, pa.int64()),
         "digest": pa.array(digests, pa.uint64()),
         "family": pa.array(docs, pa.int64()),
         "batch": pa.array(np.full(len(docs), batch), pa.int64()),
-    }))
+    })
 
 
 def _oriented_pairs(ka, kb, doc_of, id_of, figures: dict, kept, bands_shared):
@@ -223,6 +269,30 @@ def explain_pending(store: Store, families_per_transaction: int = 500) -> dict:
     return {"families": explained, "seconds": round(time.perf_counter() - started, 3)}
 
 
+def explain_families(store: Store, families) -> int:
+    """Align and trace those of `families` still pending, now, in one transaction; return how many.
+
+    Adds with `explain=False` leave alignment and provenance to a later pass:
+    a family is explained the first time someone asks for it (its page, a
+    document of it), and the result is stored, so it is computed once."""
+    if store.read_only:
+        return 0
+    sql = "select family from families where explained = ? and family in (select unnest(?::bigint[]))"
+    params = [PENDING, [int(f) for f in families]]
+    cur = store.cursor()
+    try:
+        if not cur.execute(sql, params).fetchall():  # the usual case: no write transaction at all
+            return 0
+    finally:
+        cur.close()
+    with store.transaction() as cur:
+        pending = [r[0] for r in cur.execute(sql, params).fetchall()]
+        if pending:
+            _align_missing(cur, pending)
+            retrace(cur, pending)
+    return len(pending)
+
+
 def _align_missing(cur, families) -> str | None:
     """Passages of every pair of these families that has none yet (new pairs, pairs added unexplained)."""
     members, pairs, passages = family_tables(cur, families)
@@ -244,7 +314,6 @@ def remove_documents(store: Store, ids: list[str]) -> dict:
         if gone:
             docs = [int(d) for d in found["doc"].to_pylist()]
             families = sorted(set(found["family"].to_pylist()))
-            cur.execute("delete from bands where doc in (select unnest(?::uinteger[]))", [docs])
             for table, cols in (("pairs", ("a", "b")), ("passages", ("a", "b")), ("edits", ("source", '"copy"')),
                                 ("edges", ("source", '"copy"'))):
                 cur.execute(f"delete from {table} where {cols[0]} in (select unnest(?::varchar[])) "

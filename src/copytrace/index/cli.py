@@ -75,7 +75,8 @@ def add_command(
     id_field: str = typer.Option("id", help="Field holding the document id."),
     text_field: str = typer.Option("text", help="Field holding the text."),
     explain: bool = typer.Option(True, "--explain/--defer-explain",
-                                 help="Align and trace touched families now, or leave them for `index explain`."),
+                                 help="Align and trace touched families now, or leave them (much faster adds) to their first view "
+                                      "in `serve` or to `index explain`; queries of a text always explain their matches."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Add documents; ids already indexed with the same text are skipped, so re-running is safe."""

@@ -2,7 +2,8 @@
 
 A pasted text is fingerprinted, its band keys looked up, the candidates
 verified exactly, and the kept matches aligned and traced on the spot. An
-indexed document is answered from what the index stored when it was added.
+indexed document is answered from what the index stored; a family added
+without explaining is explained when first asked for, and stored.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import pyarrow as pa
 
 from ..schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
 from .explain import passages_of, trace_of
-from .matching import fetch_documents, fingerprint_keys, lookup_one, one_thread, verify_pairs
+from .matching import fingerprint_keys, lookup_one, one_thread, verify_pairs
 from .store import IndexStoreError, Store, arrow
-from .tracing import MEMBER_COLUMNS, PAIR_COLUMNS
+from .tracing import MEMBER_COLUMNS, PAIR_COLUMNS, PENDING
 
 QUERY_ID = "query"
 META_FIELDS = ("url", "source", "date", "title")
@@ -99,14 +100,11 @@ def _search_text(store: Store, text: str, meta: dict | None, limit: int, with_ex
     t0 = time.perf_counter()
     keys, counts, _ = fingerprint_keys([text], settings)
     t1 = time.perf_counter()
-    cur = store.cursor()
-    try:
-        docs, _shared = (lookup_one(cur, keys[0], settings) if counts[0] >= settings.min_shared
-                         else (np.empty(0, np.int64), None))
-        t2 = time.perf_counter()
-        found = fetch_documents(cur, docs)
-    finally:
-        cur.close()
+    docs, _shared = (lookup_one(store.segments, keys[0], settings) if counts[0] >= settings.min_shared
+                     else (np.empty(0, np.int64), None))
+    t2 = time.perf_counter()
+    found = store.parts.fetch(docs)
+    t2b = time.perf_counter()
     found_texts = found["text"].to_pylist()
     m = len(found_texts)
     figures, kept = verify_pairs([text] + found_texts, np.arange(1, m + 1), np.zeros(m, np.int64), settings)
@@ -133,7 +131,7 @@ def _search_text(store: Store, text: str, meta: dict | None, limit: int, with_ex
         missing.append(problem)
     if explained:
         missing.extend(explained.missing)
-    times.update(fingerprint=t1 - t0, lookup=t2 - t1, verify=t3 - t2, align=t4 - t3, trace=t5 - t4, total=t5 - t0)
+    times.update(fingerprint=t1 - t0, lookup=t2 - t1, fetch=t2b - t2, verify=t3 - t2b, align=t4 - t3, trace=t5 - t4, total=t5 - t0)
     return SearchResult(
         query={**{k: v for k, v in query_doc.items() if k != "text"}, "candidates": m},
         documents=documents, pairs=pairs,
@@ -152,8 +150,11 @@ def _bands_of(docs, shared, found: pa.Table, order) -> list:
     return [int(by_doc.get(numbers[k], 0)) for k in order]
 
 
-def search_document(store: Store, doc_id: str) -> SearchResult:
-    """Sources and copies of an indexed document, from what the index stored."""
+def search_document(store: Store, doc_id: str, explain_pending: bool = True) -> SearchResult:
+    """Sources and copies of an indexed document, from what the index stored.
+
+    A family added without explaining is explained (and stored) on this
+    first request, unless the index is open read-only."""
     cur = store.cursor()
     try:
         me = arrow(cur, f"select {MEMBER_COLUMNS} from documents where id = ?", [doc_id])
@@ -172,6 +173,11 @@ def search_document(store: Store, doc_id: str) -> SearchResult:
                              [me["family"][0].as_py()]).fetchone()
     finally:
         cur.close()
+    if explain_pending and family and family[5] == PENDING and not store.read_only:
+        from .adding import explain_families
+
+        explain_families(store, [family[0]])
+        return search_document(store, doc_id, explain_pending=False)
     documents = pa.concat_tables([me, rest]).drop_columns(["doc"])
     row = me.drop_columns(["doc", "text"]).to_pylist()[0]
     fam = None

@@ -5,9 +5,14 @@ Tables:
   (never reused, so band rows of a removed document can never point at a
   new one), the text, its metadata, a text digest (for idempotent re-adds)
   and its `family` (the smallest `doc` of its story family).
-- `bands`: (key, doc) for every LSH band of every document. The band number
-  is mixed into the key by `candidates.band_keys`, so one ART index on `key`
-  serves every band.
+- No table has an index or key constraint: maintaining ART indexes on insert
+  (documents, and 128 band rows per document) was most of an add's cost. Ids
+  are checked for re-adds in bulk (one join per batch). Band keys live only
+  in the sorted segment files of `segments.py` and lookups fetch candidate
+  documents from the per-batch Arrow files of `docfiles.py`, both beside the
+  database in `INDEX.duckdb.parts/` and written before their batch commits;
+  a missing part is rebuilt from the `documents` table (band keys by
+  fingerprinting the texts again).
 - `pairs`, `passages`, `edges`, `edits`, `families`: the verified pairs and
   their explain outputs; passages, edges and edits are laid out from the
   Arrow schemas of `copytrace.schemas` (columns a later version adds are
@@ -36,28 +41,29 @@ except ImportError:  # the index is an optional part: pip install 'copytrace[ser
     duckdb = None
 
 from ..fingerprint import MinHasher
+from .parts import IndexParts, parts_dir
 from ..lsh import LshParams
 from ..schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
 from ..stages import ScanSettings
 from ..verify import KeepRule
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1 kept band rows in an indexed DuckDB table
 CHECKPOINT_THRESHOLD = "1GB"
 
 SCHEMA_SQL = """
 create table meta (key varchar not null, value varchar);
 create table documents (
-    doc uinteger primary key,
-    id varchar not null unique,
-    text varchar not null,
+    doc uinteger not null,
+    id varchar not null,
+    -- Stored as is: compressing 3 GB of text at each checkpoint cost half an add's CPU time; the
+    -- hot reads of texts go to the parts' Arrow files anyway.
+    text varchar not null using compression uncompressed,
     url varchar, source varchar, date varchar, title varchar, origin varchar,
     n_chars bigint, n_shingles bigint, digest ubigint,
     family bigint not null,
     batch bigint,
     added_at timestamp default current_timestamp
 );
-create table bands (key ubigint not null, doc uinteger not null);
-create index bands_key on bands (key);
 create table batches (batch bigint, added_at timestamp default current_timestamp,
                       label varchar, added bigint, present bigint, rejected bigint);
 create table pairs (a varchar not null, b varchar not null, jaccard double,
@@ -138,7 +144,7 @@ class Store:
     serialized by `write_lock`, since DuckDB allows one writer.
     """
 
-    def __init__(self, path: str | Path, read_only: bool = False):
+    def __init__(self, path: str | Path, read_only: bool = False, prefault: bool = False):
         self.path = Path(path)
         _need_duckdb()
         if not self.path.is_file():
@@ -163,12 +169,24 @@ class Store:
             self.con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self.read_only = read_only
         self.write_lock = threading.Lock()
+        self.parts = IndexParts(self.path)
+        cur = self.con.cursor()
+        try:
+            self.parts.load(cur, read_only, self.settings)
+        finally:
+            cur.close()
+        if prefault:  # a server: pay the band segments' page faults once, not in the first queries
+            self.parts.segments.prefault()
+
+    @property
+    def segments(self):
+        return self.parts.segments
 
     @classmethod
     def create(cls, path: str | Path, settings: IndexSettings | None = None) -> "Store":
         path = Path(path)
         _need_duckdb()
-        if path.exists():
+        if path.exists() or parts_dir(path).exists():
             raise IndexStoreError(f"{path}: already exists (an index is never overwritten)")
         settings = settings or IndexSettings.from_scan(ScanSettings())
         settings.hasher  # validates signature length and shingle size
@@ -215,6 +233,7 @@ class Store:
                 raise
             else:
                 cur.execute("commit")
+                self.parts.refresh_families(cur)
             finally:
                 cur.close()
 
@@ -233,7 +252,10 @@ class Store:
                 "path": str(self.path),
                 "file_bytes": self.path.stat().st_size,
                 "documents": one("select count(*) from documents"),
-                "band_rows": one("select count(*) from bands"),
+                "band_rows": one(f"select count(*) from documents where n_shingles >= {int(self.settings.min_shared)}")
+                * self.settings.bands,
+                "band_segments": len(self.segments.segments),
+                "parts_bytes": sum(f.stat().st_size for f in parts_dir(self.path).glob("*")),
                 "pairs": one("select count(*) from pairs"),
                 "passages": one("select count(*) from passages"),
                 "edges": one("select count(*) from edges"),

@@ -25,10 +25,10 @@ def _ids_param(values) -> list:
     return [list(values)]
 
 
-def family_tables(cur, families) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """Members, pairs and passages of the given families."""
+def family_tables(cur, families, columns: str = MEMBER_COLUMNS) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Members (with `columns`), pairs and passages of the given families."""
     fam = _ids_param(int(f) for f in families)
-    members = arrow(cur, f"select {MEMBER_COLUMNS} from documents where family in (select unnest(?::bigint[])) order by doc", fam)
+    members = arrow(cur, f"select {columns} from documents where family in (select unnest(?::bigint[])) order by doc", fam)
     ids = _ids_param(members["id"].to_pylist())
     pairs = arrow(cur, f"select {PAIR_COLUMNS} from pairs where a in (select unnest(?::varchar[])) order by a, b", ids)
     passages = arrow(cur, "select * from passages where a in (select unnest(?::varchar[])) order by a, b, passage", ids)
@@ -68,7 +68,8 @@ def retrace(cur, new_families, old_families=(), trace: bool = True) -> list[str]
     if gone:
         cur.execute("delete from edges where family in (select unnest(?::bigint[]))", [gone])
         cur.execute("delete from families where family in (select unnest(?::bigint[]))", [gone])
-    members, pairs, passages = family_tables(cur, new_families)
+    # Untraced, only ids and families are needed: reading texts back from DuckDB is slow.
+    members, pairs, passages = family_tables(cur, new_families, MEMBER_COLUMNS if trace else "doc, id, family")
     if members.num_rows == 0:
         return []
     ids = members["id"].to_pylist()

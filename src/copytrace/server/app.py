@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from ..index import IndexStoreError, Store, add_documents, remove_documents, search_document, search_text
+from ..index.adding import explain_families
 from ..index.store import arrow
 from ..index.tracing import family_tables
 from .views import STATIC, environment, family_rows, family_view, search_view
@@ -105,7 +106,7 @@ async def _too_large(limit: int, send) -> None:
 
 def create_app(index_path, token: str | None = None, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     """The app over one index file; `token`, when set, is required for every write."""
-    store = Store(index_path)
+    store = Store(index_path, prefault=True)
     env = environment()
 
     @asynccontextmanager
@@ -195,6 +196,7 @@ class Reads:
         return family_rows(fams, docs, sort)
 
     def family(self, family: int) -> tuple[dict, tuple]:
+        explain_families(self.store, [family])  # a family added unexplained is explained on first view
         cur = self.store.cursor()
         try:
             row = arrow(cur, "select * from families where family = ?", [family]).to_pylist()
