@@ -109,3 +109,22 @@ def test_seed_passages_keep_chrome_out():
     for r in rows:
         inside = texts[r["a"]][r["a_start"]:r["a_end"]] + texts[r["b"]][r["b_start"]:r["b_end"]]
         assert not any(c in inside for c in chrome)
+
+
+def test_seeds_pair_every_shared_ngram_repeated_at_most_max_repeats_times():
+    import numpy as np
+
+    from copytrace.align import ngram_hashes, seeds
+
+    rng = np.random.default_rng(5)
+    words = [f"w{k}" for k in rng.integers(0, 12, 400)]
+    a = WordIndex.of(" ".join(words[:250]))
+    b = WordIndex.of(" ".join(words[150:]))
+    settings = AlignSettings(seed_words=2, max_repeats=3)
+    ga, gb = ngram_hashes(a.hashes, 2), ngram_hashes(b.hashes, 2)
+    counts_a = {h: int((ga == h).sum()) for h in set(ga.tolist())}
+    counts_b = {h: int((gb == h).sum()) for h in set(gb.tolist())}
+    expected = sorted((i, j) for i, x in enumerate(ga.tolist()) for j, y in enumerate(gb.tolist())
+                      if x == y and counts_a[x] <= 3 and counts_b[y] <= 3)
+    i_arr, j_arr = seeds(a, b, settings)
+    assert expected and list(zip(i_arr.tolist(), j_arr.tolist())) == expected

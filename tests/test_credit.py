@@ -146,3 +146,30 @@ def test_patterns_for_another_language_can_be_added():
         assert find_credits("Laut Reuters scheiterten die Gespräche.") == []  # English only by default
     finally:
         PATTERNS.pop("de")
+
+
+def test_trying_patterns_only_where_they_can_start_finds_what_a_full_scan_finds(monkeypatch):
+    import dataclasses
+
+    from copytrace import credit
+
+    text = ("MOSCOW (Sputnik) - Talks failed. Photo: Reuters. Originally published by RT.\n"
+            "First reported by TASS, via sputniknews.com. As Reuters put it: no deal. (c) AFP 2017\n"
+            "According to Daily Voice, Comment via Facebook. Follow Sputnik on Twitter. Courtesy of CNN.\n"
+            "trivia via satellite; copyright © 2019 Anadolu Agency / AA\n"
+            "The post Talks failed appeared first on Daily Voice.")
+    fast = scan_mentions(text)
+    assert len(text.lower()) == len(text)  # else every pattern is tried everywhere anyway
+    plain = {code: [dataclasses.replace(p, starts=(), requires=None) for p in patterns]
+             for code, patterns in PATTERNS.items()}
+    monkeypatch.setattr(credit, "PATTERNS", plain)
+    assert len(fast) >= 8 and fast == scan_mentions(text)
+
+
+def test_a_scan_resumed_after_the_self_names_equals_one_scan():
+    from copytrace.credit import roles_lead
+
+    text = "Comment via Sputnik\nAccording to Reuters, talks failed.\nThe post X appeared first on Daily Voice."
+    selfs = scan_mentions(text, roles=("self",))
+    assert roles_lead(("self",))
+    assert scan_mentions(text, roles=("credit", "photo"), prior=selfs) == scan_mentions(text)

@@ -113,3 +113,18 @@ def test_seed_001_is_reported_with_the_sentence_it_lost(seed_edits):
     added = [e for e in seed_edits if (e["source"], e["copy"], e["kind"]) == (S000, S001, "added")]
     # 001's sub-headings moved to the top are not additions; its photo credit is labelled as such.
     assert all(e["note"] == "photo credit" for e in added)
+
+
+@pytest.mark.parametrize("text", ["Caf\u00e9 SAID: \u201cno\u201d", "cafe\u0301 \ufb01ne \u2460 X\u00b2", "\u0130stanbul \u01f0ane",
+                                  "Stra\u00dfe \u03a3\u039f\u03a3 \u1fb7x", "plain ASCII, words_1 and-more."])
+def test_words_are_folded_as_word_by_word_folding_gives(text):
+    import re
+    import unicodedata
+
+    from copytrace.edits import word_key
+
+    expected = [w for w, _, _ in words_of(text, 0, len(text))]
+    one_by_one = [unicodedata.normalize("NFKC", m.group()).casefold() for m in re.finditer(r"\w+", text)]
+    assert list(word_key(text)) == expected
+    if unicodedata.normalize("NFKC", text) == text:
+        assert expected == one_by_one

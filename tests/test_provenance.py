@@ -1,4 +1,5 @@
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 import copytrace
@@ -266,3 +267,34 @@ def test_seed_original_does_not_depend_on_input_order(lavrov_dir):
     assert family["original"] == S000
     assert {(e["source"], e["copy"], e["relation"]) for e in family["tree"]} == {
         (S000, S001, "same"), (S000, S002, "partial")}
+
+
+# Chunked provenance --------------------------------------------------------------------------------
+
+def test_chunks_traced_with_the_corpus_outlets_give_the_whole_trace():
+    from copytrace.provenance import corpus_outlets
+
+    # "Northbridge Echo" does not look like an outlet's name: it is one because family 0 has it as source,
+    # so family 1's credit to it counts only when family 1 is traced knowing the whole corpus.
+    docs = [dict(id="a", text=ORIGINAL, source="Northbridge Echo", family=0),
+            dict(id="b", text=paragraphs(FRAMING, *ARTICLE[:5]), family=0),
+            dict(id="c", text=paragraphs(*OWN_STORY), source="Harbour Lantern", family=1),
+            dict(id="d", text=paragraphs(*OWN_STORY[:3], "Originally published on Northbridge Echo."), family=1)]
+    documents, pairs = corpus(docs)
+    passages = exact_passages(documents, pairs)
+    whole = trace(documents, pairs, passages)
+    index = None
+    for batch in (documents.slice(2), documents.slice(0, 2)):  # batches in any order
+        index = corpus_outlets(batch, passages, index=index)
+    parts = []
+    for family in (0, 1):
+        ids = pa.array([d["id"] for d in docs if d["family"] == family])
+        chunk_docs = documents.filter(pc.is_in(documents["id"], value_set=ids))
+        chunk_pairs = pairs.filter(pc.is_in(pairs["a"], value_set=ids))
+        chunk_passages = passages.filter(pc.is_in(passages["a"], value_set=ids))
+        parts.append(trace(chunk_docs, chunk_pairs, chunk_passages, index=index))
+    assert edge(whole, "c", "d")["credited"] == "Northbridge Echo"
+    for name in ("edges", "edits", "families"):
+        assert pa.concat_tables([getattr(p, name) for p in parts]).equals(getattr(whole, name))
+    alone = trace(chunk_docs, chunk_pairs, chunk_passages)  # without the corpus' outlets: the credit is missed
+    assert edge(alone, "c", "d")["credited"] != "Northbridge Echo"

@@ -24,8 +24,7 @@ agree; offsets map back to the original characters through the fold map.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 import numpy as np
@@ -53,21 +52,39 @@ class AlignSettings:
     max_punct_extension: int = 4
 
 
-_LINE_BREAK = re.compile("\n")
-_SENTENCE_MARK = re.compile("[.!?\n\u2026]")
 
 
-def _gaps_with(pattern: re.Pattern, text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Cumulative count, before each word, of the gaps between words that hold `pattern`.
+def _lookup(chars: str) -> np.ndarray:
+    """A table of code points, True for `chars`; its last entry (False) stands for every higher one."""
+    table = np.zeros(max(map(ord, chars)) + 2, dtype=bool)
+    table[[ord(c) for c in chars]] = True
+    return table
+
+
+_LINE_BREAK_CODES = _lookup("\n")
+_SENTENCE_MARK_CODES = _lookup(".!?\n\u2026")
+
+
+def _char_codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+@njit(cache=True)
+def _gaps_with(marks_of, codes, starts, ends):
+    """Cumulative count, before each word, of the gaps between words that hold a character of `marks_of` (`_lookup`).
 
     counts[k] - counts[m] > 0 says a gap between words m..k holds it: an O(1)
     test inside the compiled chaining loop.
     """
-    marks = np.fromiter((m.start() for m in pattern.finditer(text)), dtype=np.int64)
     counts = np.zeros(len(starts) + 1, dtype=np.int64)
-    if len(starts) > 1 and len(marks):
-        inside = np.searchsorted(marks, starts[1:]) - np.searchsorted(marks, ends[:-1])
-        counts[2:] = np.cumsum(inside > 0)
+    top = len(marks_of) - 1
+    for k in range(1, len(starts)):
+        hit = 0
+        for c in range(ends[k - 1], starts[k]):
+            if marks_of[min(codes[c], top)]:
+                hit = 1
+                break
+        counts[k + 1] = counts[k] + hit
     return counts
 
 
@@ -82,16 +99,47 @@ class WordIndex:
     breaks: np.ndarray  # cumulative line breaks between words (see _gaps_with)
     stops: np.ndarray  # cumulative sentence ends or line breaks between words
 
+    seed_index: dict = field(default_factory=dict)  # seed length -> SeedIndex, made on first use
+
     @classmethod
     def of(cls, text: str) -> "WordIndex":
         folded, origin = fold_with_map(text)
         hashes, starts, ends = word_spans(folded)
         starts, ends = original_spans(origin, starts, ends)
-        return cls(hashes, starts, ends, text, _gaps_with(_LINE_BREAK, text, starts, ends),
-                   _gaps_with(_SENTENCE_MARK, text, starts, ends))
+        codes = _char_codes(text)
+        return cls(hashes, starts, ends, text, _gaps_with(_LINE_BREAK_CODES, codes, starts, ends),
+                   _gaps_with(_SENTENCE_MARK_CODES, codes, starts, ends))
 
     def __len__(self) -> int:
         return len(self.hashes)
+
+    def seeds_of(self, n: int) -> "SeedIndex":
+        """The document's n-grams sorted by hash: made once, merged against every other document."""
+        found = self.seed_index.get(n)
+        if found is None:
+            found = self.seed_index[n] = SeedIndex.of(ngram_hashes(self.hashes, n))
+        return found
+
+
+@dataclass
+class SeedIndex:
+    """A document's n-gram hashes in hash order, with their positions and how often each hash occurs."""
+
+    hashes: np.ndarray  # sorted
+    positions: np.ndarray  # word position of each sorted n-gram (stable: ascending within a hash)
+    repeats: np.ndarray  # occurrences of each n-gram's hash in the document
+
+    @classmethod
+    def of(cls, grams: np.ndarray) -> "SeedIndex":
+        order = np.argsort(grams, kind="stable")
+        ordered = grams[order]
+        if len(ordered):
+            first = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+            runs = np.diff(np.append(first, len(ordered)))
+            repeats = np.repeat(runs, runs)
+        else:
+            repeats = np.empty(0, dtype=np.int64)
+        return cls(ordered, order.astype(np.int64), repeats.astype(np.int64))
 
 
 def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
@@ -105,26 +153,50 @@ def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+@njit(cache=True)
+def _merge_seeds(ha, pa_, ra, hb, pb, rb, max_repeats):
+    """Walk two hash-sorted n-gram lists together; every shared hash repeated at most `max_repeats`
+    times on both sides gives each pairing of its positions, as (i, j) sorted by i then j."""
+    cap = 0
+    x, y = 0, 0
+    while x < len(ha) and y < len(hb):
+        if ha[x] < hb[y]:
+            x += ra[x]
+        elif ha[x] > hb[y]:
+            y += rb[y]
+        else:
+            if ra[x] <= max_repeats and rb[y] <= max_repeats:
+                cap += ra[x] * rb[y]
+            x += ra[x]
+            y += rb[y]
+    i_arr = np.empty(cap, dtype=np.int64)
+    j_arr = np.empty(cap, dtype=np.int64)
+    k, x, y = 0, 0, 0
+    while x < len(ha) and y < len(hb):
+        if ha[x] < hb[y]:
+            x += ra[x]
+        elif ha[x] > hb[y]:
+            y += rb[y]
+        else:
+            if ra[x] <= max_repeats and rb[y] <= max_repeats:
+                for u in range(x, x + ra[x]):
+                    for v in range(y, y + rb[y]):
+                        i_arr[k], j_arr[k] = pa_[u], pb[v]
+                        k += 1
+            x += ra[x]
+            y += rb[y]
+    order = np.argsort(i_arr * (np.int64(1) << 31) + j_arr)
+    return i_arr[order], j_arr[order]
+
+
 def seeds(a: WordIndex, b: WordIndex, settings: AlignSettings) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) word positions where the same n-gram starts in a and in b, sorted by i then j."""
-    ga, gb = ngram_hashes(a.hashes, settings.seed_words), ngram_hashes(b.hashes, settings.seed_words)
-    if len(ga) == 0 or len(gb) == 0:
+    sa, sb = a.seeds_of(settings.seed_words), b.seeds_of(settings.seed_words)
+    if len(sa.hashes) == 0 or len(sb.hashes) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    ua, ca = np.unique(ga, return_counts=True)
-    ub, cb = np.unique(gb, return_counts=True)
-    common = np.intersect1d(ua[ca <= settings.max_repeats], ub[cb <= settings.max_repeats], assume_unique=True)
-    order_b = np.argsort(gb, kind="stable")
-    sorted_b = gb[order_b]
-    i_hits = np.flatnonzero(np.isin(ga, common))
-    lo = np.searchsorted(sorted_b, ga[i_hits], "left")
-    hi = np.searchsorted(sorted_b, ga[i_hits], "right")
-    # Every i pairs with each of its (at most max_repeats) positions in b.
-    i_arr = np.repeat(i_hits, hi - lo).astype(np.int64)
-    starts = np.repeat(lo - np.cumsum(np.concatenate(([0], (hi - lo)[:-1]))), hi - lo)
-    j_arr = order_b[np.arange(len(i_arr)) + starts].astype(np.int64)
-    order = np.lexsort((j_arr, i_arr))
-    return i_arr[order], j_arr[order]
+    return _merge_seeds(sa.hashes, sa.positions, sa.repeats, sb.hashes, sb.positions, sb.repeats,
+                        settings.max_repeats)
 
 
 @njit(cache=True)

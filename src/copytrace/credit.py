@@ -24,7 +24,8 @@ another language's patterns (the outlet-name shape is shared).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .sources import host_of
@@ -84,6 +85,12 @@ class CreditPattern:
     # For patterns that start with the name ("X reports"): the regex of the words after
     # it; the pattern is tried only on the line up to each of them.
     anchor: re.Pattern | None = None
+    # Lower-case strings at one of which every match of `regex` begins: the regex is
+    # tried only there (a substring search is far cheaper than a regex scan of every position).
+    starts: tuple[str, ...] = ()
+    # A regex every match must contain (with a literal first character, so cheap to search):
+    # when the text holds none, the pattern is not tried.
+    requires: re.Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -96,16 +103,19 @@ class Credit:
     start: int  # span of the line in the text
     end: int
     role: str = "credit"
+    # The span the pattern matched (no other mention may overlap it); not part of the mention's identity.
+    match: tuple[int, int] = field(default=(-1, -1), compare=False, repr=False)
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "name": self.name, "text": self.text, "start": self.start,
                 "end": self.end, "role": self.role}
 
 
-def _p(kind: str, pattern: str, role: str = "credit", flags: int = 0, hints=(), anchor: str | None = None
-       ) -> CreditPattern:
+def _p(kind: str, pattern: str, role: str = "credit", flags: int = 0, hints=(), anchor: str | None = None,
+       starts=(), requires: str | None = None) -> CreditPattern:
     return CreditPattern(kind, re.compile(pattern, flags | re.MULTILINE), role, tuple(hints),
-                         re.compile(anchor) if anchor else None)
+                         re.compile(anchor) if anchor else None, tuple(starts),
+                         re.compile(requires) if requires else None)
 
 
 _REPORT_VERBS = r"[ \t]+(?:reports|reported|has[ \t]+reported|writes|wrote|said[ \t]+in[ \t]+a[ \t]+report)\b"
@@ -114,33 +124,40 @@ _COPYRIGHT_HINTS = ("©", "(c)", "copyright")
 
 _ENGLISH = [
     # Site self-names first: the spans they take are not read as credits.
-    _p(FEED_FOOTER, r"\bThe post\b.{1,400}?\bappeared first on\s+" + NAME, "self", re.S, ("appeared first on",)),
-    _p("widget", r"(?:\b|(?<=[a-z]))Comments? (?:via|on|with)\s+" + NAME, "self", hints=("comment",)),
+    _p(FEED_FOOTER, r"\bThe post\b.{1,400}?\bappeared first on\s+" + NAME, "self", re.S, ("appeared first on",),
+       starts=("the post",)),
+    _p("widget", r"(?:\b|(?<=[a-z]))Comments? (?:via|on|with)\s+" + NAME, "self", hints=("comment",),
+       starts=("comment",)),
     _p("widget", r"\bFollow\s+" + NAME + r"\s+on\s+(?:Twitter|Facebook|Telegram|Instagram|VK|X)\b", "self",
-       hints=("follow",)),
+       hints=("follow",), starts=("follow",)),
     # Photo credits: "© AFP 2017/ ANDREJ ISAKOVIC" credits the picture.
-    _p("copyright", _COPYRIGHT + NAME + r"\s*(?:\d{4}\s*)?/\s*[A-Z]", "photo", hints=_COPYRIGHT_HINTS),
+    _p("copyright", _COPYRIGHT + NAME + r"\s*(?:\d{4}\s*)?/\s*[A-Z]", "photo", hints=_COPYRIGHT_HINTS,
+       starts=_COPYRIGHT_HINTS),
     _p("photo", r"\b(?:Photo|PHOTO|Image|IMAGE|Picture|Video)(?:\s+[Cc]redit)?\s*(?::|by|©)\s*" + NAME, "photo",
-       hints=("photo", "image", "picture", "video")),
+       hints=("photo", "image", "picture", "video"), starts=("photo", "image", "picture", "video")),
     # Credits.
     _p("reprinted", r"\b(?:[Rr]eprinted|[Rr]epublished|[Rr]eproduced|[Ss]yndicated|[Aa]dapted|[Ee]xcerpted)"
        r"(?:\s+with\s+(?:the\s+)?(?:kind\s+)?permission)?\s+(?:from|of|by)\s+" + NAME,
-       hints=("reprinted", "republished", "reproduced", "syndicated", "adapted", "excerpted")),
-    _p("reprinted", r"\b[Cc]ourtesy\s+of\s+" + NAME, hints=("courtesy",)),
+       hints=("reprinted", "republished", "reproduced", "syndicated", "adapted", "excerpted"),
+       starts=("reprinted", "republished", "reproduced", "syndicated", "adapted", "excerpted")),
+    _p("reprinted", r"\b[Cc]ourtesy\s+of\s+" + NAME, hints=("courtesy",), starts=("courtesy",)),
     _p("originally", r"\b(?:[Oo]riginally|[Ff]irst)\s+(?:published|appeared|posted|ran|reported)\s+(?:by|on|in|at)\s+"
-       + NAME, hints=("originally", "first")),
+       + NAME, hints=("originally", "first"), starts=("originally", "first")),
     _p("originally", r"\b(?:[Tt]his|[Tt]he)\s+(?:article|story|post|piece|report)\s+(?:was\s+)?(?:originally\s+)?"
        r"(?:published|appeared|ran)\s+(?:by|on|in|at)\s+" + NAME, hints=("published", "appeared", " ran ")),
     _p("source", r"^[ \t]*(?:[Ss]ources?|SOURCES?|[Ss]ource\s+[Ll]ink)\s*[:\-–—]\s*" + NAME, hints=("source",)),
-    _p("according_to", r"\b[Aa]ccording\s+to\s+(?:a\s+report\s+(?:by|in|from)\s+)?" + NAME, hints=("according",)),
+    _p("according_to", r"\b[Aa]ccording\s+to\s+(?:a\s+report\s+(?:by|in|from)\s+)?" + NAME, hints=("according",),
+       starts=("according",)),
     _p("reports", NAME + _REPORT_VERBS, hints=("report", "writes", "wrote"), anchor=_REPORT_VERBS),
-    _p("reports", r"\b(?:[Aa]s\s+)?(?:reported|first\s+reported)\s+by\s+" + NAME, hints=("reported by",)),
-    _p("via", r"\bvia\s+" + NAME, hints=("via",)),
-    _p("copyright", _COPYRIGHT + NAME, hints=_COPYRIGHT_HINTS),
+    _p("reports", r"\b(?:[Aa]s\s+)?(?:reported|first\s+reported)\s+by\s+" + NAME, hints=("reported by",),
+       starts=("as", "reported", "first")),
+    _p("via", r"\bvia\s+" + NAME, hints=("via",), starts=("via",)),
+    _p("copyright", _COPYRIGHT + NAME, hints=_COPYRIGHT_HINTS, starts=_COPYRIGHT_HINTS),
     _p("lead_in", r"\b[Aa]s\s+" + NAME + _LEAD_IN_VERBS, hints=("put it", "puts it", "note", "wr", "explain"),
        anchor=_LEAD_IN_VERBS),
     _p("dateline", r"(?:^[ \t]*|(?<=[.!?”\"]))(?:[A-Z][A-Z .,'\-]{2,40})?\((?P<name>[A-Z][\w .&\-]{1,40}?"
-                   r"|[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\)\s*[-–—]", hints=(")",)),
+                   r"|[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\)\s*[-–—]", hints=(")",),
+       requires=r"\)\s*[-–—]"),
 ]
 
 PATTERNS: dict[str, list[CreditPattern]] = {"en": _ENGLISH}
@@ -210,25 +227,37 @@ def _outlet_name(raw: str, is_outlet: Callable[[str], bool]) -> str | None:
 
 
 def scan_mentions(text: str, languages=("en",), is_outlet: Callable[[str], bool] = looks_like_outlet,
-                  roles=("credit", "self", "photo")) -> list[Credit]:
+                  roles=("credit", "self", "photo"), prior: list[Credit] = ()) -> list[Credit]:
     """Every credit, self-name and photo credit in `text`, in text order, spans not overlapping.
 
     Self-names and photo credits are kept whatever their name looks like
     (their place tells what they are); credits only when `is_outlet` accepts
-    the name.
+    the name. `prior`: the mentions of an earlier scan of this text for roles
+    whose patterns all come before those of `roles` (see `roles_lead`): they
+    are kept and their spans taken, as one scan of all the roles would.
     """
-    found: list[Credit] = []
-    taken: list[tuple[int, int]] = []
+    found: list[Credit] = list(prior)
+    taken: list[tuple[int, int]] = [c.match for c in prior]
     text = text or ""
     lowered = text.lower()
     for code in languages:
         for pattern in PATTERNS.get(code, ()):
             if pattern.role not in roles:
                 continue
-            for lo, hi in _windows(pattern, text, lowered):
-                _scan_window(pattern, text, lo, hi, is_outlet, found, taken)
+            windows = _windows(pattern, text, lowered)
+            if windows:
+                search = _searcher(pattern, text, lowered)
+                for lo, hi in windows:
+                    _scan_window(pattern, text, lo, hi, is_outlet, found, taken, search)
     found.sort(key=lambda c: (c.start, c.end))
     return found
+
+
+def roles_lead(first: tuple[str, ...], languages=("en",)) -> bool:
+    """Do the patterns of roles `first` all come before every other pattern (so a scan for them,
+    then one for the other roles with `prior`, finds what one scan finds)?"""
+    order = [p.role in first for code in languages for p in PATTERNS.get(code, ())]
+    return order == sorted(order, reverse=True)
 
 
 # How far before its anchor a name-first pattern may start: six words of a name and more.
@@ -238,6 +267,8 @@ _ANCHOR_REACH = 160
 def _windows(pattern: CreditPattern, text: str, lowered: str) -> list[tuple[int, int]]:
     """The stretches of `text` worth trying `pattern` on: none, all of it, or the lines before its anchors."""
     if pattern.hints and not any(h in lowered for h in pattern.hints):
+        return []
+    if pattern.requires is not None and pattern.requires.search(text) is None:
         return []
     if pattern.anchor is None:
         return [(0, len(text))]
@@ -251,10 +282,42 @@ def _windows(pattern: CreditPattern, text: str, lowered: str) -> list[tuple[int,
     return windows
 
 
-def _scan_window(pattern: CreditPattern, text: str, lo: int, hi: int, is_outlet, found: list, taken: list) -> None:
+def _searcher(pattern: CreditPattern, text: str, lowered: str):
+    """`search(pos, hi)`: the first match of the pattern in text[pos:hi], as `regex.search` finds it.
+
+    With `starts`, the regex is matched only where one of them occurs: every
+    match begins there, so the first that matches is the one a scan of every
+    position would find.
+    """
+    regex = pattern.regex
+    if not pattern.starts or len(lowered) != len(text):
+        return lambda pos, hi: regex.search(text, pos, hi)
+    candidates: set[int] = set()
+    for start in pattern.starts:
+        at = lowered.find(start)
+        while at >= 0:
+            candidates.add(at)
+            at = lowered.find(start, at + 1)
+    ordered = sorted(candidates)
+
+    def search(pos: int, hi: int):
+        for k in range(bisect_left(ordered, pos), len(ordered)):
+            if ordered[k] >= hi:
+                return None
+            m = regex.match(text, ordered[k], hi)
+            if m is not None:
+                return m
+        return None
+
+    return search
+
+
+def _scan_window(pattern: CreditPattern, text: str, lo: int, hi: int, is_outlet, found: list, taken: list,
+                 search=None) -> None:
     """Add the mentions `pattern` finds in text[lo:hi] to `found`, skipping spans already `taken`."""
+    search = search or (lambda pos, end: pattern.regex.search(text, pos, end))
     pos = lo
-    while (m := pattern.regex.search(text, pos, hi)) is not None:
+    while (m := search(pos, hi)) is not None:
         span = m.span("name")
         raw = m.group("name")
         glued = _GLUED_LABEL.search(raw)
@@ -275,8 +338,46 @@ def _scan_window(pattern: CreditPattern, text: str, lo: int, hi: int, is_outlet,
             continue
         line = _line_span(text, m.start(), m.end())
         snippet = text[max(line[0], m.start() - 200) if pattern.kind == FEED_FOOTER else line[0]:line[1]]
-        found.append(Credit(pattern.kind, name, snippet.strip()[:500], line[0], line[1], pattern.role))
-        taken.append((m.start(), span[0] + len(raw)))
+        match = (m.start(), span[0] + len(raw))
+        found.append(Credit(pattern.kind, name, snippet.strip()[:500], line[0], line[1], pattern.role, match))
+        taken.append(match)
+
+
+def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=("credit", "self", "photo"),
+              prior: tuple[list[Credit], list[Credit]] | None = None) -> list[Credit]:
+    """Credit lines and self-names of a document, from its text and from the raw text before cleaning.
+
+    Cleaning removes copyright notices, comment widgets and the like: as
+    page chrome they do not belong in passages, but they still credit a
+    source or name the site. Those found only in the raw text carry no span
+    in the text (start = end = -1). `prior`: the self-names already found in
+    the text and in the raw text (`self_scans`), not looked for again.
+    """
+    text_prior, raw_prior = prior if prior is not None else ([], [])
+    if prior is not None:
+        roles = tuple(r for r in roles if r != "self")
+    found = scan_mentions(row["text"], languages, is_outlet, roles, text_prior)
+    raw = row.get("raw_text")
+    if raw and raw != row["text"]:
+        seen = {(c.kind, c.name, c.text) for c in found}
+        for c in scan_mentions(raw, languages, is_outlet, roles, raw_prior):
+            if (c.kind, c.name, c.text) not in seen:
+                found.append(replace(c, start=-1, end=-1))
+    return found
+
+
+def self_scans(row: dict, languages) -> tuple[list[Credit], list[Credit]]:
+    """The self-names of a document's text and of its raw text, each as its own scan finds them."""
+    raw = row.get("raw_text")
+    in_raw = scan_mentions(raw, languages, roles=("self",)) if raw and raw != row["text"] else []
+    return scan_mentions(row["text"], languages, roles=("self",)), in_raw
+
+
+def merged_self_names(scans: tuple[list[Credit], list[Credit]]) -> list[Credit]:
+    found = list(scans[0])
+    seen = {(c.kind, c.name, c.text) for c in found}
+    found += [replace(c, start=-1, end=-1) for c in scans[1] if (c.kind, c.name, c.text) not in seen]
+    return found
 
 
 def find_credits(text: str, languages=("en",), is_outlet: Callable[[str], bool] = looks_like_outlet) -> list[Credit]:

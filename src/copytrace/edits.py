@@ -25,6 +25,11 @@ from difflib import SequenceMatcher
 from .spans import gaps, has_content, merge, split_paragraphs
 
 _WORD = re.compile(r"\w+")
+# Characters whose casefold crosses a word boundary (a letter folding to a combining mark, or
+# the reverse); without them, casefolding a whole stretch and then cutting words gives the
+# words of cutting first and casefolding each (checked over every code point).
+_FOLD_SPLITS = re.compile("[\u0130\u01f0\u0345\u0390\u03b0\u1e96-\u1e99\u1f50\u1f52\u1f54\u1f56"
+                          "\u1fb6\u1fb7\u1fc6\u1fc7\u1fd2\u1fd3\u1fd6\u1fd7\u1fe2-\u1fe4\u1fe6\u1fe7\u1ff6\u1ff7]")
 
 
 @dataclass(frozen=True)
@@ -38,10 +43,16 @@ class EditSettings:
 def words_of(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     """(folded word, start, end) for the words of text[start:end], offsets into `text`."""
     piece = text[start:end]
-    folded = unicodedata.normalize("NFKC", piece) if not piece.isascii() else piece
+    if piece.isascii():
+        # ASCII: NFKC changes nothing and casefold is lower(), which moves no word boundary.
+        return [(m.group(), start + m.start(), start + m.end()) for m in _WORD.finditer(piece.lower())]
+    folded = unicodedata.normalize("NFKC", piece)
     if len(folded) != len(piece):  # NFKC changed lengths: fold word by word instead
         return [(unicodedata.normalize("NFKC", m.group()).casefold(), start + m.start(), start + m.end())
                 for m in _WORD.finditer(piece)]
+    whole = folded.casefold()
+    if len(whole) == len(folded) and _FOLD_SPLITS.search(folded) is None:
+        return [(m.group(), start + m.start(), start + m.end()) for m in _WORD.finditer(whole)]
     return [(m.group().casefold(), start + m.start(), start + m.end()) for m in _WORD.finditer(folded)]
 
 
@@ -74,26 +85,67 @@ def _note(start: int, end: int, notes) -> str | None:
     return None
 
 
+def word_key(text: str) -> tuple[str, ...]:
+    """The folded words of `text`: two stretches with one key are the same words."""
+    if text.isascii():
+        return tuple(_WORD.findall(text.lower()))
+    folded = unicodedata.normalize("NFKC", text)
+    if len(folded) == len(text) and _FOLD_SPLITS.search(folded) is None:
+        return tuple(_WORD.findall(folded.casefold()))
+    return tuple(w for w, _, _ in words_of(text, 0, len(text)))
+
+
 def _drop_moved(edits: list[dict]) -> list[dict]:
     """Remove added/dropped pairs that are one paragraph moved (a sub-heading moved to the top).
 
     Such short lines are under the aligner's minimum length, so they show up
     as added in one place and dropped in another; they are neither.
     """
-    def key(text: str) -> tuple:
-        return tuple(w for w, _, _ in words_of(text, 0, len(text)))
+    def outside(kind: str) -> list[int]:
+        return [i for i, edit in enumerate(edits) if edit["kind"] == kind and edit["note"] != "inside a passage"]
 
+    added, dropped_rows = outside("added"), outside("dropped")
+    if not added or not dropped_rows:
+        return edits
+    keys: dict[int, tuple] = {}
+
+    def key(i: int) -> tuple:
+        if i not in keys:
+            keys[i] = word_key(edits[i]["text"])
+        return keys[i]
+
+    def first_word(i: int) -> str | None:
+        """`key(i)[0]` without cutting the whole stretch into words."""
+        text = edits[i]["text"]
+        m = _WORD.search(text)
+        # An ASCII opening up to the character after the first word: NFKC leaves it as it is.
+        if m is not None and text[:m.end() + 1].isascii():
+            return m.group().lower()
+        if text.isascii():
+            return None
+        folded = unicodedata.normalize("NFKC", text)
+        if len(folded) == len(text) and _FOLD_SPLITS.search(folded) is None:
+            m = _WORD.search(folded)
+            return m.group().casefold() if m else None
+        return key(i)[0] if key(i) else None
+
+    # Equal keys start with the same word: whole stretches are cut into words only
+    # where the other side has a stretch that starts like them.
+    first_added = {i: first_word(i) for i in added}
+    first_dropped = {i: first_word(i) for i in dropped_rows}
+    starting_added, starting_dropped = set(first_added.values()), set(first_dropped.values())
     dropped: dict[tuple, list[int]] = {}
-    for i, edit in enumerate(edits):
-        if edit["kind"] == "dropped" and edit["note"] != "inside a passage":
-            dropped.setdefault(key(edit["text"]), []).append(i)
+    for i in dropped_rows:
+        if first_dropped[i] in starting_added:
+            dropped.setdefault(key(i), []).append(i)
     gone: set[int] = set()
-    for i, edit in enumerate(edits):
-        if edit["kind"] == "added" and edit["note"] != "inside a passage":
-            matches = dropped.get(key(edit["text"]))
-            if matches:
-                gone.update((i, matches.pop()))
-    return [edit for i, edit in enumerate(edits) if i not in gone]
+    for i in added:
+        if first_added[i] not in starting_dropped:
+            continue
+        matches = dropped.get(key(i))
+        if matches:
+            gone.update((i, matches.pop()))
+    return [edit for i, edit in enumerate(edits) if i not in gone] if gone else edits
 
 
 def _edit(source_id, copy_id, kind, copy_span=(None, None), source_span=(None, None), text=None,

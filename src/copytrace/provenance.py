@@ -9,6 +9,10 @@
   to the source it hangs from in its family's tree;
 - families (FAMILY_SCHEMA): the original and the tree of every family.
 
+At scale, `corpus_outlets` learns the corpus' outlets once (batch by batch)
+and `trace(..., index=...)` then runs over chunks of whole families with
+the answers of one trace over everything.
+
 Relation, from the share of each side's prose inside passages (see
 `spans.prose_mask`: chrome does not dilute it):
   same           one side (almost) all inside the other (`same_inside`), the other
@@ -38,13 +42,14 @@ The confidence is a logistic of the score.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .credit import FEED_FOOTER, Credit, looks_like_outlet, scan_mentions
+from .credit import (FEED_FOOTER, Credit, document_mentions, looks_like_outlet, merged_self_names, roles_lead,
+                     self_scans)
 from .dates import ParsedDate, document_date, order_dates
 from .edits import EditSettings, copy_edits
 from .schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA
@@ -136,52 +141,55 @@ def _is_outlet(index: OutletIndex):
     return lambda name: index.is_corpus_outlet(name) or looks_like_outlet(name)
 
 
-def _mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=("credit", "self", "photo")) -> list[Credit]:
-    """Credit lines and self-names of a document, from its text and from the raw text before cleaning.
+def add_outlets(index: OutletIndex, rows: list[dict], settings: ProvenanceSettings, scans: dict | None = None) -> None:
+    """Learn the outlets of `rows` into `index`: metadata first, the page's self-names where it has none.
 
-    Cleaning removes copyright notices, comment widgets and the like: as
-    page chrome they do not belong in passages, but they still credit a
-    source or name the site. Those found only in the raw text carry no span
-    in the text (start = end = -1).
+    Each document's outlets depend on that document alone, so a corpus may
+    be added batch by batch. `scans` collects the self-name scans made, by
+    document id, for `document_facts` to reuse.
     """
-    found = scan_mentions(row["text"], languages, is_outlet, roles)
-    raw = row.get("raw_text")
-    if raw and raw != row["text"]:
-        seen = {(c.kind, c.name, c.text) for c in found}
-        for c in scan_mentions(raw, languages, is_outlet, roles):
-            if (c.kind, c.name, c.text) not in seen:
-                found.append(replace(c, start=-1, end=-1))
-    return found
-
-
-def document_facts(rows: list[dict], settings: ProvenanceSettings) -> tuple[dict[str, DocumentFacts], OutletIndex]:
-    """Facts of each document, and the corpus' outlets (metadata first, self-names where it is missing)."""
-    index = OutletIndex(aliases=settings.aliases)
     for row in rows:
         index.add(row["id"], row.get("source"), "source")
         index.add(row["id"], row.get("url"), "url")
     for row in rows:
         if not index.known(row["id"]):
             # No metadata: the page's own self-names (feed footer, widgets) tell its site.
-            for c in _mentions(row, settings.languages, roles=("self",)):
+            found = self_scans(row, settings.languages)
+            if scans is not None:
+                scans[row["id"]] = found
+            for c in merged_self_names(found):
                 index.add(row["id"], c.name, c.kind.replace("_", " "))
+
+
+def document_facts(rows: list[dict], settings: ProvenanceSettings, index: OutletIndex | None = None
+                   ) -> tuple[dict[str, DocumentFacts], OutletIndex]:
+    """Facts of each document, and the corpus' outlets (metadata first, self-names where it is missing).
+
+    With `index` (the outlets of the whole corpus, from `corpus_outlets`), the
+    outlets are not learnt from `rows` but taken from it.
+    """
+    scans: dict[str, tuple] = {}
+    if index is None:
+        index = OutletIndex(aliases=settings.aliases)
+        add_outlets(index, rows, settings, scans if roles_lead(("self",), settings.languages) else None)
     is_outlet = _is_outlet(index)
     facts = {}
     for row in rows:
         doc, text = row["id"], row["text"]
         # Knowing the corpus' outlets: "originally published on Daily Voice" counts
         # when Daily Voice is in the corpus, though its name does not look like an outlet's.
-        found = _mentions(row, settings.languages, is_outlet)
+        found = document_mentions(row, settings.languages, is_outlet, prior=scans.get(doc))
         credits = [c for c in found if c.role == "credit" and not index.names(doc, c.name)]
         selfs = [c for c in found if c.role == "self" and index.names(doc, c.name)]
         feeds = [c for c in found if c.role == "self" and c.kind == FEED_FOOTER and not index.names(doc, c.name)]
         boiler = [(c.start, c.end) for c in found if c.start >= 0]
+        mask = text_mask(text)
         facts[doc] = DocumentFacts(
             id=doc, text=text, order=row["order"], family=row.get("family"),
             # A dateline is chrome to the cleaning stage: look for it in the raw text.
             date=document_date(row.get("date"), row.get("raw_text") or text),
             credits=credits, self_names=selfs, feed_credits=feeds, mentions=found,
-            mask=text_mask(text), prose=prose_mask(text, boiler),
+            mask=mask, prose=prose_mask(text, boiler, mask),
         )
     return facts, index
 
@@ -365,18 +373,44 @@ def _document_rows(documents: pa.Table, ids: set[str]) -> list[dict]:
     return table.to_pylist()
 
 
-def trace(documents: pa.Table, pairs: pa.Table, passages: pa.Table,
-          settings: ProvenanceSettings | None = None) -> Provenance:
-    """Relations, direction, credit, trees and edits from a scan's documents, pairs and passages."""
-    settings = settings or ProvenanceSettings()
-    known = set(documents["id"].to_pylist())
+def _explainable(documents: pa.Table, passages: pa.Table) -> tuple[pa.Table, set[str]]:
+    """Passages whose two documents are in `documents` (a stale passages table has others), and their ids."""
     if passages.num_rows:
-        # Passages of documents not in `documents` (a stale passages table) cannot be explained.
-        keep = pc.and_(pc.is_in(passages["a"], value_set=pa.array(sorted(known), pa.string())),
-                       pc.is_in(passages["b"], value_set=pa.array(sorted(known), pa.string())))
+        known = pa.array(sorted(set(documents["id"].to_pylist())), pa.string())
+        keep = pc.and_(pc.is_in(passages["a"], value_set=known), pc.is_in(passages["b"], value_set=known))
         passages = passages.filter(keep)
-    ids = set(passages["a"].to_pylist()) | set(passages["b"].to_pylist())
-    facts, index = document_facts(_document_rows(documents, ids), settings)
+    return passages, set(passages["a"].to_pylist()) | set(passages["b"].to_pylist())
+
+
+def corpus_outlets(documents: pa.Table, passages: pa.Table, settings: ProvenanceSettings | None = None,
+                   index: OutletIndex | None = None) -> OutletIndex:
+    """The outlets `trace` learns from a corpus, for tracing it chunk by chunk with the same answers.
+
+    `documents` (columns id, text, and raw_text, url, source when present)
+    may be one batch of the corpus at a time: call again with the `index`
+    returned, in any order. Only documents named by `passages` (the whole
+    scan's passages, or any table holding at least their a and b) count, as
+    in `trace`. Then `trace(chunk_documents, chunk_pairs, chunk_passages,
+    settings, index=index)` over chunks of whole families gives the edges,
+    edits and families of one `trace` over everything.
+    """
+    settings = settings or ProvenanceSettings()
+    index = index if index is not None else OutletIndex(aliases=settings.aliases)
+    _, ids = _explainable(documents, passages.select(["a", "b"]))
+    add_outlets(index, _document_rows(documents, ids), settings)
+    return index
+
+
+def trace(documents: pa.Table, pairs: pa.Table, passages: pa.Table,
+          settings: ProvenanceSettings | None = None, index: OutletIndex | None = None) -> Provenance:
+    """Relations, direction, credit, trees and edits from a scan's documents, pairs and passages.
+
+    `index`: the corpus' outlets from `corpus_outlets`, when `documents` is
+    one chunk of a larger corpus; without it they are learnt from `documents`.
+    """
+    settings = settings or ProvenanceSettings()
+    passages, ids = _explainable(documents, passages)
+    facts, index = document_facts(_document_rows(documents, ids), settings, index)
     views = pair_views(passages, facts)
     family_of = dict(zip(documents["id"].to_pylist(), documents["family"].to_pylist())) \
         if "family" in documents.column_names else {}
@@ -391,14 +425,16 @@ def trace(documents: pa.Table, pairs: pa.Table, passages: pa.Table,
     for number, family_links in links.items():
         family_edges, family_edits, original, tree = family.trace(number, family_links)
         edges += family_edges
-        edits += family_edits
+        # To Arrow family by family: edit rows as Python dicts would outweigh the texts.
+        edits.append(pa.RecordBatch.from_pylist(family_edits, schema=EDIT_SCHEMA))
         trees[number] = (original, tree)
+    edits_table = pa.Table.from_batches(edits, schema=EDIT_SCHEMA)
     return Provenance(
         edges=pa.Table.from_pylist(edges, schema=EDGE_SCHEMA),
-        edits=pa.Table.from_pylist(edits, schema=EDIT_SCHEMA),
+        edits=edits_table,
         families=families_table(documents, trees),
         facts=facts,
-        stats={"aligned_pairs": len(views), "edges": len(edges), "edits": len(edits)},
+        stats={"aligned_pairs": len(views), "edges": len(edges), "edits": edits_table.num_rows},
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 _MOBILE_PREFIXES = ("www", "www1", "www2", "m", "mobile", "amp", "edition", "en", "english")
@@ -51,6 +52,7 @@ def name_key(name: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
+@lru_cache(maxsize=1 << 16)  # a corpus names few outlets, each once per pair it is weighed in
 def outlet_key(value: str | None) -> str | None:
     """One key per outlet, from a name, a domain or a url.
 

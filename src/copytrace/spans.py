@@ -43,13 +43,17 @@ def gaps(spans, length: int, start: int = 0) -> list[Span]:
     return out
 
 
+# By code point: does the character carry text? (The last entry stands for every higher code point.)
+_CARRIES_TEXT = np.ones(0x3002, dtype=bool)
+_CARRIES_TEXT[[9, 10, 11, 12, 13, 32, 0xA0, 0x2028, 0x2029, 0x202F, 0x3000]] = False
+
+
 def text_mask(text: str) -> np.ndarray:
     """True where a character carries text (not whitespace)."""
     if not text:
         return np.zeros(0, dtype=bool)
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    space = np.isin(codes, np.array([9, 10, 11, 12, 13, 32, 0xA0, 0x2028, 0x2029, 0x202F, 0x3000], np.uint32))
-    return ~space
+    return _CARRIES_TEXT[np.minimum(codes, len(_CARRIES_TEXT) - 1)]
 
 
 def covered_share(mask: np.ndarray, spans) -> float:
@@ -63,20 +67,21 @@ def covered_share(mask: np.ndarray, spans) -> float:
     return float((mask & inside).sum()) / total
 
 
-def prose_mask(text: str, exclude=()) -> np.ndarray:
+def prose_mask(text: str, exclude=(), mask: np.ndarray | None = None) -> np.ndarray:
     """Characters of prose lines: at least PROSE_MIN_WORDS words ending like a sentence.
 
     Page chrome (player labels, headline lists, tag lists, share buttons) is
     made of short or unpunctuated lines, so coverage of the prose is a
     measure of the article that a page's chrome does not dilute. Spans in
     `exclude` (credit lines, feed footers) are not prose of the article.
+    `mask`: the text's `text_mask`, when the caller has it.
     """
-    mask = text_mask(text)
+    mask = text_mask(text) if mask is None else mask
     prose = np.zeros(len(text), dtype=bool)
     pos = 0
     for line in text.splitlines(keepends=True):
         body = line.strip()
-        if len(_WORD.findall(body)) >= PROSE_MIN_WORDS and _PROSE_END.search(body):
+        if _ends_sentence(body) and _at_least_words(body, PROSE_MIN_WORDS):
             prose[pos:pos + len(line)] = True
         pos += len(line)
     for s, e in exclude:
@@ -84,6 +89,31 @@ def prose_mask(text: str, exclude=()) -> np.ndarray:
     prose &= mask
     # A page with no prose line at all (a headline list): measure all of it.
     return prose if prose.any() else mask
+
+
+_CLOSERS = "\"'”’»)]"
+
+
+def _ends_sentence(body: str) -> bool:
+    """`_PROSE_END.search(body)` for a stripped line, without trying the regex at every position."""
+    if not body:
+        return False
+    if body[-1] in ":;":
+        return True
+    bare = body.rstrip(_CLOSERS)
+    return bool(bare) and bare[-1] in ".!?…"
+
+
+def _at_least_words(body: str, n: int) -> bool:
+    """Does `body` hold `n` words or more? (Counting stops at the n-th.)"""
+    if len(body) < 2 * n - 1:
+        return False
+    count = 0
+    for _ in _WORD.finditer(body):
+        count += 1
+        if count >= n:
+            return True
+    return False
 
 
 def has_content(text: str) -> bool:
@@ -100,12 +130,15 @@ def trim(text: str, start: int, end: int) -> Span:
     return start, end
 
 
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
+
+
 def split_paragraphs(text: str, start: int, end: int) -> list[Span]:
     """Cut [start, end) at blank lines, each piece trimmed, empty pieces dropped."""
     pieces: list[Span] = []
     pos = start
-    for m in re.finditer(r"\n[ \t\r\f\v\u00a0]*\n", text[start:end]):
-        pieces.append(trim(text, pos, start + m.start()))
-        pos = start + m.end()
+    for m in _BLANK_LINE.finditer(text, start, end):
+        pieces.append(trim(text, pos, m.start()))
+        pos = m.end()
     pieces.append(trim(text, pos, end))
     return [(s, e) for s, e in pieces if e > s]
