@@ -1,14 +1,16 @@
 """Scale benchmark: end-to-end scans of generated news corpora of growing size.
 
-Corpora come from bench/corpus.py (real article sentences, planted
-republication families: full copies with a credit line, partial copies with
-the copier's own text); `--reuse` sets the share of documents that are
-copies. Each size is scanned in a fresh child process (the engine's work
-folder is fresh too), with every stage timed; peak memory is the largest
-resident set of the child and its worker processes together, sampled every
-0.2 s from /proc.
+Corpora come from bench/news_corpus.py (real article sentences with a
+story-specific vocabulary, per-source boilerplate, planted republication
+families: full copies with a credit line, partial copies with the copier's
+own text, chains); `--reuse` sets the share of documents that are copies.
+Recall of the planted pairs is reported with every row. Each size is
+scanned in a fresh child process (the engine's work folder is fresh too),
+with every stage timed in wall and CPU seconds; peak memory is the largest
+resident set of the child and its worker processes together (all pages, and
+anonymous pages only), sampled every 0.2 s from /proc.
 
-    .venv/bin/python bench/scale.py --docs 100000 --engine local --memory 6GB
+    .venv/bin/python bench/scale.py --docs 100000 300000 1000000 --memory 6GB
     .venv/bin/python bench/scale.py --docs 100000 300000 --no-explain --no-anchors
 
 Results are appended to bench/results/scale.jsonl and printed as a table.
@@ -25,31 +27,28 @@ import sys
 import time
 from pathlib import Path
 
-import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from corpus import DATA_DIR, MissingData, build  # noqa: E402
+from corpus import MissingData  # noqa: E402
+from news_corpus import ensure_corpus, planted_path  # noqa: E402
 
 RESULTS = ROOT / "results" / "scale.jsonl"
 
 
 def corpus_file(n_docs: int, reuse: float, seed: int = 42) -> Path:
-    """The corpus of `n_docs` documents with `reuse` copies, built once and kept in bench/data."""
-    path = DATA_DIR / f"scale-{n_docs}-r{int(reuse * 100):02d}-s{seed}.parquet"
-    if not path.exists():
-        documents, planted = build(n_docs, seed, reuse_share=reuse)
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        pq.write_table(documents, path.with_suffix(".tmp"))
-        pq.write_table(planted, path.with_name(path.stem + ".planted.parquet"))
-        os.replace(path.with_suffix(".tmp"), path)
-    return path
+    """The news corpus of `n_docs` documents with `reuse` copies, built once and kept in bench/data."""
+    return ensure_corpus(n_docs, reuse, seed)
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants."""
-    total, stack = 0, [pid]
+def tree_rss(pid: int) -> tuple[int, int]:
+    """Resident bytes of a process and all its descendants: (all, anonymous only).
+
+    All resident pages count memory-mapped shards once per process that maps
+    them (page cache, reclaimable); the anonymous pages are what the budget is about.
+    """
+    total, anon, stack = 0, 0, [pid]
     while stack:
         p = stack.pop()
         try:
@@ -57,27 +56,30 @@ def tree_rss(pid: int) -> int:
                 for line in handle:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1]) * 1024
+                    elif line.startswith("RssAnon:"):
+                        anon += int(line.split()[1]) * 1024
             with open(f"/proc/{p}/task/{p}/children") as handle:
                 stack.extend(int(c) for c in handle.read().split())
         except (FileNotFoundError, ProcessLookupError):
             continue
-    return total
+    return total, anon
 
 
-def run_child(args: list[str]) -> tuple[dict, float, int]:
-    """Run bench/scale_run.py in a child; return its report, wall seconds and peak tree RSS."""
+def run_child(args: list[str]) -> tuple[dict, float, int, int]:
+    """Run bench/scale_run.py in a child; return its report, wall seconds, peak tree RSS and peak anonymous RSS."""
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, str(ROOT / "scale_run.py"), *args], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    peak = 0
+    peak = peak_anon = 0
     while child.poll() is None:
-        peak = max(peak, tree_rss(child.pid))
+        rss, anon = tree_rss(child.pid)
+        peak, peak_anon = max(peak, rss), max(peak_anon, anon)
         time.sleep(0.2)
     wall = time.perf_counter() - started
     out, err = child.communicate()
     if child.returncode != 0:
         raise SystemExit(f"scan failed ({child.returncode}): {err.strip().splitlines()[-1] if err.strip() else ''}")
-    return json.loads(out.strip().splitlines()[-1]), wall, peak
+    return json.loads(out.strip().splitlines()[-1]), wall, peak, peak_anon
 
 
 def main(argv=None) -> int:
@@ -103,14 +105,16 @@ def main(argv=None) -> int:
             return 0
         shutil.rmtree(args.work, ignore_errors=True)
         load_before = os.getloadavg()
-        report, wall, peak = run_child([str(corpus), str(args.work), args.engine, args.memory,
-                                        "1" if args.explain else "0", "1" if args.anchors else "0"])
+        report, wall, peak, peak_anon = run_child([str(corpus), str(args.work), args.engine, args.memory,
+                                        "1" if args.explain else "0", "1" if args.anchors else "0",
+                                        str(planted_path(corpus))])
         row = {
             "docs": n_docs, "engine": args.engine, "memory_budget": args.memory, "reuse": args.reuse,
             "explain": args.explain, "anchors": args.anchors, "wall_s": round(wall, 1), "peak_rss_gb": round(peak / 2**30, 2),
+            "peak_anon_gb": round(peak_anon / 2**30, 2),
             "docs_per_s": round(n_docs / wall), "text_mb": round(report["stats"]["text_bytes"] / 1e6),
             "candidate_pairs": report["stats"]["candidate_pairs"], "kept_pairs": report["stats"]["kept_pairs"], "families_with_copies": report["stats"]["families_with_copies"],
-            "stages_s": report["stages"], "load_before": [round(x, 1) for x in load_before],
+            "corpus": corpus.name, **report.get("recall", {}), "stages_s": report["stages"], "stages_cpu_s": report.get("stages_cpu", {}), "load_before": [round(x, 1) for x in load_before],
             "load_after": [round(x, 1) for x in os.getloadavg()], "corpus_build_s": round(built, 1),
             "cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         }

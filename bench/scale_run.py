@@ -1,12 +1,20 @@
 """One timed scan for bench/scale.py: scan, write the outputs, print stage times and stats as JSON.
 
-    scale_run.py CORPUS WORK ENGINE MEMORY EXPLAIN(1|0) ANCHORS(1|0)
+    scale_run.py CORPUS WORK ENGINE MEMORY EXPLAIN(1|0) ANCHORS(1|0) [PLANTED]
+
+With PLANTED (the corpus' planted (source, copy) pairs), the report has the
+recall of planted pairs: found as a kept pair, and put in one family.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,19 +25,58 @@ from copytrace.progress import Progress
 from copytrace.stages import ScanSettings
 
 
+def tree_cpu(pid: int | None = None) -> float:
+    """CPU seconds (user + system) of a live process and its live descendants (worker processes)."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    total, stack = 0.0, [pid or os.getpid()]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            with open(f"/proc/{p}/task/{p}/children") as handle:
+                stack.extend(int(c) for c in handle.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 class StageTimes(Progress):
-    """Seconds spent in each stage, as the engines report their tasks."""
+    """Wall seconds and CPU seconds (this process and its workers) spent in each stage, as the engines report them."""
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
     @contextmanager
     def task(self, description: str, total=None):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), tree_cpu()
         try:
             yield lambda n=1: None
         finally:
             self.seconds[description] = round(self.seconds.get(description, 0.0) + time.perf_counter() - started, 2)
+            self.cpu[description] = round(self.cpu.get(description, 0.0) + tree_cpu() - cpu, 2)
+
+
+def planted_recall(result, planted_path: str) -> dict:
+    """Share of planted (source, copy) pairs the scan kept as a pair, and put in one family."""
+    planted = pq.read_table(planted_path, columns=["source", "copy"])
+    if planted.num_rows == 0:
+        return {"planted_pairs": 0}
+    found = {tuple(sorted(p)) for p in zip(result.pairs["a"].to_pylist(), result.pairs["b"].to_pylist())}
+    wanted = [tuple(sorted(p)) for p in zip(planted["source"].to_pylist(), planted["copy"].to_pylist())]
+    ids = result.documents["id"]
+    family_of = {}
+    for column in ("source", "copy"):
+        rows = pc.index_in(planted[column], value_set=ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids)
+        family_of[column] = result.documents["family"].take(rows.fill_null(0)).to_numpy()
+    same_family = family_of["source"] == family_of["copy"]
+    return {"planted_pairs": planted.num_rows,
+            "recall_pairs": round(sum(p in found for p in wanted) / len(wanted), 4),
+            "recall_families": round(float(np.mean(same_family)), 4)}
 
 
 def main() -> int:
@@ -39,10 +86,11 @@ def main() -> int:
     settings = ScanSettings(explain=explain == "1", anchors=AnchorSettings(enabled=anchors == "1"))
     options = {} if engine == "memory" else {"engine": engine, "work_dir": work / "work", "memory": memory}
     result = scan(corpus, settings=settings, progress=times, **options)
-    started = time.perf_counter()
-    result.write(work / "out")
-    times.seconds["write"] = round(time.perf_counter() - started, 2)
-    print(json.dumps({"stages": times.seconds, "stats": result.stats}, default=str))
+    with times.task("write"):
+        result.write(work / "out")
+    recall = planted_recall(result, sys.argv[7]) if len(sys.argv) > 7 else {}
+    print(json.dumps({"stages": times.seconds, "stages_cpu": times.cpu, "stats": result.stats, "recall": recall},
+                     default=str))
     return 0
 
 

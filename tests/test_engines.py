@@ -80,6 +80,8 @@ def test_alignment_in_worker_processes_changes_nothing(corpus, in_memory, tmp_pa
     engine = LocalEngine(tmp_path / "work", "2MB", shard_bytes=SHARD_BYTES, workers=2)
     result = engine.scan([corpus])
     assert len(list((tmp_path / "work" / "align").glob("*.parquet.done"))) >= 2
+    # Provenance in parallel chunks, each starting from the whole corpus' outlets: the in-memory result.
+    assert len(list((tmp_path / "work" / "trace").glob("chunk-*"))) >= 2
     assert_same_results(in_memory, result)
 
 
@@ -183,3 +185,25 @@ def test_cli_rejects_an_unknown_engine_and_a_bad_budget(corpus, tmp_path):
     assert bad.exit_code == 2 and "--engine must be one of" in bad.output
     bad = CliRunner().invoke(app, ["scan", str(corpus), "-o", str(tmp_path), "--engine", "local", "--memory", "lots"])
     assert bad.exit_code == 2 and "--memory" in bad.output
+
+
+def test_chrome_templates_are_learnt_over_every_shard(tmp_path):
+    """A source's footer on every page is chrome though no single shard holds enough of its pages."""
+    rng = np.random.default_rng(5)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    vocabulary = np.array(["".join(letters[rng.integers(0, 26, 6)]) for _ in range(3000)])  # no digits: line keys fold them
+    rows = []
+    for d in range(40):
+        source = f"Outlet {d % 4}"
+        body = "\n\n".join(" ".join(vocabulary[rng.integers(0, 3000, 12)]).capitalize() + "." for _ in range(6))
+        rows.append({"id": f"t{d:03d}", "text": f"{body}\nCopyright 2026 {source}. All rights reserved.",
+                     "source": source})
+    path = tmp_path / "pages.jsonl"
+    path.write_text("".join(__import__("json").dumps(r) + "\n" for r in rows))
+    expected = copytrace.scan(path, settings=ScanSettings(explain=False))
+    got = LocalEngine(tmp_path / "work", "2MB", shard_bytes=1_500, workers=2).scan(
+        [path], settings=ScanSettings(explain=False))
+    assert len(list((tmp_path / "work" / "documents").glob("part-*.arrow.done"))) >= 10  # 4 pages a shard or fewer
+    assert expected.tables["removed_lines"].num_rows == 40  # every footer
+    assert got.tables["removed_lines"].sort_by("id").equals(expected.tables["removed_lines"].sort_by("id"))
+    assert got.documents.equals(expected.documents)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -128,32 +129,46 @@ def read_band_group(fp_paths: list[Path], n_docs: int, lo: int, hi: int, max_buc
 def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings: ScanSettings, budget: Budget,
                      progress) -> Path:
     """Every candidate pair once, with the number of bands it shares, sorted: candidates/pairs.parquet."""
-    import duckdb
-
     folder = work.stage("candidates")
     final = folder / "pairs.parquet"
     if is_done(final):
         return final
     bands = settings.lsh.bands
-    group = budget.band_group(n_docs, bands)
+    with progress.task("candidates", total=bands + 1) as advance:
+        parts = band_group_shards(folder, fp_paths, n_docs, bands, budget.band_group(n_docs, bands), settings, advance)
+        anchored = []
+        if settings.anchors.enabled and n_docs > 1:
+            for p in range(ANCHOR_PARTITIONS):
+                part = folder / f"anchors-{p:02d}.parquet"
+                anchored.append(part)
+                if not is_done(part):
+                    write_parquet(part, anchor_codes(fp_paths, p, settings))
+        count_shared_bands(parts, anchored, final.with_name(final.name + ".tmp"), work, settings, budget)
+        advance(1)
+    os.replace(final.with_name(final.name + ".tmp"), final)
+    mark_done(final)
+    return final
+
+
+def band_group_shards(folder: Path, fp_paths: list[Path], n_docs: int, bands: int, group: int, settings,
+                      advance) -> list[Path]:
+    """Pair codes of each group of bands, one Parquet file per group."""
     parts = []
-    with progress.task("candidates", total=bands) as advance:
-        for lo in range(0, bands, group):
-            hi = min(bands, lo + group)
-            part = folder / f"bands-{lo:03d}-{hi:03d}.parquet"
-            parts.append(part)
-            if not is_done(part):
-                codes = read_band_group(fp_paths, n_docs, lo, hi, settings.max_bucket)
-                write_parquet(part, pa.table({"code": pa.array(codes, pa.uint64())}))
-            advance(hi - lo)
-    anchored = []
-    if settings.anchors.enabled and n_docs > 1:
-        for p in range(ANCHOR_PARTITIONS):
-            part = folder / f"anchors-{p:02d}.parquet"
-            anchored.append(part)
-            if not is_done(part):
-                write_parquet(part, anchor_codes(fp_paths, p, settings))
-    tmp = final.with_name(final.name + ".tmp")
+    for lo in range(0, bands, group):
+        hi = min(bands, lo + group)
+        part = folder / f"bands-{lo:03d}-{hi:03d}.parquet"
+        parts.append(part)
+        if not is_done(part):
+            codes = read_band_group(fp_paths, n_docs, lo, hi, settings.max_bucket)
+            write_parquet(part, pa.table({"code": pa.array(codes, pa.uint64())}))
+        advance(hi - lo)
+    return parts
+
+
+def count_shared_bands(parts: list[Path], anchored: list[Path], tmp: Path, work: WorkDir, settings, budget) -> None:
+    """Every pair once with the bands it shares (anchor-only pairs: 0), sorted by code, by DuckDB under the budget."""
+    import duckdb
+
     with duckdb.connect() as db:
         db.execute(f"SET memory_limit = '{budget.duckdb_memory}'")
         db.execute(f"SET threads = {budget.workers}")
@@ -166,9 +181,6 @@ def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings:
             banded = (f"SELECT code, coalesce(l.bands_shared, 0)::BIGINT AS bands_shared FROM ({banded}) l "
                       f"FULL OUTER JOIN ({shared}) x USING (code)")
         db.execute(f"COPY ({banded} ORDER BY code) TO '{tmp}' (FORMAT parquet)")
-    os.replace(tmp, final)
-    mark_done(final)
-    return final
 
 
 def _files(paths: list[Path]) -> str:
@@ -176,29 +188,38 @@ def _files(paths: list[Path]) -> str:
 
 
 def verify_shards(work: WorkDir, candidates: Path, store: DocumentStore, settings: ScanSettings,
-                  budget: Budget, mean_doc_bytes: float, progress) -> list[Path]:
-    """Exact figures and the keep decision of every candidate pair, chunk by chunk."""
+                  budget: Budget, mean_doc_bytes: float, progress, map_chunks=map) -> list[Path]:
+    """Exact figures and the keep decision of every candidate pair, chunk by chunk (in worker processes)."""
     folder = work.stage("verify")
     source = pq.ParquetFile(candidates)
     total = source.metadata.num_rows
-    chunk = max(1, budget.verify_docs(mean_doc_bytes) // 2)  # a chunk involves at most two documents a pair
-    out_paths = []
-    start = 0
+    # A chunk involves at most two documents a pair; every worker holds one chunk.
+    chunk = max(1, min(budget.verify_docs(mean_doc_bytes) // 2 // budget.workers,
+                       -(-total // (2 * budget.workers)) if total else 1))
+    specs, out_paths, start = [], [], 0
+    for batch in source.iter_batches(batch_size=chunk):
+        out = folder / f"rows-{start:012d}-{start + batch.num_rows:012d}.parquet"
+        out_paths.append(out)
+        start += batch.num_rows
+        if not is_done(out):
+            specs.append({"out": out, "codes": batch.column("code").to_numpy(),
+                          "bands_shared": batch.column("bands_shared"), "store": store, "settings": settings})
     with progress.task("verify", total=total) as advance:
-        for batch in source.iter_batches(batch_size=chunk):
-            out = folder / f"rows-{start:012d}-{start + batch.num_rows:012d}.parquet"
-            out_paths.append(out)
-            start += batch.num_rows
-            if not is_done(out):
-                codes = batch.column("code").to_numpy()
-                a = (codes >> np.uint64(32)).astype(np.int64)
-                b = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
-                figures = pair_figures(store, a, b, settings.hasher)
-                table = pa.table({"a": a, "b": b, "bands_shared": batch.column("bands_shared"), **figures,
-                                  **keep_columns(figures, settings)})
-                write_parquet(out, table)
-            advance(batch.num_rows)
+        advance(total - sum(len(spec["codes"]) for spec in specs))
+        for n in map_chunks(verify_chunk, specs):
+            advance(n)
     return out_paths
+
+
+def verify_chunk(spec: dict) -> int:
+    codes, settings = spec["codes"], spec["settings"]
+    a = (codes >> np.uint64(32)).astype(np.int64)
+    b = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    figures = pair_figures(spec["store"], a, b, settings.hasher)
+    table = pa.table({"a": a, "b": b, "bands_shared": spec["bands_shared"], **figures,
+                      **keep_columns(figures, settings)})
+    write_parquet(spec["out"], table)
+    return len(codes)
 
 
 def kept_pairs(verify_paths: list[Path]) -> pa.Table:
@@ -238,7 +259,12 @@ class LocalEngine:
         if isinstance(paths, (str, Path)):
             paths = [paths]
         work = WorkDir(self.work_dir, self.job(paths, fields, metadata, settings, max_doc_bytes, clean))
-        counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress, clean)
+        with self.pool():
+            return self._scan(work, paths, fields, metadata, settings, max_doc_bytes, progress, clean, started)
+
+    def _scan(self, work, paths, fields, metadata, settings, max_doc_bytes, progress, clean, started):
+        counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress, clean,
+                        pool_map=self.map_chunks)
         if counts.used == 0:
             raise InputError(f"no usable document among {counts.read} records read ({counts.rejected} rejected)")
         doc_paths = work.shards("documents", "part-*.arrow")
@@ -246,7 +272,7 @@ class LocalEngine:
         fp_paths = fingerprint_shards(work, doc_paths, settings, progress)
         candidates = candidate_shards(work, fp_paths, store.n_docs, settings, self.budget, progress)
         verify_paths = verify_shards(work, candidates, store, settings, self.budget,
-                                     counts.text_bytes / counts.used, progress)
+                                     counts.text_bytes / counts.used, progress, self.map_chunks)
         kept = kept_pairs(verify_paths)
         with progress.task("families", total=1) as advance:
             links = kept.filter(kept["family_link"])
@@ -255,18 +281,33 @@ class LocalEngine:
         n_shingles = np.concatenate([pq.read_table(p, columns=["n_shingles"])["n_shingles"].to_numpy()
                                      for p in fp_paths])
         n_candidates = pq.ParquetFile(candidates).metadata.num_rows
-        pairs = named_pairs(store, kept)
+        with progress.task("pairs", total=1):
+            pairs = named_pairs(store, kept)
         explained = explain_chunks(work, store, kept, pairs, family, n_shingles, settings, self.budget,
                                    counts.text_bytes / counts.used, progress, self.map_chunks)
         stats = {"candidate_pairs": int(n_candidates), "engine": self.name,
                  "work_dir": str(self.work_dir), "memory_budget": self.budget.memory}
-        return assemble(work, store, counts, kept, pairs, family, n_shingles, explained, settings, stats, started)
+        with progress.task("assemble", total=1):
+            return assemble(work, store, counts, kept, pairs, family, n_shingles, explained, settings, stats, started)
+
+    @contextmanager
+    def pool(self):
+        """One set of worker processes for the whole scan (started on first use): every stage shares it."""
+        self._pool = None
+        try:
+            yield
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+            self._pool = None
 
     def map_chunks(self, function, chunks):
-        """Results of `function` over chunks, in order as they finish; in worker processes when there are several."""
+        """Results of `function` over chunks, in order; in worker processes when there are several."""
+        chunks = list(chunks)
         if self.budget.workers <= 1 or len(chunks) <= 1:
             yield from map(function, chunks)
             return
-        # spawn, not fork: the parent's numba thread pool does not survive a fork.
-        with ProcessPoolExecutor(self.budget.workers, mp_context=get_context("spawn")) as pool:
-            yield from pool.map(function, chunks)
+        if getattr(self, "_pool", None) is None:
+            # spawn, not fork: the parent's numba thread pool does not survive a fork.
+            self._pool = ProcessPoolExecutor(self.budget.workers, mp_context=get_context("spawn"))
+        yield from self._pool.map(function, chunks)

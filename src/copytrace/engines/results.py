@@ -20,7 +20,8 @@ from ..progress import Progress
 from ..schemas import FAMILY_SCHEMA
 from ..stages import PAIR_SCHEMA, ScanSettings, pairs_table
 from ..verify import overlap_figures
-from .shards import DocumentStore, WorkDir, is_done, read_arrow, removed_lines, write_arrow, write_parquet
+from .shards import DocumentStore, WorkDir, atomic_write, is_done, mark_done, read_arrow, removed_lines, write_arrow, \
+    write_parquet
 
 FIGURES = ("jaccard", "containment_a_in_b", "containment_b_in_a", "shared_shingles")
 
@@ -112,20 +113,72 @@ def align_chunk(spec: dict) -> pa.Table:
     return align_pairs(_chunk_documents(spec), spec["pairs"], spec["settings"].align)
 
 
-def _trace_chunk_on_disk(spec: dict) -> dict:
-    """Provenance of one chunk of families, from their documents, pairs and passages."""
+def _trace_chunk_on_disk(spec: dict) -> Path:
+    """Provenance of one chunk of families, from their documents, pairs and passages, written to `spec["out"]`.
+
+    The chunk starts from the outlets of every linked document of the corpus
+    (`provenance.corpus_outlets`), so it judges credits as one trace over
+    everything would.
+    """
     from ..provenance import trace
 
     out: Path = spec["out"]
     marker = out / "families.arrow"
     if not is_done(marker):
-        traced = trace(_chunk_documents(spec), spec["pairs"], spec["passages"])
+        traced = trace(_chunk_documents(spec), spec["pairs"], spec["passages"], spec["settings"].provenance,
+                       index=_outlet_index(spec["outlets"]))
         out.mkdir(parents=True, exist_ok=True)
         write_arrow(out / "edges.arrow", traced.edges)
         write_arrow(out / "edits.arrow", traced.edits)
         write_arrow(marker, traced.families)
-    # Memory-mapped: edits can outweigh the corpus' text, and stay on disk until written out.
-    return {name: read_arrow(out / f"{name}.arrow") for name in ("edges", "edits", "families")}
+    return out
+
+
+def chunk_outlets(spec: dict):
+    """The outlets of the chunk's documents named by the scan's passages (`provenance.corpus_outlets`)."""
+    from ..provenance import corpus_outlets
+
+    return corpus_outlets(spec["store"].take(spec["docs"]), spec["linked"], spec["settings"].provenance)
+
+
+def merge_outlets(into, other) -> None:
+    """Add `other`'s outlets to `into`: a document's outlets depend on that document alone, so chunks merge exactly."""
+    for doc, keys in other.outlets.items():
+        held = into.outlets.setdefault(doc, {})
+        for key, how in keys.items():
+            held.setdefault(key, how)
+    for key, docs in other.by_key.items():
+        into.by_key.setdefault(key, set()).update(docs)
+
+
+def corpus_outlet_index(specs: list[dict], passages: pa.Table, settings: ScanSettings, path: Path, map_chunks):
+    """The outlet index of every linked document, learnt chunk by chunk in the workers, saved to `path`."""
+    import pickle
+
+    from ..sources import OutletIndex
+
+    if is_done(path):
+        return
+    ids = pa.concat_arrays([passages["a"].combine_chunks(), passages["b"].combine_chunks()]).unique() \
+        if passages.num_rows else pa.array([], pa.string())
+    linked = pa.table({"a": ids, "b": ids})
+    index = OutletIndex(aliases=settings.provenance.aliases)
+    for learnt in map_chunks(chunk_outlets, [{**spec, "linked": linked} for spec in specs]):
+        merge_outlets(index, learnt)
+    atomic_write(path, lambda tmp: tmp.write_bytes(pickle.dumps(index)))
+    mark_done(path)
+
+
+_OUTLETS: dict = {}
+
+
+def _outlet_index(path: Path):
+    """The corpus' outlet index, read once per worker process."""
+    import pickle
+
+    if _OUTLETS.get("path") != path:
+        _OUTLETS.update(path=path, index=pickle.loads(path.read_bytes()))
+    return _OUTLETS["index"]
 
 
 def explain_specs(store, kept: pa.Table, pairs: pa.Table, family: np.ndarray, n_shingles: np.ndarray,
@@ -166,17 +219,18 @@ def aligned_pairs(kept: pa.Table, pairs: pa.Table, passages: pa.Table) -> tuple[
 def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: pa.Table, family: np.ndarray,
                    n_shingles: np.ndarray, settings: ScanSettings, budget, mean_doc_bytes: float, progress,
                    map_chunks) -> dict:
-    """`pipeline.explain` at scale: passages in parallel chunks, then provenance chunk by chunk.
+    """`pipeline.explain` at scale: passages, then provenance, in parallel chunks of whole families.
 
     Alignment is per pair, so its chunks change nothing. Provenance learns
-    the corpus' outlets from every document it is given, so it runs over
-    all linked documents at once when they fit the budget (then the result
-    is the in-memory path's); beyond that, chunk by chunk.
+    the corpus' outlets from every linked document: those are learnt first,
+    chunk by chunk, into one index that every provenance chunk starts from,
+    so the result is the in-memory path's whatever the chunks.
     """
     if not settings.explain:
         return {}
+    linked = int(np.unique(np.concatenate([kept["a"].to_numpy(), kept["b"].to_numpy()])).size)
     align_specs = list(explain_specs(store, kept, pairs, family, n_shingles,
-                                     budget.explain_docs(mean_doc_bytes), settings, work.stage("align")))
+                                     budget.explain_docs(mean_doc_bytes, linked), settings, work.stage("align")))
     for spec in align_specs:
         spec["out"] = spec["out"].with_suffix(".parquet")
     pending = [spec for spec in align_specs if not is_done(spec["out"])]
@@ -194,17 +248,21 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
         from ..provenance import trace  # noqa: F401  (scan works without provenance, as pipeline.explain does)
     except ImportError:
         return tables
-    trace_specs = list(explain_specs(store, kept, pairs, family, n_shingles, budget.trace_docs(mean_doc_bytes),
-                                     settings, work.stage("trace")))
-    traced: dict[str, list] = {}
+    trace_specs = list(explain_specs(store, kept, pairs, family, n_shingles,
+                                     budget.trace_docs(mean_doc_bytes, linked), settings, work.stage("trace")))
+    outlets = work.stage("trace") / "outlets.pickle"
     with progress.task("provenance", total=len(trace_specs)) as advance:
+        corpus_outlet_index(trace_specs, passages, settings, outlets, map_chunks)
         for spec in trace_specs:
-            ids = pc.is_in(passages["a"], value_set=spec["pairs"]["a"].unique())
-            spec["passages"] = passages.filter(ids)
-            for name, table in _trace_chunk_on_disk(spec).items():
-                traced.setdefault(name, []).append(table)
+            spec["outlets"] = outlets
+            spec["passages"] = passages.filter(pc.is_in(passages["a"], value_set=spec["pairs"]["a"].unique()))
+        pending = [spec for spec in trace_specs if not is_done(spec["out"] / "families.arrow")]
+        advance(len(trace_specs) - len(pending))
+        for _ in map_chunks(_trace_chunk_on_disk, pending):
             advance(1)
-    tables.update({name: pa.concat_tables(parts) for name, parts in traced.items()})
+    traced = {name: [read_arrow(spec["out"] / f"{name}.arrow") for spec in trace_specs]
+              for name in ("edges", "edits", "families")}
+    tables.update({name: pa.concat_tables(parts) for name, parts in traced.items() if parts})
     return tables
 
 

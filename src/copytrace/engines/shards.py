@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
@@ -57,9 +56,10 @@ class Budget:
 
     @property
     def text_per_shard(self) -> int:
-        # Fingerprinting a shard holds its text about four times (Arrow, Python
-        # strings, UTF-8 buffer, tokens): a sixteenth of the budget leaves room.
-        return self.shard_bytes or max(1 << 20, min(self.memory // 16, 256 << 20))
+        # Cleaning a shard holds its text several times (Arrow, Python strings,
+        # lines) in each worker: a sixteenth of the budget per worker leaves room;
+        # 32 MB shards keep every worker busy to the end.
+        return self.shard_bytes or max(1 << 20, min(self.memory // 16 // self.workers, 32 << 20))
 
     @property
     def duckdb_memory(self) -> str:
@@ -75,15 +75,23 @@ class Budget:
         per_doc = max(256.0, mean_doc_bytes) * 4  # text, UTF-8 copy, sorted shingle hashes
         return int(max(64, self.memory // 4 / per_doc))
 
-    def explain_docs(self, mean_doc_bytes: float) -> int:
-        """Documents per align chunk (word indexes of every member are cached while aligning)."""
-        per_doc = max(256.0, mean_doc_bytes) * 12
-        return int(max(16, self.memory // 4 // self.workers / per_doc))
+    def explain_docs(self, mean_doc_bytes: float, linked_docs: int = 0) -> int:
+        """Documents per align chunk (word indexes of every member are cached while aligning).
 
-    def trace_docs(self, mean_doc_bytes: float) -> int:
-        """Documents per provenance chunk (text, masks and facts of every member)."""
+        At most a quarter of the linked documents per worker, so that every worker has chunks to the end.
+        """
+        per_doc = max(256.0, mean_doc_bytes) * 12
+        fits = self.memory // 4 // self.workers / per_doc
+        return int(max(16, min(fits, -(-linked_docs // (4 * self.workers)) if linked_docs else fits)))
+
+    def trace_docs(self, mean_doc_bytes: float, linked_docs: int = 0) -> int:
+        """Documents per provenance chunk (text, masks and facts of every member, in each worker).
+
+        At most a quarter of the linked documents per worker, so that every worker has chunks to the end.
+        """
         per_doc = max(256.0, mean_doc_bytes) * 8
-        return int(max(16, self.memory // 2 / per_doc))
+        fits = self.memory // 2 // self.workers / per_doc
+        return int(max(16, min(fits, -(-linked_docs // (4 * self.workers)) if linked_docs else fits)))
 
 
 def atomic_write(path: Path, write) -> None:
@@ -239,62 +247,61 @@ def stream_documents(paths, fields: FieldMap | None, metadata, max_doc_bytes: in
     yield collector.rejects_table()
 
 
-def clean_shard(folder: Path, number: int, raw: pa.Table, first_doc: int, clean) -> dict:
-    """Clean one shard of documents (the clean stage), number them, write them; return its counts.
-
-    The shard's clean rejects and removed lines are written before the
-    shard itself: a finished shard has all three.
-    """
-    from ..clean import clean_stage
-
-    options = clean
-    if isinstance(clean, bool) or clean is None:
-        from ..clean import CleanOptions
-
-        options = CleanOptions(chrome_removal=clean is not False)
-    cleaned = clean_stage(raw, options)
-    docs = cleaned.documents.drop_columns(["html"])
-    docs = docs.add_column(0, "doc", pa.array(np.arange(first_doc, first_doc + docs.num_rows, dtype=np.int64)))
-    rejects = pa.Table.from_pylist([r.as_dict() for r in cleaned.rejects], schema=REJECT_SCHEMA)
-    write_parquet(folder / f"part-{number:05d}.rejects.parquet", rejects)
-    write_parquet(folder / f"part-{number:05d}.removed.parquet", cleaned.removed)
-    info = {"docs": docs.num_rows, "rejected": rejects.num_rows,
-            "text_bytes": int(pc.sum(pc.binary_length(docs["text"])).as_py() or 0)}
-    write_arrow(folder / f"part-{number:05d}.arrow", docs, info)
-    return info
-
-
 def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, budget: Budget,
-           progress, clean=True) -> IngestCounts:
+           progress, clean=True, pool_map=None) -> IngestCounts:
     """Stream the inputs into cleaned document shards; a finished ingest is not read again.
 
-    Cleaning runs shard by shard: lines repeated on several pages of one
-    source are learnt within a shard, not across the corpus (see docs/scale.md).
+    Reading is one stream; extraction, template learning and cleaning run
+    on every worker (`engines.cleaning`), with each source's chrome template
+    learnt over the whole corpus before any shard is cleaned. `pool_map`
+    maps a function over worker processes (default: a pool of `budget.workers`).
     """
+    import shutil
+
+    from .cleaning import clean_one, extract_shard, extraction_rejects, learn_templates_sharded, number_shard, \
+        worker_pool
+
     folder = work.stage("documents")
     summary = folder / "rejects.parquet"
     if is_done(summary):
         return IngestCounts(**done_info(summary))
-    counts = IngestCounts()
-    clean_rejects = []
+    scratch = work.stage("raw")
+    raw_paths, read_rejects = [], REJECT_SCHEMA.empty_table()
     with progress.task("ingest") as advance:
         for table in stream_documents(paths, fields, metadata, max_doc_bytes or DEFAULT_MAX_DOC_BYTES,
                                       budget.text_per_shard):
             if table.schema.equals(REJECT_SCHEMA):
-                rejects = pa.concat_tables([table] + clean_rejects)
-                counts.rejected = rejects.num_rows
-                counts.read = counts.used + counts.rejected
-                write_parquet(summary, rejects, counts.__dict__)
+                read_rejects = table
                 break
-            shard = folder / f"part-{counts.shards:05d}.arrow"
-            # A resumed run reads its inputs again but cleans and writes only the missing shards.
-            info = done_info(shard) if is_done(shard) else clean_shard(folder, counts.shards, table,
-                                                                        counts.used, clean)
-            clean_rejects.append(pq.read_table(folder / f"part-{counts.shards:05d}.rejects.parquet"))
+            # A resumed run reads its inputs again but writes only the missing shards.
+            path = scratch / f"part-{len(raw_paths):05d}.raw.arrow"
+            if not is_done(path):
+                write_arrow(path, table)
+            raw_paths.append(path)
+            advance(table.num_rows)
+    counts = IngestCounts()
+    with progress.task("clean", total=len(raw_paths)) as advance, worker_pool(budget.workers, pool_map) as pool_map:
+        extracted = list(pool_map(extract_shard, [(p, p.with_name(p.name.replace(".raw.", ".extracted.")), clean)
+                                                  for p in raw_paths]))
+        templates = scratch / "templates.json"
+        learn_templates_sharded(extracted, clean, budget.workers, pool_map, templates)
+        specs = [(p, scratch / f"part-{i:05d}.cleaned.arrow", folder, clean, templates if is_done(templates) else None)
+                 for i, p in enumerate(extracted)]
+        for i, info in enumerate(pool_map(clean_one, specs)):
+            shard = folder / f"part-{i:05d}.arrow"
+            if not is_done(shard):
+                number_shard(specs[i][1], shard, counts.used)
             counts.shards += 1
             counts.used += info["docs"]
             counts.text_bytes += info["text_bytes"]
-            advance(table.num_rows)
+            advance(1)
+    parts = [read_rejects.cast(REJECT_SCHEMA), *[t.cast(REJECT_SCHEMA) for t in extraction_rejects(extracted)]]
+    parts += [pq.read_table(folder / f"part-{i:05d}.rejects.parquet").cast(REJECT_SCHEMA) for i in range(counts.shards)]
+    rejects = pa.concat_tables(parts)
+    counts.rejected = rejects.num_rows
+    counts.read = counts.used + counts.rejected
+    write_parquet(summary, rejects, counts.__dict__)
+    shutil.rmtree(scratch, ignore_errors=True)  # raw and cleaned copies: the document shards hold the text now
     return counts
 
 
