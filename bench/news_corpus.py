@@ -49,7 +49,7 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from corpus import DATA_DIR, MissingData, load_articles  # noqa: E402
+from corpus import DATA_DIR, MissingData, _paragraphs, load_articles  # noqa: E402
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _CORE = re.compile(r"[^\w']+")
@@ -158,15 +158,6 @@ class Vocabulary:
 def _english(text: str) -> bool:
     words = [_CORE.sub("", t.lower()) for t in text.split()]
     return len(words) > 0 and sum(w in FUNCTION_WORDS for w in words) / len(words) > 0.3
-
-
-def _paragraphs(sentences: list[str], rng: np.random.Generator) -> str:
-    out, i = [], 0
-    while i < len(sentences):
-        k = int(rng.integers(1, 6))
-        out.append(" ".join(sentences[i:i + k]))
-        i += k
-    return "\n\n".join(out)
 
 
 class Sources:

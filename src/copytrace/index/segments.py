@@ -119,6 +119,28 @@ def sort_rows(keys: np.ndarray, docs: np.ndarray, order: np.ndarray | None = Non
 
 
 @njit(cache=True, nogil=True)
+def _lower_bound(keys, x, lo, hi):
+    """First row in [lo, hi) whose key is not below x."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if keys[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _take_run(keys, x, lo, taken, i, cap):
+    """Rows of key x from `lo`, at most what needle i may still take under `cap`; counted in `taken`."""
+    room, c = cap - taken[i], 0
+    while lo + c < len(keys) and c < room and keys[lo + c] == x:
+        c += 1
+    taken[i] += c
+    return c
+
+
+@njit(cache=True, nogil=True)
 def find_fenced(keys, fence, stride, needles, taken, cap):
     """As `find_sorted`, for a few needles: search the fence, then one block of `stride` keys."""
     n, m = len(needles), len(keys)
@@ -127,21 +149,10 @@ def find_fenced(keys, fence, stride, needles, taken, cap):
     for i in range(n):
         x = needles[i]
         j = np.searchsorted(fence, x) - 1  # fence[j] < x <= fence[j + 1]
-        lo = max(j, 0) * stride
         hi = min((j + 1) * stride, m) if j + 1 < len(fence) else m
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if keys[mid] < x:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = _lower_bound(keys, x, max(j, 0) * stride, hi)
         first[i] = lo
-        room = cap - taken[i]
-        c = 0
-        while lo + c < m and c < room and keys[lo + c] == x:
-            c += 1
-        count[i] = c
-        taken[i] += c
+        count[i] = _take_run(keys, x, lo, taken, i, cap)
     return first, count
 
 
@@ -165,21 +176,10 @@ def find_sorted(keys, needles, taken, cap):
             pos = bound + 1
             bound = pos + step
             step <<= 1
-        lo, hi = pos, min(bound, m)
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if keys[mid] < x:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = _lower_bound(keys, x, pos, min(bound, m))
         pos = lo
         first[i] = lo
-        room = cap - taken[i]
-        c = 0
-        while lo + c < m and c < room and keys[lo + c] == x:
-            c += 1
-        count[i] = c
-        taken[i] += c
+        count[i] = _take_run(keys, x, lo, taken, i, cap)
     return first, count
 
 
