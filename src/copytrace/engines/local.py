@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..anchors import anchor_pairs, anchor_sets
+from ..anchors import anchor_pairs
 from ..candidates import band_keys
 from ..families import connected_components
 from ..ingest import InputError
@@ -73,9 +73,12 @@ def fingerprint_shards(work: WorkDir, doc_paths: list[Path], settings: ScanSetti
 def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None:
     """Band keys and shingle counts of one document shard; with anchors on, its anchors by partition."""
     documents = read_arrow(doc_path)
-    texts = documents["text"].to_pylist()
+    texts = documents["text"]
+    # One tokenizing pass gives the signatures and, with anchors on, the winnowed anchors.
+    sketches = settings.hasher.sketch(texts, settings.anchors.window if settings.anchors.enabled else 0)
     if settings.anchors.enabled:
-        values, docs = anchor_sets(texts, settings.shingle_size, settings.anchors.window)
+        values = sketches.anchors.values
+        docs = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(sketches.anchors.offsets))
         docs = docs + documents["doc"][0].as_py() if len(texts) else docs
         part = (values >> np.uint64(64 - ANCHOR_PARTITION_BITS)).astype(np.int64)
         order = np.argsort(part, kind="stable")
@@ -85,9 +88,8 @@ def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None
             write_parquet(anchor_path(out, p), pa.table({"value": values[rows], "doc": docs[rows]}),
                           compression="none")
     lsh = settings.lsh
-    signatures, counts = settings.hasher.signatures(texts)
-    keys = band_keys(signatures, lsh.bands, lsh.rows)
-    columns = {"doc": documents["doc"], "n_shingles": pa.array(counts, pa.int64())}
+    keys = band_keys(sketches.signatures, lsh.bands, lsh.rows)
+    columns = {"doc": documents["doc"], "n_shingles": pa.array(sketches.shingle_counts, pa.int64())}
     columns.update({_key_column(j): pa.array(keys[:, j], pa.uint64()) for j in range(lsh.bands)})
     # Band keys are random 64-bit values: compressing them costs time and saves nothing.
     write_parquet(out, pa.table(columns), compression="none")

@@ -63,13 +63,13 @@ def _resolve(value):
 
 def fingerprint_batch(batch: pa.Table, settings: ScanSettings) -> pa.Table:
     """Band keys of a batch of documents, one row per (band, document); anchors as rows of band -1."""
-    from ..anchors import anchor_sets
     from ..candidates import band_keys
 
     lsh = settings.lsh
-    texts = batch["text"].to_pylist()
-    signatures, counts = settings.hasher.signatures(texts)
-    keys = band_keys(signatures, lsh.bands, lsh.rows)
+    # One tokenizing pass gives the signatures and, with anchors on, the winnowed anchors.
+    sketches = settings.hasher.sketch(batch["text"], settings.anchors.window if settings.anchors.enabled else 0)
+    counts = sketches.shingle_counts
+    keys = band_keys(sketches.signatures, lsh.bands, lsh.rows)
     n = batch.num_rows
     doc = batch["doc"].to_numpy()
     band = np.tile(np.arange(lsh.bands, dtype=np.int32), n)
@@ -81,7 +81,8 @@ def fingerprint_batch(batch: pa.Table, settings: ScanSettings) -> pa.Table:
         "n_shingles": np.where(band == 0, np.repeat(counts, lsh.bands), -1),
     }
     if settings.anchors.enabled:
-        values, local_docs = anchor_sets(texts, settings.shingle_size, settings.anchors.window)
+        values = sketches.anchors.values
+        local_docs = np.repeat(np.arange(n, dtype=np.int64), np.diff(sketches.anchors.offsets))
         columns = {"band": np.concatenate([band, np.full(len(values), -1, np.int32)]),
                    "key": np.concatenate([columns["key"], values]),
                    "doc": np.concatenate([columns["doc"], doc[local_docs]]),
