@@ -124,6 +124,16 @@ class OutletIndex:
             self.by_key.setdefault(key, set()).add(doc_id)
         return key
 
+    def merge(self, other: "OutletIndex") -> None:
+        """Add `other`'s outlets: a document's outlets depend on that document alone, so indexes learnt
+        on separate chunks of a corpus merge into the index of the whole."""
+        for doc_id, keys in other.outlets.items():
+            held = self.outlets.setdefault(doc_id, {})
+            for key, how in keys.items():
+                held.setdefault(key, how)
+        for key, docs in other.by_key.items():
+            self.by_key.setdefault(key, set()).update(docs)
+
     def keys_of(self, doc_id: str) -> dict[str, str]:
         return self.outlets.get(doc_id, {})
 

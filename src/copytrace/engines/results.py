@@ -141,16 +141,6 @@ def chunk_outlets(spec: dict):
     return corpus_outlets(spec["store"].take(spec["docs"]), spec["linked"], spec["settings"].provenance)
 
 
-def merge_outlets(into, other) -> None:
-    """Add `other`'s outlets to `into`: a document's outlets depend on that document alone, so chunks merge exactly."""
-    for doc, keys in other.outlets.items():
-        held = into.outlets.setdefault(doc, {})
-        for key, how in keys.items():
-            held.setdefault(key, how)
-    for key, docs in other.by_key.items():
-        into.by_key.setdefault(key, set()).update(docs)
-
-
 def corpus_outlet_index(specs: list[dict], passages: pa.Table, settings: ScanSettings, path: Path, map_chunks):
     """The outlet index of every linked document, learnt chunk by chunk in the workers, saved to `path`."""
     import pickle
@@ -164,7 +154,7 @@ def corpus_outlet_index(specs: list[dict], passages: pa.Table, settings: ScanSet
     linked = pa.table({"a": ids, "b": ids})
     index = OutletIndex(aliases=settings.provenance.aliases)
     for learnt in map_chunks(chunk_outlets, [{**spec, "linked": linked} for spec in specs]):
-        merge_outlets(index, learnt)
+        index.merge(learnt)
     atomic_write(path, lambda tmp: tmp.write_bytes(pickle.dumps(index)))
     mark_done(path)
 
