@@ -42,13 +42,13 @@ def corpus_file(n_docs: int, reuse: float, seed: int = 42) -> Path:
     return ensure_corpus(n_docs, reuse, seed)
 
 
-def tree_rss(pid: int) -> tuple[int, int]:
-    """Resident bytes of a process and all its descendants: (all, anonymous only).
+def tree_rss(pid: int) -> tuple[int, int, int]:
+    """Resident bytes of a process and all its descendants: (all, anonymous only, the process' own anonymous).
 
     All resident pages count memory-mapped shards once per process that maps
     them (page cache, reclaimable); the anonymous pages are what the budget is about.
     """
-    total, anon, stack = 0, 0, [pid]
+    total, anon, own, stack = 0, 0, 0, [pid]
     while stack:
         p = stack.pop()
         try:
@@ -58,28 +58,48 @@ def tree_rss(pid: int) -> tuple[int, int]:
                         total += int(line.split()[1]) * 1024
                     elif line.startswith("RssAnon:"):
                         anon += int(line.split()[1]) * 1024
+                        own += int(line.split()[1]) * 1024 if p == pid else 0
             with open(f"/proc/{p}/task/{p}/children") as handle:
                 stack.extend(int(c) for c in handle.read().split())
         except (FileNotFoundError, ProcessLookupError):
             continue
-    return total, anon
+    return total, anon, own
+
+
+def stage_peaks(samples: list[tuple[float, int, int]], spans: dict) -> dict:
+    """Peak anonymous GB while each stage ran: [scan process and workers, scan process alone].
+
+    samples: (epoch, all, anonymous, the scan process' own anonymous). Workers
+    live for the whole scan, so memory a stage leaves in them shows in later stages too.
+    """
+    peaks = {}
+    for stage, intervals in spans.items():
+        inside = [(anon, own) for t, _, anon, own in samples if any(lo <= t <= hi for lo, hi in intervals)]
+        if inside:
+            peaks[stage] = [round(max(a for a, _ in inside) / 2**30, 2), round(max(o for _, o in inside) / 2**30, 2)]
+    return peaks
 
 
 def run_child(args: list[str]) -> tuple[dict, float, int, int]:
-    """Run bench/scale_run.py in a child; return its report, wall seconds, peak tree RSS and peak anonymous RSS."""
+    """Run bench/scale_run.py in a child; return its report (with each stage's peak memory), wall seconds,
+    peak tree RSS and peak anonymous RSS."""
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, str(ROOT / "scale_run.py"), *args], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     peak = peak_anon = 0
+    samples = []
     while child.poll() is None:
-        rss, anon = tree_rss(child.pid)
+        rss, anon, own = tree_rss(child.pid)
+        samples.append((time.time(), rss, anon, own))
         peak, peak_anon = max(peak, rss), max(peak_anon, anon)
         time.sleep(0.2)
     wall = time.perf_counter() - started
     out, err = child.communicate()
     if child.returncode != 0:
         raise SystemExit(f"scan failed ({child.returncode}): {err.strip().splitlines()[-1] if err.strip() else ''}")
-    return json.loads(out.strip().splitlines()[-1]), wall, peak, peak_anon
+    report = json.loads(out.strip().splitlines()[-1])
+    report["stage_peak_anon_gb"] = stage_peaks(samples, report.pop("spans", {}))
+    return report, wall, peak, peak_anon
 
 
 def main(argv=None) -> int:
@@ -114,7 +134,8 @@ def main(argv=None) -> int:
             "peak_anon_gb": round(peak_anon / 2**30, 2),
             "docs_per_s": round(n_docs / wall), "text_mb": round(report["stats"]["text_bytes"] / 1e6),
             "candidate_pairs": report["stats"]["candidate_pairs"], "kept_pairs": report["stats"]["kept_pairs"], "families_with_copies": report["stats"]["families_with_copies"],
-            "corpus": corpus.name, **report.get("recall", {}), "stages_s": report["stages"], "stages_cpu_s": report.get("stages_cpu", {}), "load_before": [round(x, 1) for x in load_before],
+            "corpus": corpus.name, **report.get("recall", {}), "stages_s": report["stages"], "stages_cpu_s": report.get("stages_cpu", {}),
+            "stage_peak_anon_gb": report.get("stage_peak_anon_gb", {}), "load_before": [round(x, 1) for x in load_before],
             "load_after": [round(x, 1) for x in os.getloadavg()], "corpus_build_s": round(built, 1),
             "cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         }

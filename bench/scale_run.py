@@ -50,13 +50,15 @@ class StageTimes(Progress):
     def __init__(self):
         self.seconds: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
+        self.spans: dict[str, list[tuple[float, float]]] = {}  # epoch seconds, to match memory samples to stages
 
     @contextmanager
     def task(self, description: str, total=None):
-        started, cpu = time.perf_counter(), tree_cpu()
+        started, cpu, epoch = time.perf_counter(), tree_cpu(), time.time()
         try:
             yield lambda n=1: None
         finally:
+            self.spans.setdefault(description, []).append((epoch, time.time()))
             self.seconds[description] = round(self.seconds.get(description, 0.0) + time.perf_counter() - started, 2)
             self.cpu[description] = round(self.cpu.get(description, 0.0) + tree_cpu() - cpu, 2)
 
@@ -89,7 +91,7 @@ def main() -> int:
     with times.task("write"):
         result.write(work / "out")
     recall = planted_recall(result, sys.argv[7]) if len(sys.argv) > 7 else {}
-    print(json.dumps({"stages": times.seconds, "stages_cpu": times.cpu, "stats": result.stats, "recall": recall},
+    print(json.dumps({"stages": times.seconds, "stages_cpu": times.cpu, "spans": times.spans, "stats": result.stats, "recall": recall},
                      default=str))
     return 0
 

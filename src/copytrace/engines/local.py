@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -49,7 +50,7 @@ from ..stages import ScanSettings
 from .bucketing import band_group_codes as bucket_group
 from .results import VERIFIED_SCHEMA, assemble, explain_chunks, keep_columns, named_pairs, pair_figures
 from .shards import Budget, DocumentStore, WorkDir, ingest, inputs_fingerprint, is_done, mark_done, parse_size, \
-    read_arrow, write_parquet
+    read_arrow, release_memory, write_parquet
 
 
 def _key_column(band: int) -> str:
@@ -66,6 +67,7 @@ def fingerprint_shards(work: WorkDir, doc_paths: list[Path], settings: ScanSetti
             out_paths.append(out)
             if not is_done(out):
                 fingerprint_shard(doc_path, out, settings)
+                release_memory()
             advance(1)
     return out_paths
 
@@ -193,7 +195,7 @@ def verify_shards(work: WorkDir, candidates: Path, store: DocumentStore, setting
                   budget: Budget, mean_doc_bytes: float, progress, map_chunks=map) -> list[Path]:
     """Exact figures and the keep decision of every candidate pair, chunk by chunk (in worker processes)."""
     folder = work.stage("verify")
-    source = pq.ParquetFile(candidates)
+    source = pq.ParquetFile(candidates, pre_buffer=False)  # pre-buffered ranges stay until the file is closed
     total = source.metadata.num_rows
     # A chunk involves at most two documents a pair; every worker holds one chunk.
     chunk = max(1, min(budget.verify_docs(mean_doc_bytes) // 2 // budget.workers,
@@ -312,4 +314,12 @@ class LocalEngine:
         if getattr(self, "_pool", None) is None:
             # spawn, not fork: the parent's numba thread pool does not survive a fork.
             self._pool = ProcessPoolExecutor(self.budget.workers, mp_context=get_context("spawn"))
-        yield from self._pool.map(function, chunks)
+        yield from self._pool.map(partial(_then_release, function), chunks)
+
+
+def _then_release(function, chunk):
+    """`function(chunk)` in a worker, then the worker's freed memory back to the system (workers live for the scan)."""
+    try:
+        return function(chunk)
+    finally:
+        release_memory()

@@ -13,6 +13,7 @@ reading the rest); every other shard is Parquet.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -92,6 +93,29 @@ class Budget:
         per_doc = max(256.0, mean_doc_bytes) * 8
         fits = self.memory // 2 // self.workers / per_doc
         return int(max(16, min(fits, -(-linked_docs // (4 * self.workers)) if linked_docs else fits)))
+
+
+def release_memory() -> None:
+    """Give freed memory back to the system between shards.
+
+    Arrow's allocator (mimalloc) and glibc keep freed pages for reuse: a
+    process that handled many shards otherwise holds the peak of all of
+    them, and worker processes live for the whole scan.
+    """
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        return None
 
 
 def atomic_write(path: Path, write) -> None:
@@ -194,12 +218,6 @@ class IngestCounts:
     shards: int = 0
 
 
-def _flush(collector: Collector) -> pa.Table:
-    docs = collector.documents()
-    collector.columns = {name: [] for name in collector.columns}
-    return docs
-
-
 def stream_documents(paths, fields: FieldMap | None, metadata, max_doc_bytes: int,
                      shard_bytes: int) -> Iterator[pa.Table]:
     """Read every document under `paths` as a sequence of tables of about `shard_bytes` of text.
@@ -220,7 +238,6 @@ def stream_documents(paths, fields: FieldMap | None, metadata, max_doc_bytes: in
             raise InputError(f"{metadata}: no such metadata file")
         facts.update(load_metadata(Path(metadata)))
     collector = Collector(max_doc_bytes=max_doc_bytes)
-    held = 0
     for target in targets:
         for path, name in _walk(target):
             reader = reader_for(path)
@@ -233,17 +250,13 @@ def stream_documents(paths, fields: FieldMap | None, metadata, max_doc_bytes: in
             try:
                 for item in reader(path, name, fields, max_doc_bytes):
                     _apply_metadata(item, facts)
-                    before = collector.used
                     collector.add(item)
-                    if collector.used > before:
-                        held += len(item.text)
-                    if held >= shard_bytes:
-                        held = 0
-                        yield _flush(collector)
+                    if collector.held >= shard_bytes:
+                        yield collector.take_documents()
             except OSError as err:
                 collector.add(Reject(name, 0, f"cannot read: {err.strerror or err}"))
     if collector.used:
-        yield _flush(collector)
+        yield collector.take_documents()
     yield collector.rejects_table()
 
 
@@ -279,6 +292,8 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
                 write_arrow(path, table)
             raw_paths.append(path)
             advance(table.num_rows)
+            del table
+            release_memory()
     counts = IngestCounts()
     with progress.task("clean", total=len(raw_paths)) as advance, worker_pool(budget.workers, pool_map) as pool_map:
         extracted = list(pool_map(extract_shard, [(p, p.with_name(p.name.replace(".raw.", ".extracted.")), clean)

@@ -26,6 +26,7 @@ from .records import (
     FieldMap,
     Record,
     Reject,
+    Rows,
 )
 from .tabular import CSV_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, read_csv, read_jsonl, read_parquet
 from .text_files import TEXT_SUFFIXES, read_text_file
@@ -169,7 +170,10 @@ def load_metadata(path: Path) -> dict[str, dict]:
     return facts
 
 
-def _apply_metadata(item: Record | Reject, facts: dict[str, dict]) -> None:
+def _apply_metadata(item: Record | Reject | Rows, facts: dict[str, dict]) -> None:
+    if isinstance(item, Rows):
+        item.facts = facts or None  # applied by the collector to the records that have some
+        return
     if isinstance(item, Record) and item.id in facts:
         for part, value in facts[item.id].items():
             if getattr(item, part) is None:

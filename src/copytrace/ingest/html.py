@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .records import FieldMap, Record, Reject
+from .records import FieldMap, Record, Reject, Rows, html_as_text
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".xhtml.gz")
 
@@ -95,10 +95,6 @@ def read_html_file(path: Path, name: str, fields: FieldMap, max_bytes: int) -> I
     yield html_record(html, name, name, 1, note)
 
 
-def _with_html_text(item: Record | Reject) -> Record | Reject:
-    if isinstance(item, Record) and (item.text is None or item.text == "") and item.html and item.html.strip():
-        item.text = item.html
-    return item
 
 
 def with_html_rows(reader: Callable) -> Callable:
@@ -116,10 +112,11 @@ def with_html_rows(reader: Callable) -> Callable:
             if isinstance(item, Reject) and item.reason == missing:
                 held[item.record] = item
                 continue
-            yield _with_html_text(item)
+            yield html_as_text(item)  # a Rows block passes as it is: it applies this to its records
         if not held:
             return
-        for item in reader(path, name, replace(fields, text=fields.html), max_bytes):
+        second = reader(path, name, replace(fields, text=fields.html), max_bytes)
+        for item in (one for block in second for one in (block.records() if isinstance(block, Rows) else [block])):
             first = held.pop(item.record, None)
             if first is None:
                 continue  # already handled in the first pass

@@ -9,9 +9,11 @@ rejects, never silently lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 DOCUMENT_FIELDS = ("id", "text", "url", "source", "date", "title", "html", "origin")
 
@@ -95,6 +97,33 @@ def _encodable(value: str | None) -> bool:
     return True
 
 
+# Characters for which str.isspace() is true (Unicode White_Space minus the ZW* forms): a string holding
+# any other character is not blank. RE2's \s is ASCII only, so the set is spelt out.
+_SPACE = "\\t\\n\\x0b\\f\\r\\x1c-\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}"
+VISIBLE = f"[^{_SPACE}]"
+
+
+def html_as_text(item: Record | Reject) -> Record | Reject:
+    """A record with no text but an html field: the page is its text (the clean stage extracts it)."""
+    if isinstance(item, Record) and (item.text is None or item.text == "") and item.html and item.html.strip():
+        item.text = item.html
+    return item
+
+
+@dataclass
+class Rows:
+    """A block of input records already in document columns (a Parquet batch), checked at once.
+
+    `table` has DOCUMENT_SCHEMA; `records()` gives the same records one by
+    one, for a block the collector's block checks do not clear; `facts` are
+    known facts to apply (which only the record-by-record path does).
+    """
+
+    table: pa.Table
+    records: Callable[[], Iterator[Record | Reject]]
+    facts: dict | None = None
+
+
 @dataclass
 class Collector:
     """Validates records into document columns; everything else becomes a reject."""
@@ -104,8 +133,13 @@ class Collector:
     rejects: list = field(default_factory=list)
     seen_ids: set = field(default_factory=set)
     read: int = 0
+    blocks: list = field(default_factory=list)  # tables of cleared Rows blocks and of records before them, in order
+    held: int = 0  # text held since the last take_documents (characters of records, bytes of blocks)
 
-    def add(self, item: Record | Reject) -> None:
+    def add(self, item: Record | Reject | Rows) -> None:
+        if isinstance(item, Rows):
+            self._add_rows(item)
+            return
         self.read += 1
         if isinstance(item, Reject):
             self.rejects.append(item)
@@ -115,8 +149,43 @@ class Collector:
             self.rejects.append(Reject(item.file, item.record, reason, item.id))
             return
         self.seen_ids.add(item.id)
+        self.held += len(item.text)
         for name in DOCUMENT_FIELDS:
             self.columns[name].append(getattr(item, name))
+
+    def _add_rows(self, rows: Rows) -> None:
+        """A block whose every record passes the checks joins as it is; any other goes record by record."""
+        table = rows.table
+        ids = table["id"].to_pylist() if self._block_clear(table) else None
+        if ids is None or len(set(ids)) < len(ids) or any(i in self.seen_ids for i in ids) \
+                or (rows.facts and any(i in rows.facts for i in ids)):
+            for item in rows.records():
+                if rows.facts and isinstance(item, Record) and item.id in rows.facts:
+                    for part, value in rows.facts[item.id].items():
+                        if getattr(item, part) is None:
+                            setattr(item, part, str(value))
+                self.add(item)
+            return
+        self.read += table.num_rows
+        self.seen_ids.update(ids)
+        self.held += pc.sum(pc.binary_length(table["text"])).as_py() or 0
+        self._seal_columns()
+        self.blocks.append(table)
+
+    def _block_clear(self, table: pa.Table) -> bool:
+        """Every record of the block passes `_problem` (ids checked apart): what `add` would keep, vectorized."""
+        if table.num_rows == 0 or table["id"].null_count or table["text"].null_count:
+            return False
+        text = table["text"]
+        return bool(pc.all(pc.match_substring_regex(table["id"], VISIBLE)).as_py()
+                    and pc.all(pc.match_substring_regex(text, VISIBLE)).as_py()
+                    and pc.max(pc.binary_length(text)).as_py() <= self.max_doc_bytes
+                    and not pc.any(pc.match_substring(text, "\x00")).as_py())
+
+    def _seal_columns(self) -> None:
+        if self.columns["id"]:
+            self.blocks.append(pa.table({name: self.columns[name] for name in DOCUMENT_FIELDS}, schema=DOCUMENT_SCHEMA))
+            self.columns = {name: [] for name in DOCUMENT_FIELDS}
 
     def _problem(self, item: Record) -> str | None:
         doc_id, text = item.id, item.text
@@ -149,10 +218,17 @@ class Collector:
 
     @property
     def used(self) -> int:
-        return len(self.columns["id"])
+        return len(self.columns["id"]) + sum(block.num_rows for block in self.blocks)
 
     def documents(self) -> pa.Table:
-        return pa.table({name: self.columns[name] for name in DOCUMENT_FIELDS}, schema=DOCUMENT_SCHEMA)
+        self._seal_columns()
+        return pa.concat_tables(self.blocks) if self.blocks else DOCUMENT_SCHEMA.empty_table()
+
+    def take_documents(self) -> pa.Table:
+        """The documents collected since the last take, handed over (the collector keeps only the ids seen)."""
+        documents = self.documents()
+        self.blocks, self.held = [], 0
+        return documents
 
     def rejects_table(self) -> pa.Table:
         return pa.Table.from_pylist([r.as_dict() for r in self.rejects], schema=REJECT_SCHEMA)

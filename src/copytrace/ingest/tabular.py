@@ -16,9 +16,11 @@ import sys
 import zlib
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .records import FieldMap, Record, Reject
+from .records import DOCUMENT_SCHEMA, VISIBLE, FieldMap, Record, Reject, Rows, html_as_text
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 CSV_SUFFIXES = (".csv", ".csv.gz")
@@ -205,20 +207,82 @@ def read_csv(path: Path, name: str, fields: FieldMap, max_bytes: int):
 
 
 def read_parquet(path: Path, name: str, fields: FieldMap, max_bytes: int):
-    """One document per row; only the mapped columns are read."""
+    """One document per row; only the mapped columns are read.
+
+    Where every mapped column is a top-level string column, a batch of rows
+    comes out as one `Rows` block (the collector checks it at once, and
+    record by record only if some row needs it).
+    """
     try:
-        parquet = pq.ParquetFile(path)
+        # pre_buffer keeps every range it read until the file is closed: memory grew with the file.
+        parquet = pq.ParquetFile(path, pre_buffer=False)
     except Exception as err:  # pyarrow raises several kinds for a bad file
         yield Reject(name, 0, f"not a readable Parquet file: {err.__class__.__name__}: {err}")
         return
     wanted = {fields.id, fields.text, fields.url, fields.source, fields.date, fields.title, fields.html}
     wanted |= {key.split(".")[0] for key in wanted}
     columns = [c for c in parquet.schema_arrow.names if c in wanted]
+    blocks = _string_columns(parquet.schema_arrow, fields)
     number = 0
     try:
         for batch in parquet.iter_batches(batch_size=1024, columns=columns):
+            if blocks and _valid_utf8(batch):
+                yield _rows_block(batch, name, number, fields)
+                number += batch.num_rows
+                continue
             for row in batch.to_pylist():
                 number += 1
                 yield record_from_row(row, name, number, fields)
     except Exception as err:  # a damaged page: keep what was read, reject the rest
         yield Reject(name, number + 1, f"unreadable after row {number}, rest of file skipped: {err.__class__.__name__}: {err}")
+
+
+_META = ("url", "source", "date", "title", "html")
+
+
+def _string_columns(schema: pa.Schema, fields: FieldMap) -> bool:
+    """Whether rows can be read as blocks: id and text are string columns, other mapped fields strings or absent."""
+    def kind(key: str) -> str:
+        if key not in schema.names:
+            return "absent" if "." not in key else "nested"
+        t = schema.field(key).type
+        return "string" if pa.types.is_string(t) or pa.types.is_large_string(t) else "null" if pa.types.is_null(t) else "other"
+
+    if kind(fields.id) != "string" or kind(fields.text) != "string":
+        return False
+    return all(kind(getattr(fields, part)) in ("string", "null", "absent") for part in _META)
+
+
+def _valid_utf8(batch: pa.RecordBatch) -> bool:
+    try:
+        batch.validate(full=True)
+    except pa.ArrowInvalid:
+        return False  # record by record: the row that fails becomes the file's reject, as before
+    return True
+
+
+def _rows_block(batch: pa.RecordBatch, name: str, number: int, fields: FieldMap) -> Rows:
+    """The batch as document columns; its rows, one by one, if the collector does not clear the block."""
+    n = batch.num_rows
+    null = pa.nulls(n, pa.string())
+
+    def meta(key: str, keep_blank: bool = False) -> pa.Array:
+        if key not in batch.schema.names:
+            return null
+        column = batch.column(key).cast(pa.string())
+        # Blank metadata is missing (`_scalar_text`); a blank html field is kept as it is.
+        return column if keep_blank else pc.if_else(pc.match_substring_regex(column, VISIBLE), column, null)
+
+    table = pa.table({
+        "id": batch.column(fields.id).cast(pa.string()),
+        "text": batch.column(fields.text).cast(pa.large_string()),
+        "url": meta(fields.url), "source": meta(fields.source), "date": meta(fields.date),
+        "title": meta(fields.title), "html": meta(fields.html, keep_blank=True).cast(pa.large_string()),
+        "origin": pa.array([f"{name}:{i}" for i in range(number + 1, number + n + 1)], pa.string()),
+    }, schema=DOCUMENT_SCHEMA)
+
+    def records():
+        for i, row in enumerate(batch.to_pylist(), number + 1):
+            yield html_as_text(record_from_row(row, name, i, fields))
+
+    return Rows(table, records)
