@@ -135,7 +135,7 @@ def main(argv=None) -> int:
             "docs_per_s": round(n_docs / wall), "text_mb": round(report["stats"]["text_bytes"] / 1e6),
             "candidate_pairs": report["stats"]["candidate_pairs"], "kept_pairs": report["stats"]["kept_pairs"], "families_with_copies": report["stats"]["families_with_copies"],
             "corpus": corpus.name, **report.get("recall", {}), "stages_s": report["stages"], "stages_cpu_s": report.get("stages_cpu", {}),
-            "stage_peak_anon_gb": report.get("stage_peak_anon_gb", {}), "load_before": [round(x, 1) for x in load_before],
+            "stage_peak_anon_gb": report.get("stage_peak_anon_gb", {}), "work_disk_gb": report.get("disk_gb", {}), "load_before": [round(x, 1) for x in load_before],
             "load_after": [round(x, 1) for x in os.getloadavg()], "corpus_build_s": round(built, 1),
             "cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         }

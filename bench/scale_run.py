@@ -44,10 +44,26 @@ def tree_cpu(pid: int | None = None) -> float:
     return total
 
 
+def folder_bytes(folder: Path) -> int:
+    """Bytes of every file under `folder` (a few hundred shards: cheap enough to take after every stage)."""
+    import os
+
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except FileNotFoundError:
+                continue
+    return total
+
+
 class StageTimes(Progress):
     """Wall seconds and CPU seconds (this process and its workers) spent in each stage, as the engines report them."""
 
-    def __init__(self):
+    def __init__(self, work: Path | None = None):
+        self.work = work
+        self.disk: dict[str, int] = {}  # bytes in the work folder when each stage ended
         self.seconds: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
         self.spans: dict[str, list[tuple[float, float]]] = {}  # epoch seconds, to match memory samples to stages
@@ -59,6 +75,8 @@ class StageTimes(Progress):
             yield lambda n=1: None
         finally:
             self.spans.setdefault(description, []).append((epoch, time.time()))
+            if self.work is not None:
+                self.disk[description] = folder_bytes(self.work)
             self.seconds[description] = round(self.seconds.get(description, 0.0) + time.perf_counter() - started, 2)
             self.cpu[description] = round(self.cpu.get(description, 0.0) + tree_cpu() - cpu, 2)
 
@@ -84,14 +102,14 @@ def planted_recall(result, planted_path: str) -> dict:
 def main() -> int:
     corpus, work, engine, memory, explain, anchors = sys.argv[1:7]
     work = Path(work)
-    times = StageTimes()
+    times = StageTimes(work)
     settings = ScanSettings(explain=explain == "1", anchors=AnchorSettings(enabled=anchors == "1"))
     options = {} if engine == "memory" else {"engine": engine, "work_dir": work / "work", "memory": memory}
     result = scan(corpus, settings=settings, progress=times, **options)
     with times.task("write"):
         result.write(work / "out")
     recall = planted_recall(result, sys.argv[7]) if len(sys.argv) > 7 else {}
-    print(json.dumps({"stages": times.seconds, "stages_cpu": times.cpu, "spans": times.spans, "stats": result.stats, "recall": recall},
+    print(json.dumps({"stages": times.seconds, "stages_cpu": times.cpu, "spans": times.spans, "disk_gb": {k: round(v / 2**30, 2) for k, v in times.disk.items()}, "stats": result.stats, "recall": recall},
                      default=str))
     return 0
 

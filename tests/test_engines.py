@@ -155,6 +155,48 @@ def test_a_killed_scan_resumes_with_the_same_results(corpus, uninterrupted, tmp_
     assert_same_results(uninterrupted, resumed)
 
 
+CHILD_CLEAN = """
+import sys, time
+from copytrace.engines import cleaning, local
+
+finish = cleaning.number_shard
+
+def slow(*args, **kwargs):
+    finish(*args, **kwargs)
+    time.sleep(0.5)  # long enough for the test to kill the scan between cleaned shards
+
+cleaning.number_shard = slow
+
+if __name__ == "__main__":
+    local.LocalEngine(sys.argv[1], "2MB", shard_bytes=int(sys.argv[3]), workers=1).scan([sys.argv[2]])
+"""
+
+
+def test_a_scan_killed_while_cleaning_resumes_without_its_deleted_scratch(corpus, uninterrupted, tmp_path):
+    """Cleaned shards' raw copies are deleted as they are done: a resumed ingest must not need them."""
+    work = tmp_path / "work"
+    script = tmp_path / "child_clean.py"
+    script.write_text(CHILD_CLEAN)
+    child = subprocess.Popen([sys.executable, str(script), str(work), str(corpus), str(SHARD_BYTES)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    try:
+        while len(list((work / "documents").glob("part-?????.arrow.done"))) < 2:
+            assert child.poll() is None, child.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "the scan never cleaned two shards"
+            time.sleep(0.05)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=60)
+    assert not (work / "documents" / "rejects.parquet.done").exists()  # killed inside the ingest
+    raw = work / "raw"
+    assert not (raw / "part-00000.raw.arrow").exists()  # a cleaned shard's scratch copy is gone
+    assert (raw / "templates.json.done").exists()
+    resumed = LocalEngine(work, "2MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
+    assert_same_results(uninterrupted, resumed)
+    assert not raw.exists()  # scratch removed once the ingest is done
+
+
 def test_a_work_dir_of_another_scan_is_refused(corpus, tmp_path):
     LocalEngine(tmp_path / "w", "16MB", workers=1).scan([corpus], settings=ScanSettings(explain=False))
     with pytest.raises(InputError, match="other inputs or settings"):

@@ -280,32 +280,42 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
         return IngestCounts(**done_info(summary))
     scratch = work.stage("raw")
     raw_paths, read_rejects = [], REJECT_SCHEMA.empty_table()
+    final = lambda i: folder / f"part-{i:05d}.arrow"  # noqa: E731  (the document shard of raw shard i)
     with progress.task("ingest") as advance:
         for table in stream_documents(paths, fields, metadata, max_doc_bytes or DEFAULT_MAX_DOC_BYTES,
                                       budget.text_per_shard):
             if table.schema.equals(REJECT_SCHEMA):
                 read_rejects = table
                 break
-            # A resumed run reads its inputs again but writes only the missing shards.
+            # A resumed run reads its inputs again but writes only the shards not yet cleaned.
             path = scratch / f"part-{len(raw_paths):05d}.raw.arrow"
-            if not is_done(path):
+            if not is_done(path) and not is_done(final(len(raw_paths))):
                 write_arrow(path, table)
             raw_paths.append(path)
             advance(table.num_rows)
             del table
             release_memory()
     counts = IngestCounts()
+    extracted = [p.with_name(p.name.replace(".raw.", ".extracted.")) for p in raw_paths]
     with progress.task("clean", total=len(raw_paths)) as advance, worker_pool(budget.workers, pool_map) as pool_map:
-        extracted = list(pool_map(extract_shard, [(p, p.with_name(p.name.replace(".raw.", ".extracted.")), clean)
-                                                  for p in raw_paths]))
+        todo = [i for i in range(len(raw_paths)) if not is_done(final(i))]
+        for i, path in zip(todo, pool_map(extract_shard, [(raw_paths[i], extracted[i], clean) for i in todo])):
+            extracted[i] = path  # the raw shard itself where it held no HTML
         templates = scratch / "templates.json"
-        learn_templates_sharded(extracted, clean, budget.workers, pool_map, templates)
-        specs = [(p, scratch / f"part-{i:05d}.cleaned.arrow", folder, clean, templates if is_done(templates) else None)
-                 for i, p in enumerate(extracted)]
-        for i, info in enumerate(pool_map(clean_one, specs)):
-            shard = folder / f"part-{i:05d}.arrow"
-            if not is_done(shard):
-                number_shard(specs[i][1], shard, counts.used)
+        # Learnt before any shard is cleaned (and marked done then): a resumed run has it whole.
+        learn_templates_sharded([extracted[i] for i in todo], clean, budget.workers, pool_map, templates)
+        specs = [(extracted[i], scratch / f"part-{i:05d}.cleaned.arrow", folder, clean,
+                  templates if is_done(templates) else None) for i in todo]
+        cleaned = iter(pool_map(clean_one, specs))
+        for i in range(len(raw_paths)):
+            if is_done(final(i)):
+                info = done_info(final(i))
+            else:
+                info = next(cleaned)
+                number_shard(scratch / f"part-{i:05d}.cleaned.arrow", final(i), counts.used)
+                # The document shard holds the text now: its scratch copies go, so the disk holds one copy.
+                for copy in {raw_paths[i], extracted[i], scratch / f"part-{i:05d}.cleaned.arrow"}:
+                    copy.unlink(missing_ok=True)
             counts.shards += 1
             counts.used += info["docs"]
             counts.text_bytes += info["text_bytes"]
