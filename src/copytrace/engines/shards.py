@@ -331,10 +331,18 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
 
 
 def removed_lines(work: WorkDir) -> pa.Table:
+    """Every shard's removed chrome lines as one memory-mapped table: written shard by shard, never all in memory."""
     from ..schemas import REMOVED_LINE_SCHEMA
 
-    parts = [pq.read_table(p) for p in sorted(work.stage("documents").glob("part-*.removed.parquet"))]
-    return pa.concat_tables(parts).cast(REMOVED_LINE_SCHEMA) if parts else REMOVED_LINE_SCHEMA.empty_table()
+    out = work.stage("output") / "removed_lines.arrow"
+    if not is_done(out):
+        def write(tmp):
+            with ipc.new_file(tmp, REMOVED_LINE_SCHEMA) as writer:
+                for part in sorted(work.stage("documents").glob("part-*.removed.parquet")):
+                    writer.write_table(pq.read_table(part).cast(REMOVED_LINE_SCHEMA))
+        atomic_write(out, write)
+        mark_done(out)
+    return read_arrow(out)
 
 
 class DocumentStore:
