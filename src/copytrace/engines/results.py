@@ -274,15 +274,15 @@ def with_singletons(traced: pa.Table, families: pa.Table) -> pa.Table:
     return pa.concat_tables([traced.cast(FAMILY_SCHEMA), rows]).sort_by("family")
 
 
-def output_documents(work: WorkDir, store: DocumentStore, family: np.ndarray, n_shingles: np.ndarray) -> pa.Table:
-    """The documents table, written shard by shard and memory-mapped back: texts stay on disk."""
-    folder = work.stage("output")
+def output_documents(store: DocumentStore, family: np.ndarray, n_shingles: np.ndarray) -> pa.Table:
+    """The documents table over the memory-mapped document shards: texts stay on disk, not copied.
+
+    Only the per-document numbers (family, characters, shingles) are new arrays in memory.
+    """
     parts = []
-    for i, path in enumerate(store.paths):
+    for i in range(len(store.paths)):
         lo, hi = int(store.starts[i]), int(store.starts[i + 1])
-        out = folder / f"documents-{i:05d}.arrow"
-        write_arrow(out, document_table(store.table(i), family[lo:hi], n_shingles[lo:hi]))
-        parts.append(read_arrow(out))
+        parts.append(document_table(store.table(i), family[lo:hi], n_shingles[lo:hi]))
     return pa.concat_tables(parts)
 
 
@@ -297,7 +297,7 @@ def assemble(work: WorkDir, store: DocumentStore, counts, kept: pa.Table, pairs:
     if "families" in tables:
         families = with_singletons(tables.pop("families"), families)
     rejects = pq.read_table(work.stage("documents") / "rejects.parquet")
-    documents = output_documents(work, store, family, n_shingles)
+    documents = output_documents(store, family, n_shingles)
     stats = {
         "documents_read": counts.read,
         "documents_used": counts.used,
