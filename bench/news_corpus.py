@@ -284,15 +284,31 @@ def planted_path(path: Path) -> Path:
     return path.with_name(path.stem + ".planted.parquet")
 
 
+def sample_path(n_docs: int, batches: int, reuse: float, seed: int) -> Path:
+    return DATA_DIR / f"news-{n_docs}-r{int(round(reuse * 100)):02d}-s{seed}-sample{batches}.parquet"
+
+
+def sample_batches(n_docs: int, batches: int) -> list[int]:
+    """`batches` batch numbers spread evenly over the corpus of `n_docs` (first and last included)."""
+    total = (n_docs + BATCH - 1) // BATCH
+    return sorted({int(round(i * (total - 1) / max(1, batches - 1))) for i in range(batches)})
+
+
 def ensure_corpus(n_docs: int, reuse: float = 0.10, seed: int = 42, rebuild: bool = False,
-                  workers: int = os.cpu_count() or 1) -> Path:
-    """Write the corpus (and its planted pairs) unless it is on disk; return the documents path."""
-    path = corpus_path(n_docs, reuse, seed)
+                  workers: int = os.cpu_count() or 1, sample: int | None = None) -> Path:
+    """Write the corpus (and its planted pairs) unless it is on disk; return the documents path.
+
+    With `sample`, only that many of its batches, spread over the whole corpus
+    (the same documents as in the whole corpus: batches are independent), for
+    measuring shards of a corpus too large for the disk.
+    """
+    path = sample_path(n_docs, sample, reuse, seed) if sample else corpus_path(n_docs, reuse, seed)
     if path.exists() and planted_path(path).exists() and not rebuild:
         return path
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     tmp, tmp_planted = path.with_suffix(".tmp"), planted_path(path).with_suffix(".tmp")
-    jobs = [(n_docs, seed, reuse, number) for number in range((n_docs + BATCH - 1) // BATCH)]
+    numbers = sample_batches(n_docs, sample) if sample else range((n_docs + BATCH - 1) // BATCH)
+    jobs = [(n_docs, seed, reuse, number) for number in numbers]
     with pq.ParquetWriter(tmp, SCHEMA) as docs, pq.ParquetWriter(tmp_planted, PLANTED_SCHEMA) as pairs, \
             ProcessPoolExecutor(min(workers, len(jobs))) as pool:
         for documents, planted in pool.map(_batch, jobs):
