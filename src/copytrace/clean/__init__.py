@@ -35,8 +35,9 @@ import pyarrow.compute as pc
 from ..ingest.records import Reject
 from ..schemas import REMOVED_LINE_SCHEMA
 from ..sources import Aliases, site_host
-from .chrome import ChromeOptions, TemplateCounter, TemplateLookup, Templates, chrome_reasons, cleaned_text, split_lines, template_lines
+from .chrome import ChromeOptions, TemplateLookup, Templates, chrome_reasons, template_lines
 from .extract import ExtractOptions
+from .templates import template_candidates
 
 __all__ = [
     "ChromeOptions", "CleanOptions", "Cleaned", "ExtractOptions", "Templates",
@@ -150,13 +151,15 @@ def learn_templates(documents, options: CleanOptions | None = None) -> Templates
     apart give what one in-memory `clean_stage` of the corpus gives. The
     result is plain JSON (source -> {line key: pages}), to store beside the shards.
     """
+    from .templates import TemplateCounter
+
     options = options or CleanOptions()
-    counter = TemplateCounter()
+    counter = TemplateCounter(options.chrome.min_repeat)
     for table in [documents] if isinstance(documents, pa.Table) else documents:
-        columns = table.select(["text", "source", "url"]).to_pydict()
-        for text, source, url in zip(columns["text"], columns["source"], columns["url"]):
-            counter.add(source_group(source, url, options.aliases), text)
-    return counter.templates(options.chrome.min_repeat)
+        columns = table.select(["source", "url"]).to_pydict()
+        counter.add_batch([source_group(s, u, options.aliases) for s, u in zip(columns["source"], columns["url"])],
+                          table["text"])
+    return counter.templates()
 
 
 def clean_batch(batch: pa.Table, templates: Templates, options: CleanOptions | None = None, progress=None) -> Cleaned:
@@ -164,14 +167,45 @@ def clean_batch(batch: pa.Table, templates: Templates, options: CleanOptions | N
     return clean_stage(batch, options, progress, templates=templates)
 
 
+def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
+    """`cleaned_text(split_lines(text), reasons)`, with each removed line added to `removed`."""
+    kept: list[str] = []
+    start = 0
+    for number, piece in enumerate(text.split("\n"), 1):
+        size = len(piece)
+        line = piece[:-1] if piece.endswith("\r") else piece
+        reason = reasons.get(number)
+        if reason is not None:
+            removed["id"].append(doc_id)
+            removed["line"].append(number)
+            removed["start"].append(start)
+            removed["end"].append(start + len(line))
+            removed["text"].append(line)
+            removed["reason"].append(reason)
+        elif not line or line.isspace():
+            if kept and kept[-1] != "":
+                kept.append("")
+        else:
+            kept.append(line.rstrip())
+        start += size + 1
+    while kept and kept[-1] == "":
+        kept.pop()
+    return "\n".join(kept)
+
+
 def _remove_chrome(columns: dict, options: ChromeOptions, aliases: Aliases, templates: dict | None,
-                   rejects: dict[int, Reject], removed: dict, progress) -> None:
+                   rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None) -> None:
+    """Chrome lines out of the live documents' texts (`arrow_texts`: the same texts in Arrow, if at hand)."""
     n = len(columns["id"])
     live = [i for i in range(n) if i not in rejects]
     groups = {i: source_group(columns["source"][i], columns["url"][i], aliases) for i in live}
     if templates is None:
         templates = template_lines(((groups[i], columns["text"][i]) for i in live), options.min_repeat) if options.repeated else {}
     lookups = {group: TemplateLookup(lines) for group, lines in templates.items() if lines}
+    candidates = None
+    if lookups and options.repeated:
+        # Lines whose key hash is in their source's template: the only lines looked up there.
+        candidates = template_candidates(columns["text"], [groups.get(i) for i in range(n)], templates, arrow_texts)
     plain_options, marked_options = options, replace(options, density=False)
     with progress.task("clean", total=len(live)) as advance:
         for i in live:
@@ -180,21 +214,12 @@ def _remove_chrome(columns: dict, options: ChromeOptions, aliases: Aliases, temp
             # Markup was already judged (by the extractor, or a feed's own item boundaries):
             # line-density features are for text that lost its markup.
             chosen = marked_options if columns["has_html"][i] else plain_options
-            reasons = chrome_reasons(text, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen)
+            reasons = chrome_reasons(text, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen,
+                                     None if candidates is None else candidates[i])
             advance(1)
             if not reasons:
                 continue
-            lines = split_lines(text)
-            doc_id = columns["id"][i]
-            for line in lines:
-                if line.number in reasons:
-                    removed["id"].append(doc_id)
-                    removed["line"].append(line.number)
-                    removed["start"].append(line.start)
-                    removed["end"].append(line.end)
-                    removed["text"].append(line.text)
-                    removed["reason"].append(reasons[line.number])
-            cleaned = cleaned_text(lines, reasons)
+            cleaned = _take_out(text, reasons, columns["id"][i], removed)
             if not cleaned.strip():
                 counts = Counter(r.split(" (")[0].split(" on ")[0] for r in reasons.values())
                 summary = ", ".join(f"{reason} {k}" for reason, k in counts.most_common())
@@ -233,7 +258,9 @@ def clean_stage(documents: pa.Table, options: CleanOptions | None = None, progre
             columns["fetched"][i] = fetched.group(1)
     _extract(columns, pending, options.extract, rejects, progress)
     if options.chrome_removal:
-        _remove_chrome(columns, options.chrome, options.aliases or Aliases(), templates, rejects, removed, progress)
+        # Without extraction the texts are still the Arrow column's: the template scan reads them there.
+        _remove_chrome(columns, options.chrome, options.aliases or Aliases(), templates, rejects, removed, progress,
+                       None if pending else documents.column("text"))
     keep = [i for i in range(n) if i not in rejects]
     schema = documents.schema
     for name, kind in ADDED_COLUMNS:
@@ -257,7 +284,6 @@ def clean_ingested(ingested, options: CleanOptions | bool | None = True, progres
 
     `options` may be a CleanOptions, or True/False for chrome removal on/off.
     """
-    from ..ingest import Ingested
     from ..ingest.records import REJECT_SCHEMA
 
     if isinstance(options, bool) or options is None:

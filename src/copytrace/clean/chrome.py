@@ -19,9 +19,12 @@ and the document's own title are never removed: they are evidence.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+
+# Generic chrome patterns live in .patterns; pattern_reason is part of this module's interface too.
+from .patterns import _WORDS, _pattern_reason, pattern_reason  # noqa: F401
 
 # --- line splitting -------------------------------------------------------
 
@@ -82,22 +85,28 @@ class TemplateLookup:
     line cannot be one, and skips the digit pattern's pass over the line.
     """
 
-    __slots__ = ("pages", "heads")
+    __slots__ = ("pages", "heads", "found")
 
     def __init__(self, pages: dict[str, int]) -> None:
         self.pages = pages
         self.heads = {key[:_HEAD] for key in pages}
+        self.found: dict[str, int | None] = {}  # line -> pages: a source's template lines recur on its pages
 
     def __bool__(self) -> bool:
         return bool(self.pages)
 
     def get(self, line: str) -> int | None:
         """On how many pages the template holds `line`, or None."""
+        if line in self.found:
+            return self.found[line]
         folded = " ".join(line.casefold().split())
         head = folded[:_HEAD]
-        if head not in self.heads and not _DIGIT_RUN.search(head):
-            return None
-        return self.pages.get(_digits_folded(folded))
+        pages = None
+        if head in self.heads or _DIGIT_RUN.search(head):
+            pages = self.pages.get(_digits_folded(folded))
+        if len(self.found) < _MEMO_LINES:
+            self.found[line] = pages
+        return pages
 
 
 # --- credit lines are evidence, never chrome -------------------------------
@@ -124,140 +133,6 @@ def is_credit(text: str) -> bool:
     return any(clue in folded for clue in _CREDIT_CLUES) and bool(_CREDIT_INSIDE.search(folded))
 
 
-# --- generic chrome patterns ----------------------------------------------
-
-_WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-
-_SHARE_WORDS = frozenset(
-    "get short url link copy share this article story post page on via facebook twitter x telegram "
-    "whatsapp viber email e mail print tweet pin it linkedin reddit vk ok flipboard messenger "
-    "save bookmark send to friend".split()
-)
-_NAV_LINES = frozenset(
-    """home|menu|search|skip to content|skip to main content|back to top|top|next|previous|next article
-    |previous article|next story|previous story|next post|previous post|read more|read next|more|related
-    |related articles|related stories|related news|related posts|related content|more from|more stories
-    |more news|most read|most popular|most viewed|trending|trending now|popular|you may also like
-    |you might also like|recommended|recommended for you|sponsored|sponsored content|promoted
-    |advertisement|advertising|ad|ads|loading|close|log in|login|sign in|sign up|register|subscribe
-    |newsletter|follow us|latest|latest news|top stories|see also|also read|read also|watch more
-    |show more|load more|continue reading|tags|topics|categories|share|comments|all rights reserved""".split("|")
-)
-_NAV_LINES = frozenset(" ".join(entry.split()) for entry in _NAV_LINES)  # the wrapped lines' indents are not part of a name
-_NAV_STRIP = " :|•·-–—>»›"
-# (reason, words one of which the line must hold, pattern): the words spare most lines the regex.
-_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern], ...] = (
-    ("player", ("listen", "play", "watch", "player", "radio", ":"), re.compile(
-        r"^(?:listen live|listen now|listen to (?:this|the) (?:article|story)|play(?: video| audio)?|now playing"
-        r"|watch(?: the)? (?:video|live)|audio player|video player|live radio|\d{1,2}:\d{2} ?/ ?\d{1,2}:\d{2})$")),
-    ("comments", ("comment", "discussion", "community", "leave a", "conversation"), re.compile(
-        r"^(?:(?:community standards|discussion|comments?|\d+ comments?|leave a (?:comment|reply)"
-        r"|add (?:a|your) comment|post a comment|join the (?:discussion|conversation)|log ?in to comment"
-        r"|show comments|view comments|comment via [a-z]+?)\s*)+$")),
-    ("subscription", ("never miss", "sign", "subscribe", "join", "follow us", "newsletter", "speed", "download", "notification"), re.compile(
-        r"never miss a (?:story|thing|post)|(?:sign ?up|subscribe) (?:to|for) our"
-        r"|(?:sign ?up|subscribe) (?:to|for) the (?:\w+ )?(?:newsletter|channel|podcast)"
-        r"|join (?:us on|our) (?:telegram|whatsapp|facebook|twitter)|follow us on|get (?:our|the) newsletter"
-        r"|keep you up ?to speed|download (?:our|the) app|turn on notifications")),
-    ("cookie notice", ("cookie",), re.compile(
-        r"we use cookies|(?:site|website) uses cookies|accept (?:all )?cookies|cookie (?:policy|settings)")),
-)
-_PHOTO = re.compile(
-    r"©|\(c\)\s*\d{4}|^(?:photo|image|picture|video|credit|photograph|illustration)s?\s*(?::|by\b|credit)"
-    r"|\b(?:photo|image)s? by\b|/\s*(?:getty images|afp|reuters|ap|epa|sputnik|tass|shutterstock)\b",
-    re.IGNORECASE,
-)
-_PHOTO_CLUES = ("©", "(c)", "photo", "image", "picture", "video", "credit", "illustration", "/")
-_AGENCY = re.compile(
-    r"\b(?:afp|reuters|ap|epa|getty|sputnik|tass|ria novosti|xinhua|anadolu|shutterstock|istock|alamy|photo|image|pool)\b",
-    re.IGNORECASE,
-)
-_TIME_WORDS = frozenset(
-    "gmt utc bst cet cest msk est edt pst pdt am pm updated published posted last modified on at "
-    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august "
-    "september october november december mon tue wed thu fri sat sun monday tuesday wednesday thursday "
-    "friday saturday sunday today yesterday ago min mins minute minutes hour hours day days".split()
-)
-
-
-def _is_timestamp(text: str) -> bool:
-    """A line that is nothing but a date or time ('14:31 GMT +317 October 2019')."""
-    if len(text) > 80 or not re.search(r"\d", text):
-        return False
-    words = [w.casefold() for w in _WORDS.findall(text)]
-    clock = re.search(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}", text)
-    return (bool(words) or bool(clock)) and all(w in _TIME_WORDS for w in words)
-
-
-# Cheap necessary conditions for each pattern, so that most lines (article text) skip the regexes:
-# player lines are whole short phrases; comment lines start with one of these; the others need a clue.
-_PLAYER_MAX = 32
-_COMMENT_STARTS = ("community standards", "discussion", "comment", "leave a", "add ", "post a", "join the", "log",
-                   "show comments", "view comments")
-
-
-# The clues of the patterns that can match inside a line ending like a sentence.
-_SENTENCE_LINE_CLUES = tuple(sorted({clue for reason, clues, _ in _PATTERNS if reason in ("subscription", "cookie notice")
-                                     for clue in clues} | set(_PHOTO_CLUES)))
-
-
-def _clued(folded: str) -> list[tuple[str, re.Pattern]]:
-    """The patterns, in order, whose cheap condition `folded` meets (only these can match it)."""
-    found = []
-    for reason, clues, pattern in _PATTERNS:
-        if reason == "player":
-            possible = len(folded) <= _PLAYER_MAX
-        elif reason == "comments":
-            possible = folded.startswith(_COMMENT_STARTS) or folded[:1].isdigit()
-        else:
-            possible = True
-        if possible and any(clue in folded for clue in clues):
-            found.append((reason, pattern))
-    return found
-
-
-def pattern_reason(text: str) -> str | None:
-    """The generic chrome pattern a line matches, if any.
-
-    Cheap tests first: the words of a line (a regex pass) are found only
-    when some pattern could match, since most lines are article text.
-    """
-    stripped = text.strip()
-    size = len(stripped)
-    if size > 320 or not size:  # chrome lines are short; a paragraph is not
-        return None
-    folded = " ".join(stripped.casefold().split())
-    if size > 80 and stripped[-1] in ".!?" and not any(clue in folded for clue in _SENTENCE_LINE_CLUES):
-        # A sentence-like line (most of an article): too long for a timestamp, and its end rules out
-        # navigation, share and the anchored patterns; without a clue of the others it is not chrome.
-        return None
-    navigation = folded.strip(_NAV_STRIP) in _NAV_LINES
-    clued = _clued(folded)
-    share = False
-    if stripped[-1] not in ".!?":
-        first = _WORDS.search(stripped)
-        share = first is not None and first.group().casefold() in _SHARE_WORDS
-    timestamp = size <= 80  # _is_timestamp's own limit
-    photo = any(c in folded for c in _PHOTO_CLUES)
-    if not (navigation or clued or share or timestamp or photo):
-        return None
-    words = _WORDS.findall(stripped)
-    if len(words) > 40:
-        return None
-    if navigation:
-        return "chrome: navigation"
-    if share and len(words) <= 8 and all(w.casefold() in _SHARE_WORDS for w in words):
-        return "chrome: share"
-    for reason, pattern in clued:
-        if pattern.search(folded):
-            return f"chrome: {reason}"
-    if timestamp and _is_timestamp(stripped):
-        return "chrome: timestamp"
-    if photo and len(words) <= 20 and _PHOTO.search(stripped):
-        return "photo credit" if _AGENCY.search(stripped) else "copyright notice"
-    return None
-
-
 # --- line density -----------------------------------------------------------
 
 _SMALL_WORDS = frozenset(
@@ -275,6 +150,14 @@ def is_title_case(text: str) -> bool:
     stripped = text.strip()
     if len(stripped) > 220 or stripped.endswith((".", ",", ";", ":")):
         return False
+    # A lowercase ASCII token is one word, lowercase, and unless small a content word: with six of
+    # them, fewer than 80% of at most 25 content words can be capitalized.
+    lowercase = 0
+    for token in stripped.split():
+        if token.islower() and token.isalpha() and token.isascii() and token not in _SMALL_WORDS:
+            lowercase += 1
+            if lowercase == 6:
+                return False
     words = _words(stripped)
     if not 4 <= len(words) <= 25:
         return False
@@ -287,6 +170,7 @@ def is_title_case(text: str) -> bool:
 _TAG_LEAD = re.compile(r"^(?:tags|topics|keywords|filed under)\s*:\s*", re.IGNORECASE)
 _TAG_LEAD_FIRST = frozenset("tTkKfF\u212a")  # what the lead can start with, case-insensitively (U+212A: Kelvin sign)
 _SENTENCE_END_CHARS = frozenset(".!?…:;\"”’')]")  # _SENTENCE_END on a stripped line
+_TAG_SEPARATOR = re.compile(r"\s*[,|·•]\s*")
 
 
 def is_tag_list(text: str) -> bool:
@@ -304,7 +188,10 @@ def is_tag_list(text: str) -> bool:
     first = stripped[0]  # the first item's first character (an empty first item fails below anyway)
     if not (first.isupper() or first == "#" or first.isdigit()):
         return False
-    items = [i.strip() for i in re.split(r"\s*[,|·•]\s*", body)]
+    cut = _TAG_SEPARATOR.search(body)  # the first item (most lines fail on it, before the whole line is split)
+    if cut is None or not 1 <= len(body[:cut.start()].split()) <= 4:
+        return False
+    items = [i.strip() for i in _TAG_SEPARATOR.split(body)]
     if len(items) < 3 or any(not i for i in items):
         return False
     return all(1 <= len(i.split()) <= 4 and (i[0].isupper() or i[0] == "#" or i[0].isdigit()) for i in items)
@@ -382,45 +269,28 @@ def density_reasons(lines: list[Line], keep: set[int]) -> dict[int, str]:
 Templates = dict[str, dict[str, int]]
 
 
-class TemplateCounter:
-    """Counts, per source, on how many distinct pages each line occurs; fed page by page.
-
-    Identical texts count once, so a source that carries one article twice
-    does not turn that article into its template. Feeding every shard of a
-    corpus before cleaning any lets templates be learned over the whole
-    corpus when it is cleaned shard by shard.
-    """
-
-    def __init__(self) -> None:
-        self.seen: dict[str, set[int]] = {}
-        self.counts: dict[str, Counter] = {}
-
-    def add(self, source: str | None, text: str) -> None:
-        if source is None:
-            return
-        fingerprint = hash(text)
-        if fingerprint in self.seen.setdefault(source, set()):
-            return
-        self.seen[source].add(fingerprint)
-        self.counts.setdefault(source, Counter()).update({line_key(line) for line in text.split("\n") if line.strip()})
-
-    def templates(self, min_repeat: int) -> Templates:
-        """Per source: the line keys found on at least `min_repeat` distinct pages, with their page counts."""
-        return {
-            source: {key: n for key, n in counter.items() if n >= min_repeat}
-            for source, counter in self.counts.items()
-        }
-
-
 def template_lines(groups: Iterable[tuple[str | None, str]], min_repeat: int) -> Templates:
     """Per source: the line keys found on at least `min_repeat` distinct pages, with their page counts."""
-    counter = TemplateCounter()
+    from .templates import TemplateCounter
+
+    counter = TemplateCounter(min_repeat)
     for source, text in groups:
         counter.add(source, text)
-    return counter.templates(min_repeat)
+    return counter.templates()
 
 
 # --- one document ----------------------------------------------------------------
+
+# Verdicts on a line depend on its text alone, and chrome lines recur on page after page of their
+# source: the verdicts on the last distinct lines seen are remembered (per process, bounded).
+_MEMO_LINES = 1 << 16
+_NO_FEATURES = (False, False, False)  # what _line_features gives an empty line or one over 400 characters
+
+
+_pattern_memo = lru_cache(maxsize=_MEMO_LINES)(_pattern_reason)
+_features_memo = lru_cache(maxsize=_MEMO_LINES)(_line_features)
+_is_credit_memo = lru_cache(maxsize=_MEMO_LINES)(is_credit)
+_line_key_memo = lru_cache(maxsize=_MEMO_LINES)(line_key)
 
 
 @dataclass(frozen=True)
@@ -439,11 +309,14 @@ def chrome_reasons(
     source: str | None = None,
     title: str | None = None,
     options: ChromeOptions = ChromeOptions(),
+    candidates: Container[int] | None = None,
 ) -> dict[int, str]:
     """By line number (1-based, lines split at \\n), the reason each chrome line of `text` is removed.
 
     Credit lines and the title are kept; whether a line is one is asked only
     of lines some evidence marks (most lines are article text, marked by none).
+    `candidates` (0-based line indices, `templates.template_candidates`): the
+    only lines that can be in `template`; None: any line.
     """
     stripped = [piece.strip() for piece in text.split("\n")]
     title_key = line_key(title) if title else None
@@ -453,25 +326,26 @@ def chrome_reasons(
         answer = kept.get(i)
         if answer is None:
             line = stripped[i]
-            answer = kept[i] = is_credit(line) or bool(title_key and line_key(line) == title_key)
+            answer = kept[i] = _is_credit_memo(line) or bool(title_key and _line_key_memo(line) == title_key)
         return answer
 
     reasons: dict[int, str] = {}
     use_template = options.repeated and bool(template)
     if use_template and not isinstance(template, TemplateLookup):
         template = TemplateLookup(template)
+    patterns = options.patterns
     for i, line in enumerate(stripped):
         if not line:
             continue
-        reason = pattern_reason(line) if options.patterns else None
-        if reason is None and use_template:
+        reason = _pattern_memo(line) if patterns and len(line) <= 320 else None
+        if reason is None and use_template and (candidates is None or i in candidates):
             pages = template.get(line)
             if pages:
                 reason = f"repeated on {pages} pages of {source}"
         if reason and not protected(i):
             reasons[i] = reason
     if options.density:
-        features = [_line_features(line) for line in stripped]
+        features = [_features_memo(line) if line and len(line) <= 400 else _NO_FEATURES for line in stripped]
         reasons.update(_density(features, lambda i: i in reasons or protected(i)))
     return {i + 1: reason for i, reason in sorted(reasons.items())}
 

@@ -4,7 +4,7 @@
    into raw shards, Arrow IPC files of about `text_per_shard` of text;
 2. extract: shards holding HTML are reduced to their main text, shard by
    shard in worker processes (`clean_stage` without chrome removal);
-3. learn: each worker counts template lines (`clean.chrome.TemplateCounter`)
+3. learn: each worker counts template lines (`clean.templates.TemplateCounter`)
    for its share of the sources, over every shard, so a source's template is
    learnt from all its pages, as the in-memory path learns it;
 4. clean: every shard is cleaned with those templates in worker processes,
@@ -82,22 +82,17 @@ def _share_of(group: str | None, part: int, parts: int) -> bool:
 def learn_share(spec: tuple[list[Path], int, int, object]) -> dict:
     """Templates of the sources that fall in share `part` of `parts`, over every shard."""
     from ..clean import source_group
-    from ..clean.chrome import TemplateCounter
+    from ..clean.templates import TemplateCounter
 
     paths, part, parts, clean = spec
     options = clean_options(clean)
-    counter = TemplateCounter()
+    counter = TemplateCounter(options.chrome.min_repeat)
     for path in paths:
-        table = read_arrow(path)
+        table = read_arrow(path)  # memory-mapped: the counter reads the text column where it lies
         columns = table.select(["source", "url"]).to_pydict()
         groups = [source_group(s, u, options.aliases) for s, u in zip(columns["source"], columns["url"])]
-        rows = [i for i, g in enumerate(groups) if _share_of(g, part, parts)]
-        if not rows:
-            continue
-        texts = table["text"].take(pa.array(rows, pa.int64())).to_pylist()
-        for i, text in zip(rows, texts):
-            counter.add(groups[i], text)
-    return counter.templates(options.chrome.min_repeat)
+        counter.add_batch([g if _share_of(g, part, parts) else None for g in groups], table["text"])
+    return counter.templates()
 
 
 def learn_templates_sharded(paths: list[Path], clean, workers: int, pool_map, out: Path) -> dict | None:
