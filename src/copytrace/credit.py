@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .sources import host_of
+from .substrings import SubstringSet
 
 # An outlet's name as written: capitalized words (with a few lower-case
 # joiners), or a domain. The name is cut at the first word that cannot
@@ -91,6 +92,13 @@ class CreditPattern:
     # A regex every match must contain (with a literal first character, so cheap to search):
     # when the text holds none, the pattern is not tried.
     requires: re.Pattern | None = None
+    # For an `anchor` that starts with a run of spaces or tabs: (word, needed) pairs, one of whose words
+    # begins every anchor match's text after that run, and only where the text holds `needed` too
+    # ("has reported"); the anchor is matched only before them.
+    anchor_words: tuple[tuple[str, str], ...] = ()
+    # For starts too common to try at each occurrence: `candidates(text, lowered)`, the sorted places
+    # where a match may begin (every match begins at one of them).
+    candidates: Callable[[str, str], list[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,10 +120,31 @@ class Credit:
 
 
 def _p(kind: str, pattern: str, role: str = "credit", flags: int = 0, hints=(), anchor: str | None = None,
-       starts=(), requires: str | None = None) -> CreditPattern:
+       starts=(), requires: str | None = None, anchor_words=(), candidates=None) -> CreditPattern:
     return CreditPattern(kind, re.compile(pattern, flags | re.MULTILINE), role, tuple(hints),
                          re.compile(anchor) if anchor else None, tuple(starts),
-                         re.compile(requires) if requires else None)
+                         re.compile(requires) if requires else None, tuple(anchor_words),
+                         candidates)
+
+
+_ARTICLE_NOUNS = ("article", "story", "post", "piece", "report")
+
+
+def _article_starts(text: str, lowered: str) -> list[int]:
+    """Where "This article|The story ..." may begin: "this" or "the" (any case), whitespace, then one of the nouns."""
+    found: set[int] = set()
+    for noun in _ARTICLE_NOUNS:
+        at = text.find(noun)
+        while at >= 0:
+            run = at
+            while run > 0 and text[run - 1].isspace():  # str.isspace is the regex's \s
+                run -= 1
+            if run < at:
+                for word in ("this", "the"):
+                    if run >= len(word) and lowered.startswith(word, run - len(word)):
+                        found.add(run - len(word))
+            at = text.find(noun, at + 1)
+    return sorted(found)
 
 
 _REPORT_VERBS = r"[ \t]+(?:reports|reported|has[ \t]+reported|writes|wrote|said[ \t]+in[ \t]+a[ \t]+report)\b"
@@ -144,17 +173,19 @@ _ENGLISH = [
     _p("originally", r"\b(?:[Oo]riginally|[Ff]irst)\s+(?:published|appeared|posted|ran|reported)\s+(?:by|on|in|at)\s+"
        + NAME, hints=("originally", "first"), starts=("originally", "first")),
     _p("originally", r"\b(?:[Tt]his|[Tt]he)\s+(?:article|story|post|piece|report)\s+(?:was\s+)?(?:originally\s+)?"
-       r"(?:published|appeared|ran)\s+(?:by|on|in|at)\s+" + NAME, hints=("published", "appeared", " ran ")),
+       r"(?:published|appeared|ran)\s+(?:by|on|in|at)\s+" + NAME, hints=("published", "appeared", " ran "),
+       starts=("this", "the"), candidates=_article_starts),
     _p("source", r"^[ \t]*(?:[Ss]ources?|SOURCES?|[Ss]ource\s+[Ll]ink)\s*[:\-–—]\s*" + NAME, hints=("source",)),
     _p("according_to", r"\b[Aa]ccording\s+to\s+(?:a\s+report\s+(?:by|in|from)\s+)?" + NAME, hints=("according",),
        starts=("according",)),
-    _p("reports", NAME + _REPORT_VERBS, hints=("report", "writes", "wrote"), anchor=_REPORT_VERBS),
+    _p("reports", NAME + _REPORT_VERBS, hints=("report", "writes", "wrote"), anchor=_REPORT_VERBS,
+       anchor_words=(("report", ""), ("has", "reported"), ("wr", ""), ("said", "report"))),
     _p("reports", r"\b(?:[Aa]s\s+)?(?:reported|first\s+reported)\s+by\s+" + NAME, hints=("reported by",),
        starts=("as", "reported", "first")),
     _p("via", r"\bvia\s+" + NAME, hints=("via",), starts=("via",)),
     _p("copyright", _COPYRIGHT + NAME, hints=_COPYRIGHT_HINTS, starts=_COPYRIGHT_HINTS),
     _p("lead_in", r"\b[Aa]s\s+" + NAME + _LEAD_IN_VERBS, hints=("put it", "puts it", "note", "wr", "explain"),
-       anchor=_LEAD_IN_VERBS),
+       anchor=_LEAD_IN_VERBS, anchor_words=(("put", "it"), ("note", ""), ("wr", ""), ("explain", ""))),
     _p("dateline", r"(?:^[ \t]*|(?<=[.!?”\"]))(?:[A-Z][A-Z .,'\-]{2,40})?\((?P<name>[A-Z][\w .&\-]{1,40}?"
                    r"|[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+)\)\s*[-–—]", hints=(")",),
        requires=r"\)\s*[-–—]"),
@@ -166,6 +197,19 @@ PATTERNS: dict[str, list[CreditPattern]] = {"en": _ENGLISH}
 def add_language(code: str, patterns: list[CreditPattern]) -> None:
     """Register credit patterns for another language (each regex has a `name` group)."""
     PATTERNS[code] = list(patterns)
+    _HINT_SETS.clear()
+
+
+_HINT_SETS: dict[tuple[str, ...], SubstringSet] = {}
+
+
+def _hint_set(languages) -> SubstringSet:
+    """The hints of the languages' patterns, to find in one pass over a text."""
+    key = tuple(languages)
+    found = _HINT_SETS.get(key)
+    if found is None:
+        found = _HINT_SETS[key] = SubstringSet(h for code in key for p in PATTERNS.get(code, ()) for h in p.hints)
+    return found
 
 
 def clean_name(name: str) -> str:
@@ -240,11 +284,12 @@ def scan_mentions(text: str, languages=("en",), is_outlet: Callable[[str], bool]
     taken: list[tuple[int, int]] = [c.match for c in prior]
     text = text or ""
     lowered = text.lower()
+    hints = _hint_set(languages).present(lowered)
     for code in languages:
         for pattern in PATTERNS.get(code, ()):
             if pattern.role not in roles:
                 continue
-            windows = _windows(pattern, text, lowered)
+            windows = _windows(pattern, text, hints)
             if windows:
                 search = _searcher(pattern, text, lowered)
                 for lo, hi in windows:
@@ -264,22 +309,65 @@ def roles_lead(first: tuple[str, ...], languages=("en",)) -> bool:
 _ANCHOR_REACH = 160
 
 
-def _windows(pattern: CreditPattern, text: str, lowered: str) -> list[tuple[int, int]]:
-    """The stretches of `text` worth trying `pattern` on: none, all of it, or the lines before its anchors."""
-    if pattern.hints and not any(h in lowered for h in pattern.hints):
+def _windows(pattern: CreditPattern, text: str, hints: set[str]) -> list[tuple[int, int]]:
+    """The stretches of `text` worth trying `pattern` on: none, all of it, or the lines before its anchors.
+
+    `hints`: the patterns' hints the lower-cased text holds.
+    """
+    if pattern.hints and hints.isdisjoint(pattern.hints):
         return []
     if pattern.requires is not None and pattern.requires.search(text) is None:
         return []
     if pattern.anchor is None:
         return [(0, len(text))]
     windows: list[tuple[int, int]] = []
-    for a in pattern.anchor.finditer(text):
+    for a in _anchor_matches(pattern, text):
         lo = max(text.rfind("\n", 0, a.start()) + 1, a.start() - _ANCHOR_REACH)
         if windows and lo <= windows[-1][1]:
             windows[-1] = (windows[-1][0], a.end())
         else:
             windows.append((lo, a.end()))
     return windows
+
+
+def _anchor_matches(pattern: CreditPattern, text: str):
+    """`pattern.anchor.finditer(text)`, the regex tried only at the runs of spaces or tabs before `anchor_words`.
+
+    A match of an anchor that starts with a run of spaces or tabs begins where a run of
+    spaces or tabs begins (from further in, the run would match longer), so
+    matching at the start of each run before an anchor word, left to right
+    and past the last match, finds the matches a scan of every position does.
+    """
+    if not pattern.anchor_words:
+        yield from pattern.anchor.finditer(text)
+        return
+    runs: set[int] = set()
+    for word, needed in pattern.anchor_words:
+        if needed and needed not in text:
+            continue
+        for at in occurrences(word, text, 1):
+            if text[at - 1] in " \t":
+                start = at - 1
+                while start > 0 and text[start - 1] in " \t":
+                    start -= 1
+                runs.add(start)
+    done = 0
+    for start in sorted(runs):
+        if start < done:
+            continue
+        m = pattern.anchor.match(text, start)
+        if m is not None:
+            done = m.end()
+            yield m
+
+
+def occurrences(needle: str, text: str, start: int = 0) -> list[int]:
+    """Every position of `needle` in `text` from `start`, in order."""
+    found, at = [], text.find(needle, start)
+    while at >= 0:
+        found.append(at)
+        at = text.find(needle, at + 1)
+    return found
 
 
 def _searcher(pattern: CreditPattern, text: str, lowered: str):
@@ -292,13 +380,13 @@ def _searcher(pattern: CreditPattern, text: str, lowered: str):
     regex = pattern.regex
     if not pattern.starts or len(lowered) != len(text):
         return lambda pos, hi: regex.search(text, pos, hi)
-    candidates: set[int] = set()
-    for start in pattern.starts:
-        at = lowered.find(start)
-        while at >= 0:
-            candidates.add(at)
-            at = lowered.find(start, at + 1)
-    ordered = sorted(candidates)
+    if pattern.candidates is not None:
+        ordered = pattern.candidates(text, lowered)
+    else:
+        candidates: set[int] = set()
+        for start in pattern.starts:
+            candidates.update(occurrences(start, lowered))
+        ordered = sorted(candidates)
 
     def search(pos: int, hi: int):
         for k in range(bisect_left(ordered, pos), len(ordered)):

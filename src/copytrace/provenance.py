@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -54,7 +55,7 @@ from .dates import ParsedDate, document_date, order_dates
 from .edits import EditSettings, copy_edits
 from .schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA
 from .sources import Aliases, OutletIndex
-from .spans import covered_share, merge, prose_mask, text_mask
+from .spans import covered_count, merge, prose_mask, text_mask
 from .tree import Link, build_tree, order_members
 
 
@@ -97,6 +98,19 @@ class DocumentFacts:
     mask: np.ndarray  # characters that carry text
     prose: np.ndarray  # characters of the article's prose
 
+    @cached_property
+    def mask_total(self) -> int:
+        return int(np.count_nonzero(self.mask))
+
+    @cached_property
+    def prose_total(self) -> int:
+        return int(np.count_nonzero(self.prose))
+
+    def covered(self, merged: list[tuple[int, int]]) -> tuple[float, float]:
+        """`spans.covered_share` of `merged` spans in the text and in the prose."""
+        return (covered_count(self.mask, merged) / self.mask_total if self.mask_total else 0.0,
+                covered_count(self.prose, merged) / self.prose_total if self.prose_total else 0.0)
+
     def notes(self) -> list[tuple[int, int, str]]:
         """Spans the edits label: credit lines, feed footers."""
         labels = {FEED_FOOTER: "feed footer", "widget": "site widget"}
@@ -138,7 +152,16 @@ class Provenance:
 
 
 def _is_outlet(index: OutletIndex):
-    return lambda name: index.is_corpus_outlet(name) or looks_like_outlet(name)
+    """Is a credited name an outlet of the corpus, or does it look like one? (Remembered: names repeat.)"""
+    answers: dict[str, bool] = {}
+
+    def is_outlet(name: str) -> bool:
+        answer = answers.get(name)
+        if answer is None:
+            answer = answers[name] = index.is_corpus_outlet(name) or looks_like_outlet(name)
+        return answer
+
+    return is_outlet
 
 
 def add_outlets(index: OutletIndex, rows: list[dict], settings: ProvenanceSettings, scans: dict | None = None) -> None:
@@ -206,8 +229,8 @@ def pair_views(passages: pa.Table, facts: dict[str, DocumentFacts]) -> dict[tupl
         fa, fb = facts[view.a], facts[view.b]
         spans_a = merge((p[0], p[1]) for p in view.passages)
         spans_b = merge((p[2], p[3]) for p in view.passages)
-        view.cover_a, view.cover_b = covered_share(fa.mask, spans_a), covered_share(fb.mask, spans_b)
-        view.prose_a, view.prose_b = covered_share(fa.prose, spans_a), covered_share(fb.prose, spans_b)
+        view.cover_a, view.prose_a = fa.covered(spans_a)
+        view.cover_b, view.prose_b = fb.covered(spans_b)
         view.shared_words = sum(len(fa.text[s:e].split()) for s, e in spans_a)
     return views
 
@@ -288,7 +311,7 @@ def _coverage_cue(x: DocumentFacts, y: DocumentFacts, view: PairView, settings: 
 def _leading_prose(facts: DocumentFacts, spans: list[tuple[int, int]]) -> int:
     """Characters of prose before the first passage: a lead the other side does not have."""
     first = min(s for s, _ in spans)
-    return int(facts.prose[:first].sum())
+    return int(np.count_nonzero(facts.prose[:first]))
 
 
 def _framing_cue(x: DocumentFacts, y: DocumentFacts, view: PairView, settings: ProvenanceSettings,

@@ -148,20 +148,25 @@ class OutletIndex:
                 return how
         return None
 
-    def documents_of(self, value: str | None) -> list[str]:
-        """The documents whose outlet `value` names."""
+    def _variants(self, value: str | None) -> set[str]:
+        """The keys naming the outlet `value` names: its own, and with a generic suffix added or dropped."""
         key = self.aliases.key(value)
         if not key:
-            return []
+            return set()
         variants = {key, *(key + suffix for suffix in GENERIC_SUFFIXES)}
         variants.update(key[: -len(s)] for s in GENERIC_SUFFIXES if key.endswith(s) and len(key) - len(s) >= 2)
+        return variants
+
+    def documents_of(self, value: str | None) -> list[str]:
+        """The documents whose outlet `value` names."""
         found: set[str] = set()
-        for variant in variants:
+        for variant in self._variants(value):
             found |= self.by_key.get(variant, set())
         return sorted(found)
 
     def is_corpus_outlet(self, value: str | None) -> bool:
-        return bool(self.documents_of(value))
+        # Every key in by_key holds a document: no need to gather (and sort) a big outlet's documents.
+        return any(self.by_key.get(variant) for variant in self._variants(value))
 
 
 def site_host(value: str | None) -> str | None:
