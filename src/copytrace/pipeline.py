@@ -56,10 +56,21 @@ class ScanResult:
             raise ValueError(f"format must be one of {OUTPUT_FORMATS}, got {format!r}")
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        for name, table in self.all_tables().items():
-            if format == "parquet":
-                pq.write_table(table, out / f"{name}.parquet")
-            else:
+        tables = self.all_tables()
+        if format == "parquet":
+            from concurrent.futures import ThreadPoolExecutor
+
+            # Encoding and compressing a Parquet file is one thread: the documents (their texts) on one
+            # core, every other table on the other.
+            largest = max(tables, key=lambda name: tables[name].nbytes)
+            rest = [name for name in tables if name != largest]
+            with ThreadPoolExecutor(2) as pool:
+                done = [pool.submit(pq.write_table, tables[largest], out / f"{largest}.parquet"),
+                        pool.submit(lambda: [pq.write_table(tables[n], out / f"{n}.parquet") for n in rest])]
+                for future in done:
+                    future.result()
+        else:
+            for name, table in tables.items():
                 write_jsonl(table, out / f"{name}.jsonl")
         write_jsonl(self.rejects, out / "rejects.jsonl")
         (out / "summary.json").write_text(json.dumps(self.stats, indent=2, sort_keys=True) + "\n")
