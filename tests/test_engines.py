@@ -126,22 +126,27 @@ if __name__ == "__main__":
 """
 
 
-def test_a_killed_scan_resumes_with_the_same_results(corpus, uninterrupted, tmp_path, monkeypatch):
-    work = tmp_path / "work"
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
+def kill_when_done(code: str, work: Path, corpus: Path, folder: Path, pattern: str, count: int) -> None:
+    """Run a scan in a child (`code`), SIGKILL it once `count` files match `pattern` in `folder`."""
+    script = work.with_name(work.name + "-child.py")
+    script.write_text(code)
     child = subprocess.Popen([sys.executable, str(script), str(work), str(corpus), str(SHARD_BYTES)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
     try:
-        while len(list((work / "fingerprint").glob("part-?????.parquet.done"))) < 3:
+        while len(list(folder.glob(pattern))) < count:
             assert child.poll() is None, child.stderr.read().decode()[-2000:]
-            assert time.monotonic() < deadline, "the scan never finished three shards"
+            assert time.monotonic() < deadline, f"the scan never wrote {count} of {pattern}"
             time.sleep(0.05)
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.wait(timeout=60)
     assert child.returncode == -signal.SIGKILL
+
+
+def test_a_killed_scan_resumes_with_the_same_results(corpus, uninterrupted, tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    kill_when_done(CHILD, work, corpus, work / "fingerprint", "part-?????.parquet.done", 3)
     assert not (work / "candidates" / "pairs.parquet.done").exists()  # killed mid-way
     shards = len(list((work / "documents").glob("part-*.arrow.done")))
     finished = len(list((work / "fingerprint").glob("part-?????.parquet.done")))
@@ -175,19 +180,7 @@ if __name__ == "__main__":
 def test_a_scan_killed_while_cleaning_resumes_without_its_deleted_scratch(corpus, uninterrupted, tmp_path):
     """Cleaned shards' raw copies are deleted as they are done: a resumed ingest must not need them."""
     work = tmp_path / "work"
-    script = tmp_path / "child_clean.py"
-    script.write_text(CHILD_CLEAN)
-    child = subprocess.Popen([sys.executable, str(script), str(work), str(corpus), str(SHARD_BYTES)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 240
-    try:
-        while len(list((work / "documents").glob("part-?????.arrow.done"))) < 2:
-            assert child.poll() is None, child.stderr.read().decode()[-2000:]
-            assert time.monotonic() < deadline, "the scan never cleaned two shards"
-            time.sleep(0.05)
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.wait(timeout=60)
+    kill_when_done(CHILD_CLEAN, work, corpus, work / "documents", "part-?????.arrow.done", 2)
     assert not (work / "documents" / "rejects.parquet.done").exists()  # killed inside the ingest
     raw = work / "raw"
     assert not (raw / "part-00000.raw.arrow").exists()  # a cleaned shard's scratch copy is gone

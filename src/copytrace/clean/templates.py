@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 from numba import njit
 
+from ..tokens import mix64
+
 _TABLE_SIZE = 0x30000  # code points classified by the compiled scan; the rest go through line_key
 _SPACE, _DIGIT, _PYTHON = -1, -2, -3
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -53,15 +55,17 @@ def fold_table() -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
-def _mix64(x):
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+def _feed(h, byte):
+    return (h ^ np.uint64(byte)) * np.uint64(0x100000001B3)
 
 
 @njit(cache=True, inline="always")
-def _feed(h, byte):
-    return (h ^ np.uint64(byte)) * np.uint64(0x100000001B3)
+def _feed_digit_run(h, size, space):
+    """A run of digits is one "0" in a line key, after the pending space if any: (hash, key size)."""
+    if space:
+        h = _feed(h, 32)
+        size += 1
+    return _feed(h, 48), size + 1
 
 
 @njit(cache=True, inline="always")
@@ -83,7 +87,7 @@ def _feed_code_point(h, cp):
 
 @njit(cache=True, inline="always")
 def _finish(h, size):
-    return _mix64(h ^ (np.uint64(size) * np.uint64(0x9E3779B97F4A7C15)))
+    return mix64(h ^ (np.uint64(size) * np.uint64(0x9E3779B97F4A7C15)))
 
 
 @njit(cache=True, nogil=True)
@@ -146,14 +150,8 @@ def _scan_lines(buf, offsets, rows, table, text_hashes):
                         continue
                     if 48 <= b <= 57:
                         if not digits:
-                            if space:
-                                h = _feed(h, 32)
-                                size += 1
-                                space = False
-                            h = _feed(h, 48)
-                            size += 1
-                            digits = True
-                            started = True
+                            h, size = _feed_digit_run(h, size, space)
+                            space, digits, started = False, True, True
                         continue
                     if space:
                         h = _feed(h, 32)
@@ -181,14 +179,8 @@ def _scan_lines(buf, offsets, rows, table, text_hashes):
                     digits = False
                 elif kind == -2:
                     if not digits:
-                        if space:
-                            h = _feed(h, 32)
-                            size += 1
-                            space = False
-                        h = _feed(h, 48)
-                        size += 1
-                        digits = True
-                        started = True
+                        h, size = _feed_digit_run(h, size, space)
+                        space, digits, started = False, True, True
                 else:
                     if space:
                         h = _feed(h, 32)
@@ -274,7 +266,7 @@ def with_group(hashes: np.ndarray, group_ids: np.ndarray) -> np.ndarray:
 def _mix_groups(hashes, groups):
     out = np.empty(len(hashes), dtype=np.uint64)
     for i in range(len(hashes)):
-        out[i] = _mix64(hashes[i] ^ ((groups[i] + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)))
+        out[i] = mix64(hashes[i] ^ ((groups[i] + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)))
     return out
 
 
