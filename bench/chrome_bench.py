@@ -25,8 +25,8 @@ sys.path.insert(0, str(REPO / "src"))
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from copytrace.clean import clean_batch, clean_stage, learn_templates  # noqa: E402
-from copytrace.ingest.records import DOCUMENT_SCHEMA  # noqa: E402
+from copytrace.stages.clean import clean_batch, clean_stage, learn_templates  # noqa: E402
+from copytrace.io.records import DOCUMENT_SCHEMA  # noqa: E402
 
 
 def documents(path: Path, n: int) -> pa.Table:

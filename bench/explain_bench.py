@@ -25,9 +25,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from copytrace.align import align_pairs
-from copytrace.credit import scan_mentions
-from copytrace.provenance import trace
+from copytrace.stages.align import align_pairs
+from copytrace.stages.provenance.credit import scan_mentions
+from copytrace.stages.provenance import trace
 
 
 def _cpu(fn, *args):

@@ -83,12 +83,12 @@ def cpu_seconds() -> float:
 
 
 def copytrace_run(html_dir: Path, workers: int, chrome: bool) -> tuple[dict[str, str], float, float]:
-    from copytrace.clean import CleanOptions, ExtractOptions, clean_stage
-    from copytrace.ingest import read_inputs
+    from copytrace.stages.clean import CleanSettings, ExtractSettings, clean_stage
+    from copytrace.io import read_inputs
 
     started, cpu = time.perf_counter(), cpu_seconds()
     ingested = read_inputs([html_dir])
-    options = CleanOptions(chrome_removal=chrome, extract=ExtractOptions(workers=workers))
+    options = CleanSettings(chrome_removal=chrome, extract=ExtractSettings(workers=workers))
     cleaned = clean_stage(ingested.documents, options)
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     ids = cleaned.documents["id"].to_pylist()
@@ -136,8 +136,8 @@ def child_run(row: str, html_dir: Path, workers: int) -> None:
 
     import pyarrow as pa
 
-    import copytrace.clean  # noqa: F401
-    import copytrace.ingest  # noqa: F401
+    import copytrace.stages.clean
+    import copytrace.io
 
     if row != "peer":
         pa.table({"first": [0]})  # pyarrow imports pandas on its first table: once a process, counted with the imports

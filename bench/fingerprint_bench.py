@@ -110,14 +110,15 @@ def bucket_pairs(buckets, max_bucket: int = MAX_BUCKET) -> set[tuple[int, int]]:
 
 
 def run_copytrace(table, settings, via_stage: bool):
-    from copytrace.candidates import candidate_pairs
-    from copytrace.stages import text_batches
+    from copytrace.stages.candidates.bands import candidate_pairs
+    from copytrace.stages.fingerprint import text_batches
 
     texts = table["text"]
     hasher = settings.hasher
     if via_stage:
         # The stages as the pipeline wires them: LSH candidates plus winnowed anchors.
-        from copytrace.stages import find_candidates, sketch
+        from copytrace.stages.candidates import find_candidates
+        from copytrace.stages.fingerprint import sketch
 
         texts = texts.combine_chunks()
         sketches = sketch(texts, settings)  # signatures and anchors in one pass, as `pipeline.analyse`
@@ -161,7 +162,7 @@ def run_rensa(texts, lsh_params, num_perm):
 
 def worker(tool: str, corpus_path: Path, planted_path: Path) -> dict:
     """Run one tool on the corpus in this process; return its figures."""
-    from copytrace.stages import ScanSettings
+    from copytrace.settings import ScanSettings
 
     settings = ScanSettings()
     table = pq.read_table(corpus_path)

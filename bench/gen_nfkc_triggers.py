@@ -1,7 +1,7 @@
 """Regenerate src/copytrace/_nfkc_triggers.py from the tokenizer's separators."""
 import sys, unicodedata
 sys.path.insert(0,'src')
-from copytrace.tokens import _is_separator
+from copytrace.text.tokens import _is_separator
 sep = _is_separator.py_func
 def word(s): return any(not sep(ord(ch)) for ch in s)
 # Marks that canonically compose with a preceding character: only these can

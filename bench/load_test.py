@@ -35,8 +35,8 @@ from index_bench import remove_index  # noqa: E402
 from index_corpus import ArticleGenerator  # noqa: E402
 
 from copytrace.index import Store, add_documents, explain_pending  # noqa: E402
-from copytrace.ingest import read_inputs  # noqa: E402
-from copytrace.server.process import ServerProcess  # noqa: E402
+from copytrace.io import read_inputs  # noqa: E402
+from copytrace.faces.server.process import ServerProcess  # noqa: E402
 
 
 def build(path: Path, docs: int, generator: ArticleGenerator) -> float:

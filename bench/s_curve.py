@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 from corpus import MissingData, SentencePool, fresh_text, load_articles  # noqa: E402
 
-from copytrace.candidates import candidate_pairs  # noqa: E402
-from copytrace.lsh import candidate_probability  # noqa: E402
-from copytrace.stages import ScanSettings  # noqa: E402
+from copytrace.stages.candidates.bands import candidate_pairs  # noqa: E402
+from copytrace.stages.candidates.lsh import candidate_probability  # noqa: E402
+from copytrace.settings import ScanSettings  # noqa: E402
 
 TARGETS = (0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 BIN_EDGES = (0.0, 0.0625, 0.0875, 0.1125, 0.1375, 0.1625, 0.1875, 0.225, 0.275, 0.325, 0.375, 0.45, 0.55)

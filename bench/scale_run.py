@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from copytrace import scan
-from copytrace.anchors import AnchorSettings
+from copytrace.stages.candidates.anchors import AnchorSettings
 from copytrace.progress import Progress
-from copytrace.stages import ScanSettings
+from copytrace.settings import ScanSettings
 
 
 def tree_cpu(pid: int | None = None) -> float:

@@ -12,7 +12,7 @@ import time
 
 import pyarrow.parquet as pq
 
-from copytrace.provenance import trace
+from copytrace.stages.provenance import trace
 
 
 def main(out: str, repeats: int = 3) -> None:

@@ -77,7 +77,7 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> Fin
     """
     child_env = {**os.environ, **(env or {}), "COLUMNS": "200"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "copytrace.cli", *args],
+        [sys.executable, "-m", "copytrace.faces.cli", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env, cwd=cwd or REPO,
     )
     # Outputs are small; read them before waiting so that the pipes never fill.

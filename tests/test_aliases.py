@@ -4,7 +4,7 @@ import json
 
 from typer.testing import CliRunner
 
-from copytrace.cli import app
+from copytrace.faces.cli import app
 
 BODY = ("The central bank raised its main interest rate by half a percentage point on Thursday, the largest "
         "increase in more than two decades, as policymakers tried to slow inflation across the economy.\n\n"

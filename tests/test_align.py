@@ -2,8 +2,8 @@
 
 import pyarrow as pa
 
-from copytrace.align import AlignSettings, WordIndex, align, align_pairs
-from copytrace.normalize import fold
+from copytrace.stages.align import AlignSettings, WordIndex, align, align_pairs
+from copytrace.text.normalize import fold
 
 P1 = ("The central bank raised its main interest rate by half a percentage point on Thursday, "
       "the largest increase in more than two decades, as policymakers tried to slow inflation.")
@@ -114,7 +114,7 @@ def test_seed_passages_keep_chrome_out():
 def test_seeds_pair_every_shared_ngram_repeated_at_most_max_repeats_times():
     import numpy as np
 
-    from copytrace.align import ngram_hashes, seeds
+    from copytrace.stages.align import ngram_hashes, seeds
 
     rng = np.random.default_rng(5)
     words = [f"w{k}" for k in rng.integers(0, 12, 400)]

@@ -5,7 +5,7 @@ import random
 import pyarrow as pa
 import pytest
 
-from copytrace.align import align_pairs
+from copytrace.stages.align import align_pairs
 from copytrace.evaluation.measures import Passage, pan_measures
 
 WORDS = ("minister talks border energy prices council vote market summit troops grain pipeline bank "

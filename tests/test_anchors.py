@@ -3,10 +3,19 @@
 import numpy as np
 import pyarrow as pa
 
-from copytrace.anchors import AnchorSettings, Anchors, anchor_pairs, anchor_sets, document_anchor_pairs, winnow_into
-from copytrace.fingerprint import MinHasher
-from copytrace.stages import ScanSettings, find_candidates, sketch
-from copytrace.tokens import doc_shingles, encode_batch
+from copytrace.stages.candidates.anchors import (
+    AnchorSettings,
+    Anchors,
+    anchor_pairs,
+    anchor_sets,
+    document_anchor_pairs,
+    winnow_into,
+)
+from copytrace.stages.fingerprint import MinHasher
+from copytrace.settings import ScanSettings
+from copytrace.stages.candidates import find_candidates
+from copytrace.stages.fingerprint import sketch
+from copytrace.text.tokens import doc_shingles, encode_batch
 
 
 def paper_winnow(shingles: np.ndarray, window: int) -> set[int]:

@@ -25,8 +25,8 @@ pytest.importorskip("duckdb")
 pytest.importorskip("fastapi")
 
 from copytrace.index import Store, add_documents  # noqa: E402
-from copytrace.ingest import read_inputs  # noqa: E402
-from copytrace.server.process import ServerProcess  # noqa: E402
+from copytrace.io import read_inputs  # noqa: E402
+from copytrace.faces.server.process import ServerProcess  # noqa: E402
 
 SPUTNIK, CAPTURE, DURAN = SEED_IDS
 ARTIFACTS = REPO / "test-artifacts"

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from copytrace.candidates import band_keys, candidate_pairs
-from copytrace.fingerprint import MinHasher
-from copytrace.lsh import LshParams
-from copytrace.stages import ScanSettings
+from copytrace.stages.candidates.bands import band_keys, candidate_pairs
+from copytrace.stages.fingerprint import MinHasher
+from copytrace.stages.candidates.lsh import LshParams
+from copytrace.settings import ScanSettings
 
 SETTINGS = ScanSettings()
 PARAMS = SETTINGS.lsh

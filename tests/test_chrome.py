@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from copytrace.clean import ChromeOptions, CleanOptions, clean_batch, clean_stage, learn_templates
-from copytrace.clean.chrome import (
+from copytrace.stages.clean import ChromeSettings, CleanSettings, clean_batch, clean_stage, learn_templates
+from copytrace.stages.clean.chrome import (
     Line,
     chrome_lines,
     chrome_reasons,
@@ -16,7 +16,7 @@ from copytrace.clean.chrome import (
     pattern_reason,
     split_lines,
 )
-from copytrace.ingest.records import DOCUMENT_SCHEMA
+from copytrace.io.records import DOCUMENT_SCHEMA
 
 SENTENCE = "The harbour authority voted on Tuesday to deepen the main channel by two metres, ending a long dispute."
 
@@ -146,4 +146,4 @@ def test_batches_cleaned_apart_match_one_clean():
 def test_templates_follow_the_options():
     corpus = _corpus()
     assert learn_templates(corpus)["dailybugle"]["daily bugle members get every story first, join today"] == 7
-    assert not any(learn_templates(corpus, CleanOptions(chrome=ChromeOptions(min_repeat=8))).values())
+    assert not any(learn_templates(corpus, CleanSettings(chrome=ChromeSettings(min_repeat=8))).values())

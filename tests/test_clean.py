@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import copytrace
-from copytrace.clean import CleanOptions, clean_documents, clean_stage
-from copytrace.clean.chrome import (
-    ChromeOptions,
+from copytrace.stages.clean import CleanSettings, clean_documents, clean_stage
+from copytrace.stages.clean.chrome import (
+    ChromeSettings,
     chrome_lines,
     is_credit,
     is_tag_list,
@@ -20,8 +20,8 @@ from copytrace.clean.chrome import (
     pattern_reason,
     template_lines,
 )
-from copytrace.ingest import read_inputs
-from copytrace.sources import load_aliases, parse_aliases, site_host
+from copytrace.io import read_inputs
+from copytrace.outlets import load_aliases, parse_aliases, site_host
 
 from conftest import LAVROV, OTHER_TOPIC, SEED_IDS
 
@@ -239,11 +239,11 @@ def test_a_document_left_empty_is_rejected_not_lost(tmp_path):
 
 def test_chrome_options_turn_evidence_off():
     text = "Listen Live\nHome\nWorld\nBusiness\nThe council approved the plan."
-    assert chrome_lines(text, options=ChromeOptions(patterns=False, density=False))[1] == {}
-    only_density = chrome_lines(text, options=ChromeOptions(patterns=False))[1]
+    assert chrome_lines(text, options=ChromeSettings(patterns=False, density=False))[1] == {}
+    only_density = chrome_lines(text, options=ChromeSettings(patterns=False))[1]
     assert set(only_density) == {1, 2, 3, 4}
     docs = read_inputs([LAVROV / SEED_000]).documents
-    assert clean_stage(docs, CleanOptions(chrome_removal=False)).removed.num_rows == 0
+    assert clean_stage(docs, CleanSettings(chrome_removal=False)).removed.num_rows == 0
 
 
 # --- outlet names -----------------------------------------------------------------
@@ -348,7 +348,7 @@ def test_site_template_goes_and_syndicated_article_stays_whole_and_linked(site_c
 def test_aliases_join_one_outlets_pages_into_one_template():
     import pyarrow as pa
 
-    from copytrace.ingest.records import DOCUMENT_SCHEMA
+    from copytrace.io.records import DOCUMENT_SCHEMA
 
     names = ("RT", "rt.com", "Russia Today")
     rows = [{"id": f"d{i}", "text": f"Watch RT live on every screen, every day\nStory about {topic} in full.",
@@ -356,7 +356,7 @@ def test_aliases_join_one_outlets_pages_into_one_template():
     table = pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA)
     assert clean_stage(table).removed.num_rows == 0  # three names: three outlets of one page each
     aliases = parse_aliases("RT = rt.com = Russia Today")
-    removed = clean_stage(table, CleanOptions(aliases=aliases)).removed.to_pylist()
+    removed = clean_stage(table, CleanSettings(aliases=aliases)).removed.to_pylist()
     assert [r["id"] for r in removed] == ["d0", "d1", "d2"]
     assert all(r["reason"].startswith("repeated on 3 pages of") for r in removed)
 
@@ -364,8 +364,8 @@ def test_aliases_join_one_outlets_pages_into_one_template():
 def test_templates_learned_over_shards_reach_every_shard():
     import pyarrow as pa
 
-    from copytrace.clean import learn_templates
-    from copytrace.ingest.records import DOCUMENT_SCHEMA
+    from copytrace.stages.clean import learn_templates
+    from copytrace.io.records import DOCUMENT_SCHEMA
 
     def shard(topics):
         return pa.Table.from_pylist(

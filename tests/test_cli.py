@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from copytrace.cli import app
+from copytrace.faces.cli import app
 
 from conftest import OTHER_TOPIC, SEED_IDS
 
@@ -184,7 +184,7 @@ def test_pairs_name_documents_in_full_when_they_fit_else_by_member_label(lavrov_
     from rich.console import Console
 
     import copytrace
-    from copytrace.summary import print_summary
+    from copytrace.faces.summary import print_summary
 
     result = copytrace.scan(lavrov_dir)
     for width, first_row in ((200, f"│ {SEED_IDS[0]} │ {SEED_IDS[1]} │"), (80, "│ #1 │ #2 │")):

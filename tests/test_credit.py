@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from copytrace.credit import (
+from copytrace.stages.provenance.credit import (
     CreditPattern,
     NAME,
     PATTERNS,
@@ -12,7 +12,7 @@ from copytrace.credit import (
     looks_like_outlet,
     scan_mentions,
 )
-from copytrace.sources import OutletIndex, keys_match, outlet_key
+from copytrace.outlets import OutletIndex, keys_match, outlet_key
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_patterns_for_another_language_can_be_added():
 def test_trying_patterns_only_where_they_can_start_finds_what_a_full_scan_finds(monkeypatch):
     import dataclasses
 
-    from copytrace import credit
+    from copytrace.stages.provenance import credit
 
     text = ("MOSCOW (Sputnik) - Talks failed. Photo: Reuters. Originally published by RT.\n"
             "First reported by TASS, via sputniknews.com. As Reuters put it: no deal. (c) AFP 2017\n"
@@ -167,7 +167,7 @@ def test_trying_patterns_only_where_they_can_start_finds_what_a_full_scan_finds(
 
 
 def test_a_scan_resumed_after_the_self_names_equals_one_scan():
-    from copytrace.credit import roles_lead
+    from copytrace.stages.provenance.credit import roles_lead
 
     text = "Comment via Sputnik\nAccording to Reuters, talks failed.\nThe post X appeared first on Daily Voice."
     selfs = scan_mentions(text, roles=("self",))

@@ -15,10 +15,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from copytrace import credit
-from copytrace.credit import PATTERNS, _anchor_matches, scan_mentions
-from copytrace.spans import covered_count, covered_share, merge, text_mask
-from copytrace.substrings import SubstringSet
+from copytrace.stages.provenance import credit
+from copytrace.stages.provenance.credit import PATTERNS, _anchor_matches, scan_mentions
+from copytrace.text.spans import covered_count, covered_share, merge, text_mask
+from copytrace.text.substrings import SubstringSet
 
 PIECES = [
     "Reuters", "Sputnik News", "The Daily Voice", "RT", "the ministry", "has", "has reported", "reported",

@@ -2,7 +2,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from copytrace.dates import NAIVE_TIME_WEIGHT, compare_dates, document_date, find_dateline, order_dates, parse_date
+from copytrace.text.dates import (
+    NAIVE_TIME_WEIGHT,
+    compare_dates,
+    document_date,
+    find_dateline,
+    order_dates,
+    parse_date,
+)
 
 
 @pytest.mark.parametrize(

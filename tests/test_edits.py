@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 import copytrace
-from copytrace.align import align_pairs
-from copytrace.edits import copy_edits, words_of
-from copytrace.provenance import DocumentFacts, trace
+from copytrace.stages.align import align_pairs
+from copytrace.stages.provenance.edits import copy_edits, words_of
+from copytrace.stages.provenance import DocumentFacts, trace
 from tracing_helpers import ARTICLE, FRAMING, paragraphs, trace_docs
 
 S000, S001, S002 = "000_f6bf16f87c8d377a.txt", "001_029c3bd5a6ee19c6.txt", "002_980889d471020f42.txt"
@@ -121,7 +121,7 @@ def test_words_are_folded_as_word_by_word_folding_gives(text):
     import re
     import unicodedata
 
-    from copytrace.edits import word_key
+    from copytrace.stages.provenance.edits import word_key
 
     expected = [w for w, _, _ in words_of(text, 0, len(text))]
     one_by_one = [unicodedata.normalize("NFKC", m.group()).casefold() for m in re.finditer(r"\w+", text)]

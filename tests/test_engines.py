@@ -16,15 +16,15 @@ import pytest
 from typer.testing import CliRunner
 
 import copytrace
-from copytrace.candidates import band_keys, candidate_pairs
-from copytrace.cli import app
+from copytrace.stages.candidates.bands import band_keys, candidate_pairs
+from copytrace.faces.cli import app
 from copytrace.engines import local
 from copytrace.engines.bucketing import band_group_codes, partition_codes
 from copytrace.engines.local import LocalEngine
 from copytrace.engines.shards import WorkDir, parse_size
-from copytrace.ingest import InputError
-from copytrace.lsh import LshParams
-from copytrace.stages import ScanSettings
+from copytrace.io import InputError
+from copytrace.stages.candidates.lsh import LshParams
+from copytrace.settings import ScanSettings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from engines_corpus import write_corpus  # noqa: E402

@@ -13,7 +13,7 @@ pytest.importorskip("ray.data")
 
 from copytrace.engines.local import LocalEngine  # noqa: E402
 from copytrace.engines.ray import RayEngine, components  # noqa: E402
-from copytrace.families import connected_components  # noqa: E402
+from copytrace.stages.families import connected_components  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from engines_corpus import write_corpus  # noqa: E402

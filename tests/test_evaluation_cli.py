@@ -5,7 +5,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from copytrace.cli import app
+from copytrace.faces.cli import app
 from copytrace.evaluation.generator import DEFAULT_INPUT
 
 runner = CliRunner()

@@ -5,7 +5,7 @@ import pytest
 from rich.console import Console
 
 import copytrace
-from copytrace.explain import Account, ExplainError, print_account
+from copytrace.faces.explain import Account, ExplainError, print_account
 
 S000, S001, S002 = "000_f6bf16f87c8d377a.txt", "001_029c3bd5a6ee19c6.txt", "002_980889d471020f42.txt"
 

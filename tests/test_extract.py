@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 from trafilatura.utils import load_html
 
-from copytrace.clean.extract import ExtractOptions, Page, extract_pages, page_chunks, page_date, parse_page
+from copytrace.stages.clean.extract import ExtractSettings, Page, extract_pages, page_chunks, page_date, parse_page
 
 BODY = "<p>" + "The harbour authority voted on Tuesday to deepen the main channel. " * 12 + "</p>"
 
@@ -57,8 +57,8 @@ def test_pool_keeps_order_and_reports_failures():
     pages = [(good.replace("Harbour", f"Harbour {i}"), f"https://p.example/{i}") for i in range(60)]
     pages[7] = ("<html><body><script>app()</script></body></html>", None)  # no main text
     pages[31] = (None, None)  # breaks the extractor: reported, not raised
-    serial = extract_pages(pages, ExtractOptions(workers=1))
-    parallel = extract_pages(pages, ExtractOptions(workers=2))
+    serial = extract_pages(pages, ExtractSettings(workers=1))
+    parallel = extract_pages(pages, ExtractSettings(workers=2))
     assert parallel == serial
     assert parallel[7] is None and isinstance(parallel[31], str)
     assert all(isinstance(p, Page) and p.title == f"Harbour {i}" and p.author == "Ada Lovelace"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from copytrace.families import connected_components
-from copytrace.stages import families_table, find_families
+from copytrace.stages.families import connected_components
+from copytrace.stages.families import families_table, find_families
 
 
 def reference_components(n: int, a, b) -> list[set[int]]:

@@ -4,9 +4,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from copytrace import fingerprint as fp
-from copytrace.fingerprint import MinHasher
-from copytrace.tokens import encode_batch
+from copytrace.stages import fingerprint as fp
+from copytrace.stages.fingerprint import MinHasher
+from copytrace.text.tokens import encode_batch
 
 HASHER = MinHasher(num_perm=256, shingle_size=5)
 

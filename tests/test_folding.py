@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from copytrace import fingerprint as fp
-from copytrace.folding import FOLD_MARK, FOLD_REDO, NO_FOLDING, folding_table, tokenize_folding
-from copytrace.tokens import encode_batch, nfkc_bytes, tokenize_into
+from copytrace.stages import fingerprint as fp
+from copytrace.text.folding import FOLD_MARK, FOLD_REDO, NO_FOLDING, folding_table, tokenize_folding
+from copytrace.text.tokens import encode_batch, nfkc_bytes, tokenize_into
 
 PIECES = ["said", "The", " ", ".", "\n", "½", "¼", "ﬁnal", "ﬂ", "ＦＵＬＬ", "Ⅳ", "ﺎﻟ", "ﻚ", "ﷺ", "ẛ", "\u0323",
           "e\u0301", "\u0305\u0316", "é", "Привет", "МИР", "naïve", "’", "—", "…", "\u00a0", "3", "ℌ",

@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import copytrace
-from copytrace.clean import clean_stage
-from copytrace.clean.extract import ExtractOptions, decode_html, extract_pages, fragment_text
-from copytrace.ingest import read_inputs
+from copytrace.stages.clean import clean_stage
+from copytrace.stages.clean.extract import ExtractSettings, decode_html, extract_pages, fragment_text
+from copytrace.io import read_inputs
 
 from conftest import OTHER_TOPIC
 
@@ -153,8 +153,8 @@ def test_page_without_main_text_is_rejected(tmp_path):
 def test_parallel_extraction_matches_serial():
     pages = [(article_page(PARAGRAPHS[i % 4:] + PARAGRAPHS[: i % 4], f"Story {i}"), f"https://p.example/{i}")
              for i in range(48)]
-    serial = extract_pages(pages, ExtractOptions(workers=1))
-    parallel = extract_pages(pages, ExtractOptions(workers=2))
+    serial = extract_pages(pages, ExtractSettings(workers=1))
+    parallel = extract_pages(pages, ExtractSettings(workers=2))
     assert [p.text for p in parallel] == [p.text for p in serial]
     assert [p.title for p in parallel] == [f"Story {i}" for i in range(48)]
 
@@ -188,7 +188,7 @@ def test_html_documents_go_through_the_whole_scan(tmp_path):
 
 
 def test_author_from_a_byline_when_meta_tags_name_none():
-    from copytrace.clean.extract import extract_page
+    from copytrace.stages.clean.extract import extract_page
 
     page = article_page().replace('<meta name="author" content="Ada Lovelace">', "").replace(
         "<article>", '<article><p class="byline">By Grace Hopper | Updated 5 May 2021</p>')

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from copytrace.index import IndexStoreError, Store, add_documents, remove_documents, search_document, search_text
-from copytrace.ingest import read_inputs
+from copytrace.io import read_inputs
 
 from conftest import LAVROV, OTHER_TOPIC, SEED_IDS
 
@@ -130,7 +130,7 @@ def test_opening_what_is_not_an_index_fails_with_one_line(tmp_path):
 def test_cli_create_add_query_remove_stats(tmp_path, seeds_and_other):
     from typer.testing import CliRunner
 
-    from copytrace.cli import app
+    from copytrace.faces.cli import app
 
     runner = CliRunner()
     cli = lambda *args: runner.invoke(app, list(args), env={"COLUMNS": "200"})  # noqa: E731

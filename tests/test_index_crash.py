@@ -111,7 +111,7 @@ def test_kill_9_at_an_unplanned_moment_of_a_multi_transaction_add(tmp_path):
     Store.create(path).close()
     batch = generated(1500, 3, "bulk")
     pq.write_table(batch, tmp_path / "bulk.parquet")
-    child = subprocess.Popen([sys.executable, "-m", "copytrace.cli", "index", "add", str(path),
+    child = subprocess.Popen([sys.executable, "-m", "copytrace.faces.cli", "index", "add", str(path),
                               str(tmp_path / "bulk.parquet"), "--batch-docs", "300"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wal = Path(str(path) + ".wal")

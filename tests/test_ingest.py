@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from copytrace.ingest import DOCUMENT_SCHEMA, FieldMap, InputError, read_inputs
+from copytrace.io import DOCUMENT_SCHEMA, FieldMap, InputError, read_inputs
 
 GOOD = "The committee approved the budget after a long debate on Monday evening."
 

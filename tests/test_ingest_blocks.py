@@ -8,9 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import copytrace.ingest.tabular as tabular
+import copytrace.io.tabular as tabular
 from copytrace.engines.shards import stream_documents
-from copytrace.ingest import read_inputs
+from copytrace.io import read_inputs
 
 _rows_block = tabular._rows_block
 

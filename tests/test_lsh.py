@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from copytrace.cli import app
-from copytrace.lsh import LshParams, candidate_probability, jaccard_of_reuse
+from copytrace.faces.cli import app
+from copytrace.stages.candidates.lsh import LshParams, candidate_probability, jaccard_of_reuse
 
 
 def test_defaults_give_128_bands_of_2_rows_for_256_permutations():

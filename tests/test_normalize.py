@@ -7,8 +7,8 @@ import unicodedata
 import numpy as np
 import pytest
 
-from copytrace.normalize import fold, fold_with_map, needs_fold
-from copytrace.tokens import word_spans
+from copytrace.text.normalize import fold, fold_with_map, needs_fold
+from copytrace.text.tokens import word_spans
 
 from conftest import LAVROV, SEED_IDS
 
@@ -128,7 +128,7 @@ def test_map_keeps_combining_marks_with_their_base():
 
 
 def test_word_ending_inside_an_expansion_maps_to_the_character():
-    from copytrace.normalize import original_spans
+    from copytrace.text.normalize import original_spans
 
     text = "add \u00bd cup"
     folded, origin = fold_with_map(text)

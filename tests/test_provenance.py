@@ -3,10 +3,10 @@ import pyarrow.compute as pc
 import pytest
 
 import copytrace
-from copytrace.align import align_pairs
-from copytrace.provenance import ProvenanceSettings, trace
+from copytrace.stages.align import align_pairs
+from copytrace.stages.provenance import ProvenanceSettings, trace
 from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA, PASSAGE_SCHEMA
-from copytrace.tree import Link, order_members
+from copytrace.stages.provenance.tree import Link, order_members
 from tracing_helpers import (
     ARTICLE, FRAMING, OTHER_FRAMING, OWN_STORY, corpus, edge, exact_passages, paragraphs, trace_docs,
 )
@@ -272,7 +272,7 @@ def test_seed_original_does_not_depend_on_input_order(lavrov_dir):
 # Chunked provenance --------------------------------------------------------------------------------
 
 def test_chunks_traced_with_the_corpus_outlets_give_the_whole_trace():
-    from copytrace.provenance import corpus_outlets
+    from copytrace.stages.provenance import corpus_outlets
 
     # "Northbridge Echo" does not look like an outlet's name: it is one because family 0 has it as source,
     # so family 1's credit to it counts only when family 1 is traced knowing the whole corpus.

@@ -13,7 +13,7 @@ pytest.importorskip("jinja2")
 from conftest import LAVROV, OTHER_TOPIC, SEED_IDS  # noqa: E402
 
 from copytrace import scan  # noqa: E402
-from copytrace.report import render_report, write_report  # noqa: E402
+from copytrace.faces.report import render_report, write_report  # noqa: E402
 
 SPUTNIK, CAPTURE, DURAN = SEED_IDS
 PAYLOAD = '<script>alert("report")</script> " onerror="alert(3)" <img src=x onerror=alert(4)>'

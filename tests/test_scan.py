@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 import copytrace
-from copytrace.cli import app
-from copytrace.stages import PAIR_SCHEMA
+from copytrace.faces.cli import app
+from copytrace.schemas import PAIR_SCHEMA
 
 from conftest import OTHER_TOPIC, SEED_IDS
 

@@ -16,10 +16,10 @@ httpx = pytest.importorskip("httpx")
 from conftest import LAVROV, OTHER_TOPIC, SEED_IDS  # noqa: E402
 
 from copytrace.index import Store, add_documents  # noqa: E402
-from copytrace.ingest import read_inputs  # noqa: E402
+from copytrace.io import read_inputs  # noqa: E402
 from copytrace.index.parts import parts_dir  # noqa: E402
-from copytrace.server.cli import is_loopback  # noqa: E402
-from copytrace.server.process import ServerProcess  # noqa: E402
+from copytrace.faces.server.cli import is_loopback  # noqa: E402
+from copytrace.faces.server.process import ServerProcess  # noqa: E402
 
 SPUTNIK, CAPTURE, DURAN = SEED_IDS
 TOKEN = "test-token-5b1e"

@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from copytrace.clean.chrome import ChromeOptions, TemplateLookup, chrome_reasons, line_key
-from copytrace.clean.templates import TemplateCounter, key_hashes, line_hashes, template_candidates
+from copytrace.stages.clean.chrome import ChromeSettings, TemplateLookup, chrome_reasons, line_key
+from copytrace.stages.clean.templates import TemplateCounter, key_hashes, line_hashes, template_candidates
 
 # ASCII and Unicode spacing, digits of other scripts, case foldings of one and of several characters
 # ('ß' -> 'ss', 'İ' -> 'i̇', 'ﬁ' -> 'fi'), characters beyond the BMP, carriage returns.
@@ -91,6 +91,6 @@ def test_template_candidates_hold_every_template_line():
             assert in_template <= found
             if template:
                 lookup = TemplateLookup(template)
-                options = ChromeOptions(patterns=False, density=False)
+                options = ChromeSettings(patterns=False, density=False)
                 assert chrome_reasons(text, lookup, group, options=options, candidates=found) == \
                     chrome_reasons(text, lookup, group, options=options)

@@ -3,7 +3,7 @@
 `exact_passages` is a stand-in aligner for constructed cases (difflib on the
 two texts, exact matches of at least `min_chars` characters): it keeps the
 provenance tests independent of the real aligner's tuning. The seed tests
-use `copytrace.align.align_pairs`.
+use `copytrace.stages.align.align_pairs`.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def exact_passages(documents: pa.Table, pairs: pa.Table, min_chars: int = 40) ->
 
 
 def trace_docs(docs: list[dict], **settings):
-    from copytrace.provenance import ProvenanceSettings, trace
+    from copytrace.stages.provenance import ProvenanceSettings, trace
 
     documents, pairs = corpus(docs)
     return trace(documents, pairs, exact_passages(documents, pairs), ProvenanceSettings(**settings))

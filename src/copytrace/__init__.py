@@ -1,13 +1,13 @@
 """copytrace: find who republished whose text, and explain each copy."""
 
-from .ingest import FieldMap, InputError
+from copytrace.io import FieldMap, InputError
 
 __all__ = ["FieldMap", "InputError", "KeepRule", "ScanResult", "ScanSettings", "scan"]
 __version__ = "0.1.0"
 
 # The scan machinery loads numba; importing it lazily keeps `copytrace explain`
 # and other light commands quick to start.
-_LAZY = {"scan": "pipeline", "ScanResult": "pipeline", "ScanSettings": "stages", "KeepRule": "verify"}
+_LAZY = {"scan": "pipeline", "ScanResult": "io.output", "ScanSettings": "settings", "KeepRule": "settings"}
 
 
 def __getattr__(name: str):

@@ -2,86 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from .align import align_pairs
-from .provenance import trace
-from .clean import CleanOptions, clean_ingested
-from .ingest import FieldMap, Ingested, InputError, read_inputs
-from .progress import Progress
-from .stages import (
-    ScanSettings,
-    families_table,
-    find_candidates,
-    find_families,
-    pairs_table,
-    sketch,
-    verify,
-)
-
-OUTPUT_FORMATS = ("parquet", "jsonl")
-
-
-@dataclass
-class ScanResult:
-    """The tables a scan produces, and its counts. `write` saves them to one folder."""
-
-    documents: pa.Table
-    pairs: pa.Table
-    families: pa.Table
-    rejects: pa.Table
-    stats: dict = field(default_factory=dict)
-    tables: dict = field(default_factory=dict)  # further outputs of later stages, by name
-
-    def family_of(self, doc_id: str) -> int:
-        mask = pc.equal(self.documents["id"], doc_id)
-        found = self.documents.filter(mask)
-        if found.num_rows == 0:
-            raise KeyError(doc_id)
-        return found["family"][0].as_py()
-
-    def all_tables(self) -> dict[str, pa.Table]:
-        return {"documents": self.documents, "pairs": self.pairs, "families": self.families, **self.tables}
-
-    def write(self, out_dir: str | Path, format: str = "parquet") -> Path:
-        if format not in OUTPUT_FORMATS:
-            raise ValueError(f"format must be one of {OUTPUT_FORMATS}, got {format!r}")
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        tables = self.all_tables()
-        if format == "parquet":
-            from concurrent.futures import ThreadPoolExecutor
-
-            # Encoding and compressing a Parquet file is one thread: the documents (their texts) on one
-            # core, every other table on the other.
-            largest = max(tables, key=lambda name: tables[name].nbytes)
-            rest = [name for name in tables if name != largest]
-            with ThreadPoolExecutor(2) as pool:
-                done = [pool.submit(pq.write_table, tables[largest], out / f"{largest}.parquet"),
-                        pool.submit(lambda: [pq.write_table(tables[n], out / f"{n}.parquet") for n in rest])]
-                for future in done:
-                    future.result()
-        else:
-            for name, table in tables.items():
-                write_jsonl(table, out / f"{name}.jsonl")
-        write_jsonl(self.rejects, out / "rejects.jsonl")
-        (out / "summary.json").write_text(json.dumps(self.stats, indent=2, sort_keys=True) + "\n")
-        return out
-
-
-def write_jsonl(table: pa.Table, path: Path) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        for batch in table.to_batches(max_chunksize=4096):
-            for row in batch.to_pylist():
-                handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+from copytrace.stages.align import align_pairs
+from copytrace.stages.provenance import trace
+from copytrace.stages.clean import CleanSettings, clean_ingested
+from copytrace.io import FieldMap, Ingested, InputError, read_inputs
+from copytrace.io.output import ScanResult
+from copytrace.progress import Progress
+from copytrace.settings import ScanSettings
+from copytrace.stages.families import families_table, find_families
+from copytrace.stages.candidates import find_candidates
+from copytrace.stages.verify import pairs_table, verify
+from copytrace.stages.fingerprint import sketch
 
 
 def scan(
@@ -92,7 +30,7 @@ def scan(
     settings: ScanSettings | None = None,
     max_doc_bytes: int | None = None,
     progress: Progress | None = None,
-    clean: CleanOptions | bool = True,
+    clean: CleanSettings | bool = True,
     engine: str = "memory",
     work_dir: str | Path | None = None,
     memory: str | int = "4GB",
@@ -101,7 +39,7 @@ def scan(
     """Find reused text among the documents under `paths`.
 
     `clean`: HTML is always reduced to its main text; chrome removal runs
-    unless `clean` is False (or a CleanOptions with chrome_removal=False).
+    unless `clean` is False (or a CleanSettings with chrome_removal=False).
 
     `engine`: "memory" (everything in this process), "local" (out of core:
     shards in `work_dir`, memory under `memory`, resumable) or "ray" (Ray
@@ -115,7 +53,7 @@ def scan(
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if engine != "memory":
-        from .engines import make_engine
+        from copytrace.engines import make_engine
 
         return make_engine(engine, work_dir=work_dir, memory=memory, address=address).scan(
             paths, fields, metadata, settings, max_doc_bytes, progress, clean)

@@ -77,3 +77,16 @@ REMOVED_LINE_SCHEMA = pa.schema(
         pa.field("reason", pa.string()),
     ]
 )
+
+PAIR_SCHEMA = pa.schema(
+    [
+        pa.field("a", pa.string(), nullable=False),
+        pa.field("b", pa.string(), nullable=False),
+        pa.field("jaccard", pa.float64()),
+        pa.field("containment_a_in_b", pa.float64()),
+        pa.field("containment_b_in_a", pa.float64()),
+        pa.field("shared_shingles", pa.int64()),
+        pa.field("bands_shared", pa.int64()),
+        pa.field("family_link", pa.bool_()),  # False: a possible quote, kept for its passage only
+    ]
+)

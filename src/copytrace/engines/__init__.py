@@ -22,11 +22,11 @@ def make_engine(name: str, *, work_dir=None, memory="4GB", address=None, **optio
     folder: keep it until the result is written.
     """
     if name == "local":
-        from .local import LocalEngine
+        from copytrace.engines.local import LocalEngine
 
         return LocalEngine(work_dir or _temporary_work_dir(), memory, **options)
     if name == "ray":
-        from .ray import RayEngine
+        from copytrace.engines.ray import RayEngine
 
         return RayEngine(address=address, memory=memory, work_dir=work_dir, **options)
     raise ValueError(f"engine must be one of {', '.join(ENGINES[1:])}, got {name!r}")

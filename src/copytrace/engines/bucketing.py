@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..candidates import bucket_codes, concat_codes
+from copytrace.stages.candidates.bands import bucket_codes, concat_codes
 
 
 @njit(cache=True, parallel=True)

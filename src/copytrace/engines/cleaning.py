@@ -28,15 +28,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..ingest.records import REJECT_SCHEMA
-from .shards import atomic_write, done_info, is_done, mark_done, read_arrow, write_arrow, write_parquet
+from copytrace.io.records import REJECT_SCHEMA
+from copytrace.engines.shards import (
+    atomic_write,
+    done_info,
+    is_done,
+    mark_done,
+    read_arrow,
+    write_arrow,
+    write_parquet,
+)
 
 
 def clean_options(clean):
-    from ..clean import CleanOptions
+    from copytrace.stages.clean import CleanSettings
 
     if isinstance(clean, bool) or clean is None:
-        return CleanOptions(chrome_removal=clean is not False)
+        return CleanSettings(chrome_removal=clean is not False)
     return clean
 
 
@@ -59,7 +67,7 @@ def _has_html(table: pa.Table) -> bool:
 
 def extract_shard(spec: tuple[Path, Path, object]) -> Path:
     """The shard with HTML reduced to main text (extraction rejects beside it); a plain-text shard as it is."""
-    from ..clean import clean_stage
+    from copytrace.stages.clean import clean_stage
 
     raw_path, out, clean = spec
     if is_done(out):
@@ -81,8 +89,8 @@ def _share_of(group: str | None, part: int, parts: int) -> bool:
 
 def learn_share(spec: tuple[list[Path], int, int, object]) -> dict:
     """Templates of the sources that fall in share `part` of `parts`, over every shard."""
-    from ..clean import source_group
-    from ..clean.templates import TemplateCounter
+    from copytrace.stages.clean import source_group
+    from copytrace.stages.clean.templates import TemplateCounter
 
     paths, part, parts, clean = spec
     options = clean_options(clean)
@@ -114,7 +122,7 @@ def learn_templates_sharded(paths: list[Path], clean, workers: int, pool_map, ou
 
 def clean_one(spec: tuple[Path, Path, Path, object, Path | None]) -> dict:
     """Clean one extracted shard with the corpus' templates: the unnumbered shard, its rejects and removed lines."""
-    from ..clean import clean_stage
+    from copytrace.stages.clean import clean_stage
 
     path, out, folder, clean, templates_path = spec
     if is_done(out):

@@ -41,16 +41,34 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..anchors import anchor_pairs
-from ..candidates import band_keys
-from ..families import connected_components
-from ..ingest import InputError
-from ..progress import Progress
-from ..stages import ScanSettings
-from .bucketing import band_group_codes as bucket_group
-from .results import VERIFIED_SCHEMA, assemble, explain_chunks, keep_columns, named_pairs, pair_figures
-from .shards import Budget, DocumentStore, WorkDir, ingest, inputs_fingerprint, is_done, mark_done, parse_size, \
-    read_arrow, release_memory, write_parquet
+from copytrace.stages.candidates.anchors import anchor_pairs
+from copytrace.stages.candidates.bands import band_keys
+from copytrace.stages.families import connected_components
+from copytrace.io import InputError
+from copytrace.progress import Progress
+from copytrace.settings import ScanSettings
+from copytrace.engines.bucketing import band_group_codes as bucket_group
+from copytrace.engines.results import (
+    VERIFIED_SCHEMA,
+    assemble,
+    explain_chunks,
+    keep_columns,
+    named_pairs,
+    pair_figures,
+)
+from copytrace.engines.shards import (
+    Budget,
+    DocumentStore,
+    WorkDir,
+    ingest,
+    inputs_fingerprint,
+    is_done,
+    mark_done,
+    parse_size,
+    read_arrow,
+    release_memory,
+    write_parquet,
+)
 
 
 def _key_column(band: int) -> str:

@@ -30,13 +30,28 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..families import connected_components
-from ..ingest import InputError
-from ..progress import Progress
-from ..stages import ScanSettings
-from .bucketing import partition_codes
-from .results import VERIFIED_SCHEMA, assemble, explain_chunks, keep_columns, named_pairs, pair_figures
-from .shards import Budget, DocumentStore, WorkDir, ingest, inputs_fingerprint, parse_size, read_arrow
+from copytrace.stages.families import connected_components
+from copytrace.io import InputError
+from copytrace.progress import Progress
+from copytrace.settings import ScanSettings
+from copytrace.engines.bucketing import partition_codes
+from copytrace.engines.results import (
+    VERIFIED_SCHEMA,
+    assemble,
+    explain_chunks,
+    keep_columns,
+    named_pairs,
+    pair_figures,
+)
+from copytrace.engines.shards import (
+    Budget,
+    DocumentStore,
+    WorkDir,
+    ingest,
+    inputs_fingerprint,
+    parse_size,
+    read_arrow,
+)
 
 
 class ObjectStoreDocuments(DocumentStore):
@@ -63,7 +78,7 @@ def _resolve(value):
 
 def fingerprint_batch(batch: pa.Table, settings: ScanSettings) -> pa.Table:
     """Band keys of a batch of documents, one row per (band, document); anchors as rows of band -1."""
-    from ..candidates import band_keys
+    from copytrace.stages.candidates.bands import band_keys
 
     lsh = settings.lsh
     # One tokenizing pass gives the signatures and, with anchors on, the winnowed anchors.
@@ -92,7 +107,7 @@ def fingerprint_batch(batch: pa.Table, settings: ScanSettings) -> pa.Table:
 
 def bucket_group(batch: dict, partitions: int, settings: ScanSettings) -> dict:
     """Pair codes of one partition of rows by key: every bucket (and every anchor's documents) is whole here."""
-    from ..anchors import anchor_pairs
+    from copytrace.stages.candidates.anchors import anchor_pairs
 
     banded = batch["band"] >= 0
     codes = partition_codes(batch["band"][banded], batch["key"][banded], batch["doc"][banded], settings.max_bucket)

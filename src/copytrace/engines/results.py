@@ -15,13 +15,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..families import connected_components
-from ..progress import Progress
-from ..schemas import FAMILY_SCHEMA
-from ..stages import PAIR_SCHEMA, ScanSettings, pairs_table
-from ..verify import overlap_figures
-from .shards import DocumentStore, WorkDir, atomic_write, is_done, mark_done, read_arrow, removed_lines, write_arrow, \
-    write_parquet
+from copytrace.stages.families import connected_components
+from copytrace.progress import Progress
+from copytrace.schemas import FAMILY_SCHEMA
+from copytrace.schemas import PAIR_SCHEMA
+from copytrace.settings import ScanSettings
+from copytrace.stages.verify import pairs_table
+from copytrace.stages.verify import overlap_figures
+from copytrace.engines.shards import (
+    DocumentStore,
+    WorkDir,
+    atomic_write,
+    is_done,
+    mark_done,
+    read_arrow,
+    removed_lines,
+    write_arrow,
+    write_parquet,
+)
 
 FIGURES = ("jaccard", "containment_a_in_b", "containment_b_in_a", "shared_shingles")
 
@@ -80,7 +91,7 @@ def document_table(shard: pa.Table, family: np.ndarray, n_shingles: np.ndarray) 
 
 def explain_tables(documents: pa.Table, pairs: pa.Table, settings: ScanSettings) -> dict[str, pa.Table]:
     """Passages and provenance of whole families: `pipeline.explain` over one chunk of families."""
-    from ..pipeline import explain
+    from copytrace.pipeline import explain
 
     families = families_of(documents["id"], documents["family"].to_numpy())
     return explain(documents, pairs, families, settings, Progress())
@@ -108,7 +119,7 @@ def _chunk_documents(spec: dict) -> pa.Table:
 
 def align_chunk(spec: dict) -> pa.Table:
     """Passages of one chunk's pairs (each pair is aligned on its own, so chunks change nothing)."""
-    from ..align import align_pairs
+    from copytrace.stages.align import align_pairs
 
     return align_pairs(_chunk_documents(spec), spec["pairs"], spec["settings"].align)
 
@@ -120,7 +131,7 @@ def _trace_chunk_on_disk(spec: dict) -> Path:
     (`provenance.corpus_outlets`), so it judges credits as one trace over
     everything would.
     """
-    from ..provenance import trace
+    from copytrace.stages.provenance import trace
 
     out: Path = spec["out"]
     marker = out / "families.arrow"
@@ -136,7 +147,7 @@ def _trace_chunk_on_disk(spec: dict) -> Path:
 
 def chunk_outlets(spec: dict):
     """The outlets of the chunk's documents named by the scan's passages (`provenance.corpus_outlets`)."""
-    from ..provenance import corpus_outlets
+    from copytrace.stages.provenance import corpus_outlets
 
     return corpus_outlets(spec["store"].take(spec["docs"]), spec["linked"], spec["settings"].provenance)
 
@@ -145,7 +156,7 @@ def corpus_outlet_index(specs: list[dict], passages: pa.Table, settings: ScanSet
     """The outlet index of every linked document, learnt chunk by chunk in the workers, saved to `path`."""
     import pickle
 
-    from ..sources import OutletIndex
+    from copytrace.outlets import OutletIndex
 
     if is_done(path):
         return
@@ -198,7 +209,7 @@ def in_pair_order(passages: pa.Table, pairs: pa.Table) -> pa.Table:
 
 def aligned_pairs(kept: pa.Table, pairs: pa.Table, passages: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Kept pairs without the possible quotes alignment found no passage for (`pipeline.drop_unaligned_quotes`)."""
-    from ..pipeline import drop_unaligned_quotes
+    from copytrace.pipeline import drop_unaligned_quotes
 
     numbered = pairs.append_column("row", pa.array(np.arange(pairs.num_rows, dtype=np.int64)))
     left, _ = drop_unaligned_quotes(numbered, passages)
@@ -235,7 +246,7 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
     kept, pairs = aligned_pairs(kept, pairs, passages)
     tables = {"passages": passages, "pairs": pairs}
     try:
-        from ..provenance import trace  # noqa: F401  (scan works without provenance, as pipeline.explain does)
+        from copytrace.stages.provenance import trace  # noqa: F401  (scan works without provenance, as pipeline.explain does)
     except ImportError:
         return tables
     trace_specs = list(explain_specs(store, kept, pairs, family, n_shingles,
@@ -257,7 +268,7 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
 
 
 def align_empty() -> pa.Table:
-    from ..schemas import PASSAGE_SCHEMA
+    from copytrace.schemas import PASSAGE_SCHEMA
 
     return PASSAGE_SCHEMA.empty_table()
 
@@ -289,7 +300,7 @@ def output_documents(store: DocumentStore, family: np.ndarray, n_shingles: np.nd
 def assemble(work: WorkDir, store: DocumentStore, counts, kept: pa.Table, pairs: pa.Table, family: np.ndarray,
              n_shingles: np.ndarray, explained: dict, settings: ScanSettings, extra: dict, started: float):
     """The ScanResult of an engine run, with the in-memory path's tables and stats."""
-    from ..pipeline import ScanResult
+    from copytrace.io.output import ScanResult
 
     families = families_of(store.column("id"), family)
     tables = dict(explained)

@@ -27,9 +27,9 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from ..ingest import FieldMap, InputError, Reject
-from ..ingest import _apply_metadata, _check_target, _sidecars, _walk, load_metadata, reader_for
-from ..ingest.records import DEFAULT_MAX_DOC_BYTES, REJECT_SCHEMA, Collector
+from copytrace.io import FieldMap, InputError, Reject
+from copytrace.io import _apply_metadata, _check_target, _sidecars, _walk, load_metadata, reader_for
+from copytrace.io.records import DEFAULT_MAX_DOC_BYTES, REJECT_SCHEMA, Collector
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
@@ -276,8 +276,14 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
     """
     import shutil
 
-    from .cleaning import clean_one, extract_shard, extraction_rejects, learn_templates_sharded, number_shard, \
-        worker_pool
+    from copytrace.engines.cleaning import (
+        clean_one,
+        extract_shard,
+        extraction_rejects,
+        learn_templates_sharded,
+        number_shard,
+        worker_pool,
+    )
 
     folder = work.stage("documents")
     summary = folder / "rejects.parquet"
@@ -337,7 +343,7 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
 
 def removed_lines(work: WorkDir) -> pa.Table:
     """Every shard's removed chrome lines as one memory-mapped table: written shard by shard, never all in memory."""
-    from ..schemas import REMOVED_LINE_SCHEMA
+    from copytrace.schemas import REMOVED_LINE_SCHEMA
 
     out = work.stage("output") / "removed_lines.arrow"
     if not is_done(out):

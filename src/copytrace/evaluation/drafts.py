@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from .marked import Marked, join
-from .outlets import Outlet, chrome_footer, chrome_header, credit_line, format_date, junk_date
+from copytrace.evaluation.marked import Marked, join
+from copytrace.evaluation.outlets import Outlet, chrome_footer, chrome_header, credit_line, format_date, junk_date
 
 CONTENT_KINDS = ("body", "subhead", "framing")
 LOWERABLE = {"The", "A", "An", "In", "On", "At", "It", "This", "That", "These", "Those", "When", "After", "For"}

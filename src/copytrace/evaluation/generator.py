@@ -19,12 +19,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .drafts import (
-    Authors, Draft, SentencePool, assemble, cut_sections, date_text, drop_sentence, original, page_url,
+from copytrace.evaluation.drafts import (
+    Authors,
+    Draft,
+    SentencePool,
+    assemble,
+    cut_sections,
+    date_text,
+    drop_sentence,
+    original,
+    page_url,
     quote_style,
 )
-from .marked import Marked, join
-from .outlets import WIRE_FORM, Outlet, credit_line, lag, make_outlets
+from copytrace.evaluation.marked import Marked, join
+from copytrace.evaluation.outlets import WIRE_FORM, Outlet, credit_line, lag, make_outlets
 
 _GROUND_TRUTH = "shared/data/article-extraction-benchmark/ground-truth.json"
 # next to the repository (a source checkout), else next to the working directory (an installed copy)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .generator import Corpus
+from copytrace.evaluation.generator import Corpus
 
 GOLD_FORMAT = "copytrace-bench-gold/1"
 GAP = 10

@@ -26,7 +26,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .gold import components
+from copytrace.evaluation.gold import components
 
 WORD = re.compile(r"\w+")
 PEERS = ("minhash-0.8", "minhash-0.5", "difflib")

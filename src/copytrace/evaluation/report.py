@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .scorer import GOALS, lookup
+from copytrace.evaluation.scorer import GOALS, lookup
 
 ROWS = (  # (label, path in a score result, goal path or None)
     ("pairs: precision (all)", "pairs.overall.precision", None),

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from ..schemas import RELATIONS
-from ..sources import outlet_key
-from .gold import Gold, read_gold
-from .measures import Passage, adjusted_rand_index, pan_measures, prf, ratio
-from .predictions import Predictions, has, map_span, offset_maps, read_predictions
+from copytrace.schemas import RELATIONS
+from copytrace.outlets import outlet_key
+from copytrace.evaluation.gold import Gold, read_gold
+from copytrace.evaluation.measures import Passage, adjusted_rand_index, pan_measures, prf, ratio
+from copytrace.evaluation.predictions import Predictions, has, map_span, offset_maps, read_predictions
 
 BANDS = ("major", "section", "quote")
 BANDS_OF_RELATION = {"same": ("major",), "republication": ("major",), "partial": ("major", "section"),

@@ -16,13 +16,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..candidates import candidate_pairs
-from .explain import passages_of
-from .docfiles import DOC_FILE_COLUMNS
-from .matching import fingerprint_keys, lookup_batch, verify_pairs
-from .segments import Segment
-from .store import Store, arrow
-from .tracing import PENDING, family_tables, insert_table, regroup, retrace
+from copytrace.stages.candidates.bands import candidate_pairs
+from copytrace.index.explain import passages_of
+from copytrace.index.docfiles import DOC_FILE_COLUMNS
+from copytrace.index.matching import fingerprint_keys, lookup_batch, verify_pairs
+from copytrace.index.segments import Segment
+from copytrace.index.store import Store, arrow
+from copytrace.index.tracing import PENDING, family_tables, insert_table, regroup, retrace
 
 DOCUMENT_COLUMNS = ("id", "text", "url", "source", "date", "title", "origin")
 

@@ -1,6 +1,6 @@
 """The explain stages (passages, then provenance) as the index and the web faces use them.
 
-Alignment (`copytrace.align`) and provenance (`copytrace.provenance`) are
+Alignment (`copytrace.stages.align`) and provenance (`copytrace.stages.provenance`) are
 separate modules. When one of them is not part of this build, matches are
 still returned with their verified figures, and `Explained.missing` says
 which part is absent and why, so every face can show it instead of silently
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from ..schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA, PASSAGE_SCHEMA
+from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA, PASSAGE_SCHEMA
 
 
 @dataclass

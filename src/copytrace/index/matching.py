@@ -15,9 +15,9 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
-from ..candidates import band_keys
-from ..verify import overlap_figures
-from .store import IndexSettings
+from copytrace.stages.candidates.bands import band_keys
+from copytrace.stages.verify import overlap_figures
+from copytrace.index.store import IndexSettings
 
 def fingerprint_keys(texts: list[str], settings: IndexSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Band keys [n, bands], shingle counts [n] and signatures [n, num_perm] of `texts`."""

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .docfiles import DOC_FILE_COLUMNS, DocumentFiles
-from .segments import BandSegments, memory_segment
+from copytrace.index.docfiles import DOC_FILE_COLUMNS, DocumentFiles
+from copytrace.index.segments import BandSegments, memory_segment
 
 # Column order and types of fetched documents (and of the `documents` table's readers).
 DOCUMENT_FIELDS = {name: pa.field(name, kind) for name, kind in {
@@ -28,7 +28,7 @@ FETCH_SCHEMA = pa.schema(list(DOCUMENT_FIELDS.values()))
 
 def _band_rows(cur, batch: int, settings) -> tuple[np.ndarray, np.ndarray]:
     """Band rows of one batch, from its texts (as an add makes them: none for a text too short to link)."""
-    from .matching import fingerprint_keys
+    from copytrace.index.matching import fingerprint_keys
 
     table = cur.sql("select doc, text from documents where batch = ? order by doc", params=[batch]).to_arrow_table()
     keys, counts, _ = fingerprint_keys(table["text"].combine_chunks(), settings)

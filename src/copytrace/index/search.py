@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from ..schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
-from .explain import passages_of, trace_of
-from .matching import fingerprint_keys, lookup_one, one_thread, verify_pairs
-from .store import IndexStoreError, Store, arrow
-from .tracing import MEMBER_COLUMNS, PAIR_COLUMNS, PENDING
+from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
+from copytrace.index.explain import passages_of, trace_of
+from copytrace.index.matching import fingerprint_keys, lookup_one, one_thread, verify_pairs
+from copytrace.index.store import IndexStoreError, Store, arrow
+from copytrace.index.tracing import MEMBER_COLUMNS, PAIR_COLUMNS, PENDING
 
 QUERY_ID = "query"
 META_FIELDS = ("url", "source", "date", "title")
@@ -174,7 +174,7 @@ def search_document(store: Store, doc_id: str, explain_pending: bool = True) -> 
     finally:
         cur.close()
     if explain_pending and family and family[5] == PENDING and not store.read_only:
-        from .adding import explain_families
+        from copytrace.index.adding import explain_families
 
         explain_families(store, [family[0]])
         return search_document(store, doc_id, explain_pending=False)

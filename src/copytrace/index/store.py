@@ -40,12 +40,12 @@ try:
 except ImportError:  # the index is an optional part: pip install 'copytrace[serve]'
     duckdb = None
 
-from ..fingerprint import MinHasher
-from .parts import IndexParts, parts_dir
-from ..lsh import LshParams
-from ..schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
-from ..stages import ScanSettings
-from ..verify import KeepRule
+from copytrace.stages.fingerprint import MinHasher
+from copytrace.index.parts import IndexParts, parts_dir
+from copytrace.stages.candidates.lsh import LshParams
+from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
+from copytrace.settings import ScanSettings
+from copytrace.stages.verify import KeepRule
 
 FORMAT_VERSION = 2  # 1 kept band rows in an indexed DuckDB table
 CHECKPOINT_THRESHOLD = "1GB"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from ..families import connected_components
-from ..schemas import EDGE_SCHEMA, EDIT_SCHEMA
-from .explain import Explained, _conform, trace_of
-from .store import arrow
+from copytrace.stages.families import connected_components
+from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA
+from copytrace.index.explain import Explained, _conform, trace_of
+from copytrace.index.store import arrow
 
 MEMBER_COLUMNS = "doc, id, text, url, source, date, title, origin, family, n_chars, n_shingles"
 PENDING = "pending: added without explaining; run `copytrace index explain`"

@@ -1,0 +1,218 @@
+"""`copytrace index create|add|query|remove|stats`: the index from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from copytrace.io import FieldMap, InputError, read_inputs
+from copytrace.settings import ScanSettings
+from copytrace.faces.terminal import err_console, fail
+from copytrace.stages.verify import KeepRule
+from copytrace.index.adding import add_documents, explain_pending, remove_documents
+from copytrace.index.search import search_document, search_text
+from copytrace.index.store import IndexSettings, IndexStoreError, Store
+
+index_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                        help="A persistent index: add daily batches, ask where a text has appeared.")
+console = Console()
+
+
+def _open(path: Path, read_only: bool = False) -> Store:
+    try:
+        return Store(path, read_only=read_only)
+    except IndexStoreError as err:
+        fail(str(err))
+
+
+@index_app.command("create")
+def create_command(
+    index: Path = typer.Argument(..., help="The index file to create (a DuckDB database)."),
+    reuse_share: float = typer.Option(0.4, help="Share of a source a copy carries that must be found (sets the LSH bands)."),
+    size_ratio: float = typer.Option(2.0, help="How many times longer than the copied part a copy may be."),
+    num_perm: int = typer.Option(256, help="MinHash signature length (a power of two)."),
+    shingle_size: int = typer.Option(5, help="Words per shingle."),
+    min_shared: int = typer.Option(8, help="Keep rule: shingles a pair must share."),
+    min_containment: float = typer.Option(0.2, help="Keep rule: share of the smaller side found in the other."),
+) -> None:
+    """Create an empty index with these settings (every later add and query uses them)."""
+    try:
+        scan = ScanSettings(num_perm=num_perm, shingle_size=shingle_size, reuse_share=reuse_share,
+                            size_ratio=size_ratio, keep=KeepRule(min_shared, min_containment))
+        store = Store.create(index, IndexSettings.from_scan(scan))
+    except (ValueError, IndexStoreError) as err:
+        fail(str(err))
+    s = store.settings
+    store.close()
+    console.print(f"created {index}: {s.bands} bands x {s.rows} rows over {s.num_perm}-value signatures, "
+                  f"{s.shingle_size}-word shingles", highlight=False, markup=False)
+
+
+def _clean(ingested):
+    """The scan's cleaning step (HTML to main text, chrome lines out), so the index holds what a scan would."""
+    try:
+        from copytrace.stages.clean import clean_ingested
+    except ImportError:
+        err_console.print("warning: copytrace.stages.clean is not in this build: documents indexed as read",
+                          highlight=False, markup=False)
+        return ingested
+    return clean_ingested(ingested, True)[0]
+
+
+@index_app.command("add")
+def add_command(
+    index: Path = typer.Argument(..., help="The index file."),
+    paths: list[Path] = typer.Argument(..., help="Files or folders of documents (.txt/.md, JSONL[.gz], CSV, Parquet)."),
+    batch_docs: int = typer.Option(50_000, help="Documents per transaction (each is all-or-nothing)."),
+    label: Optional[str] = typer.Option(None, help="A label for this batch, e.g. the day it covers."),
+    id_field: str = typer.Option("id", help="Field holding the document id."),
+    text_field: str = typer.Option("text", help="Field holding the text."),
+    explain: bool = typer.Option(True, "--explain/--defer-explain",
+                                 help="Align and trace touched families now, or leave them (much faster adds) to their first view "
+                                      "in `serve` or to `index explain`; queries of a text always explain their matches."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Add documents; ids already indexed with the same text are skipped, so re-running is safe."""
+    if batch_docs < 1:
+        fail("--batch-docs must be at least 1")
+    store = _open(index)
+    try:
+        ingested = read_inputs(paths, FieldMap(id=id_field, text=text_field))
+    except InputError as err:
+        store.close()
+        fail(str(err))
+    ingested = _clean(ingested)
+    docs = ingested.documents
+    totals = {"added": 0, "present": 0, "rejected": [], "pairs": 0, "missing": set()}
+    try:
+        for start in range(0, docs.num_rows, batch_docs):
+            report = add_documents(store, docs.slice(start, batch_docs), label, explain=explain)
+            totals["added"] += report.added
+            totals["present"] += report.present
+            totals["pairs"] += report.pairs
+            totals["rejected"] += [{"id": i, "reason": r} for i, r in report.rejected]
+            totals["missing"].update(report.missing)
+    except IndexStoreError as err:
+        fail(str(err))
+    finally:
+        store.close()
+    totals["rejected"] += [{"id": r["id"], "file": r["file"], "record": r["record"], "reason": r["reason"]}
+                           for r in ingested.rejects.to_pylist()]
+    totals["missing"] = sorted(totals["missing"])
+    if as_json:
+        print(json.dumps(totals, ensure_ascii=False))
+        return
+    console.print(f"added {totals['added']}, already present {totals['present']}, rejected {len(totals['rejected'])}, "
+                  f"new pairs {totals['pairs']}", highlight=False, markup=False)
+    for r in totals["rejected"]:
+        where = f"{r.get('file')}:{r.get('record')} " if r.get("file") else ""
+        err_console.print(f"rejected {where}{r['id']}: {r['reason']}", highlight=False, markup=False)
+    for note in totals["missing"]:
+        err_console.print(f"warning: {note}", highlight=False, markup=False)
+
+
+@index_app.command("query")
+def query_command(
+    index: Path = typer.Argument(..., help="The index file."),
+    doc_id: Optional[str] = typer.Option(None, "--id", help="An indexed document's id."),
+    text_file: Optional[Path] = typer.Option(None, "--text-file", help="A file holding the text to look up ('-' for stdin)."),
+    limit: int = typer.Option(50, help="At most this many matches."),
+    as_json: bool = typer.Option(False, "--json", help="Print matches, passages and provenance as JSON."),
+) -> None:
+    """Where else has this text appeared? Its sources and copies, with passages and provenance."""
+    if (doc_id is None) == (text_file is None):
+        fail("give exactly one of --id or --text-file")
+    store = _open(index, read_only=True)
+    try:
+        if doc_id is not None:
+            result = search_document(store, doc_id)
+        else:
+            text = sys.stdin.read() if str(text_file) == "-" else _read(text_file)
+            result = search_text(store, text, limit=limit)
+    except KeyError:
+        fail(f"{doc_id!r}: no such document in {index}")
+    except IndexStoreError as err:
+        fail(str(err))
+    finally:
+        store.close()
+    out = result.as_dict()
+    if as_json:
+        print(json.dumps(out, ensure_ascii=False, default=str))
+        return
+    _print_matches(out)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        fail(f"{path}: cannot read: {err}")
+
+
+def _print_matches(out: dict) -> None:
+    matches = out["matches"]
+    console.print(f"{len(matches)} match(es) for {out['query']['id']}", highlight=False, markup=False)
+    table = Table("id", "outlet", "role", "relation", "credit", "shared", "query in match", "match in query", "passages")
+    for m in matches:
+        edge = m["edge"] or {}
+        table.add_row(Text(m["id"]), Text(m.get("source") or ""), m["role"] or "?", edge.get("relation") or "?",
+                      "yes" if edge.get("credit") else ("no" if edge else "?"), str(m["shared_shingles"]),
+                      f"{m['containment_query_in_match']:.2f}", f"{m['containment_match_in_query']:.2f}",
+                      str(len(m["passages"])))
+    console.print(table)
+    for note in out["missing"]:
+        err_console.print(f"warning: {note}", highlight=False, markup=False)
+
+
+@index_app.command("explain")
+def explain_command(index: Path = typer.Argument(..., help="The index file.")) -> None:
+    """Align and trace the families that adds with --defer-explain left pending."""
+    store = _open(index)
+    try:
+        done = explain_pending(store)
+    finally:
+        store.close()
+    console.print(f"explained {done['families']} families in {done['seconds']} s", highlight=False, markup=False)
+
+
+@index_app.command("remove")
+def remove_command(
+    index: Path = typer.Argument(..., help="The index file."),
+    ids: list[str] = typer.Argument(..., help="Ids of documents to remove."),
+) -> None:
+    """Remove documents with their band keys, pairs and explain outputs; families split as needed."""
+    store = _open(index)
+    try:
+        result = remove_documents(store, ids)
+    finally:
+        store.close()
+    console.print(f"removed {len(result['removed'])}", highlight=False, markup=False)
+    for missing in result["not_found"]:
+        err_console.print(f"not in the index: {missing}", highlight=False, markup=False)
+    if result["not_found"] and not result["removed"]:
+        raise typer.Exit(1)
+
+
+@index_app.command("stats")
+def stats_command(
+    index: Path = typer.Argument(..., help="The index file."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Counts of documents, band rows, pairs, passages and families, and the settings."""
+    store = _open(index, read_only=True)
+    try:
+        stats = store.stats()
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(stats))
+        return
+    for key, value in stats.items():
+        console.print(f"{key}: {value}", highlight=False, markup=False)

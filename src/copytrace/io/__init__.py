@@ -1,0 +1,258 @@
+"""Ingest stage: files and folders in, one document table and a rejects table out.
+
+A folder is walked recursively in sorted order; each file is read by the
+reader registered for its suffix. Files and folders whose names start with
+"." or "_" are not documents: a `_metadata.jsonl` or `_metadata.csv` beside
+the documents is a sidecar of known facts (outlet, url, date, title) keyed by
+document id, applied to documents that lack them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from copytrace.io.records import (
+    DEFAULT_MAX_DOC_BYTES,
+    DOCUMENT_SCHEMA,
+    REJECT_SCHEMA,
+    Collector,
+    FieldMap,
+    Record,
+    Reject,
+    Rows,
+)
+from copytrace.io.tabular import CSV_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, read_csv, read_jsonl, read_parquet
+from copytrace.io.text_files import TEXT_SUFFIXES, read_text_file
+from copytrace.io.feeds import FEED_SUFFIXES, read_feed
+from copytrace.io.html import HTML_SUFFIXES, read_html_file, with_html_rows
+from copytrace.io.warc import WARC_SUFFIXES, read_warc
+
+__all__ = [
+    "DOCUMENT_SCHEMA",
+    "REJECT_SCHEMA",
+    "FieldMap",
+    "InputError",
+    "Ingested",
+    "Record",
+    "Reject",
+    "check_paths",
+    "iter_items",
+    "known_facts",
+    "read_inputs",
+    "register_reader",
+]
+
+SIDECAR_NAMES = ("_metadata.jsonl", "_metadata.csv")
+METADATA_PARTS = ("url", "source", "date", "title")
+
+# A reader takes (path, display name, field map, max document bytes) and yields Records or Rejects.
+ReaderFn = Callable[[Path, str, FieldMap, int], Iterator[Record | Reject]]
+_READERS: list[tuple[tuple[str, ...], ReaderFn]] = []
+
+
+class InputError(Exception):
+    """An input path that cannot be read at all (the run stops with this one-line message)."""
+
+
+def register_reader(suffixes: Iterable[str], reader: ReaderFn) -> None:
+    """Register a reader for file names ending in any of `suffixes` (longest suffix wins)."""
+    _READERS.append((tuple(s.lower() for s in suffixes), reader))
+
+
+def _text_reader(path: Path, name: str, fields: FieldMap, max_bytes: int):
+    return read_text_file(path, name, name, fields, max_bytes)
+
+
+register_reader(TEXT_SUFFIXES, _text_reader)
+register_reader(JSONL_SUFFIXES, with_html_rows(read_jsonl))
+register_reader(CSV_SUFFIXES, with_html_rows(read_csv))
+register_reader(PARQUET_SUFFIXES, with_html_rows(read_parquet))
+register_reader(HTML_SUFFIXES, read_html_file)
+register_reader(WARC_SUFFIXES, read_warc)
+register_reader(FEED_SUFFIXES, read_feed)
+
+
+def reader_for(path: Path) -> ReaderFn | None:
+    name = path.name.lower()
+    best, best_len = None, -1
+    for suffixes, reader in _READERS:
+        for suffix in suffixes:
+            if name.endswith(suffix) and len(suffix) > best_len:
+                best, best_len = reader, len(suffix)
+    return best
+
+
+@dataclass
+class Ingested:
+    """What ingest produced: documents, rejects and counts."""
+
+    documents: pa.Table
+    rejects: pa.Table
+    read: int
+    skipped_files: int = 0
+
+    @property
+    def used(self) -> int:
+        return self.documents.num_rows
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
+
+
+def _walk(target: Path) -> Iterator[tuple[Path, str]]:
+    """(file, display name) pairs: names are relative to a scanned folder.
+
+    A broken link inside a folder is yielded too, so that it is reported
+    rather than silently passed over.
+    """
+    if not target.is_dir():
+        yield target, str(target)
+        return
+    found = (p for p in target.rglob("*") if not _hidden(p, target))
+    for path in sorted(p for p in found if p.is_file() or (p.is_symlink() and not p.exists())):
+        yield path, path.relative_to(target).as_posix()
+
+
+def check_paths(paths: Iterable[str | Path]) -> None:
+    """Raise `InputError` for the first path that does not exist or cannot be read."""
+    for path in paths:
+        _check_target(Path(path))
+
+
+def _check_target(target: Path) -> None:
+    """A path named by the user must exist and be readable: otherwise the run stops."""
+    if not target.exists():
+        kind = "broken link" if target.is_symlink() else "no such file or folder"
+        raise InputError(f"{target}: {kind}")
+    if not os.access(target, os.R_OK | (os.X_OK if target.is_dir() else 0)):
+        raise InputError(f"{target}: permission denied")
+    if not (target.is_file() or target.is_dir()):
+        raise InputError(f"{target}: not a regular file or folder")
+
+
+def _sidecars(target: Path) -> list[Path]:
+    if target.is_dir():
+        return [target / n for n in SIDECAR_NAMES if (target / n).is_file()]
+    return []
+
+
+def load_metadata(path: Path) -> dict[str, dict]:
+    """Known facts keyed by document id, from a JSONL or CSV sidecar."""
+    import csv
+
+    facts: dict[str, dict] = {}
+    opener = gzip.open if path.name.endswith(".gz") else open
+    line = 0
+    try:
+        with opener(path, "rt", encoding="utf-8-sig") as handle:
+            if ".csv" in path.name.lower():
+                rows = list(csv.DictReader(handle))
+            else:
+                rows = []
+                for line, text in enumerate(handle, start=1):
+                    if text.strip():
+                        rows.append(json.loads(text))
+    except json.JSONDecodeError as err:
+        raise InputError(f"{path}: line {line}: malformed JSON in metadata file: {err.msg}") from err
+    except (OSError, EOFError, ValueError, csv.Error) as err:
+        raise InputError(f"{path}: unreadable metadata file: {err}") from err
+    for row in rows:
+        if isinstance(row, dict) and row.get("id") not in (None, ""):
+            facts[str(row["id"])] = {k: str(row[k]) for k in METADATA_PARTS if row.get(k) not in (None, "")}
+    return facts
+
+
+def _apply_metadata(item: Record | Reject | Rows, facts: dict[str, dict]) -> None:
+    if isinstance(item, Rows):
+        item.facts = facts or None  # applied by the collector to the records that have some
+        return
+    if isinstance(item, Record) and item.id in facts:
+        for part, value in facts[item.id].items():
+            if getattr(item, part) is None:
+                setattr(item, part, str(value))
+
+
+def known_facts(targets: Iterable[Path], metadata: str | Path | None = None) -> dict[str, dict]:
+    """Facts keyed by document id from the targets' sidecars and `metadata`.
+
+    Later files win, fact by fact: `--metadata` over sidecars.
+    """
+    sources = [s for t in targets for s in _sidecars(Path(t))]
+    if metadata is not None:
+        if not Path(metadata).is_file():
+            raise InputError(f"{metadata}: no such metadata file")
+        sources.append(Path(metadata))
+    facts: dict[str, dict] = {}
+    for source in sources:
+        for doc_id, known in load_metadata(source).items():
+            facts.setdefault(doc_id, {}).update(known)
+    return facts
+
+
+def iter_items(
+    targets: Iterable[Path],
+    fields: FieldMap,
+    facts: dict[str, dict],
+    max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES,
+) -> Iterator[Record | Reject]:
+    """Every input record under `targets`, in order, with known facts applied.
+
+    Records are not validated yet (a `Collector` does that); files that
+    cannot be read as documents come out as rejects, so nothing is skipped
+    silently. For engines that collect documents in their own way.
+    """
+    for target in targets:
+        for path, name in _walk(Path(target)):
+            reader = reader_for(path)
+            if not path.exists():
+                yield Reject(name, 0, "broken link: its target does not exist")
+            elif reader is None:
+                yield Reject(name, 0, f"unsupported file type {''.join(path.suffixes) or '(none)'}: not read")
+            else:
+                try:
+                    for item in reader(path, name, fields, max_doc_bytes):
+                        _apply_metadata(item, facts)
+                        yield item
+                except OSError as err:
+                    # One unreadable file inside a folder does not stop the run.
+                    yield Reject(name, 0, f"cannot read: {err.strerror or err}")
+
+
+_ADVANCE_EVERY = 1024
+
+
+def read_inputs(
+    paths: Iterable[str | Path],
+    fields: FieldMap | None = None,
+    metadata: str | Path | None = None,
+    max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES,
+    *,
+    advance: Callable[[int], None] | None = None,
+) -> Ingested:
+    """Read every document under `paths`; a bad record becomes a reject, never an exception.
+
+    Raises `InputError` only for a path that cannot be read at all.
+    `advance(n)` is told of records read, in steps, for a progress bar.
+    """
+    targets = [Path(p) for p in paths]
+    check_paths(targets)
+    facts = known_facts(targets, metadata)
+    collector = Collector(max_doc_bytes=max_doc_bytes)
+    told = 0
+    for item in iter_items(targets, fields or FieldMap(), facts, max_doc_bytes):
+        collector.add(item)
+        if advance is not None and collector.read - told >= _ADVANCE_EVERY:
+            advance(collector.read - told)
+            told = collector.read
+    if advance is not None:
+        advance(collector.read - told)
+    skipped = sum(1 for r in collector.rejects if r.reason.startswith("unsupported file type"))
+    return Ingested(collector.documents(), collector.rejects_table(), collector.read, skipped)

@@ -1,0 +1,216 @@
+"""Candidates stage: LSH banding of signatures into candidate pairs.
+
+Each band of a signature is hashed to one 64-bit key; documents with equal
+keys in a band share a bucket and become candidate pairs. Nearly every key is
+unique, so instead of sorting all keys of a band, a pass over a small table of
+slot counts picks the few documents whose key may be shared, and only those
+are sorted into buckets. Bands are keyed 16 at a time from the signature rows
+and processed in parallel. A bucket larger than `max_bucket` (templated text, a wire
+story carried by hundreds of outlets) is linked as a star to its first
+member instead of as all pairs: the family stays connected, the pair count
+stays linear, and verification decides what is real.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from copytrace.parallel import small_parallel_chunks
+from copytrace.stages.candidates.lsh import LshParams
+from copytrace.text.tokens import mix64
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _band_key(signatures, d, j, rows):
+    h = np.uint64(j + 1) * np.uint64(0x9E3779B97F4A7C15)
+    for r in range(j * rows, (j + 1) * rows):
+        h = mix64(h ^ np.uint64(signatures[d, r]))
+    return h
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def band_keys(signatures, bands, rows):
+    """keys[d, j]: hash of band j of the signature of document d."""
+    n_docs = signatures.shape[0]
+    keys = np.empty((n_docs, bands), dtype=np.uint64)
+    for d in prange(n_docs):
+        for j in range(bands):
+            keys[d, j] = _band_key(signatures, d, j, rows)
+    return keys
+
+
+@njit(cache=True, nogil=True)
+def _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b):
+    """Emit pairs of one band's sorted keys into out_a/out_b; return the count."""
+    n = len(sorted_keys)
+    count = 0
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and sorted_keys[j] == sorted_keys[i]:
+            j += 1
+        size = j - i
+        if size > 1:
+            if size <= max_bucket:
+                for x in range(i, j):
+                    for y in range(x + 1, j):
+                        out_a[count] = order[x]
+                        out_b[count] = order[y]
+                        count += 1
+            else:
+                for y in range(i + 1, j):
+                    out_a[count] = order[i]
+                    out_b[count] = order[y]
+                    count += 1
+        i = j
+    return count
+
+
+@njit(cache=True, nogil=True)
+def _pair_capacity(sorted_keys, max_bucket):
+    n = len(sorted_keys)
+    total = 0
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and sorted_keys[j] == sorted_keys[i]:
+            j += 1
+        size = j - i
+        total += size * (size - 1) // 2 if size <= max_bucket else size - 1
+        i = j
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _colliding(keys, table_bits):
+    """Documents whose key shares a slot of a 2**table_bits table with another document's key.
+
+    Nearly every band key is unique, so instead of sorting all of them, one
+    pass over a small table of slot counts picks the few documents that may
+    share a bucket; only those are sorted.
+    """
+    shift = np.uint64(64 - table_bits)
+    seen = np.zeros(1 << table_bits, dtype=np.uint8)
+    for d in range(len(keys)):
+        slot = keys[d] >> shift
+        if seen[slot] < 2:
+            seen[slot] += 1
+    count = 0
+    for d in range(len(keys)):
+        if seen[keys[d] >> shift] == 2:
+            count += 1
+    docs = np.empty(count, dtype=np.int64)
+    k = 0
+    for d in range(len(keys)):
+        if seen[keys[d] >> shift] == 2:
+            docs[k] = d
+            k += 1
+    return docs
+
+
+@njit(cache=True, nogil=True)
+def concat_codes(parts):
+    """One array of the code arrays of every band, in band order."""
+    total = 0
+    for part in parts:
+        total += len(part)
+    out = np.empty(total, dtype=np.uint64)
+    pos = 0
+    for part in parts:
+        out[pos:pos + len(part)] = part
+        pos += len(part)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def bucket_codes(keys, docs, max_bucket):
+    """Pair codes (a << 32 | b, a < b) of the buckets of equal `keys`; `docs` ascending,
+    so a stable sort puts a bucket's lowest document first (the star's centre)."""
+    by_key = np.argsort(keys, kind="mergesort")
+    sorted_keys = keys[by_key]
+    order = docs[by_key]
+    cap = _pair_capacity(sorted_keys, max_bucket)
+    out_a = np.empty(cap, dtype=np.int64)
+    out_b = np.empty(cap, dtype=np.int64)
+    count = _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b)
+    codes = np.empty(count, dtype=np.uint64)
+    for k in range(count):
+        a, b = out_a[k], out_b[k]
+        if a > b:
+            a, b = b, a
+        codes[k] = (np.uint64(a) << np.uint64(32)) | np.uint64(b)
+    return codes
+
+
+@njit(cache=True, nogil=True)
+def _band_codes(keys, table_bits, max_bucket):
+    """Candidate pairs of one band's keys, as codes (a << 32 | b), a < b."""
+    docs = _colliding(keys, table_bits)
+    if len(docs) < 2:
+        return np.empty(0, dtype=np.uint64)
+    return bucket_codes(keys[docs], docs, max_bucket)
+
+
+# Bands keyed per pass: their values sit side by side in each signature row,
+# so one pass over the rows reads whole cache lines, and the keys of a group
+# (16 x 8 bytes per document) stay small next to the signatures themselves.
+_BAND_GROUP = 16
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _band_pairs(signatures, bands, rows, max_bucket):
+    """Candidate pairs of every band, as one array of codes (a << 32 | b), a < b."""
+    n_docs = signatures.shape[0]
+    table_bits = 4
+    while (1 << table_bits) < 8 * n_docs:
+        table_bits += 1
+    per_band = [np.empty(0, dtype=np.uint64) for _ in range(bands)]
+    keys = np.empty((min(bands, _BAND_GROUP), n_docs), dtype=np.uint64)
+    n_blocks = (n_docs + 1023) // 1024
+    for first in range(0, bands, _BAND_GROUP):
+        width = min(bands - first, _BAND_GROUP)
+        for block in prange(n_blocks):
+            for d in range(block * 1024, min(n_docs, (block + 1) * 1024)):
+                for j in range(width):
+                    keys[j, d] = _band_key(signatures, d, first + j, rows)
+        for j in prange(width):
+            per_band[first + j] = _band_codes(keys[j], table_bits, max_bucket)
+    return concat_codes(per_band)
+
+
+def candidate_pairs(signatures: np.ndarray, params: LshParams, max_bucket: int = 200):
+    """Return (a, b, bands_shared) for every pair sharing at least one band; a < b, sorted."""
+    if signatures.shape[1] < params.num_perm:
+        raise ValueError(f"signatures have {signatures.shape[1]} values, bands need {params.num_perm}")
+    if len(signatures) < 2:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    with small_parallel_chunks():  # blocks of 1,024 documents, then single bands
+        codes = _band_pairs(signatures, params.bands, params.rows, max_bucket)
+    unique, counts = np.unique(codes, return_counts=True)
+    a = (unique >> np.uint64(32)).astype(np.int64)
+    b = (unique & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    return a, b, counts.astype(np.int64)
+
+
+@njit(cache=True, nogil=True)
+def merge_codes(codes, bands, extra):
+    """Sorted union of pair codes `codes` (with their bands) and `extra` (bands 0 where only there).
+
+    Both are sorted and unique: one merge, instead of a set test and a sort.
+    """
+    out = np.empty(len(codes) + len(extra), dtype=np.uint64)
+    out_bands = np.empty(len(codes) + len(extra), dtype=np.int64)
+    i, j, k = 0, 0, 0
+    while i < len(codes) or j < len(extra):
+        if j == len(extra) or (i < len(codes) and codes[i] <= extra[j]):
+            if j < len(extra) and codes[i] == extra[j]:
+                j += 1
+            out[k], out_bands[k] = codes[i], bands[i]
+            i += 1
+        else:
+            out[k], out_bands[k] = extra[j], 0
+            j += 1
+        k += 1
+    return out[:k], out_bands[:k]

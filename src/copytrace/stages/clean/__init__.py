@@ -1,0 +1,292 @@
+"""The clean stage: from what was collected to the article text later stages compare.
+
+Two steps, between ingest and fingerprinting:
+
+1. extraction: a document whose `text` is still its `html` (HTML files, WARC
+   records, raw-HTML columns) gets its page's main text, and the metadata the
+   page states fills the fields the document lacks (always runs: HTML is not
+   text);
+2. chrome removal: lines that are page chrome are taken out of every
+   document's text (can be turned off). Line-density features (menus,
+   headline and tag lists) apply only to documents without HTML: where
+   markup existed, the extractor (or the feed's item boundaries) already
+   judged the structure, and lists inside articles must survive.
+
+The output documents keep DOCUMENT_SCHEMA, with `text` the cleaned text
+(what passages' offsets refer to), plus `author` and `site_name` (from the
+page, where known), `fetched` (the WARC-Date of a crawled page; its `date`
+is the publication date the page states, else that fetch date) and
+`raw_text` (the text before chrome removal, only where lines were
+removed). Removed lines are returned in a table with REMOVED_LINE_SCHEMA:
+offsets into `raw_text`, and the reason. A document left with no text is
+not kept: its lines are all in the removed table and it becomes a reject
+with the reason; a page with no main text becomes a reject too.
+"""
+
+from __future__ import annotations
+
+from copytrace.settings import CleanSettings as CleanSettings
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from copytrace.io.records import Reject
+from copytrace.schemas import REMOVED_LINE_SCHEMA
+from copytrace.outlets import Aliases, site_host
+from copytrace.stages.clean.chrome import ChromeSettings, TemplateLookup, Templates, chrome_reasons, template_lines
+from copytrace.stages.clean.extract import ExtractSettings
+from copytrace.stages.clean.templates import template_candidates
+
+__all__ = [
+    "ChromeSettings", "CleanSettings", "Cleaned", "ExtractSettings", "Templates",
+    "clean_batch", "clean_documents", "clean_ingested", "clean_stage", "learn_templates", "source_group",
+]
+
+ADDED_COLUMNS = (
+    ("author", pa.string()),
+    ("site_name", pa.string()),
+    ("fetched", pa.string()),  # when a crawler fetched the page (WARC-Date), where known
+    ("raw_text", pa.large_string()),
+)
+_FETCHED = re.compile(r"\bfetched (\S+?)[;)]")
+
+
+
+
+@dataclass
+class Cleaned:
+    documents: pa.Table
+    removed: pa.Table
+    rejects: list[Reject]
+
+
+_ORIGIN = re.compile(r"^(?P<file>.*?):(?P<record>\d+)(?: \((?P<note>.*)\))?$")
+
+
+def _split_origin(origin: str | None) -> tuple[str, int, str | None]:
+    match = _ORIGIN.match(origin or "")
+    if not match:
+        return origin or "", 0, None
+    return match["file"], int(match["record"]), match["note"]
+
+
+def _with_note(origin: str | None, note: str) -> str:
+    file, record, old = _split_origin(origin)
+    if not file:
+        return note
+    return f"{file}:{record} ({old}; {note})" if old else f"{file}:{record} ({note})"
+
+
+def _reject(columns: dict, i: int, reason: str) -> Reject:
+    file, record, _ = _split_origin(columns["origin"][i])
+    return Reject(file, record, reason, columns["id"][i])
+
+
+def _fill_from_page(columns: dict, i: int, page) -> None:
+    """Page metadata fills what the document lacks; a crawler's fetch date yields to the page's date."""
+    filled = []
+    columns["text"][i] = page.text
+    for name, value in (("title", page.title), ("url", page.url)):
+        if value and not columns[name][i]:
+            columns[name][i] = value
+            filled.append(name)
+    origin = columns["origin"][i] or ""
+    if page.date and (not columns["date"][i] or "fetched " in origin):
+        columns["date"][i] = page.date
+        filled.append("date")
+    if not columns["source"][i]:
+        columns["source"][i] = site_host(columns["url"][i]) or page.site_name
+        filled.append("source")
+    columns["author"][i] = page.author
+    columns["site_name"][i] = page.site_name
+    if filled:
+        columns["origin"][i] = _with_note(origin, "from the page: " + ", ".join(filled))
+
+
+def _extract(columns: dict, pending: list[int], options: ExtractSettings, rejects: dict[int, Reject], progress) -> None:
+    """Main text and metadata for the rows in `pending` (their text is still their html)."""
+    if not pending:
+        return
+    from copytrace.stages.clean.extract import extract_pages, trafilatura
+
+    if trafilatura is None:
+        for i in pending:
+            rejects[i] = _reject(columns, i, "HTML input needs trafilatura: pip install 'copytrace[web]'")
+        return
+    with progress.task("extract", total=len(pending)) as advance:
+        pages = extract_pages([(columns["text"][i], columns["url"][i]) for i in pending], options)
+        advance(len(pending))
+    for i, page in zip(pending, pages):
+        if page is None:
+            rejects[i] = _reject(columns, i, "no main text found in the page (trafilatura)")
+        elif isinstance(page, str):
+            rejects[i] = _reject(columns, i, f"extraction failed: {page}")
+        else:
+            _fill_from_page(columns, i, page)
+
+
+def source_group(source: str | None, url: str | None, aliases: Aliases | None = None) -> str | None:
+    """The outlet whose template a page shares: its source field, else its url's site."""
+    aliases = aliases or Aliases()
+    return aliases.key(source) or aliases.key(url)
+
+
+def learn_templates(documents, options: CleanSettings | None = None, aliases: Aliases | None = None) -> Templates:
+    """Per-source template lines over a table or an iterable of tables of (already extracted) documents.
+
+    For cleaning a corpus batch by batch (shards): learn over all batches
+    first (they are read one at a time; line counts per source accumulate),
+    then clean each batch with `clean_batch(batch, templates)`: a source's
+    template is then learned from all its pages, and the batches cleaned
+    apart give what one in-memory `clean_stage` of the corpus gives. The
+    result is plain JSON (source -> {line key: pages}), to store beside the shards.
+    """
+    from copytrace.stages.clean.templates import TemplateCounter
+
+    options = options or CleanSettings()
+    counter = TemplateCounter(options.chrome.min_repeat)
+    for table in [documents] if isinstance(documents, pa.Table) else documents:
+        columns = table.select(["source", "url"]).to_pydict()
+        counter.add_batch([source_group(s, u, aliases) for s, u in zip(columns["source"], columns["url"])],
+                          table["text"])
+    return counter.templates()
+
+
+def clean_batch(batch: pa.Table, templates: Templates, options: CleanSettings | None = None, progress=None,
+                aliases: Aliases | None = None) -> Cleaned:
+    """Clean one batch of a corpus with templates learned over the whole corpus (`learn_templates`)."""
+    return clean_stage(batch, options, progress, templates=templates, aliases=aliases)
+
+
+def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
+    """`cleaned_text(split_lines(text), reasons)`, with each removed line added to `removed`."""
+    kept: list[str] = []
+    start = 0
+    for number, piece in enumerate(text.split("\n"), 1):
+        size = len(piece)
+        line = piece[:-1] if piece.endswith("\r") else piece
+        reason = reasons.get(number)
+        if reason is not None:
+            removed["id"].append(doc_id)
+            removed["line"].append(number)
+            removed["start"].append(start)
+            removed["end"].append(start + len(line))
+            removed["text"].append(line)
+            removed["reason"].append(reason)
+        elif not line or line.isspace():
+            if kept and kept[-1] != "":
+                kept.append("")
+        else:
+            kept.append(line.rstrip())
+        start += size + 1
+    while kept and kept[-1] == "":
+        kept.pop()
+    return "\n".join(kept)
+
+
+def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, templates: dict | None,
+                   rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None) -> None:
+    """Chrome lines out of the live documents' texts (`arrow_texts`: the same texts in Arrow, if at hand)."""
+    n = len(columns["id"])
+    live = [i for i in range(n) if i not in rejects]
+    groups = {i: source_group(columns["source"][i], columns["url"][i], aliases) for i in live}
+    if templates is None:
+        templates = template_lines(((groups[i], columns["text"][i]) for i in live), options.min_repeat) if options.repeated else {}
+    lookups = {group: TemplateLookup(lines) for group, lines in templates.items() if lines}
+    candidates = None
+    if lookups and options.repeated:
+        # Lines whose key hash is in their source's template: the only lines looked up there.
+        candidates = template_candidates(columns["text"], [groups.get(i) for i in range(n)], templates, arrow_texts)
+    plain_options, marked_options = options, replace(options, density=False)
+    with progress.task("clean", total=len(live)) as advance:
+        for i in live:
+            text = columns["text"][i]
+            group = groups[i]
+            # Markup was already judged (by the extractor, or a feed's own item boundaries):
+            # line-density features are for text that lost its markup.
+            chosen = marked_options if columns["has_html"][i] else plain_options
+            reasons = chrome_reasons(text, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen,
+                                     None if candidates is None else candidates[i])
+            advance(1)
+            if not reasons:
+                continue
+            cleaned = _take_out(text, reasons, columns["id"][i], removed)
+            if not cleaned.strip():
+                counts = Counter(r.split(" (")[0].split(" on ")[0] for r in reasons.values())
+                summary = ", ".join(f"{reason} {k}" for reason, k in counts.most_common())
+                rejects[i] = _reject(columns, i, f"chrome removal left no text: all {len(reasons)} lines removed ({summary})")
+                continue
+            columns["raw_text"][i] = text
+            columns["text"][i] = cleaned
+
+
+def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progress=None,
+                templates: Templates | None = None, aliases: Aliases | None = None) -> Cleaned:
+    """Extract and clean `documents` (DOCUMENT_SCHEMA): cleaned documents, removed lines, rejects.
+
+    `templates` (from `learn_templates`) replaces the templates learned from
+    `documents` alone.
+    """
+    from copytrace.progress import Progress
+
+    options = options or CleanSettings()
+    progress = progress or Progress()
+    # The html column stays in Arrow: a page's text is its html until extracted, so it is read
+    # once, as text, and the column is carried to the output as it is.
+    html = documents.column("html")
+    columns = documents.drop_columns(["html"]).to_pydict()
+    n = documents.num_rows
+    columns["has_html"] = html.is_valid().to_pylist()
+    pending = [i for i, page in enumerate(pc.and_(html.is_valid(), pc.equal(documents.column("text"), html)).to_pylist())
+               if page]
+    for name, _ in ADDED_COLUMNS:
+        columns.setdefault(name, [None] * n)
+    rejects: dict[int, Reject] = {}
+    removed: dict[str, list] = {name: [] for name in REMOVED_LINE_SCHEMA.names}
+    for i, origin in enumerate(columns["origin"]):
+        fetched = _FETCHED.search(origin or "")
+        if fetched and not columns["fetched"][i]:
+            columns["fetched"][i] = fetched.group(1)
+    _extract(columns, pending, options.extract, rejects, progress)
+    if options.chrome_removal:
+        # Without extraction the texts are still the Arrow column's: the template scan reads them there.
+        _remove_chrome(columns, options.chrome, aliases or Aliases(), templates, rejects, removed, progress,
+                       None if pending else documents.column("text"))
+    keep = [i for i in range(n) if i not in rejects]
+    schema = documents.schema
+    for name, kind in ADDED_COLUMNS:
+        if name not in schema.names:
+            schema = schema.append(pa.field(name, kind))
+    kept = {name: (html.take(pa.array(keep, pa.int64())) if name == "html" else [columns[name][i] for i in keep])
+            for name in schema.names}
+    table = pa.table(kept, schema=schema)
+    return Cleaned(table, pa.table(removed, schema=REMOVED_LINE_SCHEMA), [rejects[i] for i in sorted(rejects)])
+
+
+def clean_documents(documents: pa.Table, options: CleanSettings | None = None) -> tuple[pa.Table, pa.Table]:
+    """(cleaned documents, removed lines). Documents that end up empty are left out of the
+    documents; their lines are in the removed table. `clean_stage` also returns them as rejects."""
+    cleaned = clean_stage(documents, options)
+    return cleaned.documents, cleaned.removed
+
+
+def clean_ingested(ingested, options: CleanSettings | bool | None = True, progress=None):
+    """The pipeline's clean step: (Ingested with cleaned documents and added rejects, removed lines).
+
+    `options` may be a CleanSettings, or True/False for chrome removal on/off.
+    """
+    from copytrace.io.records import REJECT_SCHEMA
+
+    if isinstance(options, bool) or options is None:
+        options = CleanSettings(chrome_removal=options is not False)
+    cleaned = clean_stage(ingested.documents, options, progress)
+    rejects = ingested.rejects
+    if cleaned.rejects:
+        added = pa.Table.from_pylist([r.as_dict() for r in cleaned.rejects], schema=REJECT_SCHEMA)
+        rejects = pa.concat_tables([rejects.cast(REJECT_SCHEMA), added])
+    result = replace(ingested, documents=cleaned.documents, rejects=rejects)
+    return result, cleaned.removed

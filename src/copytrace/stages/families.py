@@ -1,0 +1,68 @@
+"""Families stage: connected components over kept pairs.
+
+Every document gets a family id, singletons included. Ids are stable for a
+given input: families are numbered by size (largest first), then by the
+first of their members in input order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from numba import njit
+
+
+@njit(cache=True)
+def _find(parent, x):
+    root = x
+    while parent[root] != root:
+        root = parent[root]
+    while parent[x] != root:  # path compression
+        parent[x], x = root, parent[x]
+    return root
+
+
+@njit(cache=True)
+def _components(n, a, b):
+    parent = np.arange(n)
+    for k in range(len(a)):
+        ra, rb = _find(parent, a[k]), _find(parent, b[k])
+        if ra != rb:
+            if ra < rb:
+                parent[rb] = ra
+            else:
+                parent[ra] = rb
+    roots = np.empty(n, dtype=np.int64)
+    for x in range(n):
+        roots[x] = _find(parent, x)
+    return roots
+
+
+def connected_components(n_docs: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Family number (0 = largest family) of each of `n_docs` documents linked by pairs (a, b)."""
+    roots = _components(n_docs, np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
+    unique_roots, inverse, sizes = np.unique(roots, return_inverse=True, return_counts=True)
+    # The root is a component's smallest member index, so sorting by
+    # (-size, root) orders families by size, then by first appearance.
+    rank = np.lexsort((unique_roots, -sizes))
+    number = np.empty(len(unique_roots), dtype=np.int64)
+    number[rank] = np.arange(len(unique_roots))
+    return number[inverse]
+
+
+def families_table(ids: np.ndarray, family: np.ndarray) -> pa.Table:
+    """One row per family: its number, size and members (in input order)."""
+    order = np.argsort(family, kind="stable")
+    numbers, starts, sizes = np.unique(family[order], return_index=True, return_counts=True)
+    members = [ids[order[s:s + n]].tolist() for s, n in zip(starts, sizes)]
+    return pa.table(
+        {
+            "family": pa.array(numbers, pa.int64()),
+            "size": pa.array(sizes, pa.int64()),
+            "members": pa.array(members, pa.list_(pa.string())),
+        }
+    )
+
+
+def find_families(n_docs: int, a, b, kept) -> np.ndarray:
+    return connected_components(n_docs, a[kept], b[kept])
