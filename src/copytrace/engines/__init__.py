@@ -21,6 +21,10 @@ def make_engine(name: str, *, work_dir=None, memory="4GB", address=None, **optio
     The result's documents and explain tables are memory-mapped from the work
     folder: keep it until the result is written.
     """
+    if name == "memory":
+        from copytrace.engines.memory import MemoryEngine
+
+        return MemoryEngine()
     if name == "local":
         from copytrace.engines.local import LocalEngine
 
@@ -29,7 +33,7 @@ def make_engine(name: str, *, work_dir=None, memory="4GB", address=None, **optio
         from copytrace.engines.ray import RayEngine
 
         return RayEngine(address=address, memory=memory, work_dir=work_dir, **options)
-    raise ValueError(f"engine must be one of {', '.join(ENGINES[1:])}, got {name!r}")
+    raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {name!r}")
 
 
 def _temporary_work_dir():

@@ -229,18 +229,16 @@ def iter_items(
 _ADVANCE_EVERY = 1024
 
 
-def read_inputs(
-    paths: Iterable[str | Path],
-    fields: FieldMap | None = None,
-    metadata: str | Path | None = None,
-    max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES,
-    *,
-    advance: Callable[[int], None] | None = None,
-) -> Ingested:
-    """Read every document under `paths`; a bad record becomes a reject, never an exception.
+def stream_documents(paths: Iterable[str | Path], fields: FieldMap | None = None, metadata: str | Path | None = None,
+                     max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES, batch_bytes: int | None = None,
+                     advance: Callable[[int], None] | None = None) -> Iterator[pa.Table]:
+    """The ingest stage: every document under `paths` as DOCUMENT_SCHEMA tables of about `batch_bytes` of text
+    (all in one table when None), in input order; the last table yielded is the rejects (REJECT_SCHEMA).
 
+    Known facts are merged field by field (`known_facts`: `--metadata` over
+    sidecars, a record's own fields over both). The same inputs always give
+    the same tables, which is what lets a resumed scan skip finished shards.
     Raises `InputError` only for a path that cannot be read at all.
-    `advance(n)` is told of records read, in steps, for a progress bar.
     """
     targets = [Path(p) for p in paths]
     check_paths(targets)
@@ -252,7 +250,24 @@ def read_inputs(
         if advance is not None and collector.read - told >= _ADVANCE_EVERY:
             advance(collector.read - told)
             told = collector.read
+        if batch_bytes is not None and collector.held >= batch_bytes:
+            yield collector.take_documents()
     if advance is not None:
         advance(collector.read - told)
-    skipped = sum(1 for r in collector.rejects if r.reason.startswith("unsupported file type"))
-    return Ingested(collector.documents(), collector.rejects_table(), collector.read, skipped)
+    if collector.used or batch_bytes is None:
+        yield collector.take_documents()
+    yield collector.rejects_table()
+
+
+def read_inputs(
+    paths: Iterable[str | Path],
+    fields: FieldMap | None = None,
+    metadata: str | Path | None = None,
+    max_doc_bytes: int = DEFAULT_MAX_DOC_BYTES,
+    *,
+    advance: Callable[[int], None] | None = None,
+) -> Ingested:
+    """Read every document under `paths` at once (`stream_documents` in one batch)."""
+    *documents, rejects = stream_documents(paths, fields, metadata, max_doc_bytes, None, advance)
+    skipped = sum(1 for reason in rejects["reason"].to_pylist() if reason.startswith("unsupported file type"))
+    return Ingested(documents[0], rejects, documents[0].num_rows + rejects.num_rows, skipped)

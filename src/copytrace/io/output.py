@@ -7,6 +7,7 @@ evaluation, the report and the server read through `read_scan`.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,3 +71,23 @@ def write_jsonl(table: pa.Table, path: Path) -> None:
             for row in batch.to_pylist():
                 handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
 
+
+def scan_stats(result: ScanResult, settings, started: float, *, read: int, text_bytes: int, candidate_pairs: int,
+               extra: dict | None = None) -> dict:
+    """summary.json of a scan: what was read, found and kept, the LSH parameters, the time."""
+    families = result.families
+    lsh = settings.lsh
+    return {
+        "documents_read": read,
+        "documents_used": result.documents.num_rows,
+        "documents_rejected": result.rejects.num_rows,
+        "text_bytes": text_bytes,
+        "candidate_pairs": candidate_pairs,
+        "kept_pairs": result.pairs.num_rows,
+        "families": families.num_rows,
+        "families_with_copies": int(pc.sum(pc.greater(families["size"], 1)).as_py() or 0),
+        "lsh": {"bands": lsh.bands, "rows": lsh.rows, "threshold": lsh.threshold},
+        "seconds": round(time.perf_counter() - started, 3),
+        "passages": result.tables["passages"].num_rows if "passages" in result.tables else None,
+        **(extra or {}),
+    }

@@ -31,6 +31,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numba import njit
 
 from copytrace.text.normalize import fold_with_map, original_spans
@@ -361,3 +362,11 @@ def align_pairs(documents: pa.Table, pairs: pa.Table, settings: AlignSettings = 
                     rows[name].append(value)
             advance(1)
     return pa.table(rows, schema=PASSAGE_SCHEMA)
+
+
+def drop_unaligned_quotes(pairs: pa.Table, passages: pa.Table) -> pa.Table:
+    """A possible quote (a pair that does not link families) stays only if alignment found a passage."""
+    aligned = set(zip(passages["a"].to_pylist(), passages["b"].to_pylist()))
+    has_passage = pa.array([(x, y) in aligned for x, y in zip(pairs["a"].to_pylist(), pairs["b"].to_pylist())],
+                           pa.bool_())
+    return pairs.filter(pc.or_(pairs["family_link"], has_passage))

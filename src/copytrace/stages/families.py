@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numba import njit
 
 
@@ -64,5 +65,9 @@ def families_table(ids: np.ndarray, family: np.ndarray) -> pa.Table:
     )
 
 
-def find_families(n_docs: int, a, b, kept) -> np.ndarray:
-    return connected_components(n_docs, a[kept], b[kept])
+def with_families(documents: pa.Table, family: np.ndarray, n_shingles: np.ndarray) -> pa.Table:
+    """Documents as the output lists them: text and facts (no html), family, characters and shingles."""
+    documents = documents.drop_columns([c for c in ("html", "doc") if c in documents.column_names])
+    documents = documents.append_column("family", pa.array(family, pa.int64()))
+    documents = documents.append_column("n_chars", pc.utf8_length(documents["text"]).cast(pa.int64()))
+    return documents.append_column("n_shingles", pa.array(n_shingles, pa.int64()))

@@ -329,14 +329,59 @@ def _shingle_sets(buf, offsets, shingle_size):
     return values, out_offsets
 
 
-def sketch(texts, settings: ScanSettings, progress: Progress = Progress()) -> Sketches:
-    """`fingerprint`, plus the winnowed anchors when anchors are on: one tokenizing pass gives both."""
-    hasher = settings.hasher
-    window = settings.anchors.window if settings.anchors.enabled else 0
-    parts = [Sketches(np.empty((0, hasher.num_perm), dtype=np.uint32), np.empty(0, dtype=np.int64),
-                      Anchors(np.empty(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)) if window else None)]
+@dataclass(frozen=True)
+class Fingerprints:
+    """The fingerprint stage's output for a batch: shingle counts, LSH band keys, and anchors if on.
+
+    Signatures are not kept: band keys are all the candidates stage reads.
+    Anchors of document d are `anchors.values[anchors.offsets[d]:anchors.offsets[d + 1]]`.
+    """
+
+    n_shingles: np.ndarray  # int64 [n]
+    keys: np.ndarray  # uint64 [n, bands]
+    anchors: Anchors | None = None
+
+    def __len__(self) -> int:
+        return len(self.n_shingles)
+
+    def anchor_rows(self, first_doc: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(anchor values, document numbers) of every anchor, documents numbered from `first_doc`."""
+        if self.anchors is None:
+            return np.empty(0, np.uint64), np.empty(0, np.int64)
+        per_doc = np.diff(self.anchors.offsets)
+        docs = np.repeat(np.arange(first_doc, first_doc + len(self), dtype=np.int64), per_doc)
+        return self.anchors.values[self.anchors.offsets[0]:self.anchors.offsets[-1]], docs
+
+    @classmethod
+    def concat(cls, parts: list["Fingerprints"]) -> "Fingerprints":
+        if len(parts) == 1:
+            return parts[0]
+        anchors = None if parts[0].anchors is None else Anchors.concat([p.anchors for p in parts])
+        return cls(np.concatenate([p.n_shingles for p in parts]), np.concatenate([p.keys for p in parts]), anchors)
+
+
+def fingerprint_batch(texts, settings: ScanSettings) -> Fingerprints:
+    """The fingerprint stage's unit: one tokenizing pass over a batch of texts gives signatures
+    (turned into band keys here) and, with anchors on, the winnowed anchors."""
+    from copytrace.stages.candidates.bands import band_keys
+
+    lsh = settings.lsh
+    parts = settings.hasher.sketch_parts(texts, settings.anchor_window)
+    fingerprints = [Fingerprints(s.shingle_counts, band_keys(s.signatures, lsh.bands, lsh.rows), s.anchors)
+                    for s in parts]
+    return Fingerprints.concat(fingerprints) if fingerprints else _empty(settings)
+
+
+def _empty(settings: ScanSettings) -> Fingerprints:
+    anchors = Anchors(np.empty(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)) if settings.anchor_window else None
+    return Fingerprints(np.empty(0, np.int64), np.empty((0, settings.lsh.bands), np.uint64), anchors)
+
+
+def fingerprint(texts, settings: ScanSettings, progress: Progress = Progress()) -> Fingerprints:
+    """`fingerprint_batch` over a whole text column, `settings.batch_bytes` of text at a time."""
+    parts = [_empty(settings)]
     with progress.task("fingerprint", total=len(texts)) as advance:
         for start, stop in text_batches(texts, settings.batch_bytes):
-            parts += hasher.sketch_parts(texts.slice(start, stop - start), window)
+            parts.append(fingerprint_batch(texts.slice(start, stop - start), settings))
             advance(stop - start)
-    return Sketches.concat(parts)  # one copy of everything, at the end
+    return Fingerprints.concat(parts)

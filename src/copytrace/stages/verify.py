@@ -76,22 +76,40 @@ def overlap_figures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: n
     }
 
 
-def verify(texts, a, b, hasher: MinHasher, progress: Progress = Progress()) -> dict:
-    """Exact overlap figures of candidate pairs (a[k], b[k]), from the shingle sets of their documents."""
+def verify_pairs(texts, a: np.ndarray, b: np.ndarray, settings: ScanSettings) -> dict:
+    """The verify stage's unit: exact figures of pairs (texts[a[k]], texts[b[k]]) and the keep decision.
+
+    `texts` holds the documents the pairs name (Arrow or str), `a` and `b`
+    positions into it. Returns the figures and `family_link` (the pair links
+    a family) and `kept` (it links one, or it is a possible quote to be
+    confirmed by alignment while explaining).
+    """
+    if len(a) == 0:
+        empty = np.empty(0)
+        figures = {"jaccard": empty, "containment_a_in_b": empty, "containment_b_in_a": empty,
+                   "shared_shingles": empty.astype(np.int64)}
+    else:
+        values, offsets = settings.hasher.shingle_sets(texts)
+        figures = overlap_figures(values, offsets, np.asarray(a, np.int64), np.asarray(b, np.int64))
+    containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
+    links = settings.keep.keep(figures["shared_shingles"], containment)
+    quotes = settings.keep.possible_quote(figures["shared_shingles"], containment) & settings.explain
+    return {**figures, "family_link": links, "kept": links | quotes}
+
+
+def verify(texts, a, b, settings: ScanSettings, progress: Progress = Progress()) -> dict:
+    """`verify_pairs` of candidate pairs (a[k], b[k]) of documents numbered by their place in `texts`."""
     with progress.task("verify", total=len(a)) as advance:
         involved = np.unique(np.concatenate([a, b]))
-        position = np.full(len(texts), -1, dtype=np.int64)
-        position[involved] = np.arange(len(involved))
-        subset = texts.take(pa.array(involved)) if len(involved) else []
-        values, offsets = hasher.shingle_sets(subset)
-        figures = overlap_figures(values, offsets, position[a], position[b])
+        subset = texts.take(pa.array(involved)) if len(involved) else pa.array([], pa.large_string())
+        figures = verify_pairs(subset, np.searchsorted(involved, a), np.searchsorted(involved, b), settings)
         advance(len(a))
     return figures
 
 
-def pairs_table(ids: np.ndarray, a, b, bands, figures: dict, kept: np.ndarray,
-                links: np.ndarray | None = None) -> pa.Table:
-    links = kept if links is None else links
+def pairs_table(ids: np.ndarray, a, b, bands, figures: dict) -> pa.Table:
+    """The kept pairs (`figures["kept"]`), named by `ids`, as PAIR_SCHEMA rows."""
+    kept, links = figures["kept"], figures["family_link"]
     columns = {
         "a": pa.array(ids[a[kept]], pa.string()),
         "b": pa.array(ids[b[kept]], pa.string()),

@@ -8,44 +8,59 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from copytrace.progress import Progress
 from copytrace.settings import ScanSettings
-from copytrace.stages.candidates.anchors import Anchors, anchor_pairs, anchor_sets, document_anchor_pairs
-from copytrace.stages.candidates.bands import candidate_pairs, merge_codes
-from copytrace.text.batches import text_batches
+from copytrace.stages.candidates.anchors import anchor_pairs, document_anchor_pairs
+from copytrace.stages.candidates.bands import band_codes, merge_codes, partition_codes  # noqa: F401  (the units)
 
 
-def find_candidates(signatures, texts, settings: ScanSettings, progress: Progress = Progress(),
-                    anchors: Anchors | None = None):
-    """(a, b, bands_shared): LSH candidates, plus pairs sharing a winnowed anchor (bands_shared 0).
+def candidates(fingerprints, settings: ScanSettings, progress: Progress = Progress()):
+    """The candidates stage over one corpus' fingerprints (documents 0..n-1), in memory.
 
-    `anchors` are those `sketch` gave; without them they are computed here from `texts`.
+    (a, b, bands_shared), a < b, sorted: pairs sharing an LSH band, and pairs
+    sharing `anchors.min_shared` useful anchors (bands_shared 0 if only those).
+    The scale engines run the same two reduces by band group and by anchor
+    partition (`band_codes`, `partition_anchor_codes`), then `count_codes`.
     """
     with progress.task("candidates", total=2) as advance:
-        a, b, bands = candidate_pairs(signatures, settings.lsh, settings.max_bucket)
+        codes = band_codes(fingerprints.keys, settings.max_bucket) if len(fingerprints) > 1 else _NO_CODES
         advance(1)
-        if settings.anchors.enabled and anchors is not None and len(signatures) > 1:
-            xa, xb, _ = document_anchor_pairs(anchors, settings.anchors)
-            a, b, bands = _union_pairs(a, b, bands, xa, xb)
-        elif settings.anchors.enabled and len(texts) > 1:
-            values, docs = [], []
-            for start, stop in text_batches(texts, settings.batch_bytes):
-                v, d = anchor_sets(texts.slice(start, stop - start),
-                                   settings.shingle_size, settings.anchors.window)
-                values.append(v)
-                docs.append(d + start)
-            xa, xb, _ = anchor_pairs(np.concatenate(values), np.concatenate(docs), settings.anchors)
-            a, b, bands = _union_pairs(a, b, bands, xa, xb)
+        anchored = anchored_shared = None
+        if settings.anchors.enabled and fingerprints.anchors is not None and len(fingerprints) > 1:
+            xa, xb, anchored_shared = document_anchor_pairs(fingerprints.anchors, settings.anchors)
+            anchored = (xa.astype(np.uint64) << np.uint64(32)) | xb.astype(np.uint64)
+        result = count_codes(codes, np.ones(len(codes), np.int64), anchored, anchored_shared,
+                             settings.anchors.min_shared)
         advance(1)
-    return a, b, bands
+    return result
 
 
-def _union_pairs(a, b, bands, xa, xb):
-    """LSH pairs and anchor pairs (each sorted, unique) together, sorted and unique; anchor-only pairs: bands 0."""
-    codes = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
-    extra = (xa.astype(np.uint64) << np.uint64(32)) | xb.astype(np.uint64)
-    all_codes, all_bands = merge_codes(codes, bands.astype(np.int64), extra)
-    return ((all_codes >> np.uint64(32)).astype(np.int64),
-            (all_codes & np.uint64(0xFFFFFFFF)).astype(np.int64), all_bands)
+_NO_CODES = np.empty(0, dtype=np.uint64)
+
+
+def partition_anchor_codes(values: np.ndarray, docs: np.ndarray, settings: ScanSettings):
+    """(codes, anchors shared) of pairs sharing useful anchors among rows holding whole anchors
+    (a partition by anchor value); `min_shared` is applied to the sum over partitions by `count_codes`."""
+    every = replace(settings.anchors, min_shared=1)
+    a, b, shared = anchor_pairs(values, docs, every)
+    return (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64), shared
+
+
+def count_codes(codes: np.ndarray, bands: np.ndarray, anchored: np.ndarray | None = None,
+                anchored_shared: np.ndarray | None = None, min_anchors: int = 1):
+    """The candidates reduce: each pair once, with the bands it shares; anchor pairs join it
+    when they share at least `min_anchors` anchors in all. Returns (a, b, bands_shared), sorted."""
+    unique, inverse = np.unique(codes, return_inverse=True)
+    shared = np.bincount(inverse, weights=bands, minlength=len(unique)).astype(np.int64) if len(codes) else \
+        np.empty(0, np.int64)
+    if anchored is not None and len(anchored):
+        acodes, ainverse = np.unique(anchored, return_inverse=True)
+        total = np.bincount(ainverse, weights=anchored_shared, minlength=len(acodes))
+        acodes = acodes[total >= min_anchors]
+        unique, shared = merge_codes(unique, shared, acodes)
+    return ((unique >> np.uint64(32)).astype(np.int64), (unique & np.uint64(0xFFFFFFFF)).astype(np.int64),
+            shared.astype(np.int64))

@@ -179,6 +179,36 @@ def _band_pairs(signatures, bands, rows, max_bucket):
     return concat_codes(per_band)
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def _band_codes_of_keys(keys, max_bucket):
+    n_docs, bands = keys.shape
+    table_bits = 4
+    while (1 << table_bits) < 8 * n_docs:
+        table_bits += 1
+    per_band = [np.empty(0, dtype=np.uint64) for _ in range(bands)]
+    for j in prange(bands):
+        per_band[j] = _band_codes(keys[:, j].copy(), table_bits, max_bucket)
+    return concat_codes(per_band)
+
+
+def band_codes(keys: np.ndarray, max_bucket: int = 200) -> np.ndarray:
+    """The candidates unit over band keys: pair codes (a << 32 | b, a < b) of every bucket of every
+    band (column) of keys[n_docs, bands], row number = document number; a pair once per band it shares."""
+    if len(keys) < 2:
+        return np.empty(0, dtype=np.uint64)
+    with small_parallel_chunks():
+        return _band_codes_of_keys(np.ascontiguousarray(keys), max_bucket)
+
+
+def partition_codes(band: np.ndarray, key: np.ndarray, doc: np.ndarray, max_bucket: int) -> np.ndarray:
+    """`band_codes` of rows (band, key, doc) holding whole buckets (a partition by key), band by band."""
+    order = np.lexsort((doc, band))
+    band, key, doc = band[order], key[order], doc[order]
+    cuts = np.flatnonzero(np.diff(band)) + 1
+    parts = [bucket_codes(k, d, max_bucket) for k, d in zip(np.split(key, cuts), np.split(doc, cuts))]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+
+
 def candidate_pairs(signatures: np.ndarray, params: LshParams, max_bucket: int = 200):
     """Return (a, b, bands_shared) for every pair sharing at least one band; a < b, sorted."""
     if signatures.shape[1] < params.num_perm:

@@ -274,7 +274,8 @@ def clean_documents(documents: pa.Table, options: CleanSettings | None = None) -
     return cleaned.documents, cleaned.removed
 
 
-def clean_ingested(ingested, options: CleanSettings | bool | None = True, progress=None):
+def clean_ingested(ingested, options: CleanSettings | bool | None = True, progress=None,
+                   aliases: Aliases | None = None):
     """The pipeline's clean step: (Ingested with cleaned documents and added rejects, removed lines).
 
     `options` may be a CleanSettings, or True/False for chrome removal on/off.
@@ -283,7 +284,7 @@ def clean_ingested(ingested, options: CleanSettings | bool | None = True, progre
 
     if isinstance(options, bool) or options is None:
         options = CleanSettings(chrome_removal=options is not False)
-    cleaned = clean_stage(ingested.documents, options, progress)
+    cleaned = clean_stage(ingested.documents, options, progress, aliases=aliases)
     rejects = ingested.rejects
     if cleaned.rejects:
         added = pa.Table.from_pylist([r.as_dict() for r in cleaned.rejects], schema=REJECT_SCHEMA)

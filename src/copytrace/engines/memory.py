@@ -1,0 +1,87 @@
+"""The memory engine: every stage unit over the whole corpus, in this process.
+
+The fastest up to a few hundred thousand documents. The stages are the
+units of `copytrace.stages`; this engine only calls them in order and
+gathers their outputs into the result.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from copytrace.io import InputError, read_inputs
+from copytrace.io.output import ScanResult, scan_stats
+from copytrace.progress import Progress
+from copytrace.settings import ScanSettings
+from copytrace.stages.candidates import candidates
+from copytrace.stages.clean import clean_ingested
+from copytrace.stages.families import connected_components, families_table, with_families
+from copytrace.stages.fingerprint import fingerprint
+from copytrace.stages.verify import pairs_table, verify
+
+
+class MemoryEngine:
+    """Scan with every document, signature and pair in memory."""
+
+    name = "memory"
+
+    def scan(self, paths, fields=None, metadata=None, settings: ScanSettings | None = None,
+             max_doc_bytes: int | None = None, progress: Progress | None = None) -> ScanResult:
+        settings = settings or ScanSettings()
+        progress = progress or Progress()
+        started = time.perf_counter()
+        kwargs = {} if max_doc_bytes is None else {"max_doc_bytes": max_doc_bytes}
+        with progress.task("ingest") as advance:
+            ingested = read_inputs(paths, fields, metadata, **kwargs, advance=advance)
+        ingested, removed_lines = clean_ingested(ingested, settings.clean, progress, aliases=settings.aliases)
+        if ingested.used == 0:
+            first = ingested.rejects.slice(0, 1).to_pylist()
+            example = f"; first: {first[0]['file']}:{first[0]['record']}: {first[0]['reason']}" if first else ""
+            raise InputError(f"no usable document among {ingested.read} records read "
+                             f"({ingested.rejects.num_rows} rejected{example})")
+        result = analyse(ingested.documents, settings, progress)
+        result.rejects = ingested.rejects
+        result.tables["removed_lines"] = removed_lines
+        result.stats = scan_stats(result, settings, started, read=ingested.read,
+                                  text_bytes=_text_bytes(ingested.documents), candidate_pairs=result.stats["candidate_pairs"],
+                                  extra={"removed_lines": removed_lines.num_rows})
+        return result
+
+
+def _text_bytes(documents: pa.Table) -> int:
+    return int(pc.sum(pc.binary_length(documents["text"])).as_py() or 0)
+
+
+def analyse(docs: pa.Table, settings: ScanSettings, progress: Progress) -> ScanResult:
+    """fingerprint -> candidates -> verify -> families -> align -> provenance over cleaned documents."""
+    texts = docs["text"].combine_chunks() if docs.num_rows else pa.array([], pa.large_string())
+    ids = np.asarray(docs["id"].to_pylist(), dtype=object)
+    fingerprints = fingerprint(texts, settings, progress)
+    a, b, bands = candidates(fingerprints, settings, progress)
+    figures = verify(texts, a, b, settings, progress)
+    links = figures["family_link"]
+    family = connected_components(len(ids), a[links], b[links])
+    documents = with_families(docs, family, fingerprints.n_shingles)
+    pairs = pairs_table(ids, a, b, bands, figures)
+    families = families_table(ids, family)
+    tables = explain_pairs(documents, pairs, settings, progress) if settings.explain else {}
+    families = tables.pop("families", families)
+    pairs = tables.pop("pairs", pairs)
+    empty_rejects = pa.table({})
+    return ScanResult(documents, pairs, families, empty_rejects, {"candidate_pairs": int(len(a))}, tables)
+
+
+def explain_pairs(documents: pa.Table, pairs: pa.Table, settings: ScanSettings, progress: Progress) -> dict:
+    """Passages of every kept pair (possible quotes without one dropped), then provenance."""
+    from copytrace.stages.align import align_pairs, drop_unaligned_quotes
+    from copytrace.stages.provenance import trace
+
+    passages = align_pairs(documents, pairs, settings.align, progress)
+    pairs = drop_unaligned_quotes(pairs, passages)
+    traced = trace(documents, pairs, passages, settings.provenance)
+    return {"passages": passages, "pairs": pairs, "edges": traced.edges, "edits": traced.edits,
+            "families": traced.families}
