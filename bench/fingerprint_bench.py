@@ -9,8 +9,8 @@ is its own: the peak resident set is reset after the corpus is loaded
 
 - copytrace: `MinHasher.signatures` on Arrow batches of `batch_bytes`, as
   the scan holds documents, then `candidate_pairs` (LSH only, like the
-  peers). A second row, `copytrace-stage`, runs `stages.sketch` and
-  `stages.find_candidates` exactly as the pipeline wires them: LSH plus the
+  peers). A second row, `copytrace-stage`, runs `stages.fingerprint.fingerprint` and
+  `stages.candidates.candidates` exactly as the memory engine wires them: LSH plus the
   winnowed anchors that find sections and quotes the peers cannot (one
   tokenizing pass gives signatures and anchors).
 - datasketch: shingles made in Python (regex words, lower-cased, joined by
@@ -111,18 +111,18 @@ def bucket_pairs(buckets, max_bucket: int = MAX_BUCKET) -> set[tuple[int, int]]:
 
 def run_copytrace(table, settings, via_stage: bool):
     from copytrace.stages.candidates.bands import candidate_pairs
-    from copytrace.stages.fingerprint import text_batches
+    from copytrace.text.batches import text_batches
 
     texts = table["text"]
     hasher = settings.hasher
     if via_stage:
         # The stages as the pipeline wires them: LSH candidates plus winnowed anchors.
-        from copytrace.stages.candidates import find_candidates
-        from copytrace.stages.fingerprint import sketch
+        from copytrace.stages.candidates import candidates
+        from copytrace.stages.fingerprint import fingerprint
 
         texts = texts.combine_chunks()
-        sketches = sketch(texts, settings)  # signatures and anchors in one pass, as `pipeline.analyse`
-        a, b, _ = find_candidates(sketches.signatures, texts, settings, anchors=sketches.anchors)
+        prints = fingerprint(texts, settings)  # band keys and anchors in one pass, as the memory engine runs it
+        a, b, _ = candidates(prints, settings)
         return a, b
     signatures = np.empty((len(texts), hasher.num_perm), dtype=np.uint32)
     for start, stop in text_batches(texts, settings.batch_bytes):

@@ -20,9 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from copytrace import scan
-from copytrace.stages.candidates.anchors import AnchorSettings
 from copytrace.progress import Progress
-from copytrace.settings import ScanSettings
+from copytrace.settings import AnchorSettings, ScanSettings
 
 
 def tree_cpu(pid: int | None = None) -> float:

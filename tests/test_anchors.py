@@ -13,8 +13,9 @@ from copytrace.stages.candidates.anchors import (
 )
 from copytrace.stages.fingerprint import MinHasher
 from copytrace.settings import ScanSettings
-from copytrace.stages.candidates import find_candidates
-from copytrace.stages.fingerprint import sketch
+from copytrace.stages.candidates import candidates
+from copytrace.stages.candidates.bands import candidate_pairs
+from copytrace.stages.fingerprint import fingerprint
 from copytrace.text.tokens import doc_shingles, encode_batch
 
 
@@ -101,17 +102,21 @@ def test_the_sketch_gives_the_anchors_of_anchor_sets():
     assert np.array_equal(sketches.signatures, MinHasher().signatures(TEXTS * 3)[0])
 
 
-def test_the_wired_stage_finds_the_same_pairs_with_sketched_or_recomputed_anchors():
+def test_the_candidates_unit_gives_lsh_pairs_and_anchor_pairs_as_the_plain_rules_do():
     settings = ScanSettings()
     texts = pa.array(TEXTS * 2, pa.large_string())
-    sketches = sketch(texts, settings)
-    with_sketch = find_candidates(sketches.signatures, texts, settings, anchors=sketches.anchors)
-    recomputed = find_candidates(sketches.signatures, texts, settings)
-    for mine, again in zip(with_sketch, recomputed):
-        assert np.array_equal(mine, again)
-    a, b, bands = with_sketch
-    assert (0, 1) in set(zip(a.tolist(), b.tolist()))
-    assert sketch(texts, ScanSettings(anchors=AnchorSettings(enabled=False))).anchors is None
+    prints = fingerprint(texts, settings)
+    a, b, bands = candidates(prints, settings)
+    sketches = MinHasher().sketch(texts, anchor_window=settings.anchors.window)
+    la, lb, lbands = candidate_pairs(sketches.signatures, settings.lsh, settings.max_bucket)
+    xa, xb, _ = anchor_pairs(sketches.anchors.values, np.repeat(np.arange(len(texts)), np.diff(sketches.anchors.offsets)),
+                             settings.anchors)
+    expected = dict(zip(zip(la.tolist(), lb.tolist()), lbands.tolist()))
+    for pair in zip(xa.tolist(), xb.tolist()):
+        expected.setdefault(pair, 0)
+    assert dict(zip(zip(a.tolist(), b.tolist()), bands.tolist())) == expected
+    assert (0, 1) in expected
+    assert fingerprint(texts, ScanSettings(anchors=AnchorSettings(enabled=False))).anchors is None
 
 
 def test_anchors_of_parts_join_into_one():

@@ -134,7 +134,7 @@ def test_scan_writes_removed_lines_and_no_clean_keeps_every_line(tmp_path):
     pairs = {(p["a"], p["b"]) for p in result.pairs.to_pylist()}
     assert (SEED_000, SEED_002) in pairs and (SEED_000, SEED_001) in pairs
 
-    raw = copytrace.scan(folder, clean=False)
+    raw = copytrace.scan(folder, settings=copytrace.ScanSettings(clean=CleanSettings(chrome_removal=False)))
     assert raw.tables["removed_lines"].num_rows == 0
     texts = dict(zip(raw.documents["id"].to_pylist(), raw.documents["text"].to_pylist()))
     assert texts[SEED_000] == (folder / SEED_000).read_text(encoding="utf-8")
@@ -356,7 +356,7 @@ def test_aliases_join_one_outlets_pages_into_one_template():
     table = pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA)
     assert clean_stage(table).removed.num_rows == 0  # three names: three outlets of one page each
     aliases = parse_aliases("RT = rt.com = Russia Today")
-    removed = clean_stage(table, CleanSettings(aliases=aliases)).removed.to_pylist()
+    removed = clean_stage(table, CleanSettings(), aliases=aliases).removed.to_pylist()
     assert [r["id"] for r in removed] == ["d0", "d1", "d2"]
     assert all(r["reason"].startswith("repeated on 3 pages of") for r in removed)
 

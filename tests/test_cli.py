@@ -147,11 +147,14 @@ def test_nothing_usable_exits_non_zero_naming_the_first_reject(tmp_path):
     [
         (["{tmp}/missing"], "{tmp}/missing: no such file or folder"),
         (["{lavrov}", "--format", "xml"], "--format must be one of parquet, jsonl, not 'xml'"),
-        (["{lavrov}", "--num-perm", "100"], "num_perm must be a power of two"),
-        (["{lavrov}", "--shingle-size", "0"], "shingle_size must be >= 1"),
+        (["{lavrov}", "--num-perm", "100"], "--num-perm must be a power of two"),
+        (["{lavrov}", "--shingle-size", "0"], "--shingle-size must be >= 1"),
         (["{lavrov}", "--min-containment", "1.5"], "--min-containment must be between 0 and 1"),
         (["{lavrov}", "--min-shared", "0"], "--min-shared must be at least 1"),
         (["{lavrov}", "--max-doc-mb", "0"], "--max-doc-mb must be positive"),
+        (["{lavrov}", "--extract-workers", "-1"], "--extract-workers must be 0 (one per core) or more"),
+        (["{lavrov}", "--reuse-share", "0"], "--reuse-share must be in (0, 1]"),
+        (["{lavrov}", "--aliases", "{tmp}/none.txt"], "{tmp}/none.txt: cannot read the aliases"),
         (["{lavrov}", "--metadata", "{tmp}/nope.jsonl"], "{tmp}/nope.jsonl: no such metadata file"),
         (["{lavrov}", "-o", "{tmp}/a-file"], "{tmp}/a-file: exists and is not a folder"),
     ],
@@ -193,3 +196,39 @@ def test_pairs_name_documents_in_full_when_they_fit_else_by_member_label(lavrov_
         text = buffer.getvalue()
         assert first_row in text, text
         assert f"  #1  {SEED_IDS[0]}  Sputnik News  Lavrov Unveils" in text
+
+
+def test_scan_and_index_create_take_the_settings_options_with_the_settings_defaults():
+    import inspect
+
+    from copytrace.faces.cli import scan_command
+    from copytrace.faces.index_cli import create_command
+    from copytrace.faces.options import settings_from_options
+    from copytrace.settings import ScanSettings
+
+    options = inspect.signature(settings_from_options).parameters
+    for command in (scan_command, create_command):
+        params = inspect.signature(command).parameters
+        assert {n: params[n].default for n in options} == {n: p.default for n, p in options.items()}, command
+    assert settings_from_options() == ScanSettings()
+
+
+def test_options_map_into_the_one_settings_object(tmp_path):
+    from copytrace.faces.options import settings_from_options
+    from copytrace.settings import ChromeSettings, CleanSettings, ExtractSettings, KeepRule, ScanSettings
+
+    (tmp_path / "aliases.txt").write_text("RT = rt.com = Russia Today\n", encoding="utf-8")
+    got = settings_from_options(reuse_share=0.5, num_perm=128, min_shared=5, min_containment=0.3, clean=False,
+                                template_pages=4, extract_workers=2, aliases=tmp_path / "aliases.txt")
+    assert got.clean == CleanSettings(chrome_removal=False, chrome=ChromeSettings(min_repeat=4),
+                                      extract=ExtractSettings(workers=2))
+    assert (got.reuse_share, got.num_perm, got.keep) == (0.5, 128, KeepRule(min_shared=5, min_containment=0.3))
+    assert got.aliases.groups and got.provenance.aliases is got.aliases
+    assert got.aliases != ScanSettings().aliases
+
+
+def test_index_create_refuses_bad_settings_in_one_line(tmp_path):
+    result = invoke("index", "create", str(tmp_path / "ix.duckdb"), "--min-containment", "2")
+    assert result.exit_code == 2
+    assert error_line(result) == "error: --min-containment must be between 0 and 1, got 2.0"
+    assert not (tmp_path / "ix.duckdb").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,15 +17,15 @@ import pytest
 from typer.testing import CliRunner
 
 import copytrace
+from copytrace.stages.candidates import band_codes, partition_codes
 from copytrace.stages.candidates.bands import band_keys, candidate_pairs
 from copytrace.faces.cli import app
 from copytrace.engines import local
-from copytrace.engines.bucketing import band_group_codes, partition_codes
 from copytrace.engines.local import LocalEngine
 from copytrace.engines.shards import WorkDir, parse_size
 from copytrace.io import InputError
 from copytrace.stages.candidates.lsh import LshParams
-from copytrace.settings import ScanSettings
+from copytrace.settings import CleanSettings, ScanSettings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from engines_corpus import write_corpus  # noqa: E402
@@ -97,7 +98,7 @@ def test_band_groups_give_the_in_memory_candidates():
     signatures[:250, :4] = 7  # one bucket over max_bucket in band 0: a star, not every pair
     a, b, shared = candidate_pairs(signatures, LshParams(bands=8, rows=2, threshold=0.3), max_bucket=40)
     keys = band_keys(signatures, 8, 2)
-    codes = np.concatenate([band_group_codes(np.ascontiguousarray(keys[:, lo:lo + 3]), 40) for lo in (0, 3, 6)])
+    codes = np.concatenate([band_codes(keys[:, lo:lo + 3], 40) for lo in (0, 3, 6)])  # the local engine's groups
     unique, counts = np.unique(codes, return_counts=True)
     assert np.array_equal(unique >> np.uint64(32), a) and np.array_equal(unique & np.uint64(0xFFFFFFFF), b)
     assert np.array_equal(counts, shared)
@@ -191,7 +192,13 @@ def test_a_scan_killed_while_cleaning_resumes_without_its_deleted_scratch(corpus
 
 
 def test_a_work_dir_of_another_scan_is_refused(corpus, tmp_path):
-    LocalEngine(tmp_path / "w", "16MB", workers=1).scan([corpus], settings=ScanSettings(explain=False))
+    engine = LocalEngine(tmp_path / "w", "16MB", workers=1)
+    settings = ScanSettings(explain=False)
+    engine.scan([corpus], settings=settings)
+    manifest = json.loads((tmp_path / "w" / "manifest.json").read_text())
+    assert manifest["job"]["settings"] == settings.to_dict()
+    with pytest.raises(InputError, match="other inputs or settings"):  # cleaning is one of the settings
+        engine.scan([corpus], settings=settings.replace(clean=CleanSettings(chrome_removal=False)))
     with pytest.raises(InputError, match="other inputs or settings"):
         WorkDir(tmp_path / "w", {"something": "else"})
 
@@ -234,7 +241,7 @@ def test_chrome_templates_are_learnt_over_every_shard(tmp_path):
         rows.append({"id": f"t{d:03d}", "text": f"{body}\nCopyright 2026 {source}. All rights reserved.",
                      "source": source})
     path = tmp_path / "pages.jsonl"
-    path.write_text("".join(__import__("json").dumps(r) + "\n" for r in rows))
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     expected = copytrace.scan(path, settings=ScanSettings(explain=False))
     got = LocalEngine(tmp_path / "work", "2MB", shard_bytes=1_500, workers=2).scan(
         [path], settings=ScanSettings(explain=False))

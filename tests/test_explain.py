@@ -5,7 +5,8 @@ import pytest
 from rich.console import Console
 
 import copytrace
-from copytrace.faces.explain import Account, ExplainError, print_account
+from copytrace.faces.explain import Account, print_account
+from copytrace.io.output import ScanOutputError
 
 S000, S001, S002 = "000_f6bf16f87c8d377a.txt", "001_029c3bd5a6ee19c6.txt", "002_980889d471020f42.txt"
 
@@ -60,7 +61,7 @@ def test_explain_without_a_scan_says_so_in_one_line(tmp_path, cli):
     done = cli("explain", S000, "--out", str(tmp_path / "nowhere"))
     assert done.returncode == 2 and "no such output folder" in done.stderr
     (tmp_path / "half").mkdir()
-    with pytest.raises(ExplainError, match="no documents.parquet or documents.jsonl"):
+    with pytest.raises(ScanOutputError, match="no documents.parquet or documents.jsonl"):
         Account(tmp_path / "half", S000)
 
 

@@ -44,7 +44,7 @@ def test_daily_batches_build_one_family_with_its_original(index):
     assert by_id[SPUTNIK]["passages"], "passages of the stored pair"
     assert any(e["kind"] == "added" and "coup" in e["text"] for e in by_id[SPUTNIK]["edits"])
     stats = index.stats()
-    assert stats["documents"] == 3 and stats["band_rows"] == 3 * index.settings.bands
+    assert stats["documents"] == 3 and stats["band_rows"] == 3 * index.lsh.bands
     assert stats["families_with_copies"] == 1 and stats["batches"] == 2
 
 
@@ -96,7 +96,7 @@ def test_removal_splits_the_family_and_drops_explain_rows(index):
     out = remove_documents(index, [SPUTNIK, "no-such-id"])
     assert out == {"removed": [SPUTNIK], "not_found": ["no-such-id"]}
     stats = index.stats()
-    assert stats["documents"] == 2 and stats["band_rows"] == 2 * index.settings.bands
+    assert stats["documents"] == 2 and stats["band_rows"] == 2 * index.lsh.bands
     result = search_document(index, DURAN)
     assert [m["id"] for m in result.matches()] == [CAPTURE]
     assert SPUTNIK not in result.family["members"]

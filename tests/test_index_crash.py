@@ -44,7 +44,7 @@ def consistent(path: Path) -> dict:
         assert one("select count(distinct id) from documents") == docs
         # The parts beside the database reach the committed documents and only them.
         next_doc = int(one("select value from meta where key = 'next_doc'"))
-        assert store.segments.rows() == docs * store.settings.bands
+        assert store.segments.rows() == docs * store.lsh.bands
         assert store.parts.fetch(np.arange(next_doc + 500)).num_rows == docs
         return {"documents": docs, "batches": one("select count(*) from batches"),
                 "next_doc": int(one("select value from meta where key = 'next_doc'"))}

@@ -13,7 +13,7 @@ pytest.importorskip("duckdb")
 from copytrace.index import Store, add_documents, remove_documents, search_text  # noqa: E402
 from copytrace.index.matching import lookup_batch, lookup_one  # noqa: E402
 from copytrace.index.parts import parts_dir  # noqa: E402
-from copytrace.index.segments import BandSegments  # noqa: E402
+from copytrace.index.segments import KeySegments  # noqa: E402
 
 from conftest import LAVROV, SEED_IDS  # noqa: E402
 from test_index import seeds  # noqa: E402
@@ -33,7 +33,7 @@ def brute_force(keys: np.ndarray, docs: np.ndarray, wanted: np.ndarray, max_buck
 
 def test_segment_lookups_match_brute_force_before_and_after_compaction(tmp_path):
     rng = np.random.default_rng(5)
-    segments = BandSegments(tmp_path / "parts")
+    segments = KeySegments(tmp_path / "parts")
     all_keys, all_docs, doc = [], [], 0
     for batch in range(9):
         n = int(rng.integers(5, 60))
@@ -54,7 +54,7 @@ def test_segment_lookups_match_brute_force_before_and_after_compaction(tmp_path)
     assert len(list((tmp_path / "parts").glob("*.seg"))) == 2
     pos, found = segments.lookup(wanted, 3)
     assert set(zip(pos.tolist(), found.tolist())) == brute_force(keys, docs, wanted, 3)
-    reopened = BandSegments(tmp_path / "parts")
+    reopened = KeySegments(tmp_path / "parts")
     assert reopened.load(committed_batches=9, writable=True) == [(s.first, s.last) for s in segments.segments]
     assert reopened.load(committed_batches=4, writable=False) == [(s.first, s.last) for s in segments.segments
                                                                    if s.last < 4]
@@ -62,7 +62,7 @@ def test_segment_lookups_match_brute_force_before_and_after_compaction(tmp_path)
 
 def test_a_few_keys_in_a_big_segment_are_found_through_its_fence(tmp_path):
     rng = np.random.default_rng(8)
-    segments = BandSegments(tmp_path / "parts")
+    segments = KeySegments(tmp_path / "parts")
     keys = rng.integers(0, 3000, 20_000).astype(np.uint64)  # long runs of equal keys cross block bounds
     docs = np.arange(20_000, dtype=np.uint32)
     segments.commit(segments.add(0, keys, docs))
@@ -75,7 +75,7 @@ def test_a_few_keys_in_a_big_segment_are_found_through_its_fence(tmp_path):
 
 
 def test_batch_lookup_counts_shared_bands_per_row_and_document(tmp_path):
-    segments = BandSegments(tmp_path / "parts")
+    segments = KeySegments(tmp_path / "parts")
     segments.commit(segments.add(0, np.array([1, 2, 3, 4, 1], np.uint64), np.array([0, 0, 0, 1, 1], np.uint32)))
     batch_keys = np.array([[1, 2, 9], [4, 1, 3]], dtype=np.uint64)
 
@@ -102,7 +102,7 @@ def test_lost_parts_are_rebuilt_from_the_database(tmp_path):
     assert not parts_dir(path).exists()
     with Store(path) as store:  # rebuilt on disk
         assert [m["id"] for m in search_text(store, pasted).matches()] == before
-        assert store.segments.rows() == 3 * store.settings.bands
+        assert store.segments.rows() == 3 * store.lsh.bands
     assert len(list(parts_dir(path).glob("*.docs.arrow"))) == 2
 
 
@@ -123,7 +123,7 @@ def test_many_small_adds_are_compacted_and_still_found(tmp_path):
             add_documents(store, day.slice(k * 2, 2))
         add_documents(store, seeds())
         assert len(store.segments.segments) <= 12
-        assert store.segments.rows() == 35 * store.settings.bands
+        assert store.segments.rows() == 35 * store.lsh.bands
         result = search_text(store, (LAVROV / DURAN).read_text(encoding="utf-8"))
         assert {m["id"] for m in result.matches()} == set(SEED_IDS)
         copy = day["text"][5].as_py()

@@ -9,8 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import copytrace.io.tabular as tabular
-from copytrace.engines.shards import stream_documents
-from copytrace.io import read_inputs
+from copytrace.io import read_inputs, stream_documents
 
 _rows_block = tabular._rows_block
 

@@ -63,9 +63,9 @@ def test_candidate_probability_works_on_arrays():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"min_containment": 0.0}, "reuse share must be in"),
-        ({"min_containment": 1.5}, "reuse share must be in"),
-        ({"min_containment": 0.5, "size_ratio": 0.2}, "size ratio must be >= the reuse share"),
+        ({"reuse_share": 0.0}, "reuse share must be in"),
+        ({"reuse_share": 1.5}, "reuse share must be in"),
+        ({"reuse_share": 0.5, "size_ratio": 0.2}, "size ratio must be >= the reuse share"),
     ],
 )
 def test_bad_reuse_settings_are_refused(kwargs, message):

@@ -61,3 +61,9 @@ def test_cli_scan_report_writes_it(tmp_path, cli):
     assert done.returncode == 0, done.output
     page = (out / "report.html").read_text(encoding="utf-8")
     assert SPUTNIK in page and "original" in page
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_report_of_an_output_folder_is_the_report_of_the_scan(hostile_scan, tmp_path, fmt):
+    folder = hostile_scan.write(tmp_path / fmt, format=fmt)
+    assert render_report(folder) == render_report(hostile_scan)

@@ -1,13 +1,12 @@
 """copytrace: find who republished whose text, and explain each copy."""
 
-from copytrace.io import FieldMap, InputError
-
 __all__ = ["FieldMap", "InputError", "KeepRule", "ScanResult", "ScanSettings", "scan"]
 __version__ = "0.1.0"
 
-# The scan machinery loads numba; importing it lazily keeps `copytrace explain`
-# and other light commands quick to start.
-_LAZY = {"scan": "pipeline", "ScanResult": "io.output", "ScanSettings": "settings", "KeepRule": "settings"}
+# Every name is imported when first used: the scan machinery loads numba, and
+# ingest pyarrow.compute; `copytrace --help` and `copytrace explain` load neither.
+_LAZY = {"scan": "pipeline", "ScanResult": "io.output", "ScanSettings": "settings", "KeepRule": "settings",
+         "FieldMap": "io", "InputError": "io"}
 
 
 def __getattr__(name: str):

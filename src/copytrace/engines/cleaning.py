@@ -1,25 +1,25 @@
-"""Ingest with cleaning over shards, on every core, with chrome templates learnt over the whole corpus.
+"""The clean stage scheduled over shards, on every core, with chrome templates learnt over the whole corpus.
 
-1. read: the inputs are streamed (one process: readers go record by record)
-   into raw shards, Arrow IPC files of about `text_per_shard` of text;
-2. extract: shards holding HTML are reduced to their main text, shard by
+1. extract: shards holding HTML are reduced to their main text, shard by
    shard in worker processes (`clean_stage` without chrome removal);
-3. learn: each worker counts template lines (`clean.templates.TemplateCounter`)
+2. learn: each worker counts template lines (`clean.templates.TemplateCounter`)
    for its share of the sources, over every shard, so a source's template is
-   learnt from all its pages, as the in-memory path learns it;
-4. clean: every shard is cleaned with those templates in worker processes,
-   then numbered in order and written as a document shard.
+   learnt from all its pages, as the memory engine learns it;
+3. clean: every shard is cleaned with those templates in worker processes
+   (`clean_stage`), then numbered in order and written as a document shard.
 
-Each step leaves shards with done markers, so a killed ingest resumes.
+Rejects keep the memory engine's order: each shard's extraction and chrome
+rejects are merged by the row they came from. Each step leaves shards with
+done markers, so a killed ingest resumes.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -28,24 +28,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from copytrace.engines.shards import atomic_write, done_info, is_done, mark_done, read_arrow, write_arrow, write_parquet
 from copytrace.io.records import REJECT_SCHEMA
-from copytrace.engines.shards import (
-    atomic_write,
-    done_info,
-    is_done,
-    mark_done,
-    read_arrow,
-    write_arrow,
-    write_parquet,
-)
-
-
-def clean_options(clean):
-    from copytrace.stages.clean import CleanSettings
-
-    if isinstance(clean, bool) or clean is None:
-        return CleanSettings(chrome_removal=clean is not False)
-    return clean
+from copytrace.settings import ScanSettings
 
 
 @contextmanager
@@ -65,20 +50,37 @@ def _has_html(table: pa.Table) -> bool:
     return "html" in table.column_names and table["html"].null_count < table.num_rows
 
 
-def extract_shard(spec: tuple[Path, Path, object]) -> Path:
-    """The shard with HTML reduced to main text (extraction rejects beside it); a plain-text shard as it is."""
+def _numbered(table: pa.Table) -> pa.Table:
+    """The shard with its rows numbered (`row`), so that rejects can be put back in input order."""
+    if "row" in table.column_names:
+        return table
+    return table.append_column("row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+
+
+def _rejects(cleaned, before: pa.Table) -> pa.Table:
+    """The stage's rejects, each with the row of `before` it came from (the rows that did not come out)."""
+    gone = np.setdiff1d(before["row"].to_numpy(), cleaned.documents["row"].to_numpy())
+    table = pa.Table.from_pylist([r.as_dict() for r in cleaned.rejects], schema=REJECT_SCHEMA)
+    return table.append_column("row", pa.array(gone, pa.int64()))
+
+
+def _rejects_path(shard: Path) -> Path:
+    return shard.with_suffix(".rejects.parquet")
+
+
+def extract_shard(spec: tuple[Path, Path, ScanSettings]) -> Path:
+    """The shard with HTML reduced to main text (its rejects beside it); a plain-text shard as it is."""
     from copytrace.stages.clean import clean_stage
 
-    raw_path, out, clean = spec
+    raw_path, out, settings = spec
     if is_done(out):
         return out
     raw = read_arrow(raw_path)
     if not _has_html(raw):
         return raw_path
-    options = clean_options(clean)
-    extracted = clean_stage(raw, replace(options, chrome_removal=False))
-    rejects = pa.Table.from_pylist([r.as_dict() for r in extracted.rejects], schema=REJECT_SCHEMA)
-    write_parquet(out.with_suffix(".rejects.parquet"), rejects)
+    raw = _numbered(raw)
+    extracted = clean_stage(raw, replace(settings.clean, chrome_removal=False), aliases=settings.aliases)
+    write_parquet(_rejects_path(out), _rejects(extracted, raw))
     write_arrow(out, extracted.documents)
     return out
 
@@ -87,53 +89,50 @@ def _share_of(group: str | None, part: int, parts: int) -> bool:
     return group is not None and zlib.crc32(group.encode()) % parts == part
 
 
-def learn_share(spec: tuple[list[Path], int, int, object]) -> dict:
+def learn_share(spec: tuple[list[Path], int, int, ScanSettings]) -> dict:
     """Templates of the sources that fall in share `part` of `parts`, over every shard."""
     from copytrace.stages.clean import source_group
     from copytrace.stages.clean.templates import TemplateCounter
 
-    paths, part, parts, clean = spec
-    options = clean_options(clean)
-    counter = TemplateCounter(options.chrome.min_repeat)
+    paths, part, parts, settings = spec
+    counter = TemplateCounter(settings.clean.chrome.min_repeat)
     for path in paths:
         table = read_arrow(path)  # memory-mapped: the counter reads the text column where it lies
         columns = table.select(["source", "url"]).to_pydict()
-        groups = [source_group(s, u, options.aliases) for s, u in zip(columns["source"], columns["url"])]
+        groups = [source_group(s, u, settings.aliases) for s, u in zip(columns["source"], columns["url"])]
         counter.add_batch([g if _share_of(g, part, parts) else None for g in groups], table["text"])
     return counter.templates()
 
 
-def learn_templates_sharded(paths: list[Path], clean, workers: int, pool_map, out: Path) -> dict | None:
-    """Per-source template lines over all shards (`clean.learn_templates`, split by source over workers)."""
-    options = clean_options(clean)
-    if not options.chrome_removal:
-        return None
-    if not options.chrome.repeated:
-        return {}
-    if is_done(out):
-        return json.loads(out.read_text())
+def learn_templates_sharded(paths: list[Path], settings: ScanSettings, workers: int, pool_map, out: Path) -> None:
+    """Per-source template lines over all shards (`clean.learn_templates`, split by source over workers), to `out`."""
+    options = settings.clean
+    if not (options.chrome_removal and options.chrome.repeated) or is_done(out):
+        return
     templates: dict = {}
-    for share in pool_map(learn_share, [(paths, part, workers, clean) for part in range(workers)]):
+    for share in pool_map(learn_share, [(paths, part, workers, settings) for part in range(workers)]):
         templates.update(share)
     atomic_write(out, lambda tmp: tmp.write_text(json.dumps(templates)))
     mark_done(out)
-    return templates
 
 
-def clean_one(spec: tuple[Path, Path, Path, object, Path | None]) -> dict:
+def clean_one(spec: tuple[Path, Path, Path, ScanSettings, Path | None]) -> dict:
     """Clean one extracted shard with the corpus' templates: the unnumbered shard, its rejects and removed lines."""
     from copytrace.stages.clean import clean_stage
 
-    path, out, folder, clean, templates_path = spec
+    path, out, folder, settings, templates_path = spec
     if is_done(out):
         return done_info(out)
     templates = json.loads(templates_path.read_text()) if templates_path else None
-    cleaned = clean_stage(read_arrow(path), clean_options(clean), templates=templates)
-    rejects = pa.Table.from_pylist([r.as_dict() for r in cleaned.rejects], schema=REJECT_SCHEMA)
+    shard = _numbered(read_arrow(path))
+    cleaned = clean_stage(shard, settings.clean, templates=templates, aliases=settings.aliases)
+    rejects = _rejects(cleaned, shard)
+    if _rejects_path(path).exists():  # extraction's rejects, merged in input order
+        rejects = pa.concat_tables([pq.read_table(_rejects_path(path)), rejects]).sort_by("row")
     stem = out.name.split(".")[0]
-    write_parquet(folder / f"{stem}.rejects.parquet", rejects)
+    write_parquet(folder / f"{stem}.rejects.parquet", rejects.drop_columns(["row"]))
     write_parquet(folder / f"{stem}.removed.parquet", cleaned.removed)
-    docs = cleaned.documents.drop_columns(["html"])
+    docs = cleaned.documents.drop_columns(["html", "row"])
     info = {"docs": docs.num_rows, "rejected": rejects.num_rows,
             "text_bytes": int(pc.sum(pc.binary_length(docs["text"])).as_py() or 0)}
     write_arrow(out, docs, info)
@@ -145,9 +144,3 @@ def number_shard(cleaned: Path, out: Path, first_doc: int) -> None:
     docs = read_arrow(cleaned)
     docs = docs.add_column(0, "doc", pa.array(np.arange(first_doc, first_doc + docs.num_rows, dtype=np.int64)))
     write_arrow(out, docs, done_info(cleaned))
-
-
-def extraction_rejects(paths: list[Path]) -> list[pa.Table]:
-    """Rejects of the extraction step (documents whose HTML had no main text)."""
-    found = [path.with_suffix(".rejects.parquet") for path in paths]
-    return [pq.read_table(p) for p in found if p.exists()]

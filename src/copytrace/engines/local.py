@@ -1,38 +1,36 @@
-"""The out-of-core local engine: the scan stages over shards in a work folder.
+"""The out-of-core local engine: the scan's stage units over shards in a work folder.
 
-ingest -> fingerprint -> candidates -> verify -> families -> explain, each
-stage reading the previous stage's shards and writing its own, so that no
-stage holds every signature or every text at once:
+ingest -> clean -> fingerprint -> candidates -> verify -> families -> align -> provenance,
+each stage reading the previous stage's shards and writing its own, so that
+no stage holds every signature or every text at once. This module only
+schedules the units of `copytrace.stages`:
 
-- ingest streams the inputs into document shards of about `text_per_shard`
-  bytes of text (Arrow IPC, memory-mapped later);
-- fingerprint writes, per document shard, the band keys of every document
-  (one uint64 column per band); signatures are not kept;
-- candidates groups a few bands at a time: the keys of one band for every
-  document are 8 bytes a document, so ten million documents need 80 MB per
-  band; each group is bucketed by `candidates._band_pairs` (the same
-  large-bucket star rule as the in-memory path) and written as pair codes;
-  DuckDB then counts the bands each pair shares, spilling to disk under the
-  memory budget;
-- verify takes the candidate pairs in chunks, recomputes the shingle sets of
-  the documents each chunk involves, and writes the exact figures;
-- families is union-find over the kept pairs (one integer per document);
-- explain aligns the kept pairs and traces provenance family by family, in
-  chunks spread over worker processes.
+- ingest and clean: `io.stream_documents` cut into shards of about
+  `text_per_shard` of text, cleaned in worker processes (`engines.cleaning`);
+- fingerprint: `fingerprint_batch` per document shard, writing its band keys
+  (one uint64 column per band) and its anchors by hash partition;
+- candidates: `band_codes` over a few bands at a time for every document
+  (8 bytes a document a band: ten million documents need 80 MB per band),
+  `partition_anchor_codes` per anchor partition, then the reduce of
+  `count_codes` in DuckDB, which spills to disk under the memory budget;
+- verify: `verify_pairs` over chunks of candidate pairs, with the texts of
+  the documents each chunk names;
+- families: `connected_components` over the kept pairs (one integer per document);
+- align and provenance: `align_pairs` and `trace` over chunks of whole
+  families, in worker processes (`engines.results`).
 
 Every shard has a done marker, so a killed scan started again with the same
-`work_dir` skips what was finished. The results are the in-memory path's,
-pair for pair and family for family.
+`work_dir` skips what was finished. The results are the memory engine's,
+table for table.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import partial
-from dataclasses import replace
-from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -41,34 +39,33 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from copytrace.stages.candidates.anchors import anchor_pairs
-from copytrace.stages.candidates.bands import band_keys
-from copytrace.stages.families import connected_components
-from copytrace.io import InputError
-from copytrace.progress import Progress
-from copytrace.settings import ScanSettings
-from copytrace.engines.bucketing import band_group_codes as bucket_group
 from copytrace.engines.results import (
     VERIFIED_SCHEMA,
     assemble,
     explain_chunks,
-    keep_columns,
     named_pairs,
-    pair_figures,
+    verify_chunk,
 )
 from copytrace.engines.shards import (
     Budget,
     DocumentStore,
     WorkDir,
     ingest,
-    inputs_fingerprint,
     is_done,
     mark_done,
     parse_size,
     read_arrow,
     release_memory,
+    require_documents,
+    scan_job,
     write_parquet,
 )
+from copytrace.io import InputError
+from copytrace.progress import Progress
+from copytrace.settings import ScanSettings
+from copytrace.stages.candidates import band_codes, partition_anchor_codes
+from copytrace.stages.families import connected_components
+from copytrace.stages.fingerprint import fingerprint_batch
 
 
 def _key_column(band: int) -> str:
@@ -105,31 +102,6 @@ def _fingerprint_one(spec: tuple[Path, Path, ScanSettings]) -> Path:
     return spec[1]
 
 
-def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None:
-    """Band keys and shingle counts of one document shard; with anchors on, its anchors by partition."""
-    documents = read_arrow(doc_path)
-    texts = documents["text"]
-    # One tokenizing pass gives the signatures and, with anchors on, the winnowed anchors.
-    sketches = settings.hasher.sketch(texts, settings.anchors.window if settings.anchors.enabled else 0)
-    if settings.anchors.enabled:
-        values = sketches.anchors.values
-        docs = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(sketches.anchors.offsets))
-        docs = docs + documents["doc"][0].as_py() if len(texts) else docs
-        part = (values >> np.uint64(64 - ANCHOR_PARTITION_BITS)).astype(np.int64)
-        order = np.argsort(part, kind="stable")
-        bounds = np.searchsorted(part[order], np.arange(ANCHOR_PARTITIONS + 1))
-        for p in range(ANCHOR_PARTITIONS):
-            rows = order[bounds[p]:bounds[p + 1]]
-            write_parquet(anchor_path(out, p), pa.table({"value": values[rows], "doc": docs[rows]}),
-                          compression="none")
-    lsh = settings.lsh
-    keys = band_keys(sketches.signatures, lsh.bands, lsh.rows)
-    columns = {"doc": documents["doc"], "n_shingles": pa.array(sketches.shingle_counts, pa.int64())}
-    columns.update({_key_column(j): pa.array(keys[:, j], pa.uint64()) for j in range(lsh.bands)})
-    # Band keys are random 64-bit values: compressing them costs time and saves nothing.
-    write_parquet(out, pa.table(columns), compression="none")
-
-
 ANCHOR_PARTITION_BITS = 4
 ANCHOR_PARTITIONS = 1 << ANCHOR_PARTITION_BITS  # anchors of one partition of hash values are paired at once
 
@@ -138,21 +110,36 @@ def anchor_path(fp_path: Path, partition: int) -> Path:
     return fp_path.with_name(f"{fp_path.stem}.anchors-{partition:02d}.parquet")
 
 
-def anchor_codes(fp_paths: list[Path], partition: int, settings: ScanSettings) -> pa.Table:
-    """(code, anchors) of pairs sharing useful anchors whose hash falls in `partition` (`anchors.anchor_pairs`).
+def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None:
+    """`fingerprint_batch` of one document shard: its band keys and shingle counts; its anchors by partition."""
+    documents = read_arrow(doc_path)
+    fingerprints = fingerprint_batch(documents["text"], settings)
+    if settings.anchors.enabled:
+        first_doc = documents["doc"][0].as_py() if documents.num_rows else 0
+        values, docs = fingerprints.anchor_rows(first_doc)
+        part = (values >> np.uint64(64 - ANCHOR_PARTITION_BITS)).astype(np.int64)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(ANCHOR_PARTITIONS + 1))
+        for p in range(ANCHOR_PARTITIONS):
+            rows = order[bounds[p]:bounds[p + 1]]
+            write_parquet(anchor_path(out, p), pa.table({"value": values[rows], "doc": docs[rows]}),
+                          compression="none")
+    columns = {"doc": documents["doc"], "n_shingles": pa.array(fingerprints.n_shingles, pa.int64())}
+    columns.update({_key_column(j): pa.array(fingerprints.keys[:, j], pa.uint64())
+                    for j in range(fingerprints.keys.shape[1])})
+    # Band keys are random 64-bit values: compressing them costs time and saves nothing.
+    write_parquet(out, pa.table(columns), compression="none")
 
-    A pair's anchors may fall in several partitions: `min_shared` is applied to their sum afterwards.
-    """
-    tables = [pq.read_table(anchor_path(p, partition)) for p in fp_paths]
-    table = pa.concat_tables(tables)
-    every = replace(settings.anchors, min_shared=1)
-    a, b, shared = anchor_pairs(table["value"].to_numpy(), table["doc"].to_numpy(), every)
-    codes = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
+
+def anchor_codes(fp_paths: list[Path], partition: int, settings: ScanSettings) -> pa.Table:
+    """(code, anchors) of pairs sharing useful anchors whose hash falls in `partition` (`partition_anchor_codes`)."""
+    table = pa.concat_tables([pq.read_table(anchor_path(p, partition)) for p in fp_paths])
+    codes, shared = partition_anchor_codes(table["value"].to_numpy(), table["doc"].to_numpy(), settings)
     return pa.table({"code": pa.array(codes, pa.uint64()), "anchors": pa.array(shared, pa.int64())})
 
 
 def read_band_group(fp_paths: list[Path], n_docs: int, lo: int, hi: int, max_bucket: int) -> np.ndarray:
-    """Candidate pair codes (a << 32 | b) of bands lo..hi-1, with every document's keys of those bands in memory."""
+    """`band_codes` of bands lo..hi-1, with every document's keys of those bands in memory (row = document)."""
     keys = np.empty((n_docs, hi - lo), dtype=np.uint64)
     row = 0
     for path in fp_paths:
@@ -160,7 +147,7 @@ def read_band_group(fp_paths: list[Path], n_docs: int, lo: int, hi: int, max_buc
         for c in range(hi - lo):
             keys[row:row + table.num_rows, c] = table.column(c).to_numpy()
         row += table.num_rows
-    return bucket_group(keys, max_bucket)
+    return band_codes(keys, max_bucket)
 
 
 def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings: ScanSettings, budget: Budget,
@@ -189,7 +176,7 @@ def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings:
 
 def band_group_shards(folder: Path, fp_paths: list[Path], n_docs: int, bands: int, group: int, settings,
                       advance) -> list[Path]:
-    """Pair codes of each group of bands, one Parquet file per group."""
+    """Pair codes of each group of bands (a code once per band it shares), one Parquet file per group."""
     parts = []
     for lo in range(0, bands, group):
         hi = min(bands, lo + group)
@@ -203,7 +190,8 @@ def band_group_shards(folder: Path, fp_paths: list[Path], n_docs: int, bands: in
 
 
 def count_shared_bands(parts: list[Path], anchored: list[Path], tmp: Path, work: WorkDir, settings, budget) -> None:
-    """Every pair once with the bands it shares (anchor-only pairs: 0), sorted by code, by DuckDB under the budget."""
+    """The reduce of `candidates.count_codes` in DuckDB (spilling under the budget): each pair once with the
+    bands it shares; pairs in no band join with 0 when their anchors sum to `anchors.min_shared`. Sorted by code."""
     import duckdb
 
     with duckdb.connect() as db:
@@ -212,7 +200,7 @@ def count_shared_bands(parts: list[Path], anchored: list[Path], tmp: Path, work:
         db.execute(f"SET temp_directory = '{work.stage('spill')}'")
         db.execute("SET preserve_insertion_order = false")
         banded = f"SELECT code, count(*)::BIGINT AS bands_shared FROM read_parquet([{_files(parts)}]) GROUP BY code"
-        if anchored:  # pairs found by anchors only share no band
+        if anchored:
             shared = (f"SELECT code FROM read_parquet([{_files(anchored)}]) GROUP BY code "
                       f"HAVING sum(anchors) >= {int(settings.anchors.min_shared)}")
             banded = (f"SELECT code, coalesce(l.bands_shared, 0)::BIGINT AS bands_shared FROM ({banded}) l "
@@ -226,7 +214,7 @@ def _files(paths: list[Path]) -> str:
 
 def verify_shards(work: WorkDir, candidates: Path, store: DocumentStore, settings: ScanSettings,
                   budget: Budget, mean_doc_bytes: float, progress, map_chunks=map) -> list[Path]:
-    """Exact figures and the keep decision of every candidate pair, chunk by chunk (in worker processes)."""
+    """`verify_pairs` of every candidate pair, chunk by chunk (in worker processes)."""
     folder = work.stage("verify")
     source = pq.ParquetFile(candidates, pre_buffer=False)  # pre-buffered ranges stay until the file is closed
     total = source.metadata.num_rows
@@ -243,19 +231,16 @@ def verify_shards(work: WorkDir, candidates: Path, store: DocumentStore, setting
                           "bands_shared": batch.column("bands_shared"), "store": store, "settings": settings})
     with progress.task("verify", total=total) as advance:
         advance(total - sum(len(spec["codes"]) for spec in specs))
-        for n in map_chunks(verify_chunk, specs):
+        for n in map_chunks(_verify_one, specs):
             advance(n)
     return out_paths
 
 
-def verify_chunk(spec: dict) -> int:
-    codes, settings = spec["codes"], spec["settings"]
+def _verify_one(spec: dict) -> int:
+    codes = spec["codes"]
     a = (codes >> np.uint64(32)).astype(np.int64)
     b = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    figures = pair_figures(spec["store"], a, b, settings.hasher)
-    table = pa.table({"a": a, "b": b, "bands_shared": spec["bands_shared"], **figures,
-                      **keep_columns(figures, settings)})
-    write_parquet(spec["out"], table)
+    write_parquet(spec["out"], verify_chunk(spec["store"], a, b, spec["bands_shared"], spec["settings"]))
     return len(codes)
 
 
@@ -282,34 +267,29 @@ class LocalEngine:
         self.budget = Budget(memory=parse_size(memory), shard_bytes=shard_bytes,
                              workers=workers or Budget().workers)
 
-    def job(self, paths, fields, metadata, settings, max_doc_bytes, clean) -> dict:
-        # Sizes that decide shard boundaries belong to the job: a resumed run must cut the same shards.
-        return {"inputs": inputs_fingerprint(paths), "fields": fields, "metadata": str(metadata),
-                "settings": settings, "max_doc_bytes": max_doc_bytes, "clean": clean, "text_per_shard": self.budget.text_per_shard}
-
     def scan(self, paths, fields=None, metadata=None, settings: ScanSettings | None = None,
-             max_doc_bytes: int | None = None, progress: Progress | None = None, clean=True):
+             max_doc_bytes: int | None = None, progress: Progress | None = None):
         require_duckdb()
         settings = settings or ScanSettings()
         progress = progress or Progress()
         started = time.perf_counter()
         if isinstance(paths, (str, Path)):
             paths = [paths]
-        work = WorkDir(self.work_dir, self.job(paths, fields, metadata, settings, max_doc_bytes, clean))
+        work = WorkDir(self.work_dir, scan_job(paths, fields, metadata, settings, max_doc_bytes, self.budget))
         with self.pool():
-            return self._scan(work, paths, fields, metadata, settings, max_doc_bytes, progress, clean, started)
+            return self._scan(work, paths, fields, metadata, settings, max_doc_bytes, progress, started)
 
-    def _scan(self, work, paths, fields, metadata, settings, max_doc_bytes, progress, clean, started):
-        counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress, clean,
+    def _scan(self, work, paths, fields, metadata, settings, max_doc_bytes, progress, started):
+        counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress, settings,
                         pool_map=self.map_chunks)
-        if counts.used == 0:
-            raise InputError(f"no usable document among {counts.read} records read ({counts.rejected} rejected)")
+        require_documents(work, counts)
         doc_paths = work.shards("documents", "part-*.arrow")
         store = DocumentStore(doc_paths)
+        mean_doc_bytes = counts.text_bytes / counts.used
         fp_paths = fingerprint_shards(work, doc_paths, settings, progress, self.map_chunks)
         candidates = candidate_shards(work, fp_paths, store.n_docs, settings, self.budget, progress)
-        verify_paths = verify_shards(work, candidates, store, settings, self.budget,
-                                     counts.text_bytes / counts.used, progress, self.map_chunks)
+        verify_paths = verify_shards(work, candidates, store, settings, self.budget, mean_doc_bytes, progress,
+                                     self.map_chunks)
         kept = kept_pairs(verify_paths)
         with progress.task("families", total=1) as advance:
             links = kept.filter(kept["family_link"])
@@ -317,15 +297,14 @@ class LocalEngine:
             advance(1)
         n_shingles = np.concatenate([pq.read_table(p, columns=["n_shingles"])["n_shingles"].to_numpy()
                                      for p in fp_paths])
-        n_candidates = pq.ParquetFile(candidates).metadata.num_rows
         with progress.task("pairs", total=1):
             pairs = named_pairs(store, kept)
         explained = explain_chunks(work, store, kept, pairs, family, n_shingles, settings, self.budget,
-                                   counts.text_bytes / counts.used, progress, self.map_chunks)
-        stats = {"candidate_pairs": int(n_candidates), "engine": self.name,
-                 "work_dir": str(self.work_dir), "memory_budget": self.budget.memory}
+                                   mean_doc_bytes, progress, self.map_chunks)
+        extra = {"engine": self.name, "work_dir": str(self.work_dir), "memory_budget": self.budget.memory}
         with progress.task("assemble", total=1):
-            return assemble(work, store, counts, kept, pairs, family, n_shingles, explained, settings, stats, started)
+            return assemble(work, store, counts, pairs, family, n_shingles, explained, settings,
+                            pq.ParquetFile(candidates).metadata.num_rows, extra, started)
 
     @contextmanager
     def pool(self):

@@ -1,57 +1,50 @@
-"""The Ray engine: the scan stages on Ray Data, on a local Ray instance or an existing cluster.
+"""The Ray engine: the scan's stage units on Ray Data, on a local Ray instance or an existing cluster.
 
-- ingest and cleaning stream the inputs into document shards on the driver
-  (as the local engine does); the shards are put in Ray's object store, where
+- ingest and clean stream the inputs into document shards on the driver (as
+  the local engine does); the shards are put in Ray's object store, where
   every worker fetches the ones it needs;
-- fingerprint: `map_batches` over the documents gives each document's band
-  keys, exploded into rows (band, key, doc);
+- fingerprint: `map_batches` of `fingerprint_batch`, its band keys and
+  anchors exploded into rows (band, key, doc), anchors as band -1;
 - candidates: the rows are grouped by a partition of the key, so that every
-  bucket is whole in one group; each group is bucketed with the in-memory
-  path's rule (star for large buckets); pair codes are then counted by a
-  `groupby` (bands shared);
-- verify: `map_batches` over candidate pairs, the shingle sets of the
-  documents a batch involves recomputed on the worker;
-- families: min-label propagation (hash-to-min) with pointer jumping over the
-  kept-pairs dataset: the edges stay in the cluster, the driver holds one
-  label per document;
-- align: one Ray task per chunk of families; provenance on the driver.
+  bucket and every anchor is whole in one group (`partition_codes`,
+  `partition_anchor_codes`); pair codes are then grouped by code and reduced
+  by `count_codes`;
+- verify: `map_batches` of `verify_pairs` over candidate pairs, with the
+  texts of the documents a batch names;
+- families: `connected_components` of the kept pairs on the driver (which
+  holds them to write the pairs table anyway);
+- align and provenance: one Ray task per chunk of families (`engines.results`).
 
-Results are the local engine's, pair for pair and family for family.
+Results are the memory engine's, table for table.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
-from dataclasses import replace
 import time
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from copytrace.stages.families import connected_components
-from copytrace.io import InputError
-from copytrace.progress import Progress
-from copytrace.settings import ScanSettings
-from copytrace.engines.bucketing import partition_codes
-from copytrace.engines.results import (
-    VERIFIED_SCHEMA,
-    assemble,
-    explain_chunks,
-    keep_columns,
-    named_pairs,
-    pair_figures,
-)
+from copytrace.engines.results import VERIFIED_SCHEMA, assemble, explain_chunks, named_pairs, verify_chunk
 from copytrace.engines.shards import (
     Budget,
     DocumentStore,
     WorkDir,
     ingest,
-    inputs_fingerprint,
     parse_size,
     read_arrow,
+    require_documents,
+    scan_job,
 )
+from copytrace.io import InputError
+from copytrace.progress import Progress
+from copytrace.settings import ScanSettings
+from copytrace.stages.candidates import count_codes, partition_anchor_codes, partition_codes
+from copytrace.stages.families import connected_components
+from copytrace.stages.fingerprint import fingerprint_batch
 
 
 class ObjectStoreDocuments(DocumentStore):
@@ -70,124 +63,58 @@ class ObjectStoreDocuments(DocumentStore):
         return self._tables[i]
 
 
-def _resolve(value):
-    import ray
-
-    return ray.get(value) if isinstance(value, ray.ObjectRef) else value
-
-
-def fingerprint_batch(batch: pa.Table, settings: ScanSettings) -> pa.Table:
-    """Band keys of a batch of documents, one row per (band, document); anchors as rows of band -1."""
-    from copytrace.stages.candidates.bands import band_keys
-
-    lsh = settings.lsh
-    # One tokenizing pass gives the signatures and, with anchors on, the winnowed anchors.
-    sketches = settings.hasher.sketch(batch["text"], settings.anchors.window if settings.anchors.enabled else 0)
-    counts = sketches.shingle_counts
-    keys = band_keys(sketches.signatures, lsh.bands, lsh.rows)
-    n = batch.num_rows
+def fingerprint_rows(batch: pa.Table, settings: ScanSettings) -> pa.Table:
+    """`fingerprint_batch` of a batch of documents as rows (band, key, doc); anchors as rows of band -1."""
+    fingerprints = fingerprint_batch(batch["text"], settings)
+    n, bands = fingerprints.keys.shape
     doc = batch["doc"].to_numpy()
-    band = np.tile(np.arange(lsh.bands, dtype=np.int32), n)
-    columns = {
-        "band": band,
-        "key": keys.reshape(-1),
-        "doc": np.repeat(doc, lsh.bands),
+    values, local = fingerprints.anchor_rows(0)
+    band = np.tile(np.arange(bands, dtype=np.int32), n)
+    return pa.table({
+        "band": np.concatenate([band, np.full(len(values), -1, np.int32)]),
+        "key": np.concatenate([fingerprints.keys.reshape(-1), values]),
+        "doc": np.concatenate([np.repeat(doc, bands), doc[local]]),
         # Counts ride on band 0's row, so one pass gives both.
-        "n_shingles": np.where(band == 0, np.repeat(counts, lsh.bands), -1),
-    }
-    if settings.anchors.enabled:
-        values = sketches.anchors.values
-        local_docs = np.repeat(np.arange(n, dtype=np.int64), np.diff(sketches.anchors.offsets))
-        columns = {"band": np.concatenate([band, np.full(len(values), -1, np.int32)]),
-                   "key": np.concatenate([columns["key"], values]),
-                   "doc": np.concatenate([columns["doc"], doc[local_docs]]),
-                   "n_shingles": np.concatenate([columns["n_shingles"], np.full(len(values), -1)])}
-    return pa.table(columns)
+        "n_shingles": np.concatenate([np.where(band == 0, np.repeat(fingerprints.n_shingles, bands), -1),
+                                      np.full(len(values), -1)]),
+    })
 
 
-def bucket_group(batch: dict, partitions: int, settings: ScanSettings) -> dict:
-    """Pair codes of one partition of rows by key: every bucket (and every anchor's documents) is whole here."""
-    from copytrace.stages.candidates.anchors import anchor_pairs
-
+def pair_codes(batch: dict, partitions: int, settings: ScanSettings) -> dict:
+    """Pair codes of one partition of rows by key, where every bucket and every anchor's documents are whole:
+    `partition_codes` (a code once per band shared) and `partition_anchor_codes` (with the anchors shared)."""
     banded = batch["band"] >= 0
     codes = partition_codes(batch["band"][banded], batch["key"][banded], batch["doc"][banded], settings.max_bucket)
-    bands = np.ones(len(codes), dtype=np.int64)
-    anchors = np.zeros(len(codes), dtype=np.int64)
+    anchored, shared = np.empty(0, np.uint64), np.empty(0, np.int64)
     if settings.anchors.enabled and (~banded).any():
-        every = replace(settings.anchors, min_shared=1)  # min_shared applies to a pair's anchors in every group
-        a, b, shared = anchor_pairs(batch["key"][~banded], batch["doc"][~banded], every)
-        anchored = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
-        codes = np.concatenate([codes, anchored])
-        bands = np.concatenate([bands, np.zeros(len(anchored), dtype=np.int64)])
-        anchors = np.concatenate([anchors, shared])
-    return {"code": codes, "bands": bands, "anchors": anchors,
+        anchored, shared = partition_anchor_codes(batch["key"][~banded], batch["doc"][~banded], settings)
+    codes = np.concatenate([codes, anchored])
+    return {"code": codes,
+            "bands": np.concatenate([np.ones(len(codes) - len(anchored), np.int64), np.zeros(len(anchored), np.int64)]),
+            "anchors": np.concatenate([np.zeros(len(codes) - len(anchored), np.int64), shared.astype(np.int64)]),
             "part": (codes % np.uint64(partitions)).astype(np.int64)}
 
 
-def count_codes(batch: dict, min_anchors: int) -> dict:
-    """Each candidate once with the bands it shares: in a band, or in at least `min_anchors` anchors."""
-    codes, inverse = np.unique(batch["code"], return_inverse=True)
-    bands = np.bincount(inverse, weights=batch["bands"], minlength=len(codes)).astype(np.int64)
-    anchors = np.bincount(inverse, weights=batch["anchors"], minlength=len(codes)).astype(np.int64)
-    found = (bands > 0) | (anchors >= min_anchors)
-    return {"code": codes[found], "bands_shared": bands[found]}
+def counted_pairs(batch: dict, settings: ScanSettings) -> dict:
+    """`count_codes` of one partition of pair codes (every code's rows are here): (a, b, bands_shared)."""
+    banded = batch["bands"] > 0
+    a, b, bands = count_codes(batch["code"][banded], batch["bands"][banded], batch["code"][~banded],
+                              batch["anchors"][~banded], settings.anchors.min_shared)
+    return {"a": a, "b": b, "bands_shared": bands}
 
 
 def verify_batch(batch: pa.Table, store, settings: ScanSettings) -> pa.Table:
-    codes = batch["code"].to_numpy()
-    a = (codes >> np.uint64(32)).astype(np.int64)
-    b = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    figures = pair_figures(store, a, b, settings.hasher)
-    return pa.table({"a": a, "b": b, "bands_shared": batch["bands_shared"], **figures,
-                     **keep_columns(figures, settings)})
-
-
-def propose_labels(batch: dict, labels) -> dict:
-    """Smallest label seen by each endpoint of a batch of edges (hash-to-min, reduced within the batch)."""
-    labels = _resolve(labels)
-    a, b = batch["a"], batch["b"]
-    low = np.minimum(labels[a], labels[b])
-    nodes = np.concatenate([a, b])
-    proposed = np.concatenate([low, low])
-    order = np.lexsort((proposed, nodes))
-    nodes, proposed = nodes[order], proposed[order]
-    first = np.concatenate([[True], nodes[1:] != nodes[:-1]]) if len(nodes) else np.empty(0, bool)
-    return {"node": nodes[first], "label": proposed[first]}
-
-
-def components(edges, n_docs: int) -> np.ndarray:
-    """Family numbers from kept-pair edges in a Ray dataset: min-label propagation, then the usual numbering."""
-    import ray
-
-    labels = np.arange(n_docs, dtype=np.int64)
-    while True:
-        ref = ray.put(labels)
-        proposals = edges.map_batches(propose_labels, fn_kwargs={"labels": ref}, batch_format="numpy")
-        updated = labels.copy()
-        for batch in proposals.iter_batches(batch_format="numpy"):
-            np.minimum.at(updated, batch["node"], batch["label"])
-        while True:  # pointer jumping: a label's own label is at least as small
-            jumped = updated[updated]
-            if np.array_equal(jumped, updated):
-                break
-            updated = jumped
-        if np.array_equal(updated, labels):
-            break
-        labels = updated
-    # Each label is now its component's smallest document: number families as the in-memory path does.
-    docs = np.arange(n_docs, dtype=np.int64)
-    linked = labels != docs
-    return connected_components(n_docs, docs[linked], labels[linked])
+    return verify_chunk(store, batch["a"].to_numpy(), batch["b"].to_numpy(), batch["bands_shared"], settings)
 
 
 def candidate_dataset(rows, partitions: int, settings: ScanSettings):
-    """Candidate pairs (code, bands_shared) from (band, key, doc) rows: bucket by key partition, then count."""
+    """Candidate pairs (a, b, bands_shared) from (band, key, doc) rows: bucket by key partition, then count."""
     keyed = rows.drop_columns(["n_shingles"]).map_batches(
         lambda b: {**b, "part": (b["key"] % np.uint64(partitions)).astype(np.int64)}, batch_format="numpy")
     codes = keyed.groupby("part", num_partitions=partitions).map_groups(
-        bucket_group, fn_kwargs={"partitions": partitions, "settings": settings}, batch_format="numpy")
+        pair_codes, fn_kwargs={"partitions": partitions, "settings": settings}, batch_format="numpy")
     return codes.groupby("part", num_partitions=partitions).map_groups(
-        count_codes, fn_kwargs={"min_anchors": settings.anchors.min_shared}, batch_format="numpy").materialize()
+        counted_pairs, fn_kwargs={"settings": settings}, batch_format="numpy").materialize()
 
 
 class RayEngine:
@@ -229,7 +156,7 @@ class RayEngine:
         return ray
 
     def scan(self, paths, fields=None, metadata=None, settings: ScanSettings | None = None,
-             max_doc_bytes: int | None = None, progress: Progress | None = None, clean=True):
+             max_doc_bytes: int | None = None, progress: Progress | None = None):
         ray = self.connect()
         from ray.data.expressions import col
 
@@ -238,20 +165,18 @@ class RayEngine:
         started = time.perf_counter()
         if isinstance(paths, (str, Path)):
             paths = [paths]
-        job = {"inputs": inputs_fingerprint(paths), "fields": fields, "metadata": str(metadata), "clean": clean,
-               "settings": settings, "max_doc_bytes": max_doc_bytes, "text_per_shard": self.budget.text_per_shard}
-        work = WorkDir(self.work_dir, job)
-        counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress, clean)
-        if counts.used == 0:
-            raise InputError(f"no usable document among {counts.read} records read ({counts.rejected} rejected)")
+        work = WorkDir(self.work_dir, scan_job(paths, fields, metadata, settings, max_doc_bytes, self.budget))
+        counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress, settings)
+        require_documents(work, counts)
         local = DocumentStore(work.shards("documents", "part-*.arrow"))
         refs = [ray.put(read_arrow(path)) for path in local.paths]
         store = ObjectStoreDocuments(refs, local.starts)
         partitions = self.partitions or max(2, 2 * int(ray.cluster_resources().get("CPU", 2)))
+        mean_doc_bytes = counts.text_bytes / counts.used
 
         with progress.task("fingerprint", total=1) as advance:
             documents = ray.data.from_arrow_refs(refs).select_columns(["doc", "text"])
-            rows = documents.map_batches(fingerprint_batch, fn_kwargs={"settings": settings},
+            rows = documents.map_batches(fingerprint_rows, fn_kwargs={"settings": settings},
                                          batch_format="pyarrow").materialize()
             advance(1)
         n_shingles = np.full(local.n_docs, 0, dtype=np.int64)
@@ -264,22 +189,22 @@ class RayEngine:
             advance(1)
 
         with progress.task("verify", total=1) as advance:
-            chunk = max(1, self.budget.verify_docs(counts.text_bytes / counts.used) // 2)
+            chunk = max(1, self.budget.verify_docs(mean_doc_bytes) // 2)
             verified = candidates.map_batches(verify_batch, fn_kwargs={"store": store, "settings": settings},
                                               batch_format="pyarrow", batch_size=chunk)
-            kept_ds = verified.filter(expr=col("kept")).drop_columns(["kept"]).materialize()
+            kept = _sorted_pairs(verified.filter(expr=col("kept")).drop_columns(["kept"]))
             advance(1)
 
         with progress.task("families", total=1) as advance:
-            family = components(kept_ds.filter(expr=col("family_link")).select_columns(["a", "b"]), local.n_docs)
+            links = kept.filter(kept["family_link"])
+            family = connected_components(local.n_docs, links["a"].to_numpy(), links["b"].to_numpy())
             advance(1)
-        kept = _sorted_pairs(kept_ds)
         pairs = named_pairs(local, kept)
         explained = explain_chunks(work, store, kept, pairs, family, n_shingles, settings, self.budget,
-                                   counts.text_bytes / counts.used, progress, self.map_chunks)
-        stats = {"candidate_pairs": int(n_candidates), "engine": self.name, "ray_address": self.address or "local",
-                 "work_dir": str(self.work_dir)}
-        return assemble(work, local, counts, kept, pairs, family, n_shingles, explained, settings, stats, started)
+                                   mean_doc_bytes, progress, self.map_chunks)
+        extra = {"engine": self.name, "ray_address": self.address or "local", "work_dir": str(self.work_dir)}
+        return assemble(work, local, counts, pairs, family, n_shingles, explained, settings, int(n_candidates),
+                        extra, started)
 
     def map_chunks(self, function, chunks):
         """Results of `function` over chunks as Ray tasks, in order."""
@@ -292,7 +217,7 @@ class RayEngine:
 
 
 def _sorted_pairs(dataset) -> pa.Table:
-    """Kept pairs on the driver, sorted by (a, b) as the in-memory path lists them."""
+    """Kept pairs on the driver, sorted by (a, b) as the memory engine lists them."""
     parts = [pa.Table.from_batches([b]) if isinstance(b, pa.RecordBatch) else b
              for b in dataset.iter_batches(batch_format="pyarrow")]
     if not parts:

@@ -1,13 +1,13 @@
-"""What the scale engines share after the candidates: exact figures, explain chunks, and the result tables.
+"""What the scale engines share after the candidates: verify chunks, explain chunks, and the result tables.
 
-The figures come from `verify.overlap_figures`, passages and provenance
-from `pipeline.explain`, pairs from `stages.pairs_table`: the engines only
-decide which documents are in memory at a time.
+Figures and the keep decision come from `stages.verify.verify_pairs`,
+passages from `stages.align`, provenance from `stages.provenance`, families
+from `stages.families`: the engines only decide which documents are in
+memory at a time, and where the chunks run.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -15,13 +15,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from copytrace.stages.families import connected_components
-from copytrace.progress import Progress
-from copytrace.schemas import FAMILY_SCHEMA
-from copytrace.schemas import PAIR_SCHEMA
-from copytrace.settings import ScanSettings
-from copytrace.stages.verify import pairs_table
-from copytrace.stages.verify import overlap_figures
 from copytrace.engines.shards import (
     DocumentStore,
     WorkDir,
@@ -33,6 +26,11 @@ from copytrace.engines.shards import (
     write_arrow,
     write_parquet,
 )
+from copytrace.io.output import ScanResult, scan_stats
+from copytrace.schemas import FAMILY_SCHEMA, PAIR_SCHEMA, PASSAGE_SCHEMA
+from copytrace.settings import ScanSettings
+from copytrace.stages.families import connected_components, families_table, with_families
+from copytrace.stages.verify import pairs_table, verify_pairs
 
 FIGURES = ("jaccard", "containment_a_in_b", "containment_b_in_a", "shared_shingles")
 
@@ -43,58 +41,26 @@ VERIFIED_SCHEMA = pa.schema([("a", pa.int64()), ("b", pa.int64()), ("bands_share
                              ("family_link", pa.bool_())])
 
 
-def keep_columns(figures: dict, settings: ScanSettings) -> dict:
-    """`kept` (reuse, or a possible quote while explaining) and `family_link`, as `pipeline.analyse` decides."""
-    containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
-    links = settings.keep.keep(figures["shared_shingles"], containment)
-    quotes = settings.keep.possible_quote(figures["shared_shingles"], containment) & settings.explain
-    return {"kept": pa.array(links | quotes, pa.bool_()), "family_link": pa.array(links, pa.bool_())}
-
-
-def pair_figures(store, a: np.ndarray, b: np.ndarray, hasher) -> dict:
-    """Exact overlap figures of pairs (a[k], b[k]) of document numbers, from their recomputed shingle sets."""
+def verify_chunk(store, a: np.ndarray, b: np.ndarray, bands_shared, settings: ScanSettings) -> pa.Table:
+    """`verify_pairs` of candidate pairs (a[k], b[k]) of document numbers, with the texts of those documents only."""
     involved = np.unique(np.concatenate([a, b]))
-    texts = store.take(involved, ["text"])["text"].to_pylist()
-    values, offsets = hasher.shingle_sets(texts)
-    return overlap_figures(values, offsets, np.searchsorted(involved, a), np.searchsorted(involved, b))
+    texts = store.take(involved, ["text"])["text"]
+    figures = verify_pairs(texts, np.searchsorted(involved, a), np.searchsorted(involved, b), settings)
+    columns = {"a": a, "b": b, "bands_shared": bands_shared}
+    columns.update({name: figures[name] for name in (*FIGURES, "family_link", "kept")})
+    return pa.table(columns).cast(VERIFIED_SCHEMA.append(pa.field("kept", pa.bool_())))
 
 
 def named_pairs(store, kept: pa.Table) -> pa.Table:
-    """Pairs with document ids, as `stages.pairs_table` makes them (every row is a kept pair)."""
+    """Kept pairs (by document number) with document ids, by `stages.verify.pairs_table`."""
     a, b = kept["a"].to_numpy(), kept["b"].to_numpy()
     involved = np.unique(np.concatenate([a, b])) if len(a) else np.empty(0, np.int64)
     ids = np.asarray(store.take(involved, ["id"])["id"].to_pylist(), dtype=object)
     figures = {name: kept[name].to_numpy() for name in FIGURES}
-    every = np.ones(len(a), dtype=bool)
+    figures["family_link"] = kept["family_link"].to_numpy(zero_copy_only=False)
+    figures["kept"] = np.ones(len(a), dtype=bool)
     return pairs_table(ids, np.searchsorted(involved, a), np.searchsorted(involved, b),
-                       kept["bands_shared"].to_numpy(), figures, every,
-                       kept["family_link"].to_numpy(zero_copy_only=False))
-
-
-def families_of(ids: pa.Array | pa.ChunkedArray, family: np.ndarray) -> pa.Table:
-    """`stages.families_table` in Arrow: no Python string per document, for corpora of millions."""
-    order = np.argsort(family, kind="stable")
-    numbers, starts, sizes = np.unique(family[order], return_index=True, return_counts=True)
-    offsets = np.append(starts, len(order)).astype(np.int32)
-    members = pa.ListArray.from_arrays(pa.array(offsets), pc.take(ids, pa.array(order)).combine_chunks()
-                                       if isinstance(ids, pa.ChunkedArray) else pc.take(ids, pa.array(order)))
-    return pa.table({"family": pa.array(numbers, pa.int64()), "size": pa.array(sizes, pa.int64()),
-                     "members": members.cast(pa.list_(pa.string()))})
-
-
-def document_table(shard: pa.Table, family: np.ndarray, n_shingles: np.ndarray) -> pa.Table:
-    """A document shard as the in-memory path's documents table: text and facts, family, sizes."""
-    documents = shard.drop_columns(["doc"]).append_column("family", pa.array(family, pa.int64()))
-    documents = documents.append_column("n_chars", pc.utf8_length(documents["text"]).cast(pa.int64()))
-    return documents.append_column("n_shingles", pa.array(n_shingles, pa.int64()))
-
-
-def explain_tables(documents: pa.Table, pairs: pa.Table, settings: ScanSettings) -> dict[str, pa.Table]:
-    """Passages and provenance of whole families: `pipeline.explain` over one chunk of families."""
-    from copytrace.pipeline import explain
-
-    families = families_of(documents["id"], documents["family"].to_numpy())
-    return explain(documents, pairs, families, settings, Progress())
+                       kept["bands_shared"].to_numpy(), figures)
 
 
 def family_chunks(family: np.ndarray, max_docs: int) -> list[np.ndarray]:
@@ -114,7 +80,7 @@ def family_chunks(family: np.ndarray, max_docs: int) -> list[np.ndarray]:
 
 
 def _chunk_documents(spec: dict) -> pa.Table:
-    return document_table(spec["store"].take(spec["docs"]), spec["family"], spec["n_shingles"])
+    return with_families(spec["store"].take(spec["docs"]), spec["family"], spec["n_shingles"])
 
 
 def align_chunk(spec: dict) -> pa.Table:
@@ -200,7 +166,7 @@ def explain_specs(store, kept: pa.Table, pairs: pa.Table, family: np.ndarray, n_
 
 
 def in_pair_order(passages: pa.Table, pairs: pa.Table) -> pa.Table:
-    """Passages in the order of their pairs, as the in-memory path lists them."""
+    """Passages in the order of their pairs, as the memory engine lists them."""
     rows = pairs.select(["a", "b"]).append_column("pair_row", pa.array(np.arange(pairs.num_rows, dtype=np.int64)))
     joined = passages.join(rows, keys=["a", "b"], join_type="left outer")
     ordered = joined.sort_by([("pair_row", "ascending"), ("passage", "ascending")]).select(passages.column_names)
@@ -208,24 +174,23 @@ def in_pair_order(passages: pa.Table, pairs: pa.Table) -> pa.Table:
 
 
 def aligned_pairs(kept: pa.Table, pairs: pa.Table, passages: pa.Table) -> tuple[pa.Table, pa.Table]:
-    """Kept pairs without the possible quotes alignment found no passage for (`pipeline.drop_unaligned_quotes`)."""
-    from copytrace.pipeline import drop_unaligned_quotes
+    """Kept pairs without the possible quotes alignment found no passage for (`align.drop_unaligned_quotes`)."""
+    from copytrace.stages.align import drop_unaligned_quotes
 
     numbered = pairs.append_column("row", pa.array(np.arange(pairs.num_rows, dtype=np.int64)))
-    left, _ = drop_unaligned_quotes(numbered, passages)
-    rows = left["row"]
-    return kept.take(rows), left.drop_columns(["row"])
+    left = drop_unaligned_quotes(numbered, passages)
+    return kept.take(left["row"]), left.drop_columns(["row"])
 
 
 def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: pa.Table, family: np.ndarray,
                    n_shingles: np.ndarray, settings: ScanSettings, budget, mean_doc_bytes: float, progress,
                    map_chunks) -> dict:
-    """`pipeline.explain` at scale: passages, then provenance, in parallel chunks of whole families.
+    """The align and provenance stages at scale: passages, then provenance, in parallel chunks of whole families.
 
     Alignment is per pair, so its chunks change nothing. Provenance learns
     the corpus' outlets from every linked document: those are learnt first,
     chunk by chunk, into one index that every provenance chunk starts from,
-    so the result is the in-memory path's whatever the chunks.
+    so the result is the memory engine's whatever the chunks.
     """
     if not settings.explain:
         return {}
@@ -241,14 +206,10 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
             write_parquet(spec["out"], table)
             advance(1)
     passages = [pq.read_table(spec["out"]) for spec in align_specs]
-    passages = pa.concat_tables(passages) if passages else align_empty()
+    passages = pa.concat_tables(passages) if passages else PASSAGE_SCHEMA.empty_table()
     passages = in_pair_order(passages, pairs)
     kept, pairs = aligned_pairs(kept, pairs, passages)
     tables = {"passages": passages, "pairs": pairs}
-    try:
-        from copytrace.stages.provenance import trace  # noqa: F401  (scan works without provenance, as pipeline.explain does)
-    except ImportError:
-        return tables
     trace_specs = list(explain_specs(store, kept, pairs, family, n_shingles,
                                      budget.trace_docs(mean_doc_bytes, linked), settings, work.stage("trace")))
     outlets = work.stage("trace") / "outlets.pickle"
@@ -267,14 +228,9 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
     return tables
 
 
-def align_empty() -> pa.Table:
-    from copytrace.schemas import PASSAGE_SCHEMA
-
-    return PASSAGE_SCHEMA.empty_table()
-
-
 def with_singletons(traced: pa.Table, families: pa.Table) -> pa.Table:
-    """Traced families plus every single document not traced, as a family of its own with itself as the original."""
+    """Traced families plus every single document not traced, as a family of its own with itself as the original
+    (what `provenance.trace` gives a single document)."""
     single = families.filter(pc.and_(pc.equal(families["size"], 1),
                                      pc.invert(pc.is_in(families["family"], value_set=traced["family"]))))
     originals = pc.list_element(single["members"], 0)
@@ -293,35 +249,24 @@ def output_documents(store: DocumentStore, family: np.ndarray, n_shingles: np.nd
     parts = []
     for i in range(len(store.paths)):
         lo, hi = int(store.starts[i]), int(store.starts[i + 1])
-        parts.append(document_table(store.table(i), family[lo:hi], n_shingles[lo:hi]))
+        parts.append(with_families(store.table(i), family[lo:hi], n_shingles[lo:hi]))
     return pa.concat_tables(parts)
 
 
-def assemble(work: WorkDir, store: DocumentStore, counts, kept: pa.Table, pairs: pa.Table, family: np.ndarray,
-             n_shingles: np.ndarray, explained: dict, settings: ScanSettings, extra: dict, started: float):
-    """The ScanResult of an engine run, with the in-memory path's tables and stats."""
-    from copytrace.io.output import ScanResult
-
-    families = families_of(store.column("id"), family)
+def assemble(work: WorkDir, store: DocumentStore, counts, pairs: pa.Table, family: np.ndarray,
+             n_shingles: np.ndarray, explained: dict, settings: ScanSettings, candidate_pairs: int, extra: dict,
+             started: float) -> ScanResult:
+    """The ScanResult of an engine run: the memory engine's tables, and its stats (`scan_stats`) with `extra`."""
+    families = families_table(store.column("id"), family)
     tables = dict(explained)
     pairs = tables.pop("pairs", pairs)
     if "families" in tables:
         families = with_singletons(tables.pop("families"), families)
-    rejects = pq.read_table(work.stage("documents") / "rejects.parquet")
-    documents = output_documents(store, family, n_shingles)
-    stats = {
-        "documents_read": counts.read,
-        "documents_used": counts.used,
-        "documents_rejected": counts.rejected,
-        "text_bytes": counts.text_bytes,
-        "candidate_pairs": extra.pop("candidate_pairs"),
-        "kept_pairs": pairs.num_rows,
-        "families": families.num_rows,
-        "families_with_copies": int(pc.sum(pc.greater(families["size"], 1)).as_py() or 0),
-        "lsh": {"bands": settings.lsh.bands, "rows": settings.lsh.rows, "threshold": settings.lsh.threshold},
-        "seconds": round(time.perf_counter() - started, 3),
-        "passages": tables["passages"].num_rows if "passages" in tables else None,
-        **extra,
-    }
     tables["removed_lines"] = removed_lines(work)
-    return ScanResult(documents, pairs.cast(PAIR_SCHEMA), families, rejects, stats, tables)
+    rejects = pq.read_table(work.stage("documents") / "rejects.parquet")
+    result = ScanResult(output_documents(store, family, n_shingles), pairs.cast(PAIR_SCHEMA), families, rejects,
+                        {}, tables)
+    result.stats = scan_stats(result, settings, started, read=counts.read, text_bytes=counts.text_bytes,
+                              candidate_pairs=candidate_pairs,
+                              extra={"removed_lines": tables["removed_lines"].num_rows, **extra})
+    return result

@@ -18,8 +18,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +26,8 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from copytrace.io import FieldMap, InputError, Reject
-from copytrace.io import _apply_metadata, _check_target, _sidecars, _walk, load_metadata, reader_for
-from copytrace.io.records import DEFAULT_MAX_DOC_BYTES, REJECT_SCHEMA, Collector
+from copytrace.io import InputError, stream_documents
+from copytrace.io.records import DEFAULT_MAX_DOC_BYTES, REJECT_SCHEMA
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
@@ -163,24 +161,27 @@ def read_arrow(path: Path) -> pa.Table:
     return ipc.open_file(pa.memory_map(str(path))).read_all()
 
 
-def _plain(value):
-    if is_dataclass(value):
-        return {k: _plain(v) for k, v in asdict(value).items()}
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
-
-
-def inputs_fingerprint(paths) -> list:
-    """What the inputs are: each file's name, size and modification time."""
+def inputs_fingerprint(paths, metadata=None) -> list:
+    """What the inputs are: each file's path, size and modification time, sidecars and `metadata` included
+    (not hidden ones: a work folder inside an input folder changes while it resumes)."""
     listing = []
-    for target in map(Path, paths):
-        for path, name in _walk(target):
+    for target in [Path(p) for p in paths] + ([Path(metadata)] if metadata is not None else []):
+        files = [target]
+        if target.is_dir():
+            files = sorted(p for p in target.rglob("*") if not p.is_dir()
+                           and not any(part.startswith(".") for part in p.relative_to(target).parts))
+        for path in files:
             stat = path.stat() if path.exists() else None
             listing.append([str(path), stat.st_size if stat else None, stat.st_mtime_ns if stat else None])
     return listing
+
+
+def scan_job(paths, fields, metadata, settings, max_doc_bytes, budget: Budget) -> dict:
+    """What a work folder's shards depend on, as JSON: inputs, field map, settings, and the shard size
+    (a resumed run must cut the same shards)."""
+    return {"inputs": inputs_fingerprint(paths, metadata), "fields": asdict(fields) if fields else None,
+            "metadata": None if metadata is None else str(metadata), "settings": settings.to_dict(),
+            "max_doc_bytes": max_doc_bytes, "text_per_shard": budget.text_per_shard}
 
 
 class WorkDir:
@@ -194,7 +195,7 @@ class WorkDir:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         manifest = self.root / "manifest.json"
-        wanted = _plain(job)
+        wanted = job
         digest = hashlib.sha256(json.dumps(wanted, sort_keys=True).encode()).hexdigest()
         if manifest.exists():
             held = json.loads(manifest.read_text())
@@ -223,53 +224,11 @@ class IngestCounts:
     shards: int = 0
 
 
-def stream_documents(paths, fields: FieldMap | None, metadata, max_doc_bytes: int,
-                     shard_bytes: int) -> Iterator[pa.Table]:
-    """Read every document under `paths` as a sequence of tables of about `shard_bytes` of text.
-
-    Yields DOCUMENT_SCHEMA tables in input order, then last the table of
-    ingest rejects. The same inputs always give the same tables, which is
-    what lets a resumed scan skip the finished shards.
-    """
-    fields = fields or FieldMap()
-    targets = [Path(p) for p in paths]
-    for target in targets:
-        _check_target(target)
-    facts: dict[str, dict] = {}
-    for sidecar in [s for t in targets for s in _sidecars(t)]:
-        facts.update(load_metadata(sidecar))
-    if metadata is not None:
-        if not Path(metadata).is_file():
-            raise InputError(f"{metadata}: no such metadata file")
-        facts.update(load_metadata(Path(metadata)))
-    collector = Collector(max_doc_bytes=max_doc_bytes)
-    for target in targets:
-        for path, name in _walk(target):
-            reader = reader_for(path)
-            if reader is None:
-                collector.add(Reject(name, 0, f"unsupported file type {''.join(path.suffixes) or '(none)'}: not read"))
-                continue
-            if not path.exists():
-                collector.add(Reject(name, 0, "broken link: its target does not exist"))
-                continue
-            try:
-                for item in reader(path, name, fields, max_doc_bytes):
-                    _apply_metadata(item, facts)
-                    collector.add(item)
-                    if collector.held >= shard_bytes:
-                        yield collector.take_documents()
-            except OSError as err:
-                collector.add(Reject(name, 0, f"cannot read: {err.strerror or err}"))
-    if collector.used:
-        yield collector.take_documents()
-    yield collector.rejects_table()
-
-
 def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, budget: Budget,
-           progress, clean=True, pool_map=None) -> IngestCounts:
+           progress, settings, pool_map=None) -> IngestCounts:
     """Stream the inputs into cleaned document shards; a finished ingest is not read again.
 
-    Reading is one stream; extraction, template learning and cleaning run
+    Reading is one stream (`io.stream_documents`, shard by shard); extraction, template learning and cleaning run
     on every worker (`engines.cleaning`), with each source's chrome template
     learnt over the whole corpus before any shard is cleaned. `pool_map`
     maps a function over worker processes (default: a pool of `budget.workers`).
@@ -279,7 +238,6 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
     from copytrace.engines.cleaning import (
         clean_one,
         extract_shard,
-        extraction_rejects,
         learn_templates_sharded,
         number_shard,
         worker_pool,
@@ -294,7 +252,7 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
     final = lambda i: folder / f"part-{i:05d}.arrow"  # noqa: E731  (the document shard of raw shard i)
     with progress.task("ingest") as advance:
         for table in stream_documents(paths, fields, metadata, max_doc_bytes or DEFAULT_MAX_DOC_BYTES,
-                                      budget.text_per_shard):
+                                      batch_bytes=budget.text_per_shard):
             if table.schema.equals(REJECT_SCHEMA):
                 read_rejects = table
                 break
@@ -310,12 +268,12 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
     extracted = [p.with_name(p.name.replace(".raw.", ".extracted.")) for p in raw_paths]
     with progress.task("clean", total=len(raw_paths)) as advance, worker_pool(budget.workers, pool_map) as pool_map:
         todo = [i for i in range(len(raw_paths)) if not is_done(final(i))]
-        for i, path in zip(todo, pool_map(extract_shard, [(raw_paths[i], extracted[i], clean) for i in todo])):
+        for i, path in zip(todo, pool_map(extract_shard, [(raw_paths[i], extracted[i], settings) for i in todo])):
             extracted[i] = path  # the raw shard itself where it held no HTML
         templates = scratch / "templates.json"
         # Learnt before any shard is cleaned (and marked done then): a resumed run has it whole.
-        learn_templates_sharded([extracted[i] for i in todo], clean, budget.workers, pool_map, templates)
-        specs = [(extracted[i], scratch / f"part-{i:05d}.cleaned.arrow", folder, clean,
+        learn_templates_sharded([extracted[i] for i in todo], settings, budget.workers, pool_map, templates)
+        specs = [(extracted[i], scratch / f"part-{i:05d}.cleaned.arrow", folder, settings,
                   templates if is_done(templates) else None) for i in todo]
         cleaned = iter(pool_map(clean_one, specs))
         for i in range(len(raw_paths)):
@@ -331,7 +289,7 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
             counts.used += info["docs"]
             counts.text_bytes += info["text_bytes"]
             advance(1)
-    parts = [read_rejects.cast(REJECT_SCHEMA), *[t.cast(REJECT_SCHEMA) for t in extraction_rejects(extracted)]]
+    parts = [read_rejects.cast(REJECT_SCHEMA)]
     parts += [pq.read_table(folder / f"part-{i:05d}.rejects.parquet").cast(REJECT_SCHEMA) for i in range(counts.shards)]
     rejects = pa.concat_tables(parts)
     counts.rejected = rejects.num_rows
@@ -339,6 +297,15 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
     write_parquet(summary, rejects, counts.__dict__)
     shutil.rmtree(scratch, ignore_errors=True)  # raw and cleaned copies: the document shards hold the text now
     return counts
+
+
+def require_documents(work: WorkDir, counts: IngestCounts) -> None:
+    """Raise `InputError` when the ingest kept no document (with the first reject, as the memory engine says)."""
+    if counts.used:
+        return
+    first = pq.read_table(work.stage("documents") / "rejects.parquet").slice(0, 1).to_pylist()
+    example = f"; first: {first[0]['file']}:{first[0]['record']}: {first[0]['reason']}" if first else ""
+    raise InputError(f"no usable document among {counts.read} records read ({counts.rejected} rejected{example})")
 
 
 def removed_lines(work: WorkDir) -> pa.Table:

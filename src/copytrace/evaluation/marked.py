@@ -62,10 +62,6 @@ class Marked:
     def content_chars(self) -> int:
         return int((self.key != NO_ORIGIN).sum())
 
-    def replace_chars(self, table: dict[int, str]) -> "Marked":
-        """One-for-one character replacement: origins are unchanged."""
-        return Marked(self.text.translate(table), self.key, self.off)
-
     def curled(self) -> "Marked":
         """Straight quotes to typographic ones, as a CMS does; same length, same origins."""
         chars = list(self.text)

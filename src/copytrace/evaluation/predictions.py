@@ -1,30 +1,21 @@
-"""Read a copytrace output folder (or a peer's, written the same way) for scoring.
+"""A copytrace output folder (or a peer's, written the same way) for scoring.
 
-Each table may be Parquet or JSONL. A table that is absent, or lacks the
-columns a measure needs, makes that measure "not available" rather than 0.
+Read through `copytrace.io.output.ScanOutput`: each table may be Parquet or
+JSONL. A table that is absent, or lacks the columns a measure needs, makes
+that measure "not available" rather than 0. A folder that is missing, holds
+none of the tables, or holds an unreadable one is a `ScanOutputError`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+
+from copytrace.io.output import ScanOutput, ScanOutputError
 
 TABLES = ("documents", "pairs", "families", "edges", "passages")
-
-
-def read_table(folder: Path, name: str) -> pa.Table | None:
-    parquet, jsonl = folder / f"{name}.parquet", folder / f"{name}.jsonl"
-    if parquet.exists():
-        return pq.read_table(parquet)
-    if jsonl.exists():
-        with open(jsonl, encoding="utf-8") as handle:
-            rows = [json.loads(line) for line in handle if line.strip()]
-        return pa.Table.from_pylist(rows) if rows else pa.table({})
-    return None
 
 
 def has(table: pa.Table | None, *columns: str) -> bool:
@@ -50,18 +41,12 @@ class Predictions:
 
 
 def read_predictions(folder: Path) -> Predictions:
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such output folder")
-    tables = {}
-    for name in TABLES:
-        try:
-            tables[name] = read_table(folder, name)
-        except (pa.ArrowInvalid, OSError, json.JSONDecodeError) as err:
-            raise ValueError(f"{folder / name}: unreadable ({str(err).splitlines()[0]})") from None
+    output = ScanOutput(folder)
+    tables = {name: output.get(name) for name in TABLES}
     if tables["pairs"] is None and tables["families"] is None and tables["documents"] is None:
-        raise FileNotFoundError(f"{folder}: no pairs, families or documents table (is it a copytrace output folder?)")
-    return Predictions(folder, tables)
+        raise ScanOutputError(f"{output.folder}: no pairs, families or documents table "
+                              "(is it a copytrace output folder?)")
+    return Predictions(output.folder, tables)
 
 
 def offset_map(given: str, given_text: str) -> list[int] | None:

@@ -12,13 +12,12 @@ not scored.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from pathlib import Path
 
 from copytrace.schemas import RELATIONS
 from copytrace.outlets import outlet_key
-from copytrace.evaluation.gold import Gold, read_gold
+from copytrace.evaluation.gold import Gold
 from copytrace.evaluation.measures import Passage, adjusted_rand_index, pan_measures, prf, ratio
-from copytrace.evaluation.predictions import Predictions, has, map_span, offset_maps, read_predictions
+from copytrace.evaluation.predictions import Predictions, has, map_span, offset_maps
 
 BANDS = ("major", "section", "quote")
 BANDS_OF_RELATION = {"same": ("major",), "republication": ("major",), "partial": ("major", "section"),
@@ -32,12 +31,6 @@ GOALS = {  # measure path -> target (issue 7)
     "credit.f1": 0.95,
     "passages.plagdet": 0.90,
 }
-
-
-def score(gold_dir: Path, pred_dir: Path, system: str | None = None) -> dict:
-    gold = read_gold(gold_dir)
-    predictions = read_predictions(pred_dir)
-    return score_predictions(gold, predictions, system or Path(pred_dir).name)
 
 
 def score_predictions(gold: Gold, pred: Predictions, system: str) -> dict:

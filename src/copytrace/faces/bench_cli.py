@@ -52,11 +52,12 @@ def score_command(
     from copytrace.evaluation.predictions import read_predictions
     from copytrace.evaluation.report import render
     from copytrace.evaluation.scorer import score_predictions
+    from copytrace.io.output import ScanOutputError
 
     try:
         truth = read_gold(gold)
         results = [score_predictions(truth, read_predictions(p), p.name) for p in pred]
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError, ScanOutputError) as err:
         fail(str(err))
     render(results, console, failures=failures)
     if json_out:

@@ -10,12 +10,8 @@ side and the text added and dropped.
 from __future__ import annotations
 
 import difflib
-import json
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import typer
 from rich.console import Console, Group
 from rich.markup import escape
@@ -24,63 +20,28 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-NEEDED = ("documents", "passages", "edges", "edits", "families")
-
-
-class ExplainError(Exception):
-    """A problem with the output folder or the document asked for: one line for the user."""
-
-
-def read_table(out: Path, name: str) -> pa.Table:
-    parquet, jsonl = out / f"{name}.parquet", out / f"{name}.jsonl"
-    try:
-        if parquet.exists():
-            return pq.read_table(parquet)
-        if jsonl.exists():
-            rows = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines() if line.strip()]
-            return pa.Table.from_pylist(rows)
-    except (OSError, ValueError, pa.ArrowException) as err:
-        raise ExplainError(f"{parquet if parquet.exists() else jsonl}: unreadable ({err})") from err
-    raise ExplainError(f"{out}: no {name}.parquet or {name}.jsonl (run `copytrace scan ... --out {out}` first)")
-
-
-def _rows(table: pa.Table, **equal) -> list[dict]:
-    if table.num_rows == 0:
-        return []
-    mask = None
-    for column, value in equal.items():
-        if column not in table.column_names:
-            return []
-        test = pc.equal(table[column], value)
-        mask = test if mask is None else pc.or_(mask, test)
-    return table.filter(mask).to_pylist()
-
 
 class Account:
-    """The rows of the outputs that concern one document."""
+    """The rows of a scan's outputs that concern one document (only those rows are read)."""
 
     def __init__(self, out: Path, doc_id: str):
-        if not out.is_dir():
-            raise ExplainError(f"{out}: no such output folder")
-        documents = read_table(out, "documents")
-        ids = documents["id"].to_pylist()
+        from copytrace.io.output import ScanOutput, ScanOutputError
+
+        scan = ScanOutput(out)
+        ids = scan.table("documents", ["id"])["id"].to_pylist()
         if doc_id not in ids:
             close = difflib.get_close_matches(doc_id, ids, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ExplainError(f"{doc_id!r} is not a document of {out}{hint}")
+            raise ScanOutputError(f"{doc_id!r} is not a document of {out}{hint}")
         self.doc_id = doc_id
-        self.documents = {row["id"]: row for row in _rows(documents, id=doc_id)}
-        self.edges = _rows(read_table(out, "edges"), source=doc_id, copy=doc_id)
+        self.edges = scan.table("edges", source=doc_id, copy=doc_id).to_pylist()
         others = {e["source"] for e in self.edges} | {e["copy"] for e in self.edges}
-        if others:
-            found = documents.filter(pc.is_in(documents["id"], value_set=pa.array(sorted(others))))
-            self.documents.update({row["id"]: row for row in found.to_pylist()})
-        self.passages = _rows(read_table(out, "passages"), a=doc_id, b=doc_id)
-        self.edits = _rows(read_table(out, "edits"), source=doc_id, copy=doc_id)
-        doc = self.documents[doc_id]
-        families = read_table(out, "families")
-        self.family = next(iter(_rows(families, family=doc.get("family")) if doc.get("family") is not None else []),
-                           None)
+        self.documents = {row["id"]: row for row in scan.table("documents", id=sorted(others | {doc_id})).to_pylist()}
+        self.passages = scan.table("passages", a=doc_id, b=doc_id).to_pylist()
+        self.edits = scan.table("edits", source=doc_id, copy=doc_id).to_pylist()
+        family = self.documents[doc_id].get("family")
+        families = scan.table("families", family=family).to_pylist() if family is not None else []
+        self.family = families[0] if families else None
 
     def text(self, doc: str) -> str:
         return self.documents[doc]["text"]
@@ -247,10 +208,12 @@ def explain_command(
     width: int = typer.Option(240, "--width", help="Characters shown per passage or edit."),
 ) -> None:
     """Explain one document: its sources and copies, shared passages, added and dropped text."""
+    from copytrace.io.output import ScanOutputError
+
     console = Console()
     try:
         account = Account(out, doc_id)
-    except ExplainError as err:
+    except ScanOutputError as err:
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     print_account(console, account, max(1, passages), max(40, width))

@@ -1,4 +1,8 @@
-"""`copytrace index create|add|query|remove|stats`: the index from the command line."""
+"""`copytrace index create|add|query|explain|remove|stats`: the index from the command line.
+
+The index modules (DuckDB, numba) are imported inside each command, so that
+`copytrace --help` does not load them.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +13,22 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from copytrace.io import FieldMap, InputError, read_inputs
-from copytrace.settings import ScanSettings
+from copytrace.faces.options import (
+    CLEAN, EXTRACT_WORKERS, MIN_CONTAINMENT, MIN_SHARED, NUM_PERM, REUSE_SHARE, SHINGLE_SIZE, SIZE_RATIO,
+    TEMPLATE_PAGES, AliasesFile, Clean, ExtractWorkers, MinContainment, MinShared, NumPerm, ReuseShare, ShingleSize,
+    SizeRatio, TemplatePages, settings_from_options,
+)
 from copytrace.faces.terminal import err_console, fail
-from copytrace.stages.verify import KeepRule
-from copytrace.index.adding import add_documents, explain_pending, remove_documents
-from copytrace.index.search import search_document, search_text
-from copytrace.index.store import IndexSettings, IndexStoreError, Store
 
 index_app = typer.Typer(add_completion=False, no_args_is_help=True,
                         help="A persistent index: add daily batches, ask where a text has appeared.")
 console = Console()
 
 
-def _open(path: Path, read_only: bool = False) -> Store:
+def _open(path: Path, read_only: bool = False):
+    from copytrace.index.store import IndexStoreError, Store
+
     try:
         return Store(path, read_only=read_only)
     except IndexStoreError as err:
@@ -35,35 +38,31 @@ def _open(path: Path, read_only: bool = False) -> Store:
 @index_app.command("create")
 def create_command(
     index: Path = typer.Argument(..., help="The index file to create (a DuckDB database)."),
-    reuse_share: float = typer.Option(0.4, help="Share of a source a copy carries that must be found (sets the LSH bands)."),
-    size_ratio: float = typer.Option(2.0, help="How many times longer than the copied part a copy may be."),
-    num_perm: int = typer.Option(256, help="MinHash signature length (a power of two)."),
-    shingle_size: int = typer.Option(5, help="Words per shingle."),
-    min_shared: int = typer.Option(8, help="Keep rule: shingles a pair must share."),
-    min_containment: float = typer.Option(0.2, help="Keep rule: share of the smaller side found in the other."),
+    reuse_share: ReuseShare = REUSE_SHARE,
+    size_ratio: SizeRatio = SIZE_RATIO,
+    num_perm: NumPerm = NUM_PERM,
+    shingle_size: ShingleSize = SHINGLE_SIZE,
+    min_shared: MinShared = MIN_SHARED,
+    min_containment: MinContainment = MIN_CONTAINMENT,
+    clean: Clean = CLEAN,
+    template_pages: TemplatePages = TEMPLATE_PAGES,
+    extract_workers: ExtractWorkers = EXTRACT_WORKERS,
+    aliases: AliasesFile = None,
 ) -> None:
     """Create an empty index with these settings (every later add and query uses them)."""
+    settings = settings_from_options(
+        reuse_share=reuse_share, size_ratio=size_ratio, num_perm=num_perm, shingle_size=shingle_size,
+        min_shared=min_shared, min_containment=min_containment, clean=clean, template_pages=template_pages,
+        extract_workers=extract_workers, aliases=aliases)
+    from copytrace.index.store import IndexStoreError, Store
+
     try:
-        scan = ScanSettings(num_perm=num_perm, shingle_size=shingle_size, reuse_share=reuse_share,
-                            size_ratio=size_ratio, keep=KeepRule(min_shared, min_containment))
-        store = Store.create(index, IndexSettings.from_scan(scan))
+        Store.create(index, settings).close()
     except (ValueError, IndexStoreError) as err:
         fail(str(err))
-    s = store.settings
-    store.close()
-    console.print(f"created {index}: {s.bands} bands x {s.rows} rows over {s.num_perm}-value signatures, "
-                  f"{s.shingle_size}-word shingles", highlight=False, markup=False)
-
-
-def _clean(ingested):
-    """The scan's cleaning step (HTML to main text, chrome lines out), so the index holds what a scan would."""
-    try:
-        from copytrace.stages.clean import clean_ingested
-    except ImportError:
-        err_console.print("warning: copytrace.stages.clean is not in this build: documents indexed as read",
-                          highlight=False, markup=False)
-        return ingested
-    return clean_ingested(ingested, True)[0]
+    lsh = settings.lsh
+    console.print(f"created {index}: {lsh.bands} bands x {lsh.rows} rows over {settings.num_perm}-value signatures, "
+                  f"{settings.shingle_size}-word shingles", highlight=False, markup=False)
 
 
 @index_app.command("add")
@@ -74,12 +73,18 @@ def add_command(
     label: Optional[str] = typer.Option(None, help="A label for this batch, e.g. the day it covers."),
     id_field: str = typer.Option("id", help="Field holding the document id."),
     text_field: str = typer.Option("text", help="Field holding the text."),
-    explain: bool = typer.Option(True, "--explain/--defer-explain",
-                                 help="Align and trace touched families now, or leave them (much faster adds) to their first view "
-                                      "in `serve` or to `index explain`; queries of a text always explain their matches."),
+    trace_now: bool = typer.Option(True, "--explain/--defer-explain",
+                                   help="Align and trace touched families now, or leave them (much faster adds) to their "
+                                        "first view in `serve` or to `index explain`; queries of a text always align and "
+                                        "trace their matches."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Add documents; ids already indexed with the same text are skipped, so re-running is safe."""
+    from copytrace.index.adding import add_documents
+    from copytrace.index.store import IndexStoreError
+    from copytrace.io import FieldMap, InputError, read_inputs
+    from copytrace.stages.clean import clean_ingested
+
     if batch_docs < 1:
         fail("--batch-docs must be at least 1")
     store = _open(index)
@@ -88,12 +93,14 @@ def add_command(
     except InputError as err:
         store.close()
         fail(str(err))
-    ingested = _clean(ingested)
+    # The scan's clean stage with the index's settings: the index holds the text a scan would.
+    settings = store.settings
+    ingested = clean_ingested(ingested, settings.clean, aliases=settings.aliases)[0]
     docs = ingested.documents
     totals = {"added": 0, "present": 0, "rejected": [], "pairs": 0, "missing": set()}
     try:
         for start in range(0, docs.num_rows, batch_docs):
-            report = add_documents(store, docs.slice(start, batch_docs), label, explain=explain)
+            report = add_documents(store, docs.slice(start, batch_docs), label, explain=trace_now)
             totals["added"] += report.added
             totals["present"] += report.present
             totals["pairs"] += report.pairs
@@ -127,6 +134,9 @@ def query_command(
     as_json: bool = typer.Option(False, "--json", help="Print matches, passages and provenance as JSON."),
 ) -> None:
     """Where else has this text appeared? Its sources and copies, with passages and provenance."""
+    from copytrace.index.search import search_document, search_text
+    from copytrace.index.store import IndexStoreError
+
     if (doc_id is None) == (text_file is None):
         fail("give exactly one of --id or --text-file")
     store = _open(index, read_only=True)
@@ -157,6 +167,9 @@ def _read(path: Path) -> str:
 
 
 def _print_matches(out: dict) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     matches = out["matches"]
     console.print(f"{len(matches)} match(es) for {out['query']['id']}", highlight=False, markup=False)
     table = Table("id", "outlet", "role", "relation", "credit", "shared", "query in match", "match in query", "passages")
@@ -172,14 +185,16 @@ def _print_matches(out: dict) -> None:
 
 
 @index_app.command("explain")
-def explain_command(index: Path = typer.Argument(..., help="The index file.")) -> None:
+def trace_pending_command(index: Path = typer.Argument(..., help="The index file.")) -> None:
     """Align and trace the families that adds with --defer-explain left pending."""
+    from copytrace.index.adding import explain_pending
+
     store = _open(index)
     try:
         done = explain_pending(store)
     finally:
         store.close()
-    console.print(f"explained {done['families']} families in {done['seconds']} s", highlight=False, markup=False)
+    console.print(f"aligned and traced {done['families']} families in {done['seconds']} s", highlight=False, markup=False)
 
 
 @index_app.command("remove")
@@ -187,7 +202,9 @@ def remove_command(
     index: Path = typer.Argument(..., help="The index file."),
     ids: list[str] = typer.Argument(..., help="Ids of documents to remove."),
 ) -> None:
-    """Remove documents with their band keys, pairs and explain outputs; families split as needed."""
+    """Remove documents with their band keys, pairs, passages, edges and edits; families split as needed."""
+    from copytrace.index.adding import remove_documents
+
     store = _open(index)
     try:
         result = remove_documents(store, ids)

@@ -1,10 +1,12 @@
 """`report.html`: the web page's views of a scan, as one static file with no outside requests.
 
-`copytrace scan --report` writes it beside the Parquet outputs. It holds the
-families list (sortable), and for every family its timeline, who-copied-whom
-tree and side-by-side comparisons, rendered by the same templates and views
-as `copytrace serve`. Styles and the small sorting script are inlined, so the
-file opens anywhere; all document text is escaped by Jinja2's autoescaping.
+`copytrace scan --report` writes it beside the Parquet outputs; from Python,
+`write_report` takes a `ScanResult` or the folder a scan wrote (read with
+`copytrace.io.output.read_scan`). It holds the families list (sortable), and
+for every family its timeline, who-copied-whom tree and side-by-side
+comparisons, rendered by the same templates and views as `copytrace serve`.
+Styles and the small sorting script are inlined, so the file opens anywhere;
+all document text is escaped by Jinja2's autoescaping.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from copytrace.io.output import ScanResult, read_scan
 from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
 
 
@@ -30,10 +33,12 @@ def _family_subset(family: dict, documents, pairs, passages, edges, edits):
     return pick(documents, "id"), pick(pairs, "a"), pick(passages, "a"), pick(edges, "copy"), pick(edits, "copy")
 
 
-def render_report(result, max_families: int = 500) -> str:
-    """The report of a `ScanResult` as one HTML string."""
+def render_report(result: ScanResult | str | Path, max_families: int = 500) -> str:
+    """The report of a `ScanResult` (or of the output folder a scan wrote) as one HTML string."""
     from copytrace.faces.server.views import STATIC, environment, family_rows, family_view
 
+    if not isinstance(result, ScanResult):
+        result = read_scan(result)
     passages, no_passages = _table(result, "passages", PASSAGE_SCHEMA)
     edges, no_edges = _table(result, "edges", EDGE_SCHEMA)
     edits, no_edits = _table(result, "edits", EDIT_SCHEMA)
@@ -62,8 +67,8 @@ def render_report(result, max_families: int = 500) -> str:
         families=rows, views=views, documents=doc_rows, stats=result.stats, notes=notes)
 
 
-def write_report(result, path: str | Path) -> Path:
-    """Write `report.html` (or the given file name) and return its path."""
+def write_report(result: ScanResult | str | Path, path: str | Path) -> Path:
+    """Write the report of a ScanResult or an output folder to `report.html` (or the given file name); its path."""
     path = Path(path)
     if path.is_dir():
         path = path / "report.html"

@@ -160,7 +160,7 @@ def print_family(console: Console, row: dict, pairs: list[dict], facts: dict,
         console.print(family_tree(row, edges or {}, edits or {}))
 
 
-def _explained(tables: dict, members: set[str]) -> tuple[dict, dict]:
+def _edges_and_edits(tables: dict, members: set[str]) -> tuple[dict, dict]:
     """Edges and edits of the shown families, keyed by (source, copy)."""
     edges, edits = {}, {}
     if "edges" in tables:
@@ -184,7 +184,7 @@ def print_summary(console: Console, result, written: Path | None = None) -> None
         if p["a"] in family_of:
             by_family[family_of[p["a"]]].append(p)
     facts = _member_facts(result.documents, set(family_of)) if family_of else {}
-    edges, edits = _explained(result.tables, set(family_of))
+    edges, edits = _edges_and_edits(result.tables, set(family_of))
     for row in shown:
         pairs = sorted(by_family[row["family"]], key=lambda p: (-p["shared_shingles"], p["a"], p["b"]))
         print_family(console, row, pairs, facts, edges, edits)

@@ -1,20 +1,19 @@
-"""The explain stages (passages, then provenance) as the index and the web faces use them.
+"""The explain stages (passages, then provenance) as the index and the web faces call them.
 
-Alignment (`copytrace.stages.align`) and provenance (`copytrace.stages.provenance`) are
-separate modules. When one of them is not part of this build, matches are
-still returned with their verified figures, and `Explained.missing` says
-which part is absent and why, so every face can show it instead of silently
-showing a match without passages.
+These are the scan's own units (`stages.align.align_pairs`,
+`stages.align.drop_unaligned_quotes`, `stages.provenance.trace`) with the
+index's settings; here their outputs are only laid out as the index stores
+them (`_conform`).
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
 from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA, PASSAGE_SCHEMA
+from copytrace.settings import ScanSettings
 
 
 @dataclass
@@ -26,15 +25,6 @@ class Explained:
     edits: pa.Table = field(default_factory=EDIT_SCHEMA.empty_table)
     families: pa.Table = field(default_factory=FAMILY_SCHEMA.empty_table)
     missing: list[str] = field(default_factory=list)
-
-
-def _stage(module: str, name: str):
-    try:
-        return getattr(importlib.import_module(f"copytrace.{module}"), name), None
-    except ImportError as err:
-        return None, f"copytrace.{module} is not available in this build ({err})"
-    except AttributeError:
-        return None, f"copytrace.{module} has no {name}()"
 
 
 def _conform(table, schema: pa.Schema) -> pa.Table:
@@ -50,37 +40,38 @@ def _conform(table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _part(result, name: str, position: int):
-    if isinstance(result, dict):
-        return result.get(name)
-    if hasattr(result, name):
-        return getattr(result, name)
-    if isinstance(result, (tuple, list)) and len(result) > position:
-        return result[position]
-    return None
-
-
-def passages_of(documents: pa.Table, pairs: pa.Table) -> tuple[pa.Table, str | None]:
-    """Aligned passages of every pair, or an empty table and the reason alignment is absent."""
+def passages_of(documents: pa.Table, pairs: pa.Table, settings: ScanSettings) -> pa.Table:
+    """Aligned passages of every pair (columns a, b naming documents by id)."""
     if pairs.num_rows == 0:
-        return PASSAGE_SCHEMA.empty_table(), None
-    align_pairs, problem = _stage("align", "align_pairs")
-    if align_pairs is None:
-        return PASSAGE_SCHEMA.empty_table(), f"passages: {problem}"
-    return _conform(align_pairs(documents, pairs), PASSAGE_SCHEMA), None
+        return PASSAGE_SCHEMA.empty_table()
+    from copytrace.stages.align import align_pairs
+
+    return _conform(align_pairs(documents, pairs, settings.align), PASSAGE_SCHEMA)
 
 
-def trace_of(documents: pa.Table, pairs: pa.Table, passages: pa.Table) -> Explained:
-    """Directed edges, edits and family trees from documents, pairs and their passages."""
+def confirmed_quotes(documents: pa.Table, pairs: pa.Table, settings: ScanSettings) -> tuple[pa.Table, pa.Table]:
+    """The pairs that stay, as in a scan: every family link, and each possible quote (`family_link`
+    false) only if alignment finds a passage in it. Returns (pairs, passages of the quotes kept)."""
+    import pyarrow.compute as pc
+
+    from copytrace.stages.align import drop_unaligned_quotes
+
+    quotes = pairs.filter(pc.invert(pairs["family_link"]))
+    if quotes.num_rows == 0:
+        return pairs, PASSAGE_SCHEMA.empty_table()
+    passages = passages_of(documents, quotes, settings)
+    return drop_unaligned_quotes(pairs, passages), passages
+
+
+def trace_of(documents: pa.Table, pairs: pa.Table, passages: pa.Table, settings: ScanSettings) -> Explained:
+    """Directed edges, edits and family trees from documents (with `family`), pairs and their passages."""
     out = Explained(passages=passages)
     if pairs.num_rows == 0:
         return out
-    trace, problem = _stage("provenance", "trace")
-    if trace is None:
-        out.missing.append(f"provenance: {problem}")
-        return out
-    traced = trace(documents, pairs, passages)
-    out.edges = _conform(_part(traced, "edges", 0), EDGE_SCHEMA)
-    out.edits = _conform(_part(traced, "edits", 1), EDIT_SCHEMA)
-    out.families = _conform(_part(traced, "families", 2), FAMILY_SCHEMA)
+    from copytrace.stages.provenance import trace
+
+    traced = trace(documents, pairs, passages, settings.provenance)
+    out.edges = _conform(traced.edges, EDGE_SCHEMA)
+    out.edits = _conform(traced.edits, EDIT_SCHEMA)
+    out.families = _conform(traced.families, FAMILY_SCHEMA)
     return out

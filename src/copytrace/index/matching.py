@@ -1,11 +1,19 @@
-"""Finding and verifying matches in the index: band keys -> candidate documents -> exact overlap.
+"""Finding candidates in the index: band keys and anchors -> indexed documents.
 
-Lookups search the index's sorted band-key segments (`segments.py`) with a
-vectorised binary search: one document's 128 keys, or a whole batch's keys
-sorted once, never a SQL statement.
-A band key shared by more than `max_bucket` documents (a template, a wire
-story carried everywhere) counts only its `max_bucket` oldest documents, so
-one popular key cannot flood verification; the oldest include the original.
+Lookups search the index's sorted segments (`segments.py`) with a vectorised
+binary search: one document's 128 band keys, or a whole batch's keys sorted
+once, never a SQL statement. What counts as a candidate is the scan's rule
+(`stages.candidates`), applied across the index:
+
+- a band key shared by more than `max_bucket` documents (a template, a wire
+  story carried everywhere) counts only its `max_bucket` oldest documents,
+  so one popular key cannot flood verification; the oldest include the
+  original (the scan links such a bucket as a star to its first document);
+- an anchor links documents only while it is in 2..`anchors.max_df`
+  documents, counting the indexed ones and the batch being added, and a
+  pair needs `anchors.min_shared` such anchors.
+
+Verification is the scan's own unit (`stages.verify.verify_pairs`).
 """
 
 from __future__ import annotations
@@ -15,16 +23,7 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
-from copytrace.stages.candidates.bands import band_keys
-from copytrace.stages.verify import overlap_figures
-from copytrace.index.store import IndexSettings
-
-def fingerprint_keys(texts: list[str], settings: IndexSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Band keys [n, bands], shingle counts [n] and signatures [n, num_perm] of `texts`."""
-    signatures, counts = settings.hasher.signatures(texts)
-    if len(texts) == 0:
-        return np.empty((0, settings.bands), dtype=np.uint64), counts, signatures
-    return band_keys(signatures, settings.bands, settings.rows), counts, signatures
+from copytrace.settings import ScanSettings
 
 
 @contextmanager
@@ -39,7 +38,7 @@ def one_thread():
         numba.set_num_threads(before)
 
 
-def lookup_one(segments, keys: np.ndarray, settings: IndexSettings, exclude: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def lookup_one(segments, keys: np.ndarray, settings: ScanSettings, exclude: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(doc numbers, bands shared) of indexed documents sharing a band with one document."""
     pos, doc = segments.lookup(np.unique(keys), settings.max_bucket)
     if exclude is not None:
@@ -50,7 +49,7 @@ def lookup_one(segments, keys: np.ndarray, settings: IndexSettings, exclude: int
     return docs, shared
 
 
-def lookup_batch(segments, keys: np.ndarray, settings: IndexSettings,
+def lookup_batch(segments, keys: np.ndarray, settings: ScanSettings,
                  order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row in batch, doc number, bands shared) of indexed documents sharing a band with batch rows.
 
@@ -75,13 +74,37 @@ def lookup_batch(segments, keys: np.ndarray, settings: IndexSettings,
     return combined >> 32, combined & 0xFFFFFFFF, shared.astype(np.int64)
 
 
-def verify_pairs(texts: list[str], a: np.ndarray, b: np.ndarray, settings: IndexSettings) -> tuple[dict, np.ndarray]:
-    """Exact overlap figures of pairs (texts[a[k]], texts[b[k]]) and which of them the keep rule keeps."""
-    if len(a) == 0:
-        empty = np.empty(0)
-        return {"shared_shingles": empty.astype(np.int64), "jaccard": empty, "containment_a_in_b": empty,
-                "containment_b_in_a": empty}, empty.astype(bool)
-    values, offsets = settings.hasher.shingle_sets(texts)
-    figures = overlap_figures(values, offsets, np.asarray(a, np.int64), np.asarray(b, np.int64))
-    containment_max = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
-    return figures, settings.keep.keep(figures["shared_shingles"], containment_max)
+def lookup_anchors(parts, values: np.ndarray, rows: np.ndarray, settings: ScanSettings):
+    """The anchors of a batch against the index, by the scan's document-frequency rule.
+
+    `values[k]` is an anchor of batch row `rows[k]`, each (value, row) once.
+    Returns (useful, row, doc): `useful[k]` says the anchor is in 2..max_df
+    documents of the index and the batch together (removed documents not
+    counted), and each (row[j], doc[j]) is one useful anchor shared by a
+    batch row and an indexed document (a pair appears once per anchor).
+    """
+    empty = np.empty(0, dtype=np.int64)
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool), empty, empty
+    max_df = settings.anchors.max_df
+    unique, inverse = np.unique(values, return_inverse=True)
+    in_batch = np.bincount(inverse, minlength=len(unique))
+    cap = max_df + 1  # an anchor in more indexed documents than that is useless whatever the batch holds
+    pos, doc = parts.anchors.lookup(unique, cap)
+    full = np.bincount(pos, minlength=len(unique)) >= cap  # with removed rows among them: dropped too
+    alive = parts.alive(doc)
+    pos, doc = pos[alive], doc[alive]
+    df = in_batch + np.bincount(pos, minlength=len(unique))
+    useful_value = (df >= 2) & (df <= max_df) & ~full
+    keep = useful_value[pos]
+    pos, doc = pos[keep], doc[keep]
+    order = np.argsort(pos, kind="stable")
+    pos, doc = pos[order], doc[order]
+    useful = useful_value[inverse]
+    at = inverse[useful]
+    start, stop = np.searchsorted(pos, at, "left"), np.searchsorted(pos, at, "right")
+    reps = stop - start
+    if reps.sum() == 0:
+        return useful, empty, empty
+    taken = np.repeat(start - np.cumsum(np.r_[0, reps[:-1]]), reps) + np.arange(int(reps.sum()))
+    return useful, np.repeat(np.asarray(rows, np.int64)[useful], reps), doc[taken]

@@ -1,7 +1,10 @@
 """Asking the index where a text has appeared: its sources and copies, with passages and provenance.
 
-A pasted text is fingerprinted, its band keys looked up, the candidates
-verified exactly, and the kept matches aligned and traced on the spot. An
+A pasted text goes through the scan's stage units with the index's
+settings: fingerprinted (`fingerprint_batch`), its band keys and anchors
+looked up (the candidates an add would find for it), the candidates
+verified exactly (`verify_pairs`), and the kept matches aligned and traced
+on the spot (a possible quote only if alignment finds a passage). An
 indexed document is answered from what the index stored; a family added
 without explaining is explained when first asked for, and stored.
 """
@@ -13,12 +16,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
 from copytrace.index.explain import passages_of, trace_of
-from copytrace.index.matching import fingerprint_keys, lookup_one, one_thread, verify_pairs
+from copytrace.index.matching import lookup_anchors, lookup_one, one_thread
 from copytrace.index.store import IndexStoreError, Store, arrow
 from copytrace.index.tracing import MEMBER_COLUMNS, PAIR_COLUMNS, PENDING
+from copytrace.stages.fingerprint import fingerprint_batch
+from copytrace.stages.verify import verify_pairs
 
 QUERY_ID = "query"
 META_FIELDS = ("url", "source", "date", "title")
@@ -98,21 +104,23 @@ def _search_text(store: Store, text: str, meta: dict | None, limit: int, with_ex
     settings = store.settings
     times = {}
     t0 = time.perf_counter()
-    keys, counts, _ = fingerprint_keys([text], settings)
+    fingerprints = fingerprint_batch([text], settings)
+    count = int(fingerprints.n_shingles[0])
     t1 = time.perf_counter()
-    docs, _shared = (lookup_one(store.segments, keys[0], settings) if counts[0] >= settings.min_shared
-                     else (np.empty(0, np.int64), None))
+    docs, shared = _candidates(store, fingerprints, settings)
     t2 = time.perf_counter()
     found = store.parts.fetch(docs)
     t2b = time.perf_counter()
     found_texts = found["text"].to_pylist()
     m = len(found_texts)
-    figures, kept = verify_pairs([text] + found_texts, np.arange(1, m + 1), np.zeros(m, np.int64), settings)
+    figures = verify_pairs([text] + found_texts, np.arange(1, m + 1), np.zeros(m, np.int64), settings)
     t3 = time.perf_counter()
+    # Possible quotes need a passage: without alignment only family links are answered.
+    kept = figures["kept"] if with_explain else figures["family_link"]
     order = [k for k in np.argsort(-figures["shared_shingles"], kind="stable") if kept[k]][:limit]
     matched = found.take(pa.array(order, pa.int64())).drop_columns(["doc"])
     query_doc = {"id": QUERY_ID, "text": text, **{k: meta.get(k) for k in META_FIELDS}, "origin": "query",
-                 "family": None, "n_chars": len(text), "n_shingles": int(counts[0])}
+                 "family": None, "n_chars": len(text), "n_shingles": count}
     documents = pa.concat_tables([pa.Table.from_pylist([query_doc], schema=matched.schema), matched])
     sel = np.asarray(order, dtype=np.int64)
     pairs = pa.table({
@@ -120,17 +128,21 @@ def _search_text(store: Store, text: str, meta: dict | None, limit: int, with_ex
         "jaccard": figures["jaccard"][sel], "containment_a_in_b": figures["containment_a_in_b"][sel],
         "containment_b_in_a": figures["containment_b_in_a"][sel],
         "shared_shingles": figures["shared_shingles"][sel],
-        "bands_shared": pa.array(_bands_of(docs, _shared, found, order), pa.int64()),
+        "bands_shared": pa.array(_bands_of(docs, shared, found, order), pa.int64()),
+        "family_link": pa.array(figures["family_link"][sel], pa.bool_()),
     })
-    missing = []
-    passages, problem = passages_of(documents, pairs) if with_explain else (None, "explain not asked for")
+    passages = None
+    if with_explain:
+        from copytrace.stages.align import drop_unaligned_quotes
+
+        passages = passages_of(documents, pairs, settings)
+        pairs = drop_unaligned_quotes(pairs, passages)
+        listed = pa.concat_arrays([pa.array([QUERY_ID], pa.string()), pairs["a"].combine_chunks()])
+        documents = documents.filter(pc.is_in(documents["id"], value_set=listed))
     t4 = time.perf_counter()
-    explained = trace_of(documents, pairs, passages) if with_explain and not problem else None
+    explained = trace_of(documents, pairs, passages, settings) if with_explain else None
     t5 = time.perf_counter()
-    if problem:
-        missing.append(problem)
-    if explained:
-        missing.extend(explained.missing)
+    missing = [] if with_explain else ["explain not asked for"]
     times.update(fingerprint=t1 - t0, lookup=t2 - t1, fetch=t2b - t2, verify=t3 - t2b, align=t4 - t3, trace=t5 - t4, total=t5 - t0)
     return SearchResult(
         query={**{k: v for k, v in query_doc.items() if k != "text"}, "candidates": m},
@@ -140,6 +152,26 @@ def _search_text(store: Store, text: str, meta: dict | None, limit: int, with_ex
         edits=explained.edits if explained else EDIT_SCHEMA.empty_table(),
         missing=missing, timings={k: round(v * 1000, 3) for k, v in times.items()},
     )
+
+
+def _candidates(store: Store, fingerprints, settings) -> tuple[np.ndarray, np.ndarray]:
+    """(doc numbers, bands shared) of the indexed documents an add of this one text would verify:
+    sharing a band, or sharing `anchors.min_shared` anchors in 2..max_df documents (the text counted)."""
+    from copytrace.index.parts import document_anchors
+    from copytrace.stages.candidates import count_codes
+
+    empty = np.empty(0, np.int64)
+    docs, shared = (lookup_one(store.segments, fingerprints.keys[0], settings)
+                    if fingerprints.n_shingles[0] >= settings.keep.min_shared else (empty, empty))
+    alive = store.parts.alive(docs)
+    docs, shared = docs[alive], shared[alive]
+    if fingerprints.anchors is None:
+        return docs, shared
+    values, rows = document_anchors(fingerprints)
+    _, _, anchor_docs = lookup_anchors(store.parts, values, rows, settings)
+    _, docs, shared = count_codes(docs.astype(np.uint64), shared, anchor_docs.astype(np.uint64),
+                                  np.ones(len(anchor_docs), np.int64), settings.anchors.min_shared)
+    return docs, shared
 
 
 def _bands_of(docs, shared, found: pa.Table, order) -> list:

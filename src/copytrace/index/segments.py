@@ -1,6 +1,11 @@
-"""Band keys of the index as sorted, memory-mapped segment files: a lookup is a vectorised binary search.
+"""Keys of the index (LSH band keys, anchors) as sorted, memory-mapped segment files:
+a lookup is a vectorised binary search.
 
-Band keys are not kept in DuckDB (an ART index on 100 M rows is what made
+Two kinds of key -> document rows are kept, each in its own run of files:
+the LSH band keys of every document long enough to link (`NAME.seg`) and
+the anchors of every document, the winnowed shingles of
+`stages.candidates.anchors` (`NAME.anchors`), each once. Keys
+are not kept in DuckDB (an ART index on 100 M rows is what made
 adds slow, and the rows alone cost a second per 50,000 documents). They
 live in segment files in a folder beside the database
 (`INDEX.duckdb.parts/`): each file holds the rows of a run of batches,
@@ -35,8 +40,8 @@ MAX_SEGMENTS = 12
 # searches it (cache-resident) and then one block of FENCE keys (1 KB), instead of binary
 # searching 100 MB of keys with a cache and TLB miss at every step.
 FENCE = 128
-_NAME = re.compile(r"^(\d{10})-(\d{10})\.seg$")
 _ROW_BYTES = 12
+BANDS, ANCHORS = "seg", "anchors"  # the file suffix of each kind of segment
 
 
 @dataclass
@@ -65,8 +70,8 @@ def memory_segment(batch: int, keys: np.ndarray, docs: np.ndarray) -> Segment:
     return Segment(batch, batch, None, keys, docs)
 
 
-def segment_name(first: int, last: int) -> str:
-    return f"{first:010d}-{last:010d}.seg"
+def segment_name(first: int, last: int, suffix: str = BANDS) -> str:
+    return f"{first:010d}-{last:010d}.{suffix}"
 
 
 def _open_segment(path: Path, first: int, last: int) -> Segment | None:
@@ -83,10 +88,11 @@ def _open_segment(path: Path, first: int, last: int) -> Segment | None:
     return Segment(first, last, path, keys, docs)
 
 
-def write_segment(directory: Path, first: int, last: int, keys: np.ndarray, docs: np.ndarray) -> Path:
+def write_segment(directory: Path, first: int, last: int, keys: np.ndarray, docs: np.ndarray,
+                  suffix: str = BANDS) -> Path:
     """Write sorted (key, doc) rows durably: temporary file, fsync, rename, fsync of the folder."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / segment_name(first, last)
+    path = directory / segment_name(first, last, suffix)
     tmp = directory / (path.name + ".tmp")
     with open(tmp, "wb") as out:
         np.ascontiguousarray(keys, dtype="<u8").tofile(out)
@@ -209,11 +215,13 @@ def _merge(ka, da, kb, db):
     return keys, docs
 
 
-class BandSegments:
-    """The valid segments of one index, oldest batches first."""
+class KeySegments:
+    """The valid segments of one kind (`BANDS` or `ANCHORS`) of one index, oldest batches first."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, suffix: str = BANDS):
         self.directory = directory
+        self.suffix = suffix
+        self._name = re.compile(rf"^(\d{{10}})-(\d{{10}})\.{re.escape(suffix)}$")
         self.segments: list[Segment] = []
 
     def load(self, committed_batches: int, writable: bool) -> list[tuple[int, int]]:
@@ -221,9 +229,9 @@ class BandSegments:
         found = []
         if self.directory.is_dir():
             for path in self.directory.iterdir():
-                match = _NAME.match(path.name)
+                match = self._name.match(path.name)
                 if match is None:
-                    if writable and path.name.endswith(".seg.tmp"):
+                    if writable and path.name.endswith(f".{self.suffix}.tmp"):
                         path.unlink(missing_ok=True)
                     continue
                 found.append((int(match[1]), int(match[2]), path))
@@ -248,7 +256,7 @@ class BandSegments:
         """Write one batch's rows (any order; `order` an argsort of keys if known) as a segment;
         it counts once `commit` is called."""
         keys, docs = sort_rows(np.asarray(keys, np.uint64), np.asarray(docs, np.uint32), order)
-        path = write_segment(self.directory, batch, batch, keys, docs)
+        path = write_segment(self.directory, batch, batch, keys, docs, self.suffix)
         return _open_segment(path, batch, batch)
 
     def commit(self, segment: Segment) -> None:
@@ -266,7 +274,7 @@ class BandSegments:
             k = int(np.argmin(sizes))
             a, b = segments[k], segments[k + 1]
             keys, docs = _merge(a.keys, a.docs, b.keys, b.docs)
-            path = write_segment(self.directory, a.first, b.last, keys, docs)
+            path = write_segment(self.directory, a.first, b.last, keys, docs, self.suffix)
             segments[k:k + 2] = [_open_segment(path, a.first, b.last)]
             self.segments = segments
             for old in (a, b):
@@ -282,18 +290,19 @@ class BandSegments:
         for segment in self.segments:
             segment.fence
 
-    def lookup(self, keys: np.ndarray, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
-        """For the unique sorted `keys`, (key position, doc) of indexed rows, at most `max_bucket`
-        oldest documents per key (segments are in batch order, so older documents come first)."""
+    def lookup(self, keys: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+        """For the unique sorted `keys`, (key position, doc) of indexed rows, at most `cap` oldest
+        documents per key (segments are in batch order, so older documents come first): `max_bucket`
+        for band keys, one more than the anchors' `max_df` for anchors."""
         taken = np.zeros(len(keys), dtype=np.int64)
         pos_parts, doc_parts = [], []
         for segment in self.segments:  # one read of the attribute: a snapshot
             if segment.rows == 0:
                 continue
             if len(keys) * FENCE < segment.rows:  # a few keys (a query): fence, then one block each
-                lo, count = find_fenced(segment.keys, segment.fence, FENCE, keys, taken, max_bucket)
+                lo, count = find_fenced(segment.keys, segment.fence, FENCE, keys, taken, cap)
             else:  # a batch's keys: gallop from one key to the next
-                lo, count = find_sorted(segment.keys, keys, taken, max_bucket)
+                lo, count = find_sorted(segment.keys, keys, taken, cap)
             hit = np.flatnonzero(count)
             if len(hit) == 0:
                 continue

@@ -7,18 +7,21 @@ Tables:
   and its `family` (the smallest `doc` of its story family).
 - No table has an index or key constraint: maintaining ART indexes on insert
   (documents, and 128 band rows per document) was most of an add's cost. Ids
-  are checked for re-adds in bulk (one join per batch). Band keys live only
-  in the sorted segment files of `segments.py` and lookups fetch candidate
-  documents from the per-batch Arrow files of `docfiles.py`, both beside the
-  database in `INDEX.duckdb.parts/` and written before their batch commits;
-  a missing part is rebuilt from the `documents` table (band keys by
-  fingerprinting the texts again).
+  are checked for re-adds in bulk (one join per batch). Band keys and anchors
+  live only in the sorted segment files of `segments.py` and lookups fetch
+  candidate documents from the per-batch Arrow files of `docfiles.py`, all
+  beside the database in `INDEX.duckdb.parts/` and written before their
+  batch commits; a missing part is rebuilt from the `documents` table (keys
+  and anchors by fingerprinting the texts again).
 - `pairs`, `passages`, `edges`, `edits`, `families`: the verified pairs and
   their explain outputs; passages, edges and edits are laid out from the
   Arrow schemas of `copytrace.schemas` (columns a later version adds are
-  left out when writing to an older index).
-- `meta`: the settings the index was built with (signature length, shingle
-  size, bands and rows, keep rule); every later add and query uses them.
+  left out when writing to an older index). A pair with `family_link` false
+  is a possible quote that alignment confirmed: it never joins families.
+- `meta`: the whole `ScanSettings` the index was created with (as JSON);
+  every later add and query runs the scan's stage units with it, and an
+  open or add that names other settings is refused with the fields that
+  differ.
 
 Every add and remove runs in one transaction, so a process killed in the
 middle of one leaves the database as it was before it (DuckDB replays or
@@ -27,10 +30,8 @@ drops its write-ahead log on the next open).
 
 from __future__ import annotations
 
-import json
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,14 +41,13 @@ try:
 except ImportError:  # the index is an optional part: pip install 'copytrace[serve]'
     duckdb = None
 
-from copytrace.stages.fingerprint import MinHasher
 from copytrace.index.parts import IndexParts, parts_dir
-from copytrace.stages.candidates.lsh import LshParams
 from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
 from copytrace.settings import ScanSettings
-from copytrace.stages.verify import KeepRule
 
-FORMAT_VERSION = 2  # 1 kept band rows in an indexed DuckDB table
+# 1 kept band rows in an indexed DuckDB table; 2 kept 7 flat settings and no anchors;
+# 3 holds the whole ScanSettings, anchor segments and the pairs' `family_link`.
+FORMAT_VERSION = 3
 CHECKPOINT_THRESHOLD = "1GB"
 
 SCHEMA_SQL = """
@@ -68,7 +68,7 @@ create table batches (batch bigint, added_at timestamp default current_timestamp
                       label varchar, added bigint, present bigint, rejected bigint);
 create table pairs (a varchar not null, b varchar not null, jaccard double,
                     containment_a_in_b double, containment_b_in_a double,
-                    shared_shingles bigint, bands_shared bigint);
+                    shared_shingles bigint, bands_shared bigint, family_link boolean not null);
 create table families (family bigint not null, size bigint not null, members varchar[], original varchar,
                        tree struct(source varchar, "copy" varchar, relation varchar)[],
                        updated_at timestamp default current_timestamp, explained varchar);
@@ -106,45 +106,28 @@ class IndexStoreError(Exception):
     """An index that cannot be opened or a request it cannot serve (one-line message)."""
 
 
-@dataclass(frozen=True)
-class IndexSettings:
-    """The fingerprint, LSH and keep settings an index is built with."""
-
-    num_perm: int = 256
-    shingle_size: int = 5
-    bands: int = 128
-    rows: int = 2
-    min_shared: int = 8
-    min_containment: float = 0.2
-    max_bucket: int = 200
-
-    @classmethod
-    def from_scan(cls, scan: ScanSettings) -> "IndexSettings":
-        lsh = scan.lsh
-        return cls(scan.num_perm, scan.shingle_size, lsh.bands, lsh.rows,
-                   scan.keep.min_shared, scan.keep.min_containment, scan.max_bucket)
-
-    @property
-    def hasher(self) -> MinHasher:
-        return MinHasher(num_perm=self.num_perm, shingle_size=self.shingle_size)
-
-    @property
-    def keep(self) -> KeepRule:
-        return KeepRule(min_shared=self.min_shared, min_containment=self.min_containment)
-
-    @property
-    def lsh(self) -> LshParams:
-        return LshParams(bands=self.bands, rows=self.rows, threshold=float("nan"))
+def refuse_other_settings(path, stored: ScanSettings, given: ScanSettings | None) -> None:
+    """Raise IndexStoreError naming the fields where `given` differs from the index's settings."""
+    if given is None:
+        return
+    differ = stored.differences(given)
+    if differ:
+        shown = ", ".join(differ[:8]) + (f" and {len(differ) - 8} more" if len(differ) > 8 else "")
+        raise IndexStoreError(f"{path}: the index was created with other settings ({shown}); "
+                              "an index never mixes settings: create another one")
 
 
 class Store:
-    """An open index file: a DuckDB connection, its settings, and a write lock.
+    """An open index file: a DuckDB connection, its `ScanSettings`, and a write lock.
 
+    `settings`, if given, must equal the settings stored when the index was
+    created (else IndexStoreError names the fields that differ).
     Reads may run from many threads (each takes its own cursor); writes are
     serialized by `write_lock`, since DuckDB allows one writer.
     """
 
-    def __init__(self, path: str | Path, read_only: bool = False, prefault: bool = False):
+    def __init__(self, path: str | Path, read_only: bool = False, prefault: bool = False,
+                 settings: ScanSettings | None = None):
         self.path = Path(path)
         _need_duckdb()
         if not self.path.is_file():
@@ -158,10 +141,19 @@ class Store:
         except duckdb.Error as err:
             self.con.close()
             raise IndexStoreError(f"{self.path}: not a copytrace index ({_first_line(err)})") from err
-        if int(meta.get("format", -1)) != FORMAT_VERSION:
+        if str(meta.get("format")) != str(FORMAT_VERSION):
             self.con.close()
-            raise IndexStoreError(f"{self.path}: index format {meta.get('format')} is not {FORMAT_VERSION}")
-        self.settings = IndexSettings(**json.loads(meta["settings"]))
+            raise IndexStoreError(f"{self.path}: index format {meta.get('format')} is not this copytrace's "
+                                  f"{FORMAT_VERSION}; create a new index and add the documents again")
+        try:
+            self.settings = ScanSettings.from_json(meta["settings"])
+            refuse_other_settings(self.path, self.settings, settings)
+        except (ValueError, TypeError, KeyError, IndexStoreError) as err:
+            self.con.close()
+            if isinstance(err, IndexStoreError):
+                raise
+            raise IndexStoreError(f"{self.path}: unreadable settings in the index ({err})") from err
+        self.lsh = self.settings.lsh  # bands and rows, derived once (the derivation takes a fraction of a ms)
         if not read_only:
             # A checkpoint rewrites the band index; by default DuckDB runs one whenever the
             # write-ahead log passes 16 MB, i.e. after almost every daily batch. The log is
@@ -175,23 +167,33 @@ class Store:
             self.parts.load(cur, read_only, self.settings)
         finally:
             cur.close()
-        if prefault:  # a server: pay the band segments' page faults once, not in the first queries
+        if prefault:  # a server: pay the segments' page faults once, not in the first queries
             self.parts.segments.prefault()
+            self.parts.anchors.prefault()
 
     @property
     def segments(self):
+        """The band-key segments."""
         return self.parts.segments
 
+    def require(self, settings: ScanSettings | None) -> None:
+        """Refuse (IndexStoreError naming the fields) settings other than the index's own."""
+        refuse_other_settings(self.path, self.settings, settings)
+
     @classmethod
-    def create(cls, path: str | Path, settings: IndexSettings | None = None) -> "Store":
+    def create(cls, path: str | Path, settings: ScanSettings | None = None) -> "Store":
+        """A new, empty index that will run every add and query with `settings` (stored whole)."""
         path = Path(path)
         _need_duckdb()
         if path.exists() or parts_dir(path).exists():
             raise IndexStoreError(f"{path}: already exists (an index is never overwritten)")
-        settings = settings or IndexSettings.from_scan(ScanSettings())
-        settings.hasher  # validates signature length and shingle size
-        if settings.bands * settings.rows > settings.num_perm:
-            raise IndexStoreError(f"{settings.bands} bands x {settings.rows} rows exceed the signature length")
+        settings = settings or ScanSettings()
+        if not isinstance(settings, ScanSettings):
+            raise TypeError(f"an index is created with a ScanSettings, got {type(settings).__name__}")
+        try:
+            settings.check()
+        except ValueError as err:
+            raise IndexStoreError(f"{path}: {err}") from err
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
         try:
@@ -199,7 +201,7 @@ class Store:
             con.execute(SCHEMA_SQL)
             con.execute(explain_tables_sql())
             con.execute("insert into meta values ('format', ?), ('settings', ?), ('next_doc', '0'), ('next_batch', '0')",
-                        [str(FORMAT_VERSION), json.dumps(settings.__dict__)])
+                        [str(FORMAT_VERSION), settings.to_json()])
             con.execute("commit")
         finally:
             con.close()
@@ -252,17 +254,19 @@ class Store:
                 "path": str(self.path),
                 "file_bytes": self.path.stat().st_size,
                 "documents": one("select count(*) from documents"),
-                "band_rows": one(f"select count(*) from documents where n_shingles >= {int(self.settings.min_shared)}")
-                * self.settings.bands,
+                "band_rows": one(f"select count(*) from documents where n_shingles >= {int(self.settings.keep.min_shared)}")
+                * self.lsh.bands,
                 "band_segments": len(self.segments.segments),
+                "anchor_rows": self.parts.anchors.rows(),
+                "anchor_segments": len(self.parts.anchors.segments),
                 "parts_bytes": sum(f.stat().st_size for f in parts_dir(self.path).glob("*")),
                 "pairs": one("select count(*) from pairs"),
                 "passages": one("select count(*) from passages"),
                 "edges": one("select count(*) from edges"),
-                "families_with_copies": one("select count(*) from families"),
+                "families_with_copies": one("select count(*) from families where size >= 2"),
                 "largest_family": {"family": biggest[0], "size": biggest[1]} if biggest else None,
                 "batches": one("select count(*) from batches"),
-                "settings": self.settings.__dict__,
+                "settings": self.settings.to_dict(),
             }
         finally:
             cur.close()

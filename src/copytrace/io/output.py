@@ -1,7 +1,11 @@
 """A scan's results: the tables in memory (`ScanResult`), written to one folder, and read back.
 
-The one writer and the one reader of a scan's output folder: `explain`, the
-evaluation, the report and the server read through `read_scan`.
+The one writer (`ScanResult.write`) and the one reader (`ScanOutput`,
+`read_scan`) of a scan's output folder: the `explain` command, the
+evaluation and the report read through them. Every table is a Parquet or a
+JSONL file named for it (`pairs.parquet` or `pairs.jsonl`); rejects are
+always `rejects.jsonl` and the counts `summary.json`. A folder or table that
+is missing or unreadable is a `ScanOutputError` naming the path.
 """
 
 from __future__ import annotations
@@ -15,7 +19,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from copytrace.io.records import REJECT_SCHEMA
+from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA, PAIR_SCHEMA, PASSAGE_SCHEMA, REMOVED_LINE_SCHEMA
+
 OUTPUT_FORMATS = ("parquet", "jsonl")
+SUFFIXES = (".parquet", ".jsonl")  # a table's file, in either format
+CORE_TABLES = ("documents", "pairs", "families")  # every scan writes these
+# The column types of the tables with a fixed schema (JSON does not keep them).
+SCHEMAS = {"pairs": PAIR_SCHEMA, "passages": PASSAGE_SCHEMA, "edges": EDGE_SCHEMA, "edits": EDIT_SCHEMA,
+           "families": FAMILY_SCHEMA, "removed_lines": REMOVED_LINE_SCHEMA, "rejects": REJECT_SCHEMA}
+
+
+class ScanOutputError(Exception):
+    """A scan's output folder, or one of its tables, is missing or unreadable (the message names the path)."""
 
 
 @dataclass
@@ -30,8 +46,7 @@ class ScanResult:
     tables: dict = field(default_factory=dict)  # further outputs of later stages, by name
 
     def family_of(self, doc_id: str) -> int:
-        mask = pc.equal(self.documents["id"], doc_id)
-        found = self.documents.filter(mask)
+        found = self.documents.filter(pc.equal(self.documents["id"], doc_id))
         if found.num_rows == 0:
             raise KeyError(doc_id)
         return found["family"][0].as_py()
@@ -65,15 +80,8 @@ class ScanResult:
         return out
 
 
-def write_jsonl(table: pa.Table, path: Path) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        for batch in table.to_batches(max_chunksize=4096):
-            for row in batch.to_pylist():
-                handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-
-
-def scan_stats(result: ScanResult, settings, started: float, *, read: int, text_bytes: int, candidate_pairs: int,
-               extra: dict | None = None) -> dict:
+def scan_stats(result: ScanResult, settings, started: float, *, read: int, text_bytes: int,
+               candidate_pairs: int, extra: dict | None = None) -> dict:
     """summary.json of a scan: what was read, found and kept, the LSH parameters, the time."""
     families = result.families
     lsh = settings.lsh
@@ -82,7 +90,7 @@ def scan_stats(result: ScanResult, settings, started: float, *, read: int, text_
         "documents_used": result.documents.num_rows,
         "documents_rejected": result.rejects.num_rows,
         "text_bytes": text_bytes,
-        "candidate_pairs": candidate_pairs,
+        "candidate_pairs": int(candidate_pairs),
         "kept_pairs": result.pairs.num_rows,
         "families": families.num_rows,
         "families_with_copies": int(pc.sum(pc.greater(families["size"], 1)).as_py() or 0),
@@ -91,3 +99,153 @@ def scan_stats(result: ScanResult, settings, started: float, *, read: int, text_
         "passages": result.tables["passages"].num_rows if "passages" in result.tables else None,
         **(extra or {}),
     }
+
+
+def write_jsonl(table: pa.Table, path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for batch in table.to_batches(max_chunksize=4096):
+            for row in batch.to_pylist():
+                handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+
+class ScanOutput:
+    """A scan's output folder, read one table at a time, and only the rows and columns asked for.
+
+    `table(name, columns, **any_of)` reads a table; keyword arguments keep the
+    rows whose value in any of those columns is one of the given values
+    (`table("edges", source=d, copy=d)`). From Parquet only those rows and
+    columns are read, so one document's rows of a large folder are cheap.
+    """
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise ScanOutputError(f"{self.folder}: no such output folder")
+        self._jsonl: dict[Path, pa.Table] = {}
+
+    def path(self, name: str) -> Path | None:
+        """The file of table `name`; of a Parquet and a JSONL file, the one written last."""
+        found = [p for p in (self.folder / f"{name}{s}" for s in SUFFIXES) if p.is_file()]
+        if len(found) > 1:  # the folder holds the outputs of two runs in different formats
+            found.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        return found[0] if found else None
+
+    def __contains__(self, name: str) -> bool:
+        return self.path(name) is not None
+
+    def names(self) -> list[str]:
+        """Every table in the folder, the core tables first (rejects are not a table of results)."""
+        stems = {p.name[: -len(s)] for s in SUFFIXES for p in self.folder.glob(f"*{s}")}
+        stems.discard("rejects")
+        return [n for n in CORE_TABLES if n in stems] + sorted(stems - set(CORE_TABLES))
+
+    def table(self, name: str, columns: list[str] | None = None, **any_of) -> pa.Table:
+        """Table `name` (ScanOutputError when it is absent or unreadable); see the class for `any_of`."""
+        found = self.get(name, columns, **any_of)
+        if found is None:
+            raise ScanOutputError(f"{self.folder}: no {name}.parquet or {name}.jsonl "
+                                  f"(run `copytrace scan ... --out {self.folder}` first)")
+        return found
+
+    def get(self, name: str, columns: list[str] | None = None, **any_of) -> pa.Table | None:
+        """Table `name`, or None when the folder does not hold it."""
+        path = self.path(name)
+        if path is None:
+            return None
+        try:
+            if path.suffix == ".parquet":
+                return _read_parquet(path, columns, any_of)
+            table = self._jsonl.get(path)
+            if table is None:
+                table = self._jsonl[path] = read_jsonl(path, name)
+            return _select(table, columns, any_of)
+        except _MissingColumns as err:
+            raise ScanOutputError(f"{path}: {err}") from None
+        except (OSError, ValueError, pa.ArrowException) as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ScanOutputError(f"{path}: unreadable ({first})") from err
+
+    def stats(self) -> dict:
+        """The counts of `summary.json` ({} when the folder has none)."""
+        path = self.folder / "summary.json"
+        if not path.is_file():
+            return {}
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ScanOutputError(f"{path}: unreadable ({err})") from err
+
+    def result(self) -> ScanResult:
+        """Every table of the folder as a ScanResult (the documents, pairs and families must be there)."""
+        core = [self.table(name) for name in CORE_TABLES]
+        rejects = self.get("rejects")
+        if rejects is None:
+            rejects = REJECT_SCHEMA.empty_table()
+        tables = {name: self.table(name) for name in self.names() if name not in CORE_TABLES}
+        return ScanResult(*core, rejects, self.stats(), tables)
+
+
+def read_scan(folder: str | Path) -> ScanResult:
+    """The ScanResult a scan wrote to `folder` (Parquet or JSONL); ScanOutputError names what is missing."""
+    return ScanOutput(folder).result()
+
+
+def read_jsonl(path: Path, name: str | None = None) -> pa.Table:
+    """A JSONL table; the column types of the known outputs where the rows hold exactly their columns."""
+    with open(path, encoding="utf-8") as handle:  # by "\n" only: texts may hold U+2028 or U+0085
+        rows = [json.loads(line) for line in handle if line.strip()]
+    schema = SCHEMAS.get(name)
+    if not rows:
+        return schema.empty_table() if schema is not None else pa.table({})
+    table = pa.Table.from_pylist(rows)
+    if schema is not None and set(table.column_names) == set(schema.names):
+        try:
+            return table.select(schema.names).cast(schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+            pass  # types JSON cannot round-trip: keep the inferred ones
+    return table
+
+
+
+class _MissingColumns(Exception):
+    pass
+
+
+def _check_columns(names, columns) -> None:
+    missing = [c for c in columns or () if c not in names]
+    if missing:
+        raise _MissingColumns(f"no column {', '.join(missing)}")
+
+
+def _matching(names, any_of: dict):
+    """The filter expression of `any_of` over the columns `names` holds; None when it matches nothing."""
+    test = None
+    for column, values in any_of.items():
+        if column not in names:
+            continue
+        values = list(values) if isinstance(values, (list, tuple, set, frozenset)) else [values]
+        values = [v for v in values if v is not None]
+        if not values:
+            continue
+        one = pc.field(column).isin(values)
+        test = one if test is None else test | one
+    return test
+
+
+def _read_parquet(path: Path, columns, any_of: dict) -> pa.Table:
+    schema = pq.read_schema(path)
+    _check_columns(schema.names, columns)
+    if not any_of:
+        return pq.read_table(path, columns=columns)
+    test = _matching(schema.names, any_of)
+    if test is None:
+        return schema.empty_table().select(columns) if columns else schema.empty_table()
+    return pq.read_table(path, columns=columns, filters=test)
+
+
+def _select(table: pa.Table, columns, any_of: dict) -> pa.Table:
+    _check_columns(table.column_names, columns)
+    if any_of:
+        test = _matching(table.column_names, any_of)
+        table = table.slice(0, 0) if test is None or table.num_rows == 0 else table.filter(test)
+    return table.select(columns) if columns else table

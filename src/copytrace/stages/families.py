@@ -51,18 +51,22 @@ def connected_components(n_docs: int, a: np.ndarray, b: np.ndarray) -> np.ndarra
     return number[inverse]
 
 
-def families_table(ids: np.ndarray, family: np.ndarray) -> pa.Table:
-    """One row per family: its number, size and members (in input order)."""
+def families_table(ids, family: np.ndarray) -> pa.Table:
+    """One row per family: its number, size and members (in input order).
+
+    `ids`: a NumPy array, a list, or an Arrow array (no Python string per document, for corpora of millions).
+    """
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    elif not isinstance(ids, pa.Array):
+        ids = pa.array(ids, pa.string())
+    family = np.asarray(family)
     order = np.argsort(family, kind="stable")
     numbers, starts, sizes = np.unique(family[order], return_index=True, return_counts=True)
-    members = [ids[order[s:s + n]].tolist() for s, n in zip(starts, sizes)]
-    return pa.table(
-        {
-            "family": pa.array(numbers, pa.int64()),
-            "size": pa.array(sizes, pa.int64()),
-            "members": pa.array(members, pa.list_(pa.string())),
-        }
-    )
+    offsets = pa.array(np.append(starts, len(order)).astype(np.int32))
+    members = pa.ListArray.from_arrays(offsets, ids.take(pa.array(order, pa.int64())))
+    return pa.table({"family": pa.array(numbers, pa.int64()), "size": pa.array(sizes, pa.int64()),
+                     "members": members.cast(pa.list_(pa.string()))})
 
 
 def with_families(documents: pa.Table, family: np.ndarray, n_shingles: np.ndarray) -> pa.Table:

@@ -196,7 +196,7 @@ class Reads:
         return family_rows(fams, docs, sort)
 
     def family(self, family: int) -> tuple[dict, tuple]:
-        explain_families(self.store, [family])  # a family added unexplained is explained on first view
+        explain_families(self.store, [family])  # deferred when added: aligned and traced on first view
         cur = self.store.cursor()
         try:
             row = arrow(cur, "select * from families where family = ?", [family]).to_pylist()

@@ -1,4 +1,4 @@
-"""What the web page and the static report show, built from the explain tables.
+"""What the web page and the static report show, built from the passages, edges and edits tables.
 
 Both faces render the same views: the families list, a family (timeline,
 who-copied-whom tree, side-by-side comparisons with passages, added and
@@ -56,12 +56,9 @@ def segments(text: str, spans: list[tuple[int, int, str]], outside: str = "") ->
 
 
 def _date_key(doc: dict):
-    try:
-        from copytrace.text.dates import parse_date
-    except ImportError:
-        parsed = None
-    else:
-        parsed = parse_date(doc.get("date"))
+    from copytrace.text.dates import parse_date
+
+    parsed = parse_date(doc.get("date"))
     return (0, parsed.value.replace(tzinfo=None).isoformat()) if parsed else (1, "")
 
 

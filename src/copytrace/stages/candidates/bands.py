@@ -152,33 +152,6 @@ def _band_codes(keys, table_bits, max_bucket):
     return bucket_codes(keys[docs], docs, max_bucket)
 
 
-# Bands keyed per pass: their values sit side by side in each signature row,
-# so one pass over the rows reads whole cache lines, and the keys of a group
-# (16 x 8 bytes per document) stay small next to the signatures themselves.
-_BAND_GROUP = 16
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _band_pairs(signatures, bands, rows, max_bucket):
-    """Candidate pairs of every band, as one array of codes (a << 32 | b), a < b."""
-    n_docs = signatures.shape[0]
-    table_bits = 4
-    while (1 << table_bits) < 8 * n_docs:
-        table_bits += 1
-    per_band = [np.empty(0, dtype=np.uint64) for _ in range(bands)]
-    keys = np.empty((min(bands, _BAND_GROUP), n_docs), dtype=np.uint64)
-    n_blocks = (n_docs + 1023) // 1024
-    for first in range(0, bands, _BAND_GROUP):
-        width = min(bands - first, _BAND_GROUP)
-        for block in prange(n_blocks):
-            for d in range(block * 1024, min(n_docs, (block + 1) * 1024)):
-                for j in range(width):
-                    keys[j, d] = _band_key(signatures, d, first + j, rows)
-        for j in prange(width):
-            per_band[first + j] = _band_codes(keys[j], table_bits, max_bucket)
-    return concat_codes(per_band)
-
-
 @njit(cache=True, nogil=True, parallel=True)
 def _band_codes_of_keys(keys, max_bucket):
     n_docs, bands = keys.shape
@@ -216,8 +189,7 @@ def candidate_pairs(signatures: np.ndarray, params: LshParams, max_bucket: int =
     if len(signatures) < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    with small_parallel_chunks():  # blocks of 1,024 documents, then single bands
-        codes = _band_pairs(signatures, params.bands, params.rows, max_bucket)
+    codes = band_codes(band_keys(signatures, params.bands, params.rows), max_bucket)
     unique, counts = np.unique(codes, return_counts=True)
     a = (unique >> np.uint64(32)).astype(np.int64)
     b = (unique & np.uint64(0xFFFFFFFF)).astype(np.int64)

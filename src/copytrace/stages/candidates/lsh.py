@@ -9,7 +9,7 @@ Near-duplicate tools aim the S-curve at J = 0.7 to 0.8. Reuse is mostly not
 near-duplication: a copy that carries 40% of an article plus as much text of
 its own has J = 0.25, and a re-scrape with page chrome has less. So users
 state what they want found as reuse: the share of the source a copy carries
-(`min_containment`) and how much longer than the copied part the copy may be
+(`reuse_share`) and how much longer than the copied part the copy may be
 (`size_ratio`). The Jaccard of such a pair is the threshold the S-curve is
 aimed at. Of all (bands, rows) that fit the signature, the one chosen has the
 most rows (the fewest false candidates) among those that still find a pair
@@ -20,6 +20,7 @@ time while a miss costs a result: recall is the constraint, not a weight.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,19 +58,20 @@ class LshParams:
     def for_reuse(
         cls,
         num_perm: int = 256,
-        min_containment: float = 0.4,
+        reuse_share: float = 0.4,
         size_ratio: float = 2.0,
         recall: float = 0.95,
     ) -> "LshParams":
-        """Bands and rows for finding copies that carry `min_containment` of a source (`--reuse-share`)."""
-        if not 0 < min_containment <= 1:
-            raise ValueError(f"reuse share must be in (0, 1], got {min_containment}")
-        if size_ratio < min_containment:
+        """Bands and rows for finding copies that carry `reuse_share` of a source (`--reuse-share`)."""
+        if not 0 < reuse_share <= 1:
+            raise ValueError(f"reuse share must be in (0, 1], got {reuse_share}")
+        if size_ratio < reuse_share:
             raise ValueError(f"size ratio must be >= the reuse share, got {size_ratio}")
-        threshold = jaccard_of_reuse(min_containment, size_ratio)
+        threshold = jaccard_of_reuse(reuse_share, size_ratio)
         return cls.for_threshold(threshold, num_perm, recall)
 
     @classmethod
+    @functools.lru_cache(maxsize=64)  # a search of one text derives them again (`ScanSettings.lsh`): 0.3 ms
     def for_threshold(cls, threshold: float, num_perm: int = 256, recall: float = 0.95) -> "LshParams":
         """The most rows per band that still find a pair at `threshold` with probability `recall`."""
         if not 0 < threshold <= 1:
