@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from copytrace.stages.candidates.bands import band_keys, candidate_pairs
+from copytrace.stages.candidates.bands import band_keys_by_band, candidate_pairs
 from copytrace.stages.fingerprint import MinHasher
 from copytrace.stages.candidates.lsh import LshParams
 from copytrace.settings import ScanSettings
@@ -77,7 +77,7 @@ def test_output_is_sorted_unique_and_counts_bands():
     shared = dict(zip(zip(a.tolist(), b.tolist()), bands.tolist()))
     assert shared[(19, 20)] == 1 and shared[(59, 60)] == 3 and shared[(99, 100)] == 7 and shared[(149, 150)] == 40
     assert shared[(189, 194)] == 128
-    keys = band_keys(sigs, PARAMS.bands, PARAMS.rows)
+    keys = band_keys_by_band(sigs, PARAMS.bands, PARAMS.rows).T
     assert keys.shape == (200, 128)
     assert np.array_equal(keys[189], keys[190]) and (keys[59, :3] == keys[60, :3]).all()
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 import copytrace
 from copytrace.stages.candidates import band_codes, partition_codes
-from copytrace.stages.candidates.bands import band_keys, candidate_pairs
+from copytrace.stages.candidates.bands import band_keys_by_band, candidate_pairs
 from copytrace.faces.cli import app
 from copytrace.engines import local
 from copytrace.engines.local import LocalEngine
@@ -97,7 +97,7 @@ def test_band_groups_give_the_in_memory_candidates():
     signatures = rng.integers(0, 50, size=(300, 16), dtype=np.uint32)  # few values: many shared buckets
     signatures[:250, :4] = 7  # one bucket over max_bucket in band 0: a star, not every pair
     a, b, shared = candidate_pairs(signatures, LshParams(bands=8, rows=2, threshold=0.3), max_bucket=40)
-    keys = band_keys(signatures, 8, 2)
+    keys = band_keys_by_band(signatures, 8, 2).T
     codes = np.concatenate([band_codes(keys[:, lo:lo + 3], 40) for lo in (0, 3, 6)])  # the local engine's groups
     unique, counts = np.unique(codes, return_counts=True)
     assert np.array_equal(unique >> np.uint64(32), a) and np.array_equal(unique & np.uint64(0xFFFFFFFF), b)

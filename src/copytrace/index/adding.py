@@ -229,7 +229,7 @@ def _candidates(store: Store, fingerprints, anchors, settings: ScanSettings, ord
     codes = _codes(linkable[(codes >> np.uint64(32)).astype(np.int64)],
                    linkable[(codes & np.uint64(0xFFFFFFFF)).astype(np.int64)])
     xa, xb, xshared = anchor_pairs(values[useful], positions[useful], settings.anchors)
-    a_in, b_in, shared_in = count_codes(codes, np.ones(len(codes), np.int64), _codes(xa, xb), xshared, min_anchors)
+    a_in, b_in, shared_in = count_codes(codes, None, _codes(xa, xb), xshared, min_anchors)
 
     a = np.concatenate([n + np.searchsorted(old_numbers, doc[found]), a_in])
     b = np.concatenate([row[found], b_in])

@@ -338,11 +338,17 @@ class Fingerprints:
     """
 
     n_shingles: np.ndarray  # int64 [n]
-    keys: np.ndarray  # uint64 [n, bands]
+    # Band-major: one band's keys side by side, as the candidates stage buckets them band by band.
+    by_band: np.ndarray  # uint64 [bands, n]
     anchors: Anchors | None = None
 
     def __len__(self) -> int:
         return len(self.n_shingles)
+
+    @property
+    def keys(self) -> np.ndarray:
+        """keys[d, j]: the key of band j of document d (a view of `by_band`)."""
+        return self.by_band.T
 
     def anchor_rows(self, first_doc: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(anchor values, document numbers) of every anchor, documents numbered from `first_doc`."""
@@ -357,24 +363,27 @@ class Fingerprints:
         if len(parts) == 1:
             return parts[0]
         anchors = None if parts[0].anchors is None else Anchors.concat([p.anchors for p in parts])
-        return cls(np.concatenate([p.n_shingles for p in parts]), np.concatenate([p.keys for p in parts]), anchors)
+        return cls(np.concatenate([p.n_shingles for p in parts]), np.concatenate([p.by_band for p in parts], axis=1),
+                   anchors)
 
 
 def fingerprint_batch(texts, settings: ScanSettings) -> Fingerprints:
     """The fingerprint stage's unit: one tokenizing pass over a batch of texts gives signatures
     (turned into band keys here) and, with anchors on, the winnowed anchors."""
-    from copytrace.stages.candidates.bands import band_keys
+    return Fingerprints.concat([_empty(settings), *_fingerprint_parts(texts, settings)])
+
+
+def _fingerprint_parts(texts, settings: ScanSettings) -> list[Fingerprints]:
+    from copytrace.stages.candidates.bands import band_keys_by_band
 
     lsh = settings.lsh
-    parts = settings.hasher.sketch_parts(texts, settings.anchor_window)
-    fingerprints = [Fingerprints(s.shingle_counts, band_keys(s.signatures, lsh.bands, lsh.rows), s.anchors)
-                    for s in parts]
-    return Fingerprints.concat(fingerprints) if fingerprints else _empty(settings)
+    return [Fingerprints(s.shingle_counts, band_keys_by_band(s.signatures, lsh.bands, lsh.rows), s.anchors)
+            for s in settings.hasher.sketch_parts(texts, settings.anchor_window)]
 
 
 def _empty(settings: ScanSettings) -> Fingerprints:
     anchors = Anchors(np.empty(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)) if settings.anchor_window else None
-    return Fingerprints(np.empty(0, np.int64), np.empty((0, settings.lsh.bands), np.uint64), anchors)
+    return Fingerprints(np.empty(0, np.int64), np.empty((settings.lsh.bands, 0), np.uint64), anchors)
 
 
 def fingerprint(texts, settings: ScanSettings, progress: Progress = Progress()) -> Fingerprints:
@@ -382,6 +391,6 @@ def fingerprint(texts, settings: ScanSettings, progress: Progress = Progress()) 
     parts = [_empty(settings)]
     with progress.task("fingerprint", total=len(texts)) as advance:
         for start, stop in text_batches(texts, settings.batch_bytes):
-            parts.append(fingerprint_batch(texts.slice(start, stop - start), settings))
+            parts += _fingerprint_parts(texts.slice(start, stop - start), settings)
             advance(stop - start)
-    return Fingerprints.concat(parts)
+    return Fingerprints.concat(parts)  # one copy of everything, at the end

@@ -33,7 +33,7 @@ def candidates(fingerprints, settings: ScanSettings, progress: Progress = Progre
         if settings.anchors.enabled and fingerprints.anchors is not None and len(fingerprints) > 1:
             xa, xb, anchored_shared = document_anchor_pairs(fingerprints.anchors, settings.anchors)
             anchored = (xa.astype(np.uint64) << np.uint64(32)) | xb.astype(np.uint64)
-        result = count_codes(codes, np.ones(len(codes), np.int64), anchored, anchored_shared,
+        result = count_codes(codes, None, anchored, anchored_shared,
                              settings.anchors.min_shared)
         advance(1)
     return result
@@ -50,13 +50,16 @@ def partition_anchor_codes(values: np.ndarray, docs: np.ndarray, settings: ScanS
     return (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64), shared
 
 
-def count_codes(codes: np.ndarray, bands: np.ndarray, anchored: np.ndarray | None = None,
+def count_codes(codes: np.ndarray, bands: np.ndarray | None, anchored: np.ndarray | None = None,
                 anchored_shared: np.ndarray | None = None, min_anchors: int = 1):
     """The candidates reduce: each pair once, with the bands it shares; anchor pairs join it
-    when they share at least `min_anchors` anchors in all. Returns (a, b, bands_shared), sorted."""
-    unique, inverse = np.unique(codes, return_inverse=True)
-    shared = np.bincount(inverse, weights=bands, minlength=len(unique)).astype(np.int64) if len(codes) else \
-        np.empty(0, np.int64)
+    when they share at least `min_anchors` anchors in all. `bands`: the bands each row of `codes` stands for
+    (None: one each). Returns (a, b, bands_shared), sorted."""
+    if bands is None:  # one row per band shared: counting is enough (NumPy's radix sort of the codes)
+        unique, shared = np.unique(codes, return_counts=True)
+    else:
+        unique, inverse = np.unique(codes, return_inverse=True)
+        shared = np.bincount(inverse, weights=bands, minlength=len(unique)).astype(np.int64)
     if anchored is not None and len(anchored):
         acodes, ainverse = np.unique(anchored, return_inverse=True)
         total = np.bincount(ainverse, weights=anchored_shared, minlength=len(acodes))

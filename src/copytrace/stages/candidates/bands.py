@@ -30,13 +30,18 @@ def _band_key(signatures, d, j, rows):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def band_keys(signatures, bands, rows):
-    """keys[d, j]: hash of band j of the signature of document d."""
+def band_keys_by_band(signatures, bands, rows):
+    """keys[j, d]: hash of band j of the signature of document d (band-major).
+
+    Blocks of 1,024 documents: a block's signatures stay in cache while every
+    band's keys of the block are written side by side.
+    """
     n_docs = signatures.shape[0]
-    keys = np.empty((n_docs, bands), dtype=np.uint64)
-    for d in prange(n_docs):
+    keys = np.empty((bands, n_docs), dtype=np.uint64)
+    for block in prange((n_docs + 1023) // 1024):
         for j in range(bands):
-            keys[d, j] = _band_key(signatures, d, j, rows)
+            for d in range(block * 1024, min(n_docs, (block + 1) * 1024)):
+                keys[j, d] = _band_key(signatures, d, j, rows)
     return keys
 
 
@@ -153,14 +158,14 @@ def _band_codes(keys, table_bits, max_bucket):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _band_codes_of_keys(keys, max_bucket):
-    n_docs, bands = keys.shape
+def _band_codes_of_keys(by_band, max_bucket):
+    bands, n_docs = by_band.shape
     table_bits = 4
     while (1 << table_bits) < 8 * n_docs:
         table_bits += 1
     per_band = [np.empty(0, dtype=np.uint64) for _ in range(bands)]
     for j in prange(bands):
-        per_band[j] = _band_codes(keys[:, j].copy(), table_bits, max_bucket)
+        per_band[j] = _band_codes(by_band[j], table_bits, max_bucket)
     return concat_codes(per_band)
 
 
@@ -169,8 +174,9 @@ def band_codes(keys: np.ndarray, max_bucket: int = 200) -> np.ndarray:
     band (column) of keys[n_docs, bands], row number = document number; a pair once per band it shares."""
     if len(keys) < 2:
         return np.empty(0, dtype=np.uint64)
+    by_band = np.ascontiguousarray(keys.T)  # one band's keys side by side: each band reads whole cache lines
     with small_parallel_chunks():
-        return _band_codes_of_keys(np.ascontiguousarray(keys), max_bucket)
+        return _band_codes_of_keys(by_band, max_bucket)
 
 
 def partition_codes(band: np.ndarray, key: np.ndarray, doc: np.ndarray, max_bucket: int) -> np.ndarray:
@@ -189,7 +195,7 @@ def candidate_pairs(signatures: np.ndarray, params: LshParams, max_bucket: int =
     if len(signatures) < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    codes = band_codes(band_keys(signatures, params.bands, params.rows), max_bucket)
+    codes = band_codes(band_keys_by_band(signatures, params.bands, params.rows).T, max_bucket)
     unique, counts = np.unique(codes, return_counts=True)
     a = (unique >> np.uint64(32)).astype(np.int64)
     b = (unique & np.uint64(0xFFFFFFFF)).astype(np.int64)
