@@ -201,7 +201,7 @@ def read_jsonl(path: Path, name: str | None = None) -> pa.Table:
     if schema is not None and set(table.column_names) == set(schema.names):
         try:
             return table.select(schema.names).cast(schema)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+        except (pa.ArrowException, ValueError):  # invalid or unsupported casts
             pass  # types JSON cannot round-trip: keep the inferred ones
     return table
 
