@@ -16,7 +16,6 @@ done markers, so a killed ingest resumes.
 from __future__ import annotations
 
 import json
-import zlib
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -85,23 +84,12 @@ def extract_shard(spec: tuple[Path, Path, ScanSettings]) -> Path:
     return out
 
 
-def _share_of(group: str | None, part: int, parts: int) -> bool:
-    return group is not None and zlib.crc32(group.encode()) % parts == part
-
-
 def learn_share(spec: tuple[list[Path], int, int, ScanSettings]) -> dict:
-    """Templates of the sources that fall in share `part` of `parts`, over every shard."""
-    from copytrace.stages.clean import source_group
-    from copytrace.stages.clean.templates import TemplateCounter
+    """Templates of the sources that fall in share `part` of `parts`, over every shard (memory-mapped)."""
+    from copytrace.stages.clean import learn_templates
 
     paths, part, parts, settings = spec
-    counter = TemplateCounter(settings.clean.chrome.min_repeat)
-    for path in paths:
-        table = read_arrow(path)  # memory-mapped: the counter reads the text column where it lies
-        columns = table.select(["source", "url"]).to_pydict()
-        groups = [source_group(s, u, settings.aliases) for s, u in zip(columns["source"], columns["url"])]
-        counter.add_batch([g if _share_of(g, part, parts) else None for g in groups], table["text"])
-    return counter.templates()
+    return learn_templates((read_arrow(path) for path in paths), settings.clean, settings.aliases, (part, parts))
 
 
 def learn_templates_sharded(paths: list[Path], settings: ScanSettings, workers: int, pool_map, out: Path) -> None:

@@ -43,11 +43,10 @@ class MemoryEngine:
             example = f"; first: {first[0]['file']}:{first[0]['record']}: {first[0]['reason']}" if first else ""
             raise InputError(f"no usable document among {ingested.read} records read "
                              f"({ingested.rejects.num_rows} rejected{example})")
-        result = analyse(ingested.documents, settings, progress)
-        result.rejects = ingested.rejects
+        result, candidate_pairs = analyse(ingested.documents, ingested.rejects, settings, progress)
         result.tables["removed_lines"] = removed_lines
         result.stats = scan_stats(result, settings, started, read=ingested.read,
-                                  text_bytes=_text_bytes(ingested.documents), candidate_pairs=result.stats["candidate_pairs"],
+                                  text_bytes=_text_bytes(ingested.documents), candidate_pairs=candidate_pairs,
                                   extra={"removed_lines": removed_lines.num_rows})
         return result
 
@@ -56,8 +55,9 @@ def _text_bytes(documents: pa.Table) -> int:
     return int(pc.sum(pc.binary_length(documents["text"])).as_py() or 0)
 
 
-def analyse(docs: pa.Table, settings: ScanSettings, progress: Progress) -> ScanResult:
-    """fingerprint -> candidates -> verify -> families -> align -> provenance over cleaned documents."""
+def analyse(docs: pa.Table, rejects: pa.Table, settings: ScanSettings, progress: Progress) -> tuple[ScanResult, int]:
+    """fingerprint -> candidates -> verify -> families -> align -> provenance over cleaned documents;
+    the result (stats still to fill) and the number of candidate pairs."""
     texts = docs["text"].combine_chunks() if docs.num_rows else pa.array([], pa.large_string())
     ids = np.asarray(docs["id"].to_pylist(), dtype=object)
     fingerprints = fingerprint(texts, settings, progress)
@@ -71,8 +71,7 @@ def analyse(docs: pa.Table, settings: ScanSettings, progress: Progress) -> ScanR
     tables = explain_pairs(documents, pairs, settings, progress) if settings.explain else {}
     families = tables.pop("families", families)
     pairs = tables.pop("pairs", pairs)
-    empty_rejects = pa.table({})
-    return ScanResult(documents, pairs, families, empty_rejects, {"candidate_pairs": int(len(a))}, tables)
+    return ScanResult(documents, pairs, families, rejects, {}, tables), int(len(a))
 
 
 def explain_pairs(documents: pa.Table, pairs: pa.Table, settings: ScanSettings, progress: Progress) -> dict:

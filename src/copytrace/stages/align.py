@@ -24,8 +24,6 @@ agree; offsets map back to the original characters through the fold map.
 
 from __future__ import annotations
 
-from copytrace.settings import AlignSettings
-
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -34,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit
 
+from copytrace.settings import AlignSettings
 from copytrace.text.normalize import fold_with_map, original_spans
 from copytrace.schemas import PASSAGE_SCHEMA
 from copytrace.text.tokens import word_spans

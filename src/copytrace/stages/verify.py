@@ -26,9 +26,9 @@ import numpy as np
 import pyarrow as pa
 from numba import njit, prange
 
+from copytrace.settings import KeepRule
 from copytrace.progress import Progress
 from copytrace.schemas import PAIR_SCHEMA
-from copytrace.settings import KeepRule
 
 
 @njit(cache=True)

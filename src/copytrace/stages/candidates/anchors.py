@@ -29,13 +29,12 @@ Every pair kept is then verified exactly like an LSH candidate.
 
 from __future__ import annotations
 
-from copytrace.settings import AnchorSettings
-
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit, prange
 
+from copytrace.settings import AnchorSettings
 from copytrace.stages.candidates.bands import concat_codes
 from copytrace.parallel import small_parallel_chunks
 from copytrace.text.tokens import doc_shingles, encode_batch

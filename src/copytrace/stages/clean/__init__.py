@@ -25,9 +25,8 @@ with the reason; a page with no main text becomes a reject too.
 
 from __future__ import annotations
 
-from copytrace.settings import CleanSettings as CleanSettings
-
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -36,6 +35,7 @@ import pyarrow.compute as pc
 
 from copytrace.io.records import Reject
 from copytrace.schemas import REMOVED_LINE_SCHEMA
+from copytrace.settings import CleanSettings
 from copytrace.outlets import Aliases, site_host
 from copytrace.stages.clean.chrome import ChromeSettings, TemplateLookup, Templates, chrome_reasons, template_lines
 from copytrace.stages.clean.extract import ExtractSettings
@@ -135,7 +135,8 @@ def source_group(source: str | None, url: str | None, aliases: Aliases | None = 
     return aliases.key(source) or aliases.key(url)
 
 
-def learn_templates(documents, options: CleanSettings | None = None, aliases: Aliases | None = None) -> Templates:
+def learn_templates(documents, options: CleanSettings | None = None, aliases: Aliases | None = None,
+                    share: tuple[int, int] | None = None) -> Templates:
     """Per-source template lines over a table or an iterable of tables of (already extracted) documents.
 
     For cleaning a corpus batch by batch (shards): learn over all batches
@@ -144,6 +145,8 @@ def learn_templates(documents, options: CleanSettings | None = None, aliases: Al
     template is then learned from all its pages, and the batches cleaned
     apart give what one in-memory `clean_stage` of the corpus gives. The
     result is plain JSON (source -> {line key: pages}), to store beside the shards.
+    `share` = (part, parts): only the sources falling in that part of a split by
+    source, so that workers can learn the templates of a corpus side by side.
     """
     from copytrace.stages.clean.templates import TemplateCounter
 
@@ -151,8 +154,10 @@ def learn_templates(documents, options: CleanSettings | None = None, aliases: Al
     counter = TemplateCounter(options.chrome.min_repeat)
     for table in [documents] if isinstance(documents, pa.Table) else documents:
         columns = table.select(["source", "url"]).to_pydict()
-        counter.add_batch([source_group(s, u, aliases) for s, u in zip(columns["source"], columns["url"])],
-                          table["text"])
+        groups = [source_group(s, u, aliases) for s, u in zip(columns["source"], columns["url"])]
+        if share is not None:
+            groups = [g if g is not None and zlib.crc32(g.encode()) % share[1] == share[0] else None for g in groups]
+        counter.add_batch(groups, table["text"])
     return counter.templates()
 
 

@@ -18,14 +18,13 @@ and the document's own title are never removed: they are evidence.
 
 from __future__ import annotations
 
-from copytrace.settings import ChromeSettings as ChromeSettings
-
 import re
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 # Generic chrome patterns live in .patterns; pattern_reason is part of this module's interface too.
+from copytrace.settings import ChromeSettings
 from copytrace.stages.clean.patterns import _WORDS, _pattern_reason, pattern_reason  # noqa: F401
 
 # --- line splitting -------------------------------------------------------

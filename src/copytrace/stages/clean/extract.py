@@ -14,8 +14,6 @@ them: trafilatura is pure Python and about 20 to 40 ms a page.
 
 from __future__ import annotations
 
-from copytrace.settings import ExtractSettings as ExtractSettings
-
 import codecs
 import gc
 import logging
@@ -24,6 +22,8 @@ import re
 from dataclasses import dataclass
 
 import multiprocessing
+
+from copytrace.settings import ExtractSettings
 
 try:  # the `web` extra; without it HTML documents are rejected with the reason
     import trafilatura
