@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/engine_shapes.py 300
 
-Copies are built from ../shared/data/ntrex (a long English article, cut and framed, by 97 outlets;
+Copies are built from ../shared/data/ntrex (a long English article, cut and framed, each by its own outlet;
 40 articles in each of 12 languages plus 5 half copies each). Prints each engine's time and counts
 and whether each table is identical (row order included).
 """
@@ -35,7 +35,7 @@ def main():
     for k in range(n):
         keep = [s for s in story if rng.random() > 0.2]
         frame = rng.choice(eng[:50])[0]
-        rows.append({"id": f"copy{k:04d}", "text": "\n".join([frame] + keep), "source": f"outlet{k % 97}.net", "date": f"2026-01-{2 + k % 27:02d}"})
+        rows.append({"id": f"copy{k:04d}", "text": "\n".join([frame] + keep), "source": f"outlet{k}.net", "date": f"2026-01-{2 + k % 27:02d}"})
     write(rows, work / "family.jsonl")
     # 2. a dozen scripts: each language's articles, plus a within-language partial copy of each of 5 articles
     langs = ["rus", "zho-CN", "jpn", "tha", "arb", "heb", "hin", "kor", "ell", "kat", "hye", "ukr"]
