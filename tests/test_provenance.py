@@ -159,7 +159,8 @@ def test_outputs_follow_the_schemas_and_keep_every_family():
     assert result.edits.schema == EDIT_SCHEMA
     assert result.families.schema == FAMILY_SCHEMA
     families = {f["family"]: f for f in result.families.to_pylist()}
-    assert families[1] == {"family": 1, "size": 1, "members": ["lone"], "original": "lone", "tree": []}
+    assert families[1] == {"family": 1, "size": 1, "members": ["lone"], "original": "lone", "tree": [],
+                           "original_evidence": []}
 
 
 def test_no_passages_gives_empty_edges_and_singleton_originals():

@@ -64,6 +64,16 @@ FAMILY_SCHEMA = pa.schema(
         pa.field("members", pa.list_(pa.string())),
         pa.field("original", pa.string()),  # the member at the root of the tree
         pa.field("tree", pa.list_(TREE_EDGE)),  # who copied whom, the original at the root
+        pa.field("original_evidence", pa.list_(pa.string())),  # why that member is the original
+    ]
+)
+
+# Reuse between two families (a shared quote, a pair that does not link families): never inside a tree.
+LINK_SCHEMA = pa.schema(
+    [
+        pa.field("source_family", pa.int64()),
+        pa.field("copy_family", pa.int64()),
+        *[f for f in EDGE_SCHEMA if f.name not in ("family", "in_tree")],
     ]
 )
 

@@ -75,12 +75,14 @@ def analyse(docs: pa.Table, rejects: pa.Table, settings: ScanSettings, progress:
 
 
 def explain_pairs(documents: pa.Table, pairs: pa.Table, settings: ScanSettings, progress: Progress) -> dict:
-    """Passages of every kept pair (possible quotes without one dropped), then provenance."""
+    """Each family's tree from cheap evidence, passages of the pairs it needs (a large family's tree
+    edges, every pair of a small one, every possible quote; quotes without one dropped), then provenance."""
     from copytrace.stages.align import align_pairs, drop_unaligned_quotes
-    from copytrace.stages.provenance import trace
+    from copytrace.stages.provenance import plan_explain, trace
 
-    passages = align_pairs(documents, pairs, settings.align, progress)
-    pairs = drop_unaligned_quotes(pairs, passages)
-    traced = trace(documents, pairs, passages, settings.provenance)
+    plan = plan_explain(documents, pairs, settings.provenance)
+    passages = align_pairs(documents, plan.to_align(pairs), settings.align, progress)
+    pairs = drop_unaligned_quotes(pairs, passages, plan.mask)
+    traced = trace(documents, pairs, passages, settings.provenance, plan=plan)
     return {"passages": passages, "pairs": pairs, "edges": traced.edges, "edits": traced.edits,
-            "families": traced.families}
+            "families": traced.families, "links": traced.links}

@@ -84,10 +84,14 @@ def _chunk_documents(spec: dict) -> pa.Table:
 
 
 def align_chunk(spec: dict) -> pa.Table:
-    """Passages of one chunk's pairs (each pair is aligned on its own, so chunks change nothing)."""
+    """Passages of the pairs one chunk's explain plan needs (`provenance.plan_explain`: a large family's tree
+    edges, every pair of a small one, every possible quote); each pair is aligned on its own."""
     from copytrace.stages.align import align_pairs
+    from copytrace.stages.provenance import plan_explain
 
-    return align_pairs(_chunk_documents(spec), spec["pairs"], spec["settings"].align)
+    documents = _chunk_documents(spec)
+    plan = plan_explain(documents, spec["pairs"], spec["settings"].provenance)
+    return align_pairs(documents, plan.to_align(spec["pairs"]), spec["settings"].align)
 
 
 def _trace_chunk_on_disk(spec: dict) -> Path:
@@ -107,6 +111,7 @@ def _trace_chunk_on_disk(spec: dict) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         write_arrow(out / "edges.arrow", traced.edges)
         write_arrow(out / "edits.arrow", traced.edits)
+        write_arrow(out / "links.arrow", traced.links)
         write_arrow(marker, traced.families)
     return out
 
@@ -223,7 +228,7 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
         for _ in map_chunks(_trace_chunk_on_disk, pending):
             advance(1)
     traced = {name: [read_arrow(spec["out"] / f"{name}.arrow") for spec in trace_specs]
-              for name in ("edges", "edits", "families")}
+              for name in ("edges", "edits", "links", "families")}
     tables.update({name: pa.concat_tables(parts) for name, parts in traced.items() if parts})
     return tables
 
@@ -236,7 +241,8 @@ def with_singletons(traced: pa.Table, families: pa.Table) -> pa.Table:
     originals = pc.list_element(single["members"], 0)
     rows = pa.table({"family": single["family"], "size": single["size"], "members": single["members"],
                      "original": originals,
-                     "tree": pa.array([[]] * single.num_rows, FAMILY_SCHEMA.field("tree").type)},
+                     "tree": pa.array([[]] * single.num_rows, FAMILY_SCHEMA.field("tree").type),
+                     "original_evidence": pa.array([[]] * single.num_rows, pa.list_(pa.string()))},
                     schema=FAMILY_SCHEMA)
     return pa.concat_tables([traced.cast(FAMILY_SCHEMA), rows]).sort_by("family")
 

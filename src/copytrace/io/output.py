@@ -20,13 +20,22 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from copytrace.io.records import REJECT_SCHEMA
-from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA, PAIR_SCHEMA, PASSAGE_SCHEMA, REMOVED_LINE_SCHEMA
+from copytrace.schemas import (
+    EDGE_SCHEMA,
+    EDIT_SCHEMA,
+    FAMILY_SCHEMA,
+    LINK_SCHEMA,
+    PAIR_SCHEMA,
+    PASSAGE_SCHEMA,
+    REMOVED_LINE_SCHEMA,
+)
 
 OUTPUT_FORMATS = ("parquet", "jsonl")
 SUFFIXES = (".parquet", ".jsonl")  # a table's file, in either format
 CORE_TABLES = ("documents", "pairs", "families")  # every scan writes these
 # The column types of the tables with a fixed schema (JSON does not keep them).
 SCHEMAS = {"pairs": PAIR_SCHEMA, "passages": PASSAGE_SCHEMA, "edges": EDGE_SCHEMA, "edits": EDIT_SCHEMA,
+           "links": LINK_SCHEMA,
            "families": FAMILY_SCHEMA, "removed_lines": REMOVED_LINE_SCHEMA, "rejects": REJECT_SCHEMA}
 
 

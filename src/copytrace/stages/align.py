@@ -363,9 +363,15 @@ def align_pairs(documents: pa.Table, pairs: pa.Table, settings: AlignSettings = 
     return pa.table(rows, schema=PASSAGE_SCHEMA)
 
 
-def drop_unaligned_quotes(pairs: pa.Table, passages: pa.Table) -> pa.Table:
-    """A possible quote (a pair that does not link families) stays only if alignment found a passage."""
+def drop_unaligned_quotes(pairs: pa.Table, passages: pa.Table, aligned_mask=None) -> pa.Table:
+    """A possible quote (a pair that does not link families) stays only if alignment found a passage.
+
+    `aligned_mask` (over `pairs`): the pairs that were aligned; a pair not
+    aligned stays as it is (the explain plan aligns every possible quote).
+    """
     aligned = set(zip(passages["a"].to_pylist(), passages["b"].to_pylist()))
-    has_passage = pa.array([(x, y) in aligned for x, y in zip(pairs["a"].to_pylist(), pairs["b"].to_pylist())],
-                           pa.bool_())
-    return pairs.filter(pc.or_(pairs["family_link"], has_passage))
+    has_passage = np.array([(x, y) in aligned for x, y in zip(pairs["a"].to_pylist(), pairs["b"].to_pylist())],
+                           dtype=bool)
+    if aligned_mask is not None and len(aligned_mask) == pairs.num_rows:
+        has_passage |= ~np.asarray(aligned_mask, dtype=bool)
+    return pairs.filter(pc.or_(pairs["family_link"], pa.array(has_passage, pa.bool_())))

@@ -62,9 +62,18 @@ from copytrace.stages.provenance.credit import (
 )
 from copytrace.text.dates import ParsedDate, document_date, order_dates
 from copytrace.stages.provenance.edits import EditSettings, copy_edits
-from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA
+from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA, LINK_SCHEMA
 from copytrace.outlets import Aliases, OutletIndex
 from copytrace.text.spans import covered_count, merge, prose_mask, text_mask
+from copytrace.stages.provenance.plan import (
+    FamilyPlan,
+    MemberEvidence,
+    choose_original,
+    explain_mask,
+    mark_framing,
+    member_order,
+    plan_parents,
+)
 from copytrace.stages.provenance.tree import Link, build_tree, order_members
 
 
@@ -135,6 +144,7 @@ class Provenance:
     edges: pa.Table
     edits: pa.Table
     families: pa.Table
+    links: pa.Table = field(default_factory=lambda: LINK_SCHEMA.empty_table())  # cross-family reuse
     facts: dict[str, DocumentFacts] = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
 
@@ -385,7 +395,7 @@ def _document_rows(documents: pa.Table, ids: set[str]) -> list[dict]:
 
 
 def _explainable(documents: pa.Table, passages: pa.Table) -> tuple[pa.Table, set[str]]:
-    """Passages whose two documents are in `documents` (a stale passages table has others), and their ids."""
+    """Rows (passages or pairs) whose two documents are in `documents` (a stale table has others), and their ids."""
     if passages.num_rows:
         known = pa.array(sorted(set(documents["id"].to_pylist())), pa.string())
         keep = pc.and_(pc.is_in(passages["a"], value_set=known), pc.is_in(passages["b"], value_set=known))
@@ -412,40 +422,148 @@ def corpus_outlets(documents: pa.Table, passages: pa.Table, settings: Provenance
     return index
 
 
+@dataclass
+class ExplainPlan:
+    """What is decided before alignment: each family's tree from cheap evidence, and the pairs to align."""
+
+    facts: dict[str, DocumentFacts]
+    index: OutletIndex
+    family_of: dict[str, int | None]
+    families: dict[int, FamilyPlan]
+    pairs: dict[int, tuple]  # family -> (x ids, y ids, x_in_y, y_in_x) of its family-link pairs
+    mask: np.ndarray  # over the pairs given: align this pair
+
+    def to_align(self, pairs: pa.Table) -> pa.Table:
+        return pairs.filter(pa.array(self.mask, pa.bool_())) if len(self.mask) == pairs.num_rows else pairs
+
+
+def _family_column(documents: pa.Table, pairs: pa.Table) -> dict[str, int | None]:
+    ids = documents["id"].to_pylist()
+    if "family" in documents.column_names:
+        return dict(zip(ids, documents["family"].to_pylist()))
+    from copytrace.stages.families import connected_components
+
+    position = {doc: k for k, doc in enumerate(ids)}
+    links = pairs.filter(pairs["family_link"]) if "family_link" in pairs.column_names else pairs
+    a = np.array([position[x] for x in links["a"].to_pylist()], dtype=np.int64)
+    b = np.array([position[x] for x in links["b"].to_pylist()], dtype=np.int64)
+    return dict(zip(ids, connected_components(len(ids), a, b).tolist()))
+
+
+def _family_pairs(pairs: pa.Table, family_of: dict) -> dict[int, tuple]:
+    """The family-link pairs inside each family, with their containment figures."""
+    out: dict[int, list] = {}
+    links = pairs["family_link"].to_pylist() if "family_link" in pairs.column_names else [True] * pairs.num_rows
+    figures = [pairs[c].to_pylist() if c in pairs.column_names else [0.0] * pairs.num_rows
+               for c in ("containment_a_in_b", "containment_b_in_a")]
+    for x, y, link, x_in_y, y_in_x in zip(pairs["a"].to_pylist(), pairs["b"].to_pylist(), links, *figures):
+        fam = family_of.get(x)
+        if link and fam is not None and fam == family_of.get(y):
+            out.setdefault(fam, []).append((x, y, x_in_y or 0.0, y_in_x or 0.0))
+    return {fam: tuple(map(list, zip(*rows))) for fam, rows in out.items()}
+
+
+def member_evidence(members: list[str], facts: dict[str, DocumentFacts], index: OutletIndex) -> list[MemberEvidence]:
+    """Per member: its date and the members whose outlet it credits (a credit line or a feed footer)."""
+    inside = set(members)
+    out = []
+    for doc in members:
+        f = facts[doc]
+        credited = []
+        for c in f.credits + f.feed_credits:
+            credited += [d for d in index.documents_of(c.name) if d in inside and d != doc and d not in credited]
+        out.append(MemberEvidence(doc, f.order, f.date, credited))
+    return out
+
+
+def plan_explain(documents: pa.Table, pairs: pa.Table, settings: ProvenanceSettings | None = None,
+                 index: OutletIndex | None = None) -> ExplainPlan:
+    """Each family's original and tree from cheap evidence (`plan`), and the pairs worth aligning.
+
+    Families up to `all_pairs_up_to` members have every pair aligned (their
+    tree is then drawn from every pair's cues); larger ones only the tree's
+    edges: n - 1 alignments for n members.
+    """
+    settings = settings or ProvenanceSettings()
+    pairs, ids = _explainable(documents, pairs)
+    facts, index = document_facts(_document_rows(documents, ids), settings, index)
+    family_of = _family_column(documents, pairs)
+    members: dict[int, list[str]] = {}
+    for doc in sorted(ids, key=lambda d: facts[d].order):
+        if family_of.get(doc) is not None:
+            members.setdefault(family_of[doc], []).append(doc)
+    family_pairs = _family_pairs(pairs, family_of)
+    plans = {}
+    for fam, docs in members.items():
+        if len(docs) < 2:
+            continue
+        evidence = member_evidence(docs, facts, index)
+        mark_framing(evidence, {d: facts[d].text for d in docs})
+        original, reasons = choose_original(evidence, settings)
+        order = member_order(evidence, original)
+        plans[fam] = FamilyPlan(fam, order, _parents(order, family_pairs.get(fam), evidence), reasons)
+    large = {fam: plan for fam, plan in plans.items() if len(plan.order) > settings.all_pairs_up_to}
+    mask = explain_mask(pairs, family_of, large, settings)
+    return ExplainPlan(facts, index, family_of, plans, family_pairs, mask)
+
+
+def _parents(order: list[str], family_pairs: tuple | None, evidence: list[MemberEvidence] | None = None) -> dict:
+    rank = {m: i for i, m in enumerate(order)}
+    if not family_pairs:
+        return {m: (None if i == 0 else order[0]) for i, m in enumerate(order)}
+    xs, ys, x_in_y, y_in_x = family_pairs
+    a = np.array([rank[x] for x in xs], dtype=np.int64)
+    b = np.array([rank[y] for y in ys], dtype=np.int64)
+    credits = {m.id: m.credits for m in evidence or []}
+    return plan_parents(order, a, b, np.asarray(x_in_y, float), np.asarray(y_in_x, float), credits)
+
+
 def trace(documents: pa.Table, pairs: pa.Table, passages: pa.Table,
-          settings: ProvenanceSettings | None = None, index: OutletIndex | None = None) -> Provenance:
+          settings: ProvenanceSettings | None = None, index: OutletIndex | None = None,
+          plan: ExplainPlan | None = None) -> Provenance:
     """Relations, direction, credit, trees and edits from a scan's documents, pairs and passages.
 
     `index`: the corpus' outlets from `corpus_outlets`, when `documents` is
     one chunk of a larger corpus; without it they are learnt from `documents`.
+    `plan`: the `plan_explain` the passages were aligned for (made here when
+    not given). Each family's tree spans its members alone; an aligned pair
+    between two families is a cross-family link (`links`), never a tree edge.
     """
     settings = settings or ProvenanceSettings()
-    passages, ids = _explainable(documents, passages)
-    facts, index = document_facts(_document_rows(documents, ids), settings, index)
+    plan = plan or plan_explain(documents, pairs, settings, index)
+    facts, index, family_of = plan.facts, plan.index, plan.family_of
+    passages, _ = _explainable(documents, passages)
     views = pair_views(passages, facts)
-    family_of = dict(zip(documents["id"].to_pylist(), documents["family"].to_pylist())) \
-        if "family" in documents.column_names else {}
-    links: dict[int | None, list[Link]] = {}
+    links: dict[int, list[Link]] = {}
     judged: dict[tuple[str, str], tuple[float, list[str]]] = {}
+    cross = []
     for (a, b), view in views.items():
         score, evidence = direction_score(facts[a], facts[b], view, index, settings)
         judged[(a, b)] = (score, evidence)
-        links.setdefault(family_of.get(a), []).append(Link(a, b, score, view.cover_b, view.cover_a))
+        fam = family_of.get(a)
+        if fam is not None and fam == family_of.get(b) and fam in plan.families:
+            links.setdefault(fam, []).append(Link(a, b, score, view.cover_b, view.cover_a))
+        else:
+            cross.append((a, b))
     family = FamilyTracer(facts, index, views, judged, settings)
     edges, edits, trees = [], [], {}
-    for number, family_links in links.items():
-        family_edges, family_edits, original, tree = family.trace(number, family_links)
+    for number, fplan in plan.families.items():
+        family_edges, family_edits, original, tree, reasons = family.trace(
+            number, links.get(number, []), fplan, plan.pairs.get(number))
         edges += family_edges
         # To Arrow family by family: edit rows as Python dicts would outweigh the texts.
         edits.append(pa.RecordBatch.from_pylist(family_edits, schema=EDIT_SCHEMA))
-        trees[number] = (original, tree)
+        trees[number] = (original, tree, reasons)
+    cross_rows = [family.cross_link(a, b, family_of) for a, b in cross]
     edits_table = pa.Table.from_batches(edits, schema=EDIT_SCHEMA)
     return Provenance(
         edges=pa.Table.from_pylist(edges, schema=EDGE_SCHEMA),
         edits=edits_table,
         families=families_table(documents, trees),
+        links=pa.Table.from_pylist(cross_rows, schema=LINK_SCHEMA),
         facts=facts,
-        stats={"aligned_pairs": len(views), "edges": len(edges), "edits": edits_table.num_rows},
+        stats={"aligned_pairs": len(views), "edges": len(edges), "edits": edits_table.num_rows,
+               "cross_family_links": len(cross_rows)},
     )
 
 
@@ -466,24 +584,56 @@ class FamilyTracer:
             return (1, 0.0, self.facts[doc].order)
         return (0, d.value.timestamp(), self.facts[doc].order)
 
-    def trace(self, number, links: list[Link]) -> tuple[list[dict], list[dict], str, list[dict]]:
-        members = sorted({m for link in links for m in (link.x, link.y)}, key=lambda m: self.facts[m].order)
-        order = order_members(members, links, self.tie_key)
+    def trace(self, number, links: list[Link], plan: FamilyPlan, family_pairs: tuple | None
+              ) -> tuple[list[dict], list[dict], str, list[dict], list[str]]:
+        """A family's edges, the edits along its tree, its original, its tree and why that original.
+
+        A small family (every pair aligned) is ordered by every pair's cues;
+        a large one keeps the plan's order. Either way each member after the
+        first hangs from exactly one earlier member: the tree spans the family.
+        """
+        if len(plan.order) <= self.settings.all_pairs_up_to and links:
+            order = order_members(plan.order, links, self.tie_key)
+            found = build_tree(order, links)
+            fallback = _parents(order, family_pairs)
+            parent = {m: found.get(m) or fallback[m] for m in order[1:]}
+            reasons = [r for r in plan.reasons if r.startswith("date:")]
+            reasons.append(f"original: {order[0]}, first in the order that agrees best with the cues of "
+                           f"every pair of the family (dates, credits, framing, coverage)")
+        else:
+            order, parent, reasons = plan.order, dict(plan.parent), list(plan.reasons)
         rank = {m: i for i, m in enumerate(order)}
-        parent = build_tree(order, links)
         edges = {}
         for link in links:
             source, copy = (link.x, link.y) if rank[link.x] < rank[link.y] else (link.y, link.x)
             edges[(source, copy)] = self.edge(number, link, source, copy, parent.get(copy) == source)
+        figures = _pair_figures(family_pairs)
         tree, edits = [], []
-        for child in order:
-            par = parent.get(child)
-            if par is None:
-                continue
-            tree.append({"source": par, "copy": child, "relation": edges[(par, child)]["relation"]})
-            view = self.views[edge_key(self.views, par, child)]
-            edits += copy_edits(self.facts[par], self.facts[child], view.directed(par), self.settings.edits)
-        return list(edges.values()), edits, order[0], tree
+        for child in order[1:]:
+            par = parent[child]
+            edge = edges.get((par, child))
+            relation = edge["relation"] if edge else self.cheap_relation(figures.get((par, child)))
+            tree.append({"source": par, "copy": child, "relation": relation})
+            key = edge_key(self.views, par, child)
+            if key in self.views:
+                view = self.views[key]
+                edits += copy_edits(self.facts[par], self.facts[child], view.directed(par), self.settings.edits)
+        return list(edges.values()), edits, order[0], tree, reasons
+
+    def cheap_relation(self, held: float | None) -> str:
+        """A tree edge no passage explains: its relation from the share of the copy's shingles in the source."""
+        if held is None:
+            return "partial"
+        return "republication" if held >= self.settings.republication_coverage else "partial"
+
+    def cross_link(self, a: str, b: str, family_of: dict) -> dict:
+        """A pair between two families (a shared quote): directed by its own cues, outside both trees."""
+        view = self.views[(a, b)]
+        score, _ = self.judged[(a, b)]
+        source, copy = (a, b) if score >= 0 else (b, a)
+        row = self.edge(None, Link(a, b, score, view.cover_b, view.cover_a), source, copy, False)
+        del row["family"], row["in_tree"]
+        return {"source_family": family_of.get(source), "copy_family": family_of.get(copy), **row}
 
     def edge(self, number, link: Link, source: str, copy: str, in_tree: bool) -> dict:
         view = self.views[(link.x, link.y)]
@@ -508,6 +658,16 @@ def edge_key(views: dict, x: str, y: str) -> tuple[str, str]:
     return (x, y) if (x, y) in views else (y, x)
 
 
+def _pair_figures(family_pairs: tuple | None) -> dict[tuple[str, str], float]:
+    """(source, copy) -> share of the copy's shingles found in the source, both ways round."""
+    if not family_pairs:
+        return {}
+    out = {}
+    for x, y, x_in_y, y_in_x in zip(*family_pairs):
+        out[(x, y)], out[(y, x)] = y_in_x, x_in_y
+    return out
+
+
 def families_table(documents: pa.Table, trees: dict) -> pa.Table:
     """One row per family of the documents, with its original and tree (a single document is its own original)."""
     ids = documents["id"].to_pylist()
@@ -518,6 +678,7 @@ def families_table(documents: pa.Table, trees: dict) -> pa.Table:
     rows = []
     for family in sorted(members, key=lambda f: (f is None, f)):
         docs = members[family]
-        original, tree = trees.get(family, (docs[0] if len(docs) == 1 else None, []))
-        rows.append({"family": family, "size": len(docs), "members": docs, "original": original, "tree": tree})
+        original, tree, reasons = trees.get(family, (docs[0] if len(docs) == 1 else None, [], []))
+        rows.append({"family": family, "size": len(docs), "members": docs, "original": original, "tree": tree,
+                     "original_evidence": reasons})
     return pa.Table.from_pylist(rows, schema=FAMILY_SCHEMA)
