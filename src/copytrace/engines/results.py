@@ -219,7 +219,7 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
                                      budget.trace_docs(mean_doc_bytes, linked), settings, work.stage("trace")))
     outlets = work.stage("trace") / "outlets.pickle"
     with progress.task("provenance", total=len(trace_specs)) as advance:
-        corpus_outlet_index(trace_specs, passages, settings, outlets, map_chunks)
+        corpus_outlet_index(trace_specs, pairs, settings, outlets, map_chunks)
         for spec in trace_specs:
             spec["outlets"] = outlets
             spec["passages"] = passages.filter(pc.is_in(passages["a"], value_set=spec["pairs"]["a"].unique()))

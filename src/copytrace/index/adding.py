@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from copytrace.index.docfiles import DOC_FILE_COLUMNS
-from copytrace.index.explain import confirmed_quotes, passages_of
+from copytrace.index.explain import confirmed_quotes, passages_of, planned_pairs
 from copytrace.index.matching import lookup_anchors, lookup_batch
 from copytrace.index.parts import document_anchors, key_rows
 from copytrace.index.segments import ANCHORS, BANDS, Segment
@@ -366,6 +366,7 @@ def _align_missing(cur, settings: ScanSettings, families) -> str | None:
     """Passages of every pair of these families (and of those quotes join them to) that has none yet
     (new pairs, pairs added unexplained)."""
     members, pairs, passages = family_tables(cur, trace_group(cur, families))
+    pairs = planned_pairs(members, pairs, settings)  # a large family: its tree's edges only
     done = set(zip(passages["a"].to_pylist(), passages["b"].to_pylist()))
     todo = [k for k, ab in enumerate(zip(pairs["a"].to_pylist(), pairs["b"].to_pylist())) if ab not in done]
     if not todo:

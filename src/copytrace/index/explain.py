@@ -63,6 +63,16 @@ def confirmed_quotes(documents: pa.Table, pairs: pa.Table, settings: ScanSetting
     return drop_unaligned_quotes(pairs, passages), passages
 
 
+def planned_pairs(members: pa.Table, pairs: pa.Table, settings: ScanSettings) -> pa.Table:
+    """The pairs a scan would align for these families (`provenance.plan_explain`): a large family's tree
+    edges, every pair of a small one, every possible quote."""
+    if pairs.num_rows == 0:
+        return pairs
+    from copytrace.stages.provenance import plan_explain
+
+    return plan_explain(members, pairs, settings.provenance).to_align(pairs)
+
+
 def trace_of(documents: pa.Table, pairs: pa.Table, passages: pa.Table, settings: ScanSettings) -> Explained:
     """Directed edges, edits and family trees from documents (with `family`), pairs and their passages."""
     out = Explained(passages=passages)
