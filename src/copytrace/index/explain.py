@@ -73,6 +73,18 @@ def planned_pairs(members: pa.Table, pairs: pa.Table, settings: ScanSettings) ->
     return plan_explain(members, pairs, settings.provenance).to_align(pairs)
 
 
+def link_edges(links: pa.Table) -> pa.Table:
+    """Cross-family links as edge rows (`in_tree` false, filed under the source's family, or the copy's when
+    the source has none, e.g. a searched text): the index keeps them in its edges table, outside every tree."""
+    import pyarrow.compute as pc
+
+    if links.num_rows == 0:
+        return EDGE_SCHEMA.empty_table()
+    family = pc.coalesce(links["source_family"], links["copy_family"])
+    rows = links.append_column("family", family).append_column("in_tree", pa.array([False] * links.num_rows))
+    return _conform(rows, EDGE_SCHEMA)
+
+
 def trace_of(documents: pa.Table, pairs: pa.Table, passages: pa.Table, settings: ScanSettings) -> Explained:
     """Directed edges, edits and family trees from documents (with `family`), pairs and their passages."""
     out = Explained(passages=passages)
@@ -81,7 +93,7 @@ def trace_of(documents: pa.Table, pairs: pa.Table, passages: pa.Table, settings:
     from copytrace.stages.provenance import trace
 
     traced = trace(documents, pairs, passages, settings.provenance)
-    out.edges = _conform(traced.edges, EDGE_SCHEMA)
+    out.edges = pa.concat_tables([_conform(traced.edges, EDGE_SCHEMA), link_edges(traced.links)])
     out.edits = _conform(traced.edits, EDIT_SCHEMA)
     out.families = _conform(traced.families, FAMILY_SCHEMA)
     return out

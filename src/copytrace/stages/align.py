@@ -370,8 +370,11 @@ def drop_unaligned_quotes(pairs: pa.Table, passages: pa.Table, aligned_mask=None
     aligned stays as it is (the explain plan aligns every possible quote).
     """
     aligned = set(zip(passages["a"].to_pylist(), passages["b"].to_pylist()))
-    has_passage = np.array([(x, y) in aligned for x, y in zip(pairs["a"].to_pylist(), pairs["b"].to_pylist())],
-                           dtype=bool)
+    links = pairs["family_link"].to_numpy(zero_copy_only=False).astype(bool)
+    has_passage = np.zeros(pairs.num_rows, dtype=bool)
+    quotes = np.flatnonzero(~links)  # only a possible quote needs a passage: no loop over every family link
+    picked = pairs.take(pa.array(quotes, pa.int64()))
+    has_passage[quotes] = [(x, y) in aligned for x, y in zip(picked["a"].to_pylist(), picked["b"].to_pylist())]
     if aligned_mask is not None and len(aligned_mask) == pairs.num_rows:
         has_passage |= ~np.asarray(aligned_mask, dtype=bool)
     return pairs.filter(pc.or_(pairs["family_link"], pa.array(has_passage, pa.bool_())))

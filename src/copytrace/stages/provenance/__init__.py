@@ -451,16 +451,33 @@ def _family_column(documents: pa.Table, pairs: pa.Table) -> dict[str, int | None
 
 
 def _family_pairs(pairs: pa.Table, family_of: dict) -> dict[int, tuple]:
-    """The family-link pairs inside each family, with their containment figures."""
-    out: dict[int, list] = {}
-    links = pairs["family_link"].to_pylist() if "family_link" in pairs.column_names else [True] * pairs.num_rows
-    figures = [pairs[c].to_pylist() if c in pairs.column_names else [0.0] * pairs.num_rows
-               for c in ("containment_a_in_b", "containment_b_in_a")]
-    for x, y, link, x_in_y, y_in_x in zip(pairs["a"].to_pylist(), pairs["b"].to_pylist(), links, *figures):
-        fam = family_of.get(x)
-        if link and fam is not None and fam == family_of.get(y):
-            out.setdefault(fam, []).append((x, y, x_in_y or 0.0, y_in_x or 0.0))
-    return {fam: tuple(map(list, zip(*rows))) for fam, rows in out.items()}
+    """The family-link pairs inside each family, with their containment figures (Arrow ids, NumPy figures).
+
+    Vectorized: a family of 10,000 copies has millions of pairs.
+    """
+    if pairs.num_rows == 0:
+        return {}
+    ids = pa.array(list(family_of), pa.string())
+    numbers = np.array([-1 if f is None else f for f in family_of.values()], dtype=np.int64)
+    fa = numbers[pc.fill_null(pc.index_in(pairs["a"], value_set=ids), -1).to_numpy()]
+    fb = numbers[pc.fill_null(pc.index_in(pairs["b"], value_set=ids), -1).to_numpy()]
+    keep = (fa >= 0) & (fa == fb)
+    if "family_link" in pairs.column_names:
+        keep &= pairs["family_link"].to_numpy(zero_copy_only=False).astype(bool)
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(fa[rows], kind="stable")]
+    fams, starts = np.unique(fa[rows], return_index=True)
+    ends = np.append(starts[1:], len(rows))
+    a, b = pairs["a"].combine_chunks(), pairs["b"].combine_chunks()
+    zeros = np.zeros(pairs.num_rows)
+    x_in_y = pairs["containment_a_in_b"].to_numpy() if "containment_a_in_b" in pairs.column_names else zeros
+    y_in_x = pairs["containment_b_in_a"].to_numpy() if "containment_b_in_a" in pairs.column_names else zeros
+    out = {}
+    for fam, lo, hi in zip(fams.tolist(), starts, ends):
+        take = rows[lo:hi]
+        index = pa.array(take, pa.int64())
+        out[fam] = (a.take(index), b.take(index), np.nan_to_num(x_in_y[take]), np.nan_to_num(y_in_x[take]))
+    return out
 
 
 def member_evidence(members: list[str], facts: dict[str, DocumentFacts], index: OutletIndex) -> list[MemberEvidence]:
@@ -508,13 +525,13 @@ def plan_explain(documents: pa.Table, pairs: pa.Table, settings: ProvenanceSetti
 
 
 def _parents(order: list[str], family_pairs: tuple | None, evidence: list[MemberEvidence] | None = None) -> dict:
-    rank = {m: i for i, m in enumerate(order)}
     if not family_pairs:
         return {m: (None if i == 0 else order[0]) for i, m in enumerate(order)}
     xs, ys, x_in_y, y_in_x = family_pairs
-    a = np.array([rank[x] for x in xs], dtype=np.int64)
-    b = np.array([rank[y] for y in ys], dtype=np.int64)
-    credits = {m.id: m.credits for m in evidence or []}
+    members = pa.array(order, pa.string())
+    a = pc.index_in(xs, value_set=members).to_numpy(zero_copy_only=False).astype(np.int64)
+    b = pc.index_in(ys, value_set=members).to_numpy(zero_copy_only=False).astype(np.int64)
+    credits = {m.id: m.credits for m in evidence or [] if m.credits}
     return plan_parents(order, a, b, np.asarray(x_in_y, float), np.asarray(y_in_x, float), credits)
 
 
@@ -607,7 +624,7 @@ class FamilyTracer:
         for link in links:
             source, copy = (link.x, link.y) if rank[link.x] < rank[link.y] else (link.y, link.x)
             edges[(source, copy)] = self.edge(number, link, source, copy, parent.get(copy) == source)
-        figures = _pair_figures(family_pairs)
+        figures = _pair_figures(family_pairs) if len(order) <= self.settings.all_pairs_up_to else {}
         tree, edits = [], []
         for child in order[1:]:
             par = parent[child]
@@ -663,7 +680,8 @@ def _pair_figures(family_pairs: tuple | None) -> dict[tuple[str, str], float]:
     if not family_pairs:
         return {}
     out = {}
-    for x, y, x_in_y, y_in_x in zip(*family_pairs):
+    xs, ys, x_in_y, y_in_x = family_pairs
+    for x, y, x_in_y, y_in_x in zip(xs.to_pylist(), ys.to_pylist(), x_in_y.tolist(), y_in_x.tolist()):
         out[(x, y)], out[(y, x)] = y_in_x, x_in_y
     return out
 
