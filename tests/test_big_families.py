@@ -61,7 +61,7 @@ def assert_spanning_trees(families: list[dict]) -> None:
 def viral(tmp_path_factory):
     folder = tmp_path_factory.mktemp("viral")
     path = folder / "docs.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in viral_rows(12)))
+    path.write_text("".join(json.dumps(r) + "\n" for r in viral_rows(20)))
     return scan([path])
 
 

@@ -114,7 +114,7 @@ class ProvenanceSettings:
     coverage_margin: float = 0.2
     # Families up to this size have every pair aligned and traced; larger ones only their tree's
     # edges, chosen from cheap evidence first (`provenance.plan`): cost linear in copies.
-    all_pairs_up_to: int = 8
+    all_pairs_up_to: int = 16
     # A date this many days from the family's median date is discounted (a page-template year).
     date_outlier_days: float = 60.0
     languages: tuple[str, ...] = ("en",)
