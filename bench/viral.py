@@ -117,7 +117,7 @@ def one(copies: int, background: int) -> dict:
         "family_size": family["size"], "tree_edges": len(family["tree"]),
         "roots": family["size"] - len({e["copy"] for e in family["tree"]}),
         "original": family["original"], "original_is_earliest": family["original"] == "wire",
-        "original_evidence": family["original_evidence"][:4],
+        "original_evidence": (family.get("original_evidence") or [])[:4],
         "scan_seconds": round(scanned, 2), "explain_seconds": round(explained, 2),
         "explain_ms_per_copy": round(1000 * explained / copies, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

@@ -124,3 +124,25 @@ def test_trees_span_families_on_the_generated_quality_corpus(tmp_path):
     assert_spanning_trees(result.families.to_pylist())
     family_of = {m: f["family"] for f in result.families.to_pylist() for m in f["members"]}
     assert all(family_of[e["source"]] == family_of[e["copy"]] for e in result.tables["edges"].to_pylist())
+
+
+def test_explain_shows_cross_family_links_and_computes_any_pair_on_demand(viral, tmp_path):
+    from rich.console import Console
+
+    from copytrace.faces.explain import Account, PairAccount, print_account
+
+    viral.write(tmp_path / "out")
+    console = Console(record=True, width=200)
+    print_account(console, Account(tmp_path / "out", "bakery-copy"))
+    shown = console.export_text()
+    assert "cross-family links" in shown
+    # Two copies of the large family: not a tree edge, so not aligned by the scan; compared on demand.
+    story = next(f for f in viral.families.to_pylist() if "wire" in f["members"])
+    tree = {(e["source"], e["copy"]) for e in story["tree"]}
+    x, y = next((a, b) for a in story["members"][1:] for b in story["members"][1:]
+                if a != b and (a, b) not in tree and (b, a) not in tree)
+    account = PairAccount(tmp_path / "out", x, y)
+    assert account.passages and len(account.edges) == 1
+    console = Console(record=True, width=200)
+    print_account(console, account)
+    assert "shared passages" in console.export_text()

@@ -36,9 +36,15 @@ class Account:
         self.doc_id = doc_id
         self.edges = scan.table("edges", source=doc_id, copy=doc_id).to_pylist()
         others = {e["source"] for e in self.edges} | {e["copy"] for e in self.edges}
+        links = scan.get("links", ["source", "copy"], source=doc_id, copy=doc_id)
+        if links is not None:
+            others |= set(links["source"].to_pylist()) | set(links["copy"].to_pylist())
         self.documents = {row["id"]: row for row in scan.table("documents", id=sorted(others | {doc_id})).to_pylist()}
         self.passages = scan.table("passages", a=doc_id, b=doc_id).to_pylist()
         self.edits = scan.table("edits", source=doc_id, copy=doc_id).to_pylist()
+        # Reuse between families (a shared quote): listed apart, never in the family's tree.
+        links = scan.get("links", source=doc_id, copy=doc_id)
+        self.links = links.to_pylist() if links is not None else []
         family = self.documents[doc_id].get("family")
         families = scan.table("families", family=family).to_pylist() if family is not None else []
         self.family = families[0] if families else None
@@ -180,11 +186,33 @@ def edits_panel(account: Account, source: str, copy: str, limit: int, width: int
     return Panel(Group(*lines), title=f"edits of {escape(copy)} against {escape(source)}", title_align="left")
 
 
+def links_table(account: Account) -> Table | None:
+    """Cross-family links: text this document shares with members of other families (a quote)."""
+    if not account.links:
+        return None
+    table = Table(title="cross-family links (reuse between families, outside the tree)", title_justify="left",
+                  expand=True)
+    for column in ("source", "copy", "families", "relation", "coverage (src / copy)", "credit"):
+        table.add_column(column, overflow="fold")
+    for e in account.links:
+        table.add_row(escape(e["source"]), escape(e["copy"]), f"{e['source_family']} → {e['copy_family']}",
+                      e["relation"], f"{_fmt_share(e['source_coverage'])} / {_fmt_share(e['copy_coverage'])}",
+                      _credit_cell(e))
+    return table
+
+
 def print_account(console: Console, account: Account, limit: int = 5, width: int = 240) -> None:
     console.print(header(account))
     tree = family_tree(account)
     if tree is not None:
         console.print(tree)
+    reasons = (account.family or {}).get("original_evidence") or []
+    if reasons and account.family.get("original") == account.doc_id:
+        console.print(Panel("\n".join(escape(r) for r in reasons), title="why the original",
+                            title_align="left"))
+    table = links_table(account)
+    if table is not None:
+        console.print(table)
     for role in ("copy", "source"):
         table = edges_table(account, role)
         if table is not None:
@@ -201,8 +229,31 @@ def print_account(console: Console, account: Account, limit: int = 5, width: int
             console.print(panel)
 
 
+class PairAccount(Account):
+    """Two documents compared on demand (`explain A B`): aligned and traced now, from their texts alone."""
+
+    def __init__(self, out: Path, doc_id: str, other: str):
+        from copytrace.io.output import ScanOutput, ScanOutputError
+        from copytrace.stages.provenance import explain_pair
+
+        scan = ScanOutput(out)
+        documents = scan.table("documents", id=[doc_id, other])
+        found = set(documents["id"].to_pylist())
+        for name in (doc_id, other):
+            if name not in found:
+                raise ScanOutputError(f"{name!r} is not a document of {out}")
+        passages, traced = explain_pair(documents, doc_id, other)
+        self.doc_id = doc_id
+        self.documents = {row["id"]: row for row in documents.to_pylist()}
+        self.edges = [dict(e, in_tree=True) for e in traced.edges.to_pylist()]
+        self.edits = traced.edits.to_pylist()
+        self.links, self.family = [], None
+        self.passages = passages.to_pylist()
+
+
 def explain_command(
     doc_id: str = typer.Argument(..., help="The id of the document to explain (as in documents.parquet)."),
+    other: str = typer.Argument(None, help="A second document: compare these two now (aligned on demand)."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="The output folder of `copytrace scan`."),
     passages: int = typer.Option(8, "--passages", "-n", help="Passages, and edits of each kind, shown per pair."),
     width: int = typer.Option(240, "--width", help="Characters shown per passage or edit."),
@@ -212,7 +263,7 @@ def explain_command(
 
     console = Console()
     try:
-        account = Account(out, doc_id)
+        account = PairAccount(out, doc_id, other) if other else Account(out, doc_id)
     except ScanOutputError as err:
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)

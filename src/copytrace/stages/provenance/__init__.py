@@ -700,3 +700,27 @@ def families_table(documents: pa.Table, trees: dict) -> pa.Table:
         rows.append({"family": family, "size": len(docs), "members": docs, "original": original, "tree": tree,
                      "original_evidence": reasons})
     return pa.Table.from_pylist(rows, schema=FAMILY_SCHEMA)
+
+
+def explain_pair(documents: pa.Table, x: str, y: str, settings=None) -> tuple[pa.Table, Provenance]:
+    """One pair on demand (`copytrace explain A B`, the API, a page): align x and y and trace them as a pair.
+
+    A large family's scan aligns only its tree's edges; any other pair a user
+    asks about is computed here, from the two documents alone (`documents`
+    holds at least their id and text; `settings` a ScanSettings). Returns the
+    pair's passages and its provenance; the edge's evidence is the pair's own cues.
+    """
+    from copytrace.settings import ScanSettings
+    from copytrace.stages.align import align_pairs
+
+    settings = settings or ScanSettings()
+    wanted = [c for c in ("id", "text", "raw_text", "url", "source", "date") if c in documents.column_names]
+    two = documents.select(wanted).filter(pc.is_in(documents["id"], value_set=pa.array([x, y], pa.string())))
+    missing = {x, y} - set(two["id"].to_pylist())
+    if missing:
+        raise KeyError(f"not a document of the scan: {', '.join(sorted(missing))}")
+    # One family of two: the pair is traced as a tree edge of its own, whatever families the scan found.
+    two = two.append_column("family", pa.array([0] * two.num_rows, pa.int64()))
+    pair = pa.table({"a": [x], "b": [y], "family_link": [True]})
+    passages = align_pairs(two, pair, settings.align)
+    return passages, trace(two, pair, passages, settings.provenance)
