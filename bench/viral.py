@@ -136,9 +136,12 @@ def main() -> int:
         return 0
     results = []
     for n in [int(x) for x in args.copies.split(",") if x.strip()]:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--background", str(args.background)],
-                             check=True, capture_output=True, text=True).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
+        run = subprocess.run([sys.executable, __file__, "--one", str(n), "--background", str(args.background)],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            print(f"{n} copies: failed ({run.returncode}): {run.stderr.strip().splitlines()[-1:]}", flush=True)
+            continue
+        results.append(json.loads(run.stdout.strip().splitlines()[-1]))
         print(json.dumps(results[-1]), flush=True)
     base = results[0]["explain_ms_per_copy"]
     for r in results:

@@ -400,7 +400,11 @@ def _explainable(documents: pa.Table, passages: pa.Table) -> tuple[pa.Table, set
         known = pa.array(sorted(set(documents["id"].to_pylist())), pa.string())
         keep = pc.and_(pc.is_in(passages["a"], value_set=known), pc.is_in(passages["b"], value_set=known))
         passages = passages.filter(keep)
-    return passages, set(passages["a"].to_pylist()) | set(passages["b"].to_pylist())
+    if passages.num_rows == 0:
+        return passages, set()
+    # Unique ids first: a big family's pairs name each document thousands of times.
+    both = pa.concat_arrays([passages["a"].combine_chunks(), passages["b"].combine_chunks()])
+    return passages, set(pc.unique(both).to_pylist())
 
 
 def corpus_outlets(documents: pa.Table, passages: pa.Table, settings: ProvenanceSettings | None = None,

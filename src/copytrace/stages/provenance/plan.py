@@ -160,11 +160,11 @@ def plan_parents(order: list[str], a: np.ndarray, b: np.ndarray, a_in_b: np.ndar
     # Share of the later member inside the earlier one.
     held = np.where(a > b, a_in_b, b_in_a).astype(np.float64)
     if credits:
+        # A credit to an earlier member: that member first (one vectorized lookup, not a loop over pairs).
         rank = {m: i for i, m in enumerate(order)}
-        credited = {(rank[c], rank[m]) for m, named in credits.items() for c in named if c in rank and m in rank}
-        for k in np.flatnonzero(np.isin(late, [r for _, r in credited])):
-            if (int(early[k]), int(late[k])) in credited:
-                held[k] += 1.0
+        credited = np.array([rank[c] * n + rank[m] for m, named in credits.items() for c in named
+                             if c in rank and m in rank], dtype=np.int64)
+        held[np.isin(early * n + late, credited)] += 1.0
     best = np.full(n, -1.0)
     parent_pos = np.zeros(n, dtype=np.int64)
     # Best by held share, ties to the earlier parent: sort so the last write per child wins.
