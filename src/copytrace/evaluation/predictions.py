@@ -46,6 +46,12 @@ def read_predictions(folder: Path) -> Predictions:
     if tables["pairs"] is None and tables["families"] is None and tables["documents"] is None:
         raise ScanOutputError(f"{output.folder}: no pairs, families or documents table "
                               "(is it a copytrace output folder?)")
+    # Cross-family links (reuse between families, kept outside the trees) are directed pairs too:
+    # the pair, direction and credit measures count them with the edges.
+    links = output.get("links")
+    if links is not None and links.num_rows and tables["edges"] is not None:
+        cols = [c for c in tables["edges"].column_names if c in links.column_names]
+        tables["edges"] = pa.concat_tables([tables["edges"].select(cols), links.select(cols)])
     return Predictions(output.folder, tables)
 
 
