@@ -61,7 +61,7 @@ def member_line(label: str, member: str, facts: dict[str, tuple[str, str]], widt
     return line
 
 
-def pairs_grid(pairs: list[dict], names: dict[str, str]) -> Table:
+def pairs_grid(pairs: list[dict], names: dict[str, str], total: int | None = None) -> Table:
     """The pairs with their figures; `names` gives what to call each document."""
     table = Table(expand=False)
     table.add_column("a", overflow="fold")
@@ -73,8 +73,9 @@ def pairs_grid(pairs: list[dict], names: dict[str, str]) -> Table:
             escape(names.get(p["a"], p["a"])), escape(names.get(p["b"], p["b"])), f"{p['jaccard']:.2f}",
             f"{p['containment_a_in_b']:.2f}", f"{p['containment_b_in_a']:.2f}", f"{p['shared_shingles']:,}",
         )
-    if len(pairs) > MAX_PAIRS_SHOWN:
-        table.caption = f"{len(pairs) - MAX_PAIRS_SHOWN:,} more pairs in the pairs table"
+    total = max(total or 0, len(pairs))
+    if total > MAX_PAIRS_SHOWN:
+        table.caption = f"{total - MAX_PAIRS_SHOWN:,} more pairs in the pairs table"
     return table
 
 
@@ -116,25 +117,30 @@ def copy_label(edge: dict, edits: list[dict]) -> str:
     return "; ".join(parts) + "".join(f"\n{c}" for c in changes)
 
 
+MAX_TREE_NODES = 25  # copies shown in the terminal tree of one family (the families table has them all)
+
+
 def family_tree(row: dict, edges: dict, edits: dict):
-    """The who-copied-whom tree of a family, the original at its root."""
+    """The who-copied-whom tree of a family, the original at its root, breadth first up to MAX_TREE_NODES copies."""
     from rich.tree import Tree
 
     tree = Tree(f"[bold]{escape(row['original'])}[/] (original)")
-    nodes = {row["original"]: tree}
-    pending = list(row.get("tree") or [])
-    while pending:
-        progressed = False
-        for link in list(pending):
-            if link["source"] in nodes:
-                edge = edges.get((link["source"], link["copy"]), {**link})
-                label = copy_label(edge, edits.get((link["source"], link["copy"]), []))
-                nodes[link["copy"]] = nodes[link["source"]].add(label)
-                pending.remove(link)
-                progressed = True
-        if not progressed:  # a link whose source is not in the tree: show it under the root
-            link = pending.pop(0)
-            nodes[link["copy"]] = tree.add(copy_label({**link}, []))
+    children: dict[str, list[dict]] = {}
+    for link in row.get("tree") or []:
+        children.setdefault(link["source"], []).append(link)
+    frontier, nodes, shown = [row["original"]], {row["original"]: tree}, 0
+    while frontier and shown < MAX_TREE_NODES:
+        source = frontier.pop(0)
+        for link in children.get(source, []):
+            if shown == MAX_TREE_NODES:
+                break
+            edge = edges.get((link["source"], link["copy"]), {**link})
+            nodes[link["copy"]] = nodes[source].add(copy_label(edge, edits.get((link["source"], link["copy"]), [])))
+            frontier.append(link["copy"])
+            shown += 1
+    hidden = len(row.get("tree") or []) - shown
+    if hidden > 0:
+        tree.add(f"[dim]... {hidden:,} more copies in the families table[/]")
     return tree
 
 
@@ -154,23 +160,23 @@ def print_family(console: Console, row: dict, pairs: list[dict], facts: dict,
     longest = max((len(p[side]) for p in shown for side in ("a", "b")), default=0)
     # Full ids when two of them fit a row beside the figures; else the members' labels, never cut ids.
     names = {} if 2 * longest + PAIR_FIGURES_WIDTH <= console.width else labels
-    console.print(pairs_grid(pairs, names))
+    console.print(pairs_grid(pairs, names, row.get("pair_count")))
     if row.get("original") and row.get("tree"):
-        console.print("who copied whom:")
+        reasons = [r for r in row.get("original_evidence") or [] if not r.startswith("date:")]
+        console.print("who copied whom:" + (f" [dim]({escape(reasons[-1])})[/]" if reasons else ""))
         console.print(family_tree(row, edges or {}, edits or {}))
 
 
 def _edges_and_edits(tables: dict, members: set[str]) -> tuple[dict, dict]:
     """Edges and edits of the shown families, keyed by (source, copy)."""
     edges, edits = {}, {}
+    wanted = pa.array(sorted(members), pa.string())
     if "edges" in tables:
-        for e in tables["edges"].to_pylist():
-            if e["copy"] in members:
-                edges[(e["source"], e["copy"])] = e
+        for e in tables["edges"].filter(pc.is_in(tables["edges"]["copy"], value_set=wanted)).to_pylist():
+            edges[(e["source"], e["copy"])] = e
     if "edits" in tables:
-        for e in tables["edits"].to_pylist():
-            if e["copy"] in members:
-                edits.setdefault((e["source"], e["copy"]), []).append(e)
+        for e in tables["edits"].filter(pc.is_in(tables["edits"]["copy"], value_set=wanted)).to_pylist():
+            edits.setdefault((e["source"], e["copy"]), []).append(e)
     return edges, edits
 
 
@@ -178,18 +184,21 @@ def print_summary(console: Console, result, written: Path | None = None) -> None
     console.print(counts_line(result.stats), soft_wrap=True)
     families = result.families.filter(pc.greater(result.families["size"], 1))
     shown = families.slice(0, MAX_FAMILIES_SHOWN).to_pylist()
-    by_family = {row["family"]: [] for row in shown}
     family_of = {m: row["family"] for row in shown for m in row["members"]}
-    for p in result.pairs.to_pylist():
-        if p["a"] in family_of:
-            by_family[family_of[p["a"]]].append(p)
     facts = _member_facts(result.documents, set(family_of)) if family_of else {}
     edges, edits = _edges_and_edits(result.tables, set(family_of))
     for row in shown:
-        pairs = sorted(by_family[row["family"]], key=lambda p: (-p["shared_shingles"], p["a"], p["b"]))
-        print_family(console, row, pairs, facts, edges, edits)
+        # A family of thousands has millions of pairs: only the top ones leave Arrow.
+        inside = result.pairs.filter(pc.is_in(result.pairs["a"], value_set=pa.array(row["members"], pa.string())))
+        top = inside.sort_by([("shared_shingles", "descending"), ("a", "ascending"), ("b", "ascending")])
+        row["pair_count"] = inside.num_rows
+        print_family(console, row, top.slice(0, MAX_PAIRS_SHOWN).to_pylist(), facts, edges, edits)
     if families.num_rows > len(shown):
         console.print(f"{families.num_rows - len(shown):,} more families with copies in families table")
+    links = result.tables.get("links")
+    if links is not None and links.num_rows:
+        console.print(f"{links.num_rows:,} cross-family {_plural(links.num_rows, 'link', 'links')} (text shared "
+                      "between families, e.g. a quote) in the links table, outside every tree")
     if written is not None:
         rejects = result.stats["documents_rejected"]
         console.print(
