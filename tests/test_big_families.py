@@ -32,6 +32,8 @@ def viral_rows(copies: int, seed: int = 3) -> list[dict]:
     rows = [{"id": "wire", "text": paragraphs(*ARTICLE), "source": "wire.example", "date": "2022-03-01T06:00"}]
     for k in range(copies):
         kept = [p for i, p in enumerate(ARTICLE) if i < 3 or rng.random() > 0.4]
+        if k % 4 == 1:
+            kept = ARTICLE[:3]  # one cut carried by a quarter of the copies
         rows.append({"id": f"copy{k:03d}", "text": paragraphs(_framing(rng), *kept), "source": f"outlet{k}.example",
                      "date": f"2022-03-01T{7 + k % 12:02d}:{k % 60:02d}"})
     rows[1]["date"] = "2017-05"  # a page template's year on one copy
@@ -86,6 +88,10 @@ def test_a_large_family_is_explained_along_its_tree_only(viral):
     family_pairs = viral.pairs.filter(pc.is_in(viral.pairs["a"], value_set=viral.pairs["a"].unique()))
     assert family_pairs.num_rows > 3 * story["size"]  # every pair keeps its cheap figures
     assert story["original"] == "wire"
+    # Copies carrying the same cut are aligned once for their group, and each still has its tree edge.
+    grouped = [e for e in viral.tables["edges"].to_pylist() if (e["evidence"] or [""])[0].startswith("same cut")]
+    assert len(grouped) >= 3 and all(e["in_tree"] for e in grouped)
+    assert len(inside) <= story["size"] - 1 - len(grouped)
     assert any("copy000" in line and "discounted" in line for line in story["original_evidence"])
 
 

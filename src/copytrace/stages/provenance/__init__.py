@@ -73,6 +73,7 @@ from copytrace.stages.provenance.plan import (
     mark_framing,
     member_order,
     plan_parents,
+    same_cuts,
 )
 from copytrace.stages.provenance.tree import Link, build_tree, order_members
 
@@ -522,21 +523,29 @@ def plan_explain(documents: pa.Table, pairs: pa.Table, settings: ProvenanceSetti
         mark_framing(evidence, {d: facts[d].text for d in docs})
         original, reasons = choose_original(evidence, settings)
         order = member_order(evidence, original)
-        plans[fam] = FamilyPlan(fam, order, _parents(order, family_pairs.get(fam), evidence), reasons)
+        parent = _parents(order, family_pairs.get(fam), evidence)
+        plans[fam] = FamilyPlan(fam, order, parent, reasons)
+        if len(order) > settings.all_pairs_up_to and fam in family_pairs:
+            plans[fam].same_cut = same_cuts(order, parent, *_ranked_pairs(order, family_pairs[fam]))
     large = {fam: plan for fam, plan in plans.items() if len(plan.order) > settings.all_pairs_up_to}
     mask = explain_mask(pairs, family_of, large, settings)
     return ExplainPlan(facts, index, family_of, plans, family_pairs, mask)
 
 
-def _parents(order: list[str], family_pairs: tuple | None, evidence: list[MemberEvidence] | None = None) -> dict:
-    if not family_pairs:
-        return {m: (None if i == 0 else order[0]) for i, m in enumerate(order)}
+def _ranked_pairs(order: list[str], family_pairs: tuple) -> tuple:
+    """(a, b, a_in_b, b_in_a) of a family's pairs with a and b as positions in `order`."""
     xs, ys, x_in_y, y_in_x = family_pairs
     members = pa.array(order, pa.string())
     a = pc.index_in(xs, value_set=members).to_numpy(zero_copy_only=False).astype(np.int64)
     b = pc.index_in(ys, value_set=members).to_numpy(zero_copy_only=False).astype(np.int64)
+    return a, b, np.asarray(x_in_y, float), np.asarray(y_in_x, float)
+
+
+def _parents(order: list[str], family_pairs: tuple | None, evidence: list[MemberEvidence] | None = None) -> dict:
+    if not family_pairs:
+        return {m: (None if i == 0 else order[0]) for i, m in enumerate(order)}
     credits = {m.id: m.credits for m in evidence or [] if m.credits}
-    return plan_parents(order, a, b, np.asarray(x_in_y, float), np.asarray(y_in_x, float), credits)
+    return plan_parents(order, *_ranked_pairs(order, family_pairs), credits)
 
 
 def trace(documents: pa.Table, pairs: pa.Table, passages: pa.Table,
@@ -629,6 +638,10 @@ class FamilyTracer:
             source, copy = (link.x, link.y) if rank[link.x] < rank[link.y] else (link.y, link.x)
             edges[(source, copy)] = self.edge(number, link, source, copy, parent.get(copy) == source)
         figures = _pair_figures(family_pairs) if len(order) <= self.settings.all_pairs_up_to else {}
+        for child, first in plan.same_cut.items():
+            par = parent.get(child)
+            if (par, child) not in edges and (par, first) in edges and par == parent.get(first):
+                edges[(par, child)] = self.same_cut_edge(edges[(par, first)], par, child, first)
         tree, edits = [], []
         for child in order[1:]:
             par = parent[child]
@@ -640,6 +653,14 @@ class FamilyTracer:
                 view = self.views[key]
                 edits += copy_edits(self.facts[par], self.facts[child], view.directed(par), self.settings.edits)
         return list(edges.values()), edits, order[0], tree, reasons
+
+    def same_cut_edge(self, explained: dict, source: str, copy: str, first: str) -> dict:
+        """The edge of a copy carrying the same cut as `first`: its relation and coverage, this copy's credit."""
+        credit, credited, credit_text = credit_fields(self.facts[source], self.facts[copy], self.index)
+        return {**explained, "copy": copy, "copy_coverage": None, "in_tree": True,
+                "credit": credit, "credited": credited, "credit_text": credit_text,
+                "evidence": [f"same cut: {copy} carries the same share of {source} as {first}; aligned once "
+                             f"for the group"] + list(explained["evidence"] or [])}
 
     def cheap_relation(self, held: float | None) -> str:
         """A tree edge no passage explains: its relation from the share of the copy's shingles in the source."""

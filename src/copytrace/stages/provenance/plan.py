@@ -141,6 +141,7 @@ class FamilyPlan:
     order: list[str]
     parent: dict[str, str | None]
     reasons: list[str]
+    same_cut: dict[str, str] = field(default_factory=dict)  # copy -> the copy of its group that is explained
 
     @property
     def original(self) -> str:
@@ -177,6 +178,40 @@ def plan_parents(order: list[str], a: np.ndarray, b: np.ndarray, a_in_b: np.ndar
     return parent
 
 
+# Two copies of one source carrying the same share of it (to this many decimals) carry the same cut.
+CUT_DECIMALS = 4
+
+
+def same_cuts(order: list[str], parent: dict[str, str | None], a: np.ndarray, b: np.ndarray,
+              a_in_b: np.ndarray, b_in_a: np.ndarray) -> dict[str, str]:
+    """Copies hanging from one source and carrying the same share of its shingles: one cut, explained once.
+
+    Returns copy -> the group's first copy (in `order`), for every copy but
+    that first one. A wire story picked up whole by hundreds of papers is one
+    group: its one alignment stands for all of them.
+    """
+    rank = {m: i for i, m in enumerate(order)}
+    parent_pos = np.array([-1] + [rank[parent[m]] for m in order[1:]], dtype=np.int64)
+    early, late = np.minimum(a, b), np.maximum(a, b)
+    tree = (late > 0) & (parent_pos[late] == early)
+    # Share of the earlier member (the source) found in the later one: how much of the source it carries.
+    carried = np.where(a > b, b_in_a, a_in_b)[tree]
+    late, early = late[tree], early[tree]
+    keys = np.round(carried, CUT_DECIMALS)
+    sort = np.lexsort((late, keys, early))
+    groups: dict[str, str] = {}
+    first = None
+    for k in sort:
+        key = (int(early[k]), float(keys[k]))
+        if keys[k] <= 0:
+            continue
+        if first is not None and first[0] == key:
+            groups[order[int(late[k])]] = first[1]
+        else:
+            first = (key, order[int(late[k])])
+    return groups
+
+
 def explain_mask(pairs: pa.Table, family_of: dict[str, int | None], plans: dict[int, FamilyPlan],
                  settings: ProvenanceSettings) -> np.ndarray:
     """The pairs to align: every pair of a small family, a large family's tree edges, and every possible quote.
@@ -191,7 +226,7 @@ def explain_mask(pairs: pa.Table, family_of: dict[str, int | None], plans: dict[
     for plan in plans.values():
         for child, par in plan.parent.items():
             large[position[child]] = True
-            if par is not None:
+            if par is not None and child not in plan.same_cut:  # a copy of an explained cut: not aligned
                 parent[position[child]] = position[par]
     a = pc.fill_null(pc.index_in(pairs["a"], value_set=ids), len(position)).to_numpy().astype(np.int64)
     b = pc.fill_null(pc.index_in(pairs["b"], value_set=ids), len(position)).to_numpy().astype(np.int64)
