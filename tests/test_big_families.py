@@ -152,3 +152,18 @@ def test_explain_shows_cross_family_links_and_computes_any_pair_on_demand(viral,
     console = Console(record=True, width=200)
     print_account(console, account)
     assert "shared passages" in console.export_text()
+
+
+def test_trees_span_families_on_a_high_reuse_corpus(tmp_path):
+    """Half the documents copy an earlier one (chains, credits, a large wire family): one tree per family."""
+    from engines_corpus import build_documents
+
+    path = tmp_path / "reuse.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in build_documents(300, seed=5, reuse=0.5)))
+    result = scan([path], settings=ScanSettings(provenance=ProvenanceSettings(all_pairs_up_to=4)))
+    families = result.families.to_pylist()
+    assert max(f["size"] for f in families) > 4  # a family explained along its planned tree
+    assert_spanning_trees(families)
+    family_of = {m: f["family"] for f in families for m in f["members"]}
+    assert all(family_of[e["source"]] == family_of[e["copy"]] for e in result.tables["edges"].to_pylist())
+    assert all(family_of[e["source"]] != family_of[e["copy"]] for e in result.tables["links"].to_pylist())
