@@ -6,7 +6,9 @@ a remove, each touched family has its members re-read, its pairs and
 passages gathered, and provenance traced again; the old edges, edits and
 family rows are replaced inside the same transaction. A confirmed quote
 between two families is traced with both (`trace_group`), as the scan's
-one trace over the whole corpus sees it.
+one trace over the whole corpus sees it: a cross-family link, kept in the
+edges table outside both trees. Only the pairs the scan's explain plan
+aligns are aligned (`explain.planned_pairs`): a large family's tree edges.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def retrace(cur, settings, new_families, old_families=(), trace: bool = True) ->
     new_families = trace_group(cur, new_families)
     gone = sorted(set(int(f) for f in old_families) | set(new_families))
     if gone:
-        # An edge's family is that of its pair's `a` (as the scan's trace numbers it).
+        # An edge's family is its members' family; a cross-family link is filed under its source's
+        # (`explain.link_edges`), and both families are in the trace group.
         cur.execute("delete from edges where family in (select unnest(?::bigint[]))", [gone])
         cur.execute("delete from families where family in (select unnest(?::bigint[]))", [gone])
     # Untraced, only ids and families are needed: reading texts back from DuckDB is slow.
