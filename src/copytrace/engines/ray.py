@@ -13,7 +13,8 @@
   texts of the documents a batch names;
 - families: `connected_components` of the kept pairs on the driver (which
   holds them to write the pairs table anyway);
-- align and provenance: one Ray task per chunk of families (`engines.results`).
+- align and provenance: one Ray task per chunk of families (`engines.results`),
+  aligning the pairs of the chunk's explain plan (a large family's tree edges).
 
 Results are the memory engine's, table for table.
 """
