@@ -95,6 +95,17 @@ class EditSettings:
 
 
 @dataclass(frozen=True)
+class RelationSettings:
+    """How a copy's sentences are matched to its source's (see `stages.provenance.relations`)."""
+
+    min_words: int = 6  # unquoted words a sentence needs to count as derivation evidence
+    min_overlap: float = 0.6  # Dice overlap of the word multisets of two matched sentences
+    min_bigrams: int = 2
+    wholly_share: float = 0.5  # share of the copy's own words in matched sentences: wholly derived
+    order_slack: float = 0.2  # share of out-of-order steps still called "order kept"
+
+
+@dataclass(frozen=True)
 class ProvenanceSettings:
     """Thresholds of the relations and weights of the direction cues."""
 
@@ -112,6 +123,10 @@ class ProvenanceSettings:
     capture_weight: float = 0.3
     # Coverage gaps smaller than this say nothing about direction.
     coverage_margin: float = 0.2
+    # Agency marks against a paper's credit to an agency (`provenance.cues`), times each cue's own weight.
+    wire_weight: float = 1.0
+    cut_weight: float = 1.0  # the shorter side took the head of the other and the other's tail is cut
+    relations: RelationSettings = field(default_factory=RelationSettings)
     languages: tuple[str, ...] = ("en",)
     edits: EditSettings = field(default_factory=EditSettings)
     aliases: Aliases = field(default_factory=Aliases)  # set from ScanSettings.aliases, never alone

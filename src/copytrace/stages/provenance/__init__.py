@@ -66,6 +66,8 @@ from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA
 from copytrace.outlets import Aliases, OutletIndex
 from copytrace.text.spans import covered_count, merge, prose_mask, text_mask
 from copytrace.stages.provenance.tree import Link, build_tree, order_members
+from copytrace.stages.provenance import cues as wire_cues
+from copytrace.stages.provenance.relations import SentenceCache, classify, match_sentences
 
 
 
@@ -85,6 +87,7 @@ class DocumentFacts:
     mentions: list[Credit]  # every credit-like line found, photo credits and widgets included
     mask: np.ndarray  # characters that carry text
     prose: np.ndarray  # characters of the article's prose
+    cues: list = field(default_factory=list)  # agency and derived-copy marks (`cues.document_cues`)
 
     @cached_property
     def mask_total(self) -> int:
@@ -201,6 +204,7 @@ def document_facts(rows: list[dict], settings: ProvenanceSettings, index: Outlet
             date=document_date(row.get("date"), row.get("raw_text") or text),
             credits=credits, self_names=selfs, feed_credits=feeds, mentions=found,
             mask=mask, prose=prose_mask(text, boiler, mask),
+            cues=wire_cues.document_cues(row.get("raw_text") or text),
         )
     return facts, index
 
@@ -263,11 +267,48 @@ def direction_score(x: DocumentFacts, y: DocumentFacts, view: PairView, index: O
         if feed:
             score += sign * settings.feed_weight
             evidence.append(f"feed: {cp.id} carries the feed footer of {feed.name!r}, the site of {src.id}")
+    score += _wire_cue(x, y, settings, evidence)
+    score += _cut_cue(x, y, view, settings, evidence)
     score += _coverage_cue(x, y, view, settings, evidence)
     score += _framing_cue(x, y, view, settings, evidence)
     if not outlets_differ(x.id, y.id, index):
         score += _fuller_capture_cue(x, y, view, settings, evidence)
     return score, evidence
+
+
+def _wire_cue(x: DocumentFacts, y: DocumentFacts, settings: ProvenanceSettings, evidence: list[str]) -> float:
+    """Agency marks (dateline, byline, slug, embargo, end mark) on one side, a credit to an agency on the other."""
+    gap = wire_cues.agency_balance(x.cues) - wire_cues.agency_balance(y.cues)
+    if not gap or not settings.wire_weight:
+        return 0.0
+    weight = settings.wire_weight * min(4.0, abs(gap))
+    wire, paper = (x, y) if gap > 0 else (y, x)
+    def said(f):
+        return ", ".join(c.describe() for c in f.cues) or "no agency mark"
+    evidence.append(f"wire: {wire.id} reads as agency copy ({said(wire)}), {paper.id} less so ({said(paper)}), "
+                    f"weight {weight:.2f}")
+    return weight if gap > 0 else -weight
+
+
+def _cut_cue(x: DocumentFacts, y: DocumentFacts, view: PairView, settings: ProvenanceSettings,
+             evidence: list[str]) -> float:
+    """The derived story's cut: the shorter side is (almost) all inside the other, took its head, and the
+    other goes on past the shared text (a paper cuts from the bottom; an original is not cut)."""
+    _, prose_x = view.side(x.id)
+    _, prose_y = view.side(y.id)
+    if not settings.cut_weight or max(prose_x, prose_y) < 0.8 or abs(prose_x - prose_y) < settings.coverage_margin:
+        return 0.0
+    short, long_ = (x, y) if prose_x > prose_y else (y, x)
+    spans = [(p[2], p[3]) for p in view.directed(short.id)]
+    first, last = min(s for s, _ in spans), max(e for _, e in spans)
+    head = int(np.count_nonzero(long_.prose[:first]))
+    tail = int(np.count_nonzero(long_.prose[last:]))
+    if head > settings.framing_min_chars or tail < 2 * settings.framing_min_chars:
+        return 0.0
+    weight = settings.cut_weight
+    evidence.append(f"cut: {short.id} is {view.side(short.id)[1]:.0%} inside {long_.id}, takes its head and "
+                    f"stops {tail} characters of prose before its end: a cut, weight {weight:.2f}")
+    return weight if short is y else -weight
 
 
 def _coverage_cue(x: DocumentFacts, y: DocumentFacts, view: PairView, settings: ProvenanceSettings,
@@ -459,6 +500,18 @@ class FamilyTracer:
     judged: dict[tuple[str, str], tuple[float, list[str]]]
     settings: ProvenanceSettings
 
+    sentences: SentenceCache = field(default_factory=SentenceCache)
+
+    def relation(self, view: PairView, source: str, copy: str) -> tuple[str, str | None]:
+        """The journalists' class of the copy against the source (`relations`), two captures of a page apart."""
+        fs, fc = self.facts[source], self.facts[copy]
+        if (relation_of(view, source, copy, self.index, self.settings) == "same"
+                and not wire_cues.differ(fs.cues, fc.cues)):
+            return "same", None
+        matching = match_sentences(self.sentences.of(source, fs.text), self.sentences.of(copy, fc.text),
+                                   self.settings.relations)
+        return classify(matching, self.settings.republication_coverage, self.settings.relations)
+
     def tie_key(self, doc: str) -> tuple:
         """Between members no cue orders: a confident date first, then input order."""
         d = self.facts[doc].date
@@ -495,9 +548,12 @@ class FamilyTracer:
         if not evidence:
             evidence = [f"no cue: the family's order puts {source} first"]
         credit, credited, credit_text = credit_fields(self.facts[source], self.facts[copy], self.index)
+        relation, note = self.relation(view, source, copy)
+        if note:
+            evidence = evidence + [note]
         return {
             "family": number, "source": source, "copy": copy,
-            "relation": relation_of(view, source, copy, self.index, self.settings),
+            "relation": relation,
             "source_coverage": round(view.side(source)[0], 4), "copy_coverage": round(view.side(copy)[0], 4),
             "credit": credit, "credited": credited, "credit_text": credit_text,
             "confidence": confidence, "evidence": evidence, "in_tree": in_tree,
