@@ -63,6 +63,9 @@ class KeepRule:
     min_shared: int = 8
     min_containment: float = 0.2
     min_section_shingles: int = 40
+    # Shingles inside quoted speech ("...", «...», "X said: ...") do not link families: two reports
+    # quoting one witness share them without either deriving from the other (`text.quotes`).
+    quotes_link: bool = False
 
     def keep(self, shared, containment_max):
         """Pairs that link a family (NumPy arrays in, a boolean array out)."""

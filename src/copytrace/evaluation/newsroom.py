@@ -91,7 +91,7 @@ def load_ntrex(folder: Path | None = None) -> list[list[str]]:
 
 def own_pool(documents: list[list[str]], articles: list[tuple[str | None, str]], rng: random.Random) -> list[str]:
     """Sentences for the papers' own reporting, each distinct (8 to 35 words, ending a sentence)."""
-    seen, pool = set(), []
+    seen, grams, pool = set(), set(), []
     texts = [s for doc in documents for s in doc[1:]]
     for _, text in articles:
         texts += [s for para in text.split("\n") for s in _SENTENCE.split(para.strip())]
@@ -99,8 +99,10 @@ def own_pool(documents: list[list[str]], articles: list[tuple[str | None, str]],
         s = s.strip()
         words = s.split()
         key = " ".join(w.lower() for w in words)
-        if 8 <= len(words) <= 35 and s[-1:] in ".!?" and key not in seen and s.isascii():
+        mine = {tuple(words[i:i + 6]) for i in range(len(words) - 5)}
+        if 8 <= len(words) <= 35 and s[-1:] in ".!?" and key not in seen and s.isascii() and not mine & grams:
             seen.add(key)
+            grams |= mine
             pool.append(s)
     rng.shuffle(pool)
     return pool

@@ -26,7 +26,8 @@ import numpy as np
 import pyarrow as pa
 from numba import njit, prange
 
-from copytrace.settings import KeepRule
+from copytrace.settings import KeepRule, ScanSettings
+from copytrace.text.quotes import unquoted
 from copytrace.progress import Progress
 from copytrace.schemas import PAIR_SCHEMA
 
@@ -93,8 +94,29 @@ def verify_pairs(texts, a: np.ndarray, b: np.ndarray, settings: ScanSettings) ->
         figures = overlap_figures(values, offsets, np.asarray(a, np.int64), np.asarray(b, np.int64))
     containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
     links = settings.keep.keep(figures["shared_shingles"], containment)
+    if not settings.keep.quotes_link and links.any():
+        links &= _links_outside_quotes(texts, np.asarray(a, np.int64), np.asarray(b, np.int64), links, settings)
     quotes = settings.keep.possible_quote(figures["shared_shingles"], containment) & settings.explain
     return {**figures, "family_link": links, "kept": links | quotes}
+
+
+def _links_outside_quotes(texts, a: np.ndarray, b: np.ndarray, links: np.ndarray, settings: ScanSettings):
+    """Which linking pairs still link on their text outside quoted speech (only texts holding quotes are
+    hashed again; a pair where neither side quotes anything keeps its figures)."""
+    plain = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
+    blanked = [unquoted(t) if t else t for t in plain]
+    changed = np.array([x is not y for x, y in zip(blanked, plain)], dtype=bool)
+    recheck = links & (changed[a] | changed[b])
+    if not recheck.any():
+        return np.ones(len(a), dtype=bool)
+    docs = np.unique(np.concatenate([a[recheck], b[recheck]]))
+    values, offsets = settings.hasher.shingle_sets([blanked[d] or "" for d in docs])
+    sub_a, sub_b = np.searchsorted(docs, a[recheck]), np.searchsorted(docs, b[recheck])
+    figures = overlap_figures(values, offsets, sub_a, sub_b)
+    containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
+    out = np.ones(len(a), dtype=bool)
+    out[recheck] = settings.keep.keep(figures["shared_shingles"], containment)
+    return out
 
 
 def verify(texts, a, b, settings: ScanSettings, progress: Progress = Progress()) -> dict:

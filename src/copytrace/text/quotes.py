@@ -36,36 +36,46 @@ _SAYING = re.compile(
 _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)|\n")
 
 
+def _quote_regex() -> re.Pattern:
+    # Inside: anything but the closing marks and a blank line, up to MAX_QUOTE_CHARS (lazy: the nearest close).
+    alternatives = [re.escape(STRAIGHT) + _inside(STRAIGHT) + re.escape(STRAIGHT)]
+    for opening, closing in PAIRS.items():
+        alternatives.append(re.escape(opening) + _inside(closing) + "[" + re.escape(closing) + "]")
+    return re.compile("|".join(alternatives))
+
+
+def _inside(closing: str) -> str:
+    chars = re.escape(closing)
+    return rf"(?:[^{chars}\n]|\n(?![ \t]*\n)){{1,{MAX_QUOTE_CHARS}}}?"
+
+
+_QUOTE = None
+_MARKS = set(STRAIGHT) | set(PAIRS)
+
+
 def quote_spans(text: str) -> list[Span]:
     """Merged [start, end) spans of quoted speech, marks included."""
+    global _QUOTE
     spans: list[Span] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        close = STRAIGHT if ch == STRAIGHT else PAIRS.get(ch)
-        if close is None:
-            i += 1
-            continue
-        end = _closing(text, i + 1, close)
-        if end is None:
-            i += 1
-            continue
-        spans.append((i, end + 1))
-        i = end + 1
-    spans += _attributed(text)
+    if any(mark in text for mark in _MARKS):
+        _QUOTE = _QUOTE or _quote_regex()
+        spans = [m.span() for m in _QUOTE.finditer(text)]
+    if ":" in text:
+        spans += _attributed(text)
     return merge(spans)
 
 
-def _closing(text: str, start: int, close: str) -> int | None:
-    """Position of the mark closing a quote opened before `start`, if it closes within bounds."""
-    limit = min(len(text), start + MAX_QUOTE_CHARS)
-    for j in range(start, limit):
-        ch = text[j]
-        if ch in close:
-            return j if j > start else None
-        if ch == "\n" and text[j + 1:j + 2] == "\n":
-            return None
-    return None
+def unquoted(text: str) -> str:
+    """The text with quoted speech blanked (same length: offsets hold)."""
+    spans = quote_spans(text)
+    if not spans:
+        return text
+    parts, pos = [], 0
+    for s, e in spans:
+        parts += [text[pos:s], " " * (e - s)]
+        pos = e
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _attributed(text: str) -> list[Span]:

@@ -67,7 +67,7 @@ from copytrace.outlets import Aliases, OutletIndex
 from copytrace.text.spans import covered_count, merge, prose_mask, text_mask
 from copytrace.stages.provenance.tree import Link, build_tree, order_members
 from copytrace.stages.provenance import cues as wire_cues
-from copytrace.stages.provenance.relations import SentenceCache, classify, match_sentences
+from copytrace.stages.provenance.relations import SentenceCache, relation_between
 
 
 
@@ -508,9 +508,8 @@ class FamilyTracer:
         if (relation_of(view, source, copy, self.index, self.settings) == "same"
                 and not wire_cues.differ(fs.cues, fc.cues)):
             return "same", None
-        matching = match_sentences(self.sentences.of(source, fs.text), self.sentences.of(copy, fc.text),
-                                   self.settings.relations)
-        return classify(matching, self.settings.republication_coverage, self.settings.relations)
+        return relation_between((source, fs.text), (copy, fc.text), self.sentences,
+                                self.settings.republication_coverage, self.settings.relations)
 
     def tie_key(self, doc: str) -> tuple:
         """Between members no cue orders: a confident date first, then input order."""

@@ -40,6 +40,7 @@ from copytrace.text.quotes import quote_mask
 
 _SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"'”’»“」』]*|\n|$)")
 _WORD = re.compile(r"\w+")
+WHOLE_COPY = 0.9  # share of a copy's words, quotes included, in the source's sentences: nothing of its own
 CLASS_OF = {"same": "wholly derived", "republication": "wholly derived", "cut": "wholly derived",
             "partial": "partially derived", "quote": "shares quotes"}
 
@@ -60,14 +61,14 @@ class Sentence:
         return set(zip(self.words, self.words[1:]))
 
 
-def sentences(text: str) -> list[Sentence]:
-    """The text's sentences with their words outside quoted speech."""
-    inside = quote_mask(text)
+def sentences(text: str, set_quotes_aside: bool = True) -> list[Sentence]:
+    """The text's sentences with their words outside quoted speech (all words, if not `set_quotes_aside`)."""
+    inside = quote_mask(text) if set_quotes_aside else None
     out = []
     for m in _SENTENCE.finditer(text):
         words, quoted = [], 0
         for w in _WORD.finditer(text, m.start(), m.end()):
-            if inside[w.start()]:
+            if inside is not None and inside[w.start()]:
                 quoted += 1
             else:
                 words.append(w.group().lower())
@@ -162,10 +163,31 @@ class SentenceCache:
     """Sentences of each document, split once per trace."""
 
     def __init__(self):
-        self._of: dict[str, list[Sentence]] = {}
+        self._of: dict[tuple[str, bool], list[Sentence]] = {}
 
-    def of(self, doc: str, text: str) -> list[Sentence]:
-        found = self._of.get(doc)
+    def of(self, doc: str, text: str, set_quotes_aside: bool = True) -> list[Sentence]:
+        key = (doc, set_quotes_aside)
+        found = self._of.get(key)
         if found is None:
-            found = self._of[doc] = sentences(text)
+            found = self._of[key] = sentences(text, set_quotes_aside)
         return found
+
+
+def relation_between(source: tuple[str, str], copy: tuple[str, str], cache: SentenceCache,
+                     republication_coverage: float, settings: RelationSettings = RelationSettings()
+                     ) -> tuple[str, str]:
+    """(relation, evidence) of copy (id, text) against source (id, text).
+
+    Quoted speech is set aside first. When nothing else is shared but the
+    copy holds nothing of its own either (a brief that is the wire's quoted
+    lead, attribution and all), it is the source's text, quotes or not.
+    """
+    matching = match_sentences(cache.of(*source), cache.of(*copy), settings)
+    relation, note = classify(matching, republication_coverage, settings)
+    if relation != "quote":
+        return relation, note
+    whole = match_sentences(cache.of(*source, False), cache.of(*copy, False), settings)
+    if whole.pairs and whole.derived_share >= WHOLE_COPY and whole.order_kept:
+        relation, note = classify(whole, republication_coverage, settings)
+        return relation, note + " (quoted speech counted: the copy has no text of its own)"
+    return relation, note
