@@ -54,6 +54,8 @@ class AnchorSettings:
     max_df: int = 20
     min_shared: int = 2
     enabled: bool = True
+    # A document with at most this many anchors (a brief: 25 words or so) pairs on one shared anchor; 0: never.
+    short_anchors: int = 3
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ class KeepRule:
     # Shingles inside quoted speech ("...", «...», "X said: ...") do not link families: two reports
     # quoting one witness share them without either deriving from the other (`text.quotes`).
     quotes_link: bool = False
+    # A pair below the section size still links when this many of its sentences outside quotes match,
+    # verbatim or near-verbatim (`text.sentences`): a rewrite around three wire sentences; 0: never.
+    min_sentences: int = 3
 
     def keep(self, shared, containment_max):
         """Pairs that link a family (NumPy arrays in, a boolean array out)."""

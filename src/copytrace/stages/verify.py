@@ -28,6 +28,7 @@ from numba import njit, prange
 
 from copytrace.settings import KeepRule, ScanSettings
 from copytrace.text.quotes import unquoted
+from copytrace.text.sentences import match_sentences, sentences
 from copytrace.progress import Progress
 from copytrace.schemas import PAIR_SCHEMA
 
@@ -93,10 +94,17 @@ def verify_pairs(texts, a: np.ndarray, b: np.ndarray, settings: ScanSettings) ->
         values, offsets = settings.hasher.shingle_sets(texts)
         figures = overlap_figures(values, offsets, np.asarray(a, np.int64), np.asarray(b, np.int64))
     containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
-    links = settings.keep.keep(figures["shared_shingles"], containment)
+    large = settings.keep.keep(figures["shared_shingles"], containment)
+    links = large.copy()
     if not settings.keep.quotes_link and links.any():
         links &= _links_outside_quotes(texts, np.asarray(a, np.int64), np.asarray(b, np.int64), links, settings)
-    quotes = settings.keep.possible_quote(figures["shared_shingles"], containment) & settings.explain
+    # A pair large only by its quoted speech is a possible quote, as one sharing a sentence or two.
+    quotes = settings.keep.possible_quote(figures["shared_shingles"], containment) | (large & ~links)
+    if settings.keep.min_sentences and quotes.any():
+        rewritten = _rewrites(texts, np.asarray(a, np.int64), np.asarray(b, np.int64), quotes, settings)
+        links |= rewritten
+        quotes &= ~rewritten
+    quotes &= settings.explain
     return {**figures, "family_link": links, "kept": links | quotes}
 
 
@@ -116,6 +124,26 @@ def _links_outside_quotes(texts, a: np.ndarray, b: np.ndarray, links: np.ndarray
     containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
     out = np.ones(len(a), dtype=bool)
     out[recheck] = settings.keep.keep(figures["shared_shingles"], containment)
+    return out
+
+
+def _rewrites(texts, a: np.ndarray, b: np.ndarray, candidates: np.ndarray, settings: ScanSettings) -> np.ndarray:
+    """Which of the `candidates` pairs share `min_sentences` sentences outside quotes, verbatim or near-verbatim
+    (either way round): a rewrite around a few sentences of its source, too little text for the shingle rule."""
+    plain = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
+    split: dict[int, list] = {}
+
+    def of(d: int):
+        if d not in split:
+            split[d] = sentences(plain[d] or "")
+        return split[d]
+
+    out = np.zeros(len(a), dtype=bool)
+    need = settings.keep.min_sentences
+    for k in np.flatnonzero(candidates):
+        x, y = of(int(a[k])), of(int(b[k]))
+        small, large = (x, y) if len(x) <= len(y) else (y, x)
+        out[k] = len(match_sentences(large, small, settings.provenance.relations).pairs) >= need
     return out
 
 

@@ -31,113 +31,12 @@ Relation (names kept from before; the classes are the journalists'):
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from dataclasses import dataclass, field
-
 from copytrace.settings import RelationSettings
-from copytrace.text.quotes import quote_mask
+from copytrace.text.sentences import Matching, Sentence, match_sentences, sentences
 
-_SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"'”’»“」』]*|\n|$)")
-_WORD = re.compile(r"\w+")
 WHOLE_COPY = 0.9  # share of a copy's words, quotes included, in the source's sentences: nothing of its own
 CLASS_OF = {"same": "wholly derived", "republication": "wholly derived", "cut": "wholly derived",
             "partial": "partially derived", "quote": "shares quotes"}
-
-
-@dataclass
-class Sentence:
-    start: int
-    end: int
-    words: list[str]  # lower-cased, outside quotes
-    quoted: int  # words inside quotes
-
-    @property
-    def bag(self) -> Counter:
-        return Counter(self.words)
-
-    @property
-    def bigrams(self) -> set:
-        return set(zip(self.words, self.words[1:]))
-
-
-def sentences(text: str, set_quotes_aside: bool = True) -> list[Sentence]:
-    """The text's sentences with their words outside quoted speech (all words, if not `set_quotes_aside`)."""
-    inside = quote_mask(text) if set_quotes_aside else None
-    out = []
-    for m in _SENTENCE.finditer(text):
-        words, quoted = [], 0
-        for w in _WORD.finditer(text, m.start(), m.end()):
-            if inside is not None and inside[w.start()]:
-                quoted += 1
-            else:
-                words.append(w.group().lower())
-        if words or quoted:
-            out.append(Sentence(m.start(), m.end(), words, quoted))
-    return out
-
-
-@dataclass
-class Matching:
-    """Sentences of a copy matched to a source's, and what they say about the relation."""
-
-    pairs: list[tuple[int, int, float]]  # (copy sentence, source sentence, overlap)
-    copy_words: int  # unquoted words of the copy
-    derived_words: int  # of them, in matched sentences
-    source_words: int
-    source_derived: int
-    verbatim: int
-    order_kept: bool
-    quoted_words: int = 0  # words inside quotes on the copy's side
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def derived_share(self) -> float:
-        return self.derived_words / self.copy_words if self.copy_words else 0.0
-
-    @property
-    def source_share(self) -> float:
-        return self.source_derived / self.source_words if self.source_words else 0.0
-
-
-def _dice(a: Counter, b: Counter) -> float:
-    total = sum(a.values()) + sum(b.values())
-    return 2 * sum((a & b).values()) / total if total else 0.0
-
-
-def match_sentences(source: list[Sentence], copy: list[Sentence], settings: RelationSettings = RelationSettings()
-                    ) -> Matching:
-    """Each copy sentence with enough unquoted words against its closest source sentence."""
-    postings: dict[str, set[int]] = {}
-    for i, s in enumerate(source):
-        if len(s.words) >= settings.min_words:
-            for w in set(s.words):
-                postings.setdefault(w, set()).add(i)
-    bags = {i: source[i].bag for i in range(len(source)) if len(source[i].words) >= settings.min_words}
-    pairs = []
-    for j, s in enumerate(copy):
-        if len(s.words) < settings.min_words:
-            continue
-        hits = Counter(i for w in set(s.words) for i in postings.get(w, ()))
-        bag, grams, best = s.bag, s.bigrams, None
-        for i, _ in hits.most_common(5):
-            overlap = _dice(bag, bags[i])
-            if overlap >= settings.min_overlap and len(grams & source[i].bigrams) >= settings.min_bigrams:
-                if best is None or overlap > best[2]:
-                    best = (j, i, overlap)
-        if best:
-            pairs.append(best)
-    derived = sum(len(copy[j].words) for j, _, _ in pairs)
-    used = {i for _, i, _ in pairs}
-    steps = [b[1] - a[1] for a, b in zip(pairs, pairs[1:])]
-    backward = sum(1 for step in steps if step < 0)
-    return Matching(
-        pairs=pairs, copy_words=sum(len(s.words) for s in copy), derived_words=derived,
-        source_words=sum(len(s.words) for s in source), source_derived=sum(len(source[i].words) for i in used),
-        verbatim=sum(1 for j, i, _ in pairs if copy[j].words == source[i].words),
-        order_kept=not steps or backward <= settings.order_slack * len(steps),
-        quoted_words=sum(s.quoted for s in copy),
-    )
 
 
 def classify(matching: Matching, republication_coverage: float, settings: RelationSettings = RelationSettings()
