@@ -60,9 +60,10 @@ MONTHS = (("Jan", "January"), ("Mar", "March"), ("Jun", "June"), ("Oct", "Octobe
 REPORTERS = ("Kate Holton", "Guy Faulconbridge", "Jill Lawless", "Andrew MacAskill", "Elizabeth Piper")
 SPEAKERS = ("a spokesman said", "a spokeswoman said", "the minister said", "one official said",
             "a council source said", "the chairman said")
-INTROS = ("Speaking to this newspaper, one of them put it plainly:", "At the hearing a witness told the court:",
-          "In a statement issued later, the office said:", "Asked about it on Tuesday, the spokesperson replied:",
-          "Outside the building, one campaigner said:")
+FIRST = ("Jane", "Tom", "Aisha", "Gareth", "Mei", "Olu", "Sian", "Pavel", "Rosa", "Dafydd", "Ines", "Karl")
+LAST = ("Okafor", "Pritchard", "Novak", "Haddad", "Lindqvist", "Mensah", "Rees", "Moreau", "Tanaka", "Byrne")
+ROLES = ("a campaigner", "a resident", "the spokesperson", "a witness", "an adviser", "a councillor", "the owner")
+VERBS = ("said", "told reporters", "told the court", "replied", "added")
 CREDITS = ("- PA", "(Reuters)", "Additional reporting by Reuters.", "Source: AP", "— AFP", "PA Media contributed to this report.")
 QUOTE_STYLES = (('"', '"'), ("“", "”"), ("«", "»"), ("„", "“"), ("「", "」"))
 SYNONYMS = {
@@ -267,7 +268,8 @@ class Newsroom:
         own = self.own(rng.randint(8, 12))
         opening, closing = rng.choice(QUOTE_STYLES)
         for q in quotes:
-            line = f"{rng.choice(INTROS)} {opening}{q.strip().rstrip(',')}{closing}"
+            who = f"{rng.choice(FIRST)} {rng.choice(LAST)}, {rng.choice(ROLES)}, {rng.choice(VERBS)}:"
+            line = f"{who} {opening}{q.strip().rstrip(',')}{closing}"
             own.insert(rng.randint(1, len(own)), line)
         return self.add(key, "independent", "\n\n".join(own), wire, None, "quotes")
 

@@ -68,6 +68,7 @@ from copytrace.text.spans import covered_count, merge, prose_mask, text_mask
 from copytrace.stages.provenance.tree import Link, build_tree, order_members
 from copytrace.stages.provenance import cues as wire_cues
 from copytrace.stages.provenance.relations import SentenceCache, relation_between
+from copytrace.stages.provenance.parents import rehang
 
 
 
@@ -278,6 +279,10 @@ def direction_score(x: DocumentFacts, y: DocumentFacts, view: PairView, index: O
 
 def _wire_cue(x: DocumentFacts, y: DocumentFacts, settings: ProvenanceSettings, evidence: list[str]) -> float:
     """Agency marks (dateline, byline, slug, embargo, end mark) on one side, a credit to an agency on the other."""
+    # Only where one side bears more agency marks: between two papers, a credit to the agency on one
+    # says both copied the agency, not which copied the other.
+    if wire_cues.agency_marks(x.cues) == wire_cues.agency_marks(y.cues):
+        return 0.0
     gap = wire_cues.agency_balance(x.cues) - wire_cues.agency_balance(y.cues)
     if not gap or not settings.wire_weight:
         return 0.0
@@ -502,8 +507,23 @@ class FamilyTracer:
 
     sentences: SentenceCache = field(default_factory=SentenceCache)
 
+    relations: dict = field(default_factory=dict)
+
+    def derived_link(self, source: str, copy: str) -> bool:
+        """May `source` be the parent of `copy`: do they share text outside quoted speech?"""
+        key = edge_key(self.views, source, copy)
+        return key in self.views and self.relation(self.views[key], source, copy)[0] != "quote"
+
+    def spans_in(self, source: str, copy: str) -> list[tuple[int, int]]:
+        return [(p[2], p[3]) for p in self.views[edge_key(self.views, source, copy)].directed(source)]
+
     def relation(self, view: PairView, source: str, copy: str) -> tuple[str, str | None]:
         """The journalists' class of the copy against the source (`relations`), two captures of a page apart."""
+        if (source, copy) not in self.relations:
+            self.relations[(source, copy)] = self._relation(view, source, copy)
+        return self.relations[(source, copy)]
+
+    def _relation(self, view: PairView, source: str, copy: str) -> tuple[str, str | None]:
         fs, fc = self.facts[source], self.facts[copy]
         if (relation_of(view, source, copy, self.index, self.settings) == "same"
                 and not wire_cues.differ(fs.cues, fc.cues)):
@@ -522,7 +542,9 @@ class FamilyTracer:
         members = sorted({m for link in links for m in (link.x, link.y)}, key=lambda m: self.facts[m].order)
         order = order_members(members, links, self.tie_key)
         rank = {m: i for i, m in enumerate(order)}
-        parent = build_tree(order, links)
+        here = {(link.x, link.y) for link in links} | {(link.y, link.x) for link in links}
+        parent = rehang(build_tree(order, links), order, self.facts,
+                        lambda p, c: (p, c) in here and self.derived_link(p, c), self.spans_in)
         edges = {}
         for link in links:
             source, copy = (link.x, link.y) if rank[link.x] < rank[link.y] else (link.y, link.x)

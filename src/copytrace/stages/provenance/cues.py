@@ -96,6 +96,11 @@ def agency_balance(cues: list[Cue]) -> float:
     return sum(c.weight if c.side == "agency" else -c.weight for c in cues)
 
 
+def agency_marks(cues: list[Cue]) -> float:
+    """The agency cues alone (a credit to an agency says the text is a copy, not whose)."""
+    return sum(c.weight for c in cues if c.side == "agency")
+
+
 def differ(x: list[Cue], y: list[Cue]) -> bool:
     """One side reads as agency copy and the other does not: they are not two captures of one page."""
     return (agency_balance(x) > 0) != (agency_balance(y) > 0)
