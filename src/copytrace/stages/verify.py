@@ -22,6 +22,8 @@ The keep rule (`KeepRule`) has two tiers:
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pyarrow as pa
 from numba import njit, prange
@@ -109,10 +111,11 @@ def verify_pairs(texts, a: np.ndarray, b: np.ndarray, settings: ScanSettings) ->
 
 
 def _links_outside_quotes(texts, a: np.ndarray, b: np.ndarray, links: np.ndarray, settings: ScanSettings):
-    """Which linking pairs still link on their text outside quoted speech (only texts holding quotes are
-    hashed again; a pair where neither side quotes anything keeps its figures)."""
+    """Which linking pairs still link once quoted speech is set aside: those sharing at least `min_shared`
+    shingles outside it (the sentence around a quotation counts: `quotes.unquoted` keeps its edges). Two
+    reports quoting one witness in their own words share none. Only texts holding quotes are hashed again."""
     plain = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
-    blanked = [unquoted(t) if t else t for t in plain]
+    blanked = [unquoted(t, mark=f"q{zlib.crc32(t.encode()):x}") if t else t for t in plain]
     changed = np.array([x is not y for x, y in zip(blanked, plain)], dtype=bool)
     recheck = links & (changed[a] | changed[b])
     if not recheck.any():
@@ -121,9 +124,8 @@ def _links_outside_quotes(texts, a: np.ndarray, b: np.ndarray, links: np.ndarray
     values, offsets = settings.hasher.shingle_sets([blanked[d] or "" for d in docs])
     sub_a, sub_b = np.searchsorted(docs, a[recheck]), np.searchsorted(docs, b[recheck])
     figures = overlap_figures(values, offsets, sub_a, sub_b)
-    containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
     out = np.ones(len(a), dtype=bool)
-    out[recheck] = settings.keep.keep(figures["shared_shingles"], containment)
+    out[recheck] = figures["shared_shingles"] >= settings.keep.min_shared
     return out
 
 
