@@ -259,7 +259,7 @@ class Newsroom:
         rng = self.rng
         text = next(d["text"] for d in self.documents if d["key"] == lead)
         paragraphs = text.split("\n\n")
-        keep = max(3, int(round(len(paragraphs) * rng.uniform(0.7, 0.95))))
+        keep = max(3, min(len(paragraphs) - 2, int(round(len(paragraphs) * rng.uniform(0.6, 0.9)))))
         kept = [p if rng.random() > 0.1 else paraphrase(p, rng) for p in paragraphs[:keep]]
         return self.add(key, "chain", "\n\n".join(kept), wire, lead, "wholly")
 

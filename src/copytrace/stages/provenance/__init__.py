@@ -301,7 +301,7 @@ def _cut_cue(x: DocumentFacts, y: DocumentFacts, view: PairView, settings: Prove
     other goes on past the shared text (a paper cuts from the bottom; an original is not cut)."""
     _, prose_x = view.side(x.id)
     _, prose_y = view.side(y.id)
-    if not settings.cut_weight or max(prose_x, prose_y) < 0.8 or abs(prose_x - prose_y) < settings.coverage_margin:
+    if not settings.cut_weight or max(prose_x, prose_y) < 0.9 or abs(prose_x - prose_y) < 0.05:
         return 0.0
     short, long_ = (x, y) if prose_x > prose_y else (y, x)
     spans = [(p[2], p[3]) for p in view.directed(short.id)]
