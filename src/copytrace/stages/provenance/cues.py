@@ -38,7 +38,7 @@ BYLINE = re.compile(rf"^\s*By\s+[\w .'’\-]{{2,40}},\s*(?:{AGENCIES})(?:\s+(?:N
                     re.MULTILINE)
 SLUG = re.compile(r"^\s*[A-Z]{2,}(?:[-/][A-Z0-9]{2,})+/?\s*$", re.MULTILINE)
 EMBARGO = re.compile(r"^\s*EMBARGO(?:ED)?\b.*$|^\s*Embargo(?:ed)?\s*(?::|until)\b.*$", re.MULTILINE)
-END_MARK = re.compile(r"^\s*(?:ends|ENDS|-30-|#{3}|Enditem|ENDITEM|bur/\w+|\(Reporting by [^()]{3,160}\))\.?\s*$")
+END_MARK = re.compile(r"^\s*(?:ends|ENDS|-30-|#{3}|Enditem|ENDITEM|bur/\w+|\(Reporting by [^()]{3,160}\))\.?\s*$", re.MULTILINE)
 CREDIT = re.compile(
     rf"^\s*[-–—]\s*(?:{AGENCIES})\s*$|^\s*\((?:{AGENCIES})\)\s*$"
     rf"|\bAdditional reporting by (?:{AGENCIES})\b|^\s*Source:\s*(?:{AGENCIES})\s*$"
