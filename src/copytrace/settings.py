@@ -109,7 +109,8 @@ class RelationSettings:
     min_words: int = 6  # unquoted words a sentence needs to count as derivation evidence
     min_overlap: float = 0.6  # Dice overlap of the word multisets of two matched sentences
     min_bigrams: int = 2
-    wholly_share: float = 0.5  # share of the copy's own words in matched sentences: wholly derived
+    wholly_share: float = 0.6  # more than this share of the copy's words in matched sentences: wholly derived
+    lead_share: float = 0.3  # ...or more than this when it took the source's lead, in order (a brief, a cut)
     order_slack: float = 0.2  # share of out-of-order steps still called "order kept"
 
 

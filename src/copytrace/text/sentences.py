@@ -63,6 +63,7 @@ class Matching:
     source_derived: int
     verbatim: int
     order_kept: bool
+    takes_lead: bool = False  # the source's first sentence (of `min_words` or more) is among the matched
     quoted_words: int = 0  # words inside quotes on the copy's side
     notes: list[str] = field(default_factory=list)
 
@@ -111,5 +112,6 @@ def match_sentences(source: list[Sentence], copy: list[Sentence], settings: Rela
         source_words=sum(len(s.words) for s in source), source_derived=sum(len(source[i].words) for i in used),
         verbatim=sum(1 for j, i, _ in pairs if copy[j].words == source[i].words),
         order_kept=not steps or backward <= settings.order_slack * len(steps),
+        takes_lead=bool(bags) and min(bags) in used,
         quoted_words=sum(s.quoted for s in copy),
     )

@@ -21,8 +21,10 @@ Relation (names kept from before; the classes are the journalists'):
 
   same           (decided before, in `relation_of`: two captures of one page);
   republication  wholly derived: the copy is mostly the source's sentences
-                 in order (derived share >= `wholly_share`) and carries at
-                 least `republication_coverage` of the source;
+                 in order (derived share over `wholly_share`, or over
+                 `lead_share` when it took the source's lead: a paper cuts
+                 from the bottom) and carries at least
+                 `republication_coverage` of the source;
   cut            wholly derived, carrying less of it: a brief or a cut;
   partial        partially derived: some verbatim or near-verbatim sentences
                  of the source among own text, or reordered;
@@ -49,12 +51,13 @@ def classify(matching: Matching, republication_coverage: float, settings: Relati
     near = len(m.pairs) - m.verbatim
     found = (f"{len(m.pairs)} sentences of the copy found in the source ({m.verbatim} verbatim, {near} "
              f"near-verbatim), {m.derived_share:.0%} of the copy's own words, {m.source_share:.0%} of the "
-             f"source's, order {'kept' if m.order_kept else 'changed'}")
-    if m.derived_share >= settings.wholly_share and m.order_kept:
+             f"source's, order {'kept' if m.order_kept else 'changed'}{', its lead taken' if m.takes_lead else ''}")
+    mostly = m.derived_share > (settings.lead_share if m.takes_lead else settings.wholly_share)
+    if mostly and m.order_kept:
         if m.source_share >= republication_coverage:
             return "republication", f"relation: wholly derived (republication): {found}"
         return "cut", f"relation: wholly derived (a cut of the source): {found}"
-    why = "order changed" if m.derived_share >= settings.wholly_share else "mostly own text"
+    why = "order changed" if mostly else "mostly own text"
     return "partial", f"relation: partially derived ({why}): {found}"
 
 
@@ -77,16 +80,23 @@ def relation_between(source: tuple[str, str], copy: tuple[str, str], cache: Sent
                      ) -> tuple[str, str]:
     """(relation, evidence) of copy (id, text) against source (id, text).
 
-    Quoted speech is set aside first. When nothing else is shared but the
-    copy holds nothing of its own either (a brief that is the wire's quoted
-    lead, attribution and all), it is the source's text, quotes or not.
+    Quoted speech is set aside first: a copy sharing nothing outside it
+    shares quotes, unless it holds nothing of its own either (a brief that
+    is the wire's quoted lead, attribution and all). Once a copy shares
+    sentences outside quotes and carries most of the source (quotes
+    included), the source's sentences it carries, quotations in them
+    included, count towards its derived share: a republication of a story
+    that is mostly quotes.
     """
     matching = match_sentences(cache.of(*source), cache.of(*copy), settings)
-    relation, note = classify(matching, republication_coverage, settings)
-    if relation != "quote":
-        return relation, note
     whole = match_sentences(cache.of(*source, False), cache.of(*copy, False), settings)
-    if whole.pairs and whole.derived_share >= WHOLE_COPY and whole.order_kept:
+    if not matching.pairs:
+        if whole.pairs and whole.derived_share >= WHOLE_COPY and whole.order_kept:
+            relation, note = classify(whole, republication_coverage, settings)
+            return relation, note + " (quoted speech counted: the copy has no text of its own)"
+        return classify(matching, republication_coverage, settings)
+    if whole.source_share >= republication_coverage and whole.derived_share > matching.derived_share:
+        # Most of the source, quotations included, carried in its own sentences: the quotes are the source's too.
         relation, note = classify(whole, republication_coverage, settings)
-        return relation, note + " (quoted speech counted: the copy has no text of its own)"
-    return relation, note
+        return relation, note + " (quoted speech counted: carried in the source's sentences)"
+    return classify(matching, republication_coverage, settings)
