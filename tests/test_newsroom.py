@@ -242,3 +242,10 @@ def test_score_newsroom_counts_linked_classified_and_direction():
     assert result["classes"]["partially"]["direction"] == 0.0
     assert result["classes"]["quotes"]["only_as_quotes"] == 1.0
     assert result["tree"]["wire_parent"] == 1.0
+
+
+def test_a_tass_dateline_is_not_a_photo_credit():
+    from copytrace.stages.clean.patterns import pattern_reason
+
+    assert pattern_reason("LONDON, January 15. /TASS/. New cancer vaccine can teach the immune system") is None
+    assert pattern_reason("Photo: Ivan Petrov / TASS") == "photo credit"
