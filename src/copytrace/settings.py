@@ -54,8 +54,8 @@ class AnchorSettings:
     max_df: int = 20
     min_shared: int = 2
     enabled: bool = True
-    # A document with at most this many anchors (a brief: 25 words or so) pairs on one shared anchor; 0: never.
-    short_anchors: int = 3
+    # A document with at most this many anchors (a brief: 40 words or so) pairs on one shared anchor; 0: never.
+    short_anchors: int = 8
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class RelationSettings:
     min_bigrams: int = 2
     wholly_share: float = 0.6  # more than this share of the copy's words in matched sentences: wholly derived
     lead_share: float = 0.3  # ...or more than this when it took the source's lead, in order (a brief, a cut)
-    order_slack: float = 0.2  # share of out-of-order steps still called "order kept"
+    order_slack: float = 0.2  # share of matched sentences out of the source's order still called "order kept"
 
 
 @dataclass(frozen=True)

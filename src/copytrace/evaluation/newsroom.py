@@ -90,6 +90,20 @@ def load_ntrex(folder: Path | None = None) -> list[list[str]]:
     return list(docs.values())
 
 
+def distinct_stories(documents: list[list[str]], most: int = 2) -> list[list[str]]:
+    """Documents sharing at most `most` word 5-grams with any kept before (NTREX holds a few stories told
+    by two outlets in near-identical sentences: as wire stories they would be related, not unrelated)."""
+    seen: set[tuple[str, ...]] = set()
+    kept = []
+    for doc in documents:
+        words = " ".join(doc).lower().split()
+        grams = {tuple(words[i:i + 5]) for i in range(len(words) - 4)}
+        if len(grams & seen) <= most:
+            kept.append(doc)
+            seen |= grams
+    return kept
+
+
 def own_pool(documents: list[list[str]], articles: list[tuple[str | None, str]], rng: random.Random) -> list[str]:
     """Sentences for the papers' own reporting, each distinct (8 to 35 words, ending a sentence)."""
     seen, grams, pool = set(), set(), []
@@ -278,7 +292,7 @@ def build_newsroom(seed: int = 7, wires: int = 60, ntrex: Path | None = None,
                    articles: list[tuple[str | None, str]] | None = None) -> tuple[list[dict], dict]:
     """(documents, gold) of a newsroom corpus; the same seed gives the same corpus."""
     rng = random.Random(seed)
-    docs = [d for d in load_ntrex(ntrex) if len(d) >= 9]
+    docs = distinct_stories([d for d in load_ntrex(ntrex) if len(d) >= 9])
     rng.shuffle(docs)
     if wires > len(docs):
         raise CorpusError(f"{wires} wire stories asked for, {len(docs)} NTREX documents long enough")

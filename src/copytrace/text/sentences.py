@@ -105,13 +105,27 @@ def match_sentences(source: list[Sentence], copy: list[Sentence], settings: Rela
             pairs.append(best)
     derived = sum(len(copy[j].words) for j, _, _ in pairs)
     used = {i for _, i, _ in pairs}
-    steps = [b[1] - a[1] for a, b in zip(pairs, pairs[1:])]
-    backward = sum(1 for step in steps if step < 0)
+    in_order = longest_increasing([i for _, i, _ in pairs])
     return Matching(
         pairs=pairs, copy_words=sum(len(s.words) for s in copy), derived_words=derived,
         source_words=sum(len(s.words) for s in source), source_derived=sum(len(source[i].words) for i in used),
         verbatim=sum(1 for j, i, _ in pairs if copy[j].words == source[i].words),
-        order_kept=not steps or backward <= settings.order_slack * len(steps),
+        order_kept=len(pairs) - in_order <= settings.order_slack * len(pairs),
         takes_lead=bool(bags) and min(bags) in used,
         quoted_words=sum(s.quoted for s in copy),
     )
+
+
+def longest_increasing(values: list[int]) -> int:
+    """Length of the longest strictly increasing subsequence (patience sorting): the matched sentences
+    that come in the source's order; the others were moved."""
+    from bisect import bisect_left
+
+    tails: list[int] = []
+    for v in values:
+        k = bisect_left(tails, v)
+        if k == len(tails):
+            tails.append(v)
+        else:
+            tails[k] = v
+    return len(tails)

@@ -15,7 +15,8 @@ other. So:
   (a few words swapped or dropped, a clause moved to the other end);
 - the copy's *derived share* is the share of its own (unquoted) words in
   matched sentences; *order kept* when the matched source sentences come in
-  the copy in the source's order (allowing `order_slack` of the steps).
+  the copy in the source's order (all but `order_slack` of them in the longest
+  run that keeps it).
 
 Relation (names kept from before; the classes are the journalists'):
 
