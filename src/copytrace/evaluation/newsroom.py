@@ -255,7 +255,8 @@ class Newsroom:
 
     def rewrite(self, key, wire, body) -> str:
         rng = self.rng
-        taken = rng.sample(range(len(body)), min(len(body), rng.randint(3, 6)))
+        short = [i for i, unit in enumerate(body) if len(unit.split()) <= 45] or list(range(len(body)))
+        taken = rng.sample(short, min(len(short), rng.randint(3, 6)))
         if taken == sorted(taken):
             taken.reverse()
         wired = [body[i] if rng.random() < 0.4 else paraphrase(body[i], rng) for i in taken]

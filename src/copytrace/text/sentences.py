@@ -63,7 +63,7 @@ class Matching:
     source_derived: int
     verbatim: int
     order_kept: bool
-    takes_lead: bool = False  # the source's first sentence (of `min_words` or more) is among the matched
+    takes_lead: bool = False  # the copy opens with the source's first sentence (of `min_words` or more)
     quoted_words: int = 0  # words inside quotes on the copy's side
     notes: list[str] = field(default_factory=list)
 
@@ -111,7 +111,7 @@ def match_sentences(source: list[Sentence], copy: list[Sentence], settings: Rela
         source_words=sum(len(s.words) for s in source), source_derived=sum(len(source[i].words) for i in used),
         verbatim=sum(1 for j, i, _ in pairs if copy[j].words == source[i].words),
         order_kept=len(pairs) - in_order <= settings.order_slack * len(pairs),
-        takes_lead=bool(bags) and min(bags) in used,
+        takes_lead=_opens_with_lead(pairs, bags, copy, settings.min_words),
         quoted_words=sum(s.quoted for s in copy),
     )
 
@@ -129,3 +129,13 @@ def longest_increasing(values: list[int]) -> int:
         else:
             tails[k] = v
     return len(tails)
+
+
+def _opens_with_lead(pairs, bags: dict, copy: list[Sentence], min_words: int) -> bool:
+    """Does one of the copy's first two sentences (of `min_words` or more) match the source's lead?
+    A brief or a cut opens with the wire's lead; a rewrite opens with a lead of its own."""
+    if not bags:
+        return False
+    opening = [j for j, s in enumerate(copy) if len(s.words) >= min_words][:2]
+    lead = min(bags)
+    return any(i == lead and j in opening for j, i, _ in pairs)
