@@ -72,10 +72,17 @@ class KeepRule:
     # verbatim or near-verbatim (`text.sentences`): a rewrite around three wire sentences; 0: never.
     min_sentences: int = 3
 
+    # A short document (a brief) mostly inside another links on fewer shingles: 12 words of a wire story.
+    short_shared: int = 5
+    short_containment: float = 0.3
+    # A side at least this much inside the other is the other's text, quoted speech or not.
+    whole_copy: float = 0.9
+
     def keep(self, shared, containment_max):
         """Pairs that link a family (NumPy arrays in, a boolean array out)."""
         large = (containment_max >= self.min_containment) | (shared >= self.min_section_shingles)
-        return (shared >= self.min_shared) & large
+        brief = (shared >= self.short_shared) & (containment_max >= self.short_containment)
+        return ((shared >= self.min_shared) & large) | brief
 
     def possible_quote(self, shared, containment_max):
         """Pairs kept only if alignment finds a passage; they never link families."""

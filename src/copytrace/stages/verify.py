@@ -14,6 +14,15 @@ The keep rule (`KeepRule`) has two tiers:
   section of about 200 characters or more, in however long an article).
   Containment, not Jaccard: a copy that adds its own framing or carries only
   part of the source has a low Jaccard and is still a copy.
+- A short document (a brief) links on fewer shingles when mostly inside the
+  other: at least `short_shared` shingles and `short_containment` of it.
+- Shingles inside quoted speech (`text.quotes`; the first and last words of
+  a quote stay, so a quotation copied with its sentence still counts) do not
+  link: a pair needs `min_shared` shingles outside quotes (or the short
+  rule there), unless one side is `whole_copy` inside the other. Two reports
+  quoting one witness share quotes, not a family.
+- A pair below that links when `min_sentences` of its sentences outside
+  quotes match, verbatim or near-verbatim (`text.sentences`): a rewrite.
 - A pair sharing at least `min_shared` shingles but less than that is a
   *possible quote*: it is kept only if alignment finds a real passage in
   it, and it never links families, so a stock phrase or a quoted sentence
@@ -99,7 +108,8 @@ def verify_pairs(texts, a: np.ndarray, b: np.ndarray, settings: ScanSettings) ->
     large = settings.keep.keep(figures["shared_shingles"], containment)
     links = large.copy()
     if not settings.keep.quotes_link and links.any():
-        links &= _links_outside_quotes(texts, np.asarray(a, np.int64), np.asarray(b, np.int64), links, settings)
+        links &= _links_outside_quotes(texts, np.asarray(a, np.int64), np.asarray(b, np.int64), links, settings,
+                                       containment)
     # A pair large only by its quoted speech is a possible quote, as one sharing a sentence or two.
     quotes = settings.keep.possible_quote(figures["shared_shingles"], containment) | (large & ~links)
     if settings.keep.min_sentences and quotes.any():
@@ -110,14 +120,16 @@ def verify_pairs(texts, a: np.ndarray, b: np.ndarray, settings: ScanSettings) ->
     return {**figures, "family_link": links, "kept": links | quotes}
 
 
-def _links_outside_quotes(texts, a: np.ndarray, b: np.ndarray, links: np.ndarray, settings: ScanSettings):
+def _links_outside_quotes(texts, a: np.ndarray, b: np.ndarray, links: np.ndarray, settings: ScanSettings,
+                          containment: np.ndarray | None = None):
     """Which linking pairs still link once quoted speech is set aside: those sharing at least `min_shared`
     shingles outside it (the sentence around a quotation counts: `quotes.unquoted` keeps its edges). Two
     reports quoting one witness in their own words share none. Only texts holding quotes are hashed again."""
     plain = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
     blanked = [unquoted(t, mark=f"q{zlib.crc32(t.encode()):x}") if t else t for t in plain]
     changed = np.array([x is not y for x, y in zip(blanked, plain)], dtype=bool)
-    recheck = links & (changed[a] | changed[b])
+    whole = np.zeros(len(a), dtype=bool) if containment is None else containment >= settings.keep.whole_copy
+    recheck = links & (changed[a] | changed[b]) & ~whole
     if not recheck.any():
         return np.ones(len(a), dtype=bool)
     docs = np.unique(np.concatenate([a[recheck], b[recheck]]))
@@ -125,7 +137,10 @@ def _links_outside_quotes(texts, a: np.ndarray, b: np.ndarray, links: np.ndarray
     sub_a, sub_b = np.searchsorted(docs, a[recheck]), np.searchsorted(docs, b[recheck])
     figures = overlap_figures(values, offsets, sub_a, sub_b)
     out = np.ones(len(a), dtype=bool)
-    out[recheck] = figures["shared_shingles"] >= settings.keep.min_shared
+    shared = figures["shared_shingles"]
+    inside = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
+    keep = settings.keep
+    out[recheck] = (shared >= keep.min_shared) | ((shared >= keep.short_shared) & (inside >= keep.short_containment))
     return out
 
 
