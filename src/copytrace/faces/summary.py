@@ -17,7 +17,6 @@ from rich.table import Table
 
 MAX_FAMILIES_SHOWN = 5
 MAX_PAIRS_SHOWN = 10
-PAIR_FIGURES_WIDTH = 52  # the figure columns and table borders of the pairs table
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -32,11 +31,17 @@ def counts_line(stats: dict) -> str:
         f"{s['candidate_pairs']:,} candidate {_plural(s['candidate_pairs'], 'pair', 'pairs')}, "
         f"[bold]{s['kept_pairs']:,}[/] kept",
         f"[bold]{s['families_with_copies']:,}[/] {_plural(s['families_with_copies'], 'family', 'families')} "
-        f"with copies ({s['families']:,} in all)",
+        f"with copies{_alone(s)}",
     ]
     if s.get("passages") is not None:
         parts.append(f"{s['passages']:,} {_plural(s['passages'], 'passage', 'passages')}")
     return "; ".join(parts) + f" in {s['seconds']:.1f} s"
+
+
+def _alone(stats: dict) -> str:
+    """', 116 documents with none': the families of one document are documents, not families of copies."""
+    alone = stats["families"] - stats["families_with_copies"]
+    return f", {alone:,} {_plural(alone, 'document', 'documents')} with none" if alone > 0 else ""
 
 
 def _member_facts(documents, members: set[str]) -> dict[str, tuple[str, str]]:
@@ -150,11 +155,8 @@ def print_family(console: Console, row: dict, pairs: list[dict], facts: dict,
         console.print(member_line(labels[member], member, facts, console.width), soft_wrap=True, highlight=False)
     if row["size"] > len(members):
         console.print(f"[dim]... {row['size'] - len(members):,} more members[/]")
-    shown = pairs[:MAX_PAIRS_SHOWN]
-    longest = max((len(p[side]) for p in shown for side in ("a", "b")), default=0)
-    # Full ids when two of them fit a row beside the figures; else the members' labels, never cut ids.
-    names = {} if 2 * longest + PAIR_FIGURES_WIDTH <= console.width else labels
-    console.print(pairs_grid(pairs, names))
+    # Ids in full, folded inside their column when two do not fit a row: a reader copies them from here.
+    console.print(pairs_grid(pairs, {}))
     if row.get("original") and row.get("tree"):
         console.print("who copied whom:")
         console.print(family_tree(row, edges or {}, edits or {}))
