@@ -121,7 +121,10 @@ def write_kept(paths: list[Path], out: Path, documents, kept: set[str]) -> list[
     for target in paths:
         for path, name in _walk(Path(target)):
             kind = _kind(path)
-            destination = out / name
+            # A file named on the command line is matched by its name as given, written under OUT by its own name.
+            destination = out / (name if Path(target).is_dir() else Path(target).name)
+            if destination.resolve() == path.resolve():
+                raise OSError(f"{destination} is an input file; choose another --out")
             if kind == "other":
                 others.append(name)
                 continue
