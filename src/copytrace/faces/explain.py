@@ -156,8 +156,9 @@ def edges_blocks(account: Account, role: str) -> Group | None:
         parts.append(Text.from_markup(
             f"[bold]{escape(e[other])}[/]" + (" [dim](direct)[/]" if e.get("in_tree") else "")))
         parts.append(Padding(Text.from_markup(
-            f"{e['relation']} · coverage {_fmt_share(e['source_coverage'])} src / {_fmt_share(e['copy_coverage'])} "
-            f"copy · credit {_credit_cell(e)} · confidence {confidence}"), (0, 0, 0, 2)))
+            f"{e['relation']} · coverage {_fmt_share(e['source_coverage'])} of the source, "
+            f"{_fmt_share(e['copy_coverage'])} of the copy · confidence {confidence}\ncredit: {_credit_cell(e)}"),
+            (0, 0, 0, 2)))
         for line in e["evidence"] or []:
             parts.append(Padding(Text("- " + line, style="dim"), (0, 0, 0, 4)))
     return Group(*parts)

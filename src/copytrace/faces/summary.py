@@ -17,6 +17,7 @@ from rich.table import Table
 
 MAX_FAMILIES_SHOWN = 5
 MAX_PAIRS_SHOWN = 10
+PAIR_FIGURES_WIDTH = 52  # the figure columns and table borders of the pairs table
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -91,6 +92,17 @@ RELATION_WORDS = {
 }
 
 
+def print_pair_lines(console: Console, pairs: list[dict]) -> None:
+    """The pairs for a narrow terminal: both ids whole on one line, the figures indented below."""
+    console.print("[bold]pairs[/]  (jaccard; share of a in b, of b in a; shingles shared)")
+    for p in pairs[:MAX_PAIRS_SHOWN]:
+        console.print(f"  {escape(p['a'])} ↔ {escape(p['b'])}", soft_wrap=True, highlight=False)
+        console.print(f"      jaccard {p['jaccard']:.2f}, a in b {p['containment_a_in_b']:.2f}, "
+                      f"b in a {p['containment_b_in_a']:.2f}, {p['shared_shingles']:,} shared", highlight=False)
+    if len(pairs) > MAX_PAIRS_SHOWN:
+        console.print(f"  {len(pairs) - MAX_PAIRS_SHOWN:,} more pairs in the pairs table")
+
+
 def _edit_phrase(kind: str, edits: list[dict]) -> str | None:
     """'adds 3 spans (612 chars), e.g. "Sergei Lavrov says..."' for one kind of edit."""
     chosen = [e for e in edits if e["kind"] == kind and (e.get("text") or "").strip()]
@@ -155,8 +167,14 @@ def print_family(console: Console, row: dict, pairs: list[dict], facts: dict,
         console.print(member_line(labels[member], member, facts, console.width), soft_wrap=True, highlight=False)
     if row["size"] > len(members):
         console.print(f"[dim]... {row['size'] - len(members):,} more members[/]")
-    # Ids in full, folded inside their column when two do not fit a row: a reader copies them from here.
-    console.print(pairs_grid(pairs, {}))
+    shown = pairs[:MAX_PAIRS_SHOWN]
+    longest = max((len(p[side]) for p in shown for side in ("a", "b")), default=0)
+    # Ids whole, never cut nor folded (a reader copies them from here): a table when two fit a row
+    # beside the figures, else a pair on one line and its figures on the next.
+    if 2 * longest + PAIR_FIGURES_WIDTH <= console.width:
+        console.print(pairs_grid(pairs, {}))
+    else:
+        print_pair_lines(console, pairs)
     if row.get("original") and row.get("tree"):
         console.print("who copied whom:")
         console.print(family_tree(row, edges or {}, edits or {}))
