@@ -122,3 +122,35 @@ def test_summary_counts_do_not_read_as_that_many_families():
              "kept_pairs": 30, "families_with_copies": 6, "families": 122, "passages": 50, "seconds": 1.0}
     line = counts_line(stats)
     assert "6[/] families with copies, 116 documents with none" in line and "122" not in line
+
+
+def test_first_run_compiles_with_a_notice_and_a_bar_then_never_again(tmp_path, monkeypatch):
+    from contextlib import contextmanager
+
+    from copytrace.faces import warm
+
+    class Recorder:
+        def __init__(self):
+            self.notes, self.steps = [], {}
+
+        def note(self, message):
+            self.notes.append(message)
+
+        @contextmanager
+        def task(self, description, total=None):
+            self.steps[description] = [0, total]
+
+            def advance(n=1):
+                self.steps[description][0] += n
+
+            yield advance
+
+    monkeypatch.setattr(warm, "_stamp", lambda: tmp_path)  # no stamp yet: a fresh install's state
+    assert not warm.kernels_cached()
+    first = Recorder()
+    assert warm.warm_kernels(first) == 7
+    assert first.notes == ["first run: compiling the scan kernels (once; about a minute)"]
+    assert first.steps == {"compile": [7, 7]}  # one step per stage of the warming scan, to its total
+    assert warm.kernels_cached()
+    again = Recorder()
+    assert warm.warm_kernels(again) == 0 and again.notes == [] and again.steps == {}

@@ -80,7 +80,7 @@ def warm_kernels(progress, always: bool = False) -> int:
 
     if hasattr(progress, "note") and not always:
         progress.note("first run: compiling the scan kernels (once; about a minute)")
-    stages = 6  # the memory engine's bars: ingest clean fingerprint candidates verify align
+    stages = 7  # the memory engine's bars: ingest clean fingerprint candidates verify align provenance
     with progress.task("compile", total=stages) as advance:
         copytrace.scan(SAMPLE, fields=copytrace.FieldMap(text="articleBody"), progress=_StageSteps(advance))
     _write_stamp()
