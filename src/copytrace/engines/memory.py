@@ -83,6 +83,8 @@ def explain_pairs(documents: pa.Table, pairs: pa.Table, settings: ScanSettings, 
     plan = plan_explain(documents, pairs, settings.provenance)
     passages = align_pairs(documents, plan.to_align(pairs), settings.align, progress)
     pairs = drop_unaligned_quotes(pairs, passages, plan.mask)
-    traced = trace(documents, pairs, passages, settings.provenance, plan=plan)
+    with progress.task("provenance", total=1) as advance:
+        traced = trace(documents, pairs, passages, settings.provenance, plan=plan)
+        advance(1)
     return {"passages": passages, "pairs": pairs, "edges": traced.edges, "edits": traced.edits,
             "families": traced.families, "links": traced.links}

@@ -32,11 +32,17 @@ def counts_line(stats: dict) -> str:
         f"{s['candidate_pairs']:,} candidate {_plural(s['candidate_pairs'], 'pair', 'pairs')}, "
         f"[bold]{s['kept_pairs']:,}[/] kept",
         f"[bold]{s['families_with_copies']:,}[/] {_plural(s['families_with_copies'], 'family', 'families')} "
-        f"with copies ({s['families']:,} in all)",
+        f"with copies{_alone(s)}",
     ]
     if s.get("passages") is not None:
         parts.append(f"{s['passages']:,} {_plural(s['passages'], 'passage', 'passages')}")
     return "; ".join(parts) + f" in {s['seconds']:.1f} s"
+
+
+def _alone(stats: dict) -> str:
+    """', 116 documents with none': the families of one document are documents, not families of copies."""
+    alone = stats["families"] - stats["families_with_copies"]
+    return f", {alone:,} {_plural(alone, 'document', 'documents')} with none" if alone > 0 else ""
 
 
 def _member_facts(documents, members: set[str]) -> dict[str, tuple[str, str]]:
@@ -86,6 +92,18 @@ RELATION_WORDS = {
     "partial": "partial republication",
     "quote": "quotes it",
 }
+
+
+def print_pair_lines(console: Console, pairs: list[dict], total: int | None = None) -> None:
+    """The pairs for a narrow terminal: both ids whole on one line, the figures indented below."""
+    console.print("[bold]pairs[/]  (jaccard; share of a in b, of b in a; shingles shared)")
+    for p in pairs[:MAX_PAIRS_SHOWN]:
+        console.print(f"  {escape(p['a'])} ↔ {escape(p['b'])}", soft_wrap=True, highlight=False)
+        console.print(f"      jaccard {p['jaccard']:.2f}, a in b {p['containment_a_in_b']:.2f}, "
+                      f"b in a {p['containment_b_in_a']:.2f}, {p['shared_shingles']:,} shared", highlight=False)
+    total = max(total or 0, len(pairs))
+    if total > MAX_PAIRS_SHOWN:
+        console.print(f"  {total - MAX_PAIRS_SHOWN:,} more pairs in the pairs table")
 
 
 def _edit_phrase(kind: str, edits: list[dict]) -> str | None:
@@ -159,9 +177,12 @@ def print_family(console: Console, row: dict, pairs: list[dict], facts: dict,
         console.print(f"[dim]... {row['size'] - len(members):,} more members[/]")
     shown = pairs[:MAX_PAIRS_SHOWN]
     longest = max((len(p[side]) for p in shown for side in ("a", "b")), default=0)
-    # Full ids when two of them fit a row beside the figures; else the members' labels, never cut ids.
-    names = {} if 2 * longest + PAIR_FIGURES_WIDTH <= console.width else labels
-    console.print(pairs_grid(pairs, names, row.get("pair_count")))
+    # Ids whole, never cut nor folded (a reader copies them from here): a table when two fit a row
+    # beside the figures, else a pair on one line and its figures on the next.
+    if 2 * longest + PAIR_FIGURES_WIDTH <= console.width:
+        console.print(pairs_grid(pairs, {}, row.get("pair_count")))
+    else:
+        print_pair_lines(console, pairs, row.get("pair_count"))
     if row.get("original") and row.get("tree"):
         reasons = [r for r in row.get("original_evidence") or [] if not r.startswith("date:")]
         console.print("who copied whom:" + (f" [dim]({escape(reasons[-1])})[/]" if reasons else ""))
