@@ -29,18 +29,18 @@ def viral_rows(copies: int, seed: int = 3) -> list[dict]:
     """One story (ARTICLE) republished by `copies` outlets, cut and framed, hours apart, and a second story
     whose copies quote one sentence of the first (cross-family reuse)."""
     rng = random.Random(seed)
-    rows = [{"id": "wire", "text": paragraphs(*ARTICLE), "source": "wire.example", "date": "2022-03-01T06:00"}]
+    rows = [{"id": "wire", "text": paragraphs(*ARTICLE), "source": "wire.com", "date": "2022-03-01T06:00"}]
     for k in range(copies):
         kept = [p for i, p in enumerate(ARTICLE) if i < 3 or rng.random() > 0.4]
         if k % 4 == 1:
             kept = ARTICLE[:3]  # one cut carried by a quarter of the copies
-        rows.append({"id": f"copy{k:03d}", "text": paragraphs(_framing(rng), *kept), "source": f"outlet{k}.example",
+        rows.append({"id": f"copy{k:03d}", "text": paragraphs(_framing(rng), *kept), "source": f"outlet{k}.com",
                      "date": f"2022-03-01T{7 + k % 12:02d}:{k % 60:02d}"})
     rows[1]["date"] = "2017-05"  # a page template's year on one copy
     quote = ARTICLE[2].split(", adding")[0] + "."  # the council leader's words, quoted
-    rows.append({"id": "bakery", "text": paragraphs(*OWN_STORY), "source": "harbour.example", "date": "2022-03-02"})
+    rows.append({"id": "bakery", "text": paragraphs(*OWN_STORY), "source": "harbour.com", "date": "2022-03-02"})
     rows.append({"id": "bakery-copy", "text": paragraphs(_framing(rng), *OWN_STORY, _framing(rng), quote),
-                 "source": "gazette.example", "date": "2022-03-03"})
+                 "source": "gazette.com", "date": "2022-03-03"})
     return rows
 
 
