@@ -1,0 +1,159 @@
+"""Hostile input and hard stops: odd file names, long paths, links, unreadable folders, killed scans,
+output folders, terminal escapes and no-op index adds (issue 17)."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from copytrace.io import read_inputs
+
+GOOD = "The committee approved the budget after a long debate on Monday evening."
+
+
+def rejects_by_file(ingested) -> dict[str, str]:
+    return {r["file"]: r["reason"] for r in ingested.rejects.to_pylist()}
+
+
+# --- 1. names that are not UTF-8 ------------------------------------------------------------
+
+
+def test_a_file_name_that_is_not_utf8_is_read_under_an_escaped_id(tmp_path):
+    (tmp_path / "ok.txt").write_text(GOOD)
+    bad = os.path.join(os.fsencode(tmp_path), b"bad\xffname.txt")
+    with open(bad, "wb") as handle:
+        handle.write(GOOD.encode() + b" Again.")
+    ingested = read_inputs([tmp_path])
+    assert ingested.documents["id"].to_pylist() == ["bad\\xffname.txt", "ok.txt"]
+    assert ingested.rejects.num_rows == 0
+
+
+def test_scan_of_a_folder_with_a_name_that_is_not_utf8_writes_its_outputs(tmp_path):
+    from typer.testing import CliRunner
+
+    from copytrace.faces.cli import app
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ok.txt").write_text(GOOD)
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.txt"), "wb") as handle:
+        handle.write(GOOD.encode())
+    result = CliRunner().invoke(app, ["scan", str(folder), "-o", str(tmp_path / "out"), "-q", "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert "caf\\\\xe9.txt" in (tmp_path / "out" / "documents.jsonl").read_text()
+
+
+# --- 2. paths longer than PATH_MAX ----------------------------------------------------------
+
+
+def _deep_folder(root: Path, levels: int, name_len: int = 200) -> None:
+    """Folders nested past PATH_MAX (4096 bytes), made relative to open folders: no path is ever that long."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for k in range(levels):
+            name = f"{k:02d}" + "d" * (name_len - 2)
+            os.mkdir(name, dir_fd=fd)
+            inner = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        file_fd = os.open("deep.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(file_fd, GOOD.encode())
+        os.close(file_fd)
+    finally:
+        os.close(fd)
+
+
+def test_a_path_longer_than_path_max_is_a_reject_not_a_traceback(tmp_path):
+    (tmp_path / "ok.txt").write_text(GOOD)
+    _deep_folder(tmp_path / "", 24)  # 24 x 201 bytes: past PATH_MAX
+    ingested = read_inputs([tmp_path])
+    assert ingested.documents["id"].to_pylist() == ["ok.txt"]
+    reasons = list(rejects_by_file(ingested).values())
+    assert len(reasons) == 1 and "path too long" in reasons[0] and "PATH_MAX" in reasons[0]
+
+
+# --- 3. links, loops, unreadable folders -------------------------------------------------------
+
+
+def test_a_symlinked_subfolder_is_followed(tmp_path):
+    real = tmp_path / "elsewhere"
+    real.mkdir()
+    (real / "story.txt").write_text(GOOD)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "linked").symlink_to(real, target_is_directory=True)
+    assert read_inputs([corpus]).documents["id"].to_pylist() == ["linked/story.txt"]
+
+
+def test_a_symlink_loop_is_reported_as_a_loop(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "story.txt").write_text(GOOD)
+    (tmp_path / "a" / "up").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "self.txt").symlink_to(tmp_path / "self.txt")  # a link to itself: ELOOP
+    ingested = read_inputs([tmp_path])
+    assert ingested.documents["id"].to_pylist() == ["a/story.txt"]
+    reasons = rejects_by_file(ingested)
+    assert reasons["a/up"] == "symlink loop: the link leads back to the scanned folder"
+    assert reasons["self.txt"].startswith("symlink loop")
+    assert not any("broken link" in r for r in reasons.values())
+
+
+def test_a_folder_linked_twice_is_read_once(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "story.txt").write_text(GOOD)
+    (tmp_path / "b").symlink_to(tmp_path / "a", target_is_directory=True)
+    ingested = read_inputs([tmp_path])
+    assert ingested.documents["id"].to_pylist() == ["a/story.txt"]
+    assert "already read as a/" in rejects_by_file(ingested)["b"]
+
+
+def test_an_unreadable_subfolder_is_a_reject_with_its_reason(tmp_path, monkeypatch):
+    (tmp_path / "ok.txt").write_text(GOOD)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "hidden-story.txt").write_text(GOOD)
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # as root chmod 000 does not stop a read: refuse the listing as the OS would
+        if os.fspath(path).rstrip("/").endswith("locked"):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    ingested = read_inputs([tmp_path])
+    assert ingested.documents["id"].to_pylist() == ["ok.txt"]
+    assert rejects_by_file(ingested) == {"locked": "cannot read folder: permission denied"}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
+def test_a_folder_without_read_permission_is_a_reject(tmp_path):
+    (tmp_path / "ok.txt").write_text(GOOD)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "story.txt").write_text(GOOD)
+    locked.chmod(0)
+    try:
+        assert rejects_by_file(read_inputs([tmp_path])) == {"locked": "cannot read folder: permission denied"}
+    finally:
+        locked.chmod(0o755)
+
+
+def test_a_fifo_is_a_reject_not_a_hang(tmp_path):
+    (tmp_path / "ok.txt").write_text(GOOD)
+    os.mkfifo(tmp_path / "pipe.txt")
+    assert "not a regular file" in rejects_by_file(read_inputs([tmp_path]))["pipe.txt"]
+
+
+def test_a_truncated_gzip_keeps_what_was_read_and_rejects_the_rest(tmp_path):
+    import gzip
+    import json
+
+    rows = "".join(json.dumps({"id": f"d{k}", "text": f"{GOOD} {k} " * 40}) + "\n" for k in range(200))
+    whole = gzip.compress(rows.encode())
+    (tmp_path / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    ingested = read_inputs([tmp_path])
+    reasons = rejects_by_file(ingested)
+    assert list(reasons) == ["cut.jsonl.gz"] and "unreadable" in reasons["cut.jsonl.gz"]
