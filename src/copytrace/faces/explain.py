@@ -208,12 +208,12 @@ def explain_command(
     width: int = typer.Option(240, "--width", help="Characters shown per passage or edit."),
 ) -> None:
     """Explain one document: its sources and copies, shared passages, added and dropped text."""
+    from copytrace.faces.terminal import SafeConsole, fail
     from copytrace.io.output import ScanOutputError
 
-    console = Console()
+    console = SafeConsole()  # titles and outlets are untrusted text: no escape sequences reach the terminal
     try:
         account = Account(out, doc_id)
     except ScanOutputError as err:
-        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+        fail(str(err))
     print_account(console, account, max(1, passages), max(40, width))
