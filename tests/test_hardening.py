@@ -223,3 +223,95 @@ def test_scan_and_explain_print_no_escape_sequences_from_titles_and_outlets(tmp_
     explained = runner.invoke(app, ["explain", rows[1]["id"], "-o", str(tmp_path / "out")])
     assert explained.exit_code == 0, explained.output
     _assert_clean(explained.output)
+
+
+# --- 4. worker pools die with their scan -----------------------------------------------------------
+
+POOL_SCRIPT = """
+import sys, time
+from contextlib import nullcontext
+from copytrace.engines.local import LocalEngine
+try:
+    from copytrace.parallel import sigterm_as_interrupt
+except ImportError:  # a version without it: the kill -9 check still runs
+    sigterm_as_interrupt = nullcontext
+
+engine = LocalEngine(sys.argv[1], workers=2)
+with sigterm_as_interrupt(), engine.pool():
+    print("started", flush=True)
+    list(engine.map_chunks(time.sleep, [120, 120, 120]))
+"""
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (from /proc: children of each thread), recursively."""
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie nobody reaps is dead: orphans in a container may wait for an init that never reaps)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _survivors_after(signum: int, tmp_path: Path) -> tuple[set[int], int | None]:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import copytrace
+
+    env = {**os.environ, "PYTHONPATH": str(Path(copytrace.__file__).resolve().parents[1])}  # the copytrace under test
+    proc = subprocess.Popen([sys.executable, "-c", POOL_SCRIPT, str(tmp_path / "work")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "started"
+        deadline = time.monotonic() + 60
+        while len(descendants(proc.pid)) < 3 and time.monotonic() < deadline:  # two workers and the tracker
+            time.sleep(0.1)
+        children = descendants(proc.pid)
+        assert len(children) >= 2, children
+        proc.send_signal(signum)
+        code = proc.wait(30)
+        deadline = time.monotonic() + 15
+        while any(alive(c) for c in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return {c for c in children if alive(c)}, code
+    finally:
+        for child in descendants(proc.pid):
+            os.kill(child, signal.SIGKILL)
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+def test_workers_die_when_the_scan_is_killed_with_sigkill(tmp_path):
+    import signal
+
+    left, code = _survivors_after(signal.SIGKILL, tmp_path)
+    assert code == -signal.SIGKILL
+    assert left == set()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+def test_sigterm_stops_the_scan_like_ctrl_c_and_its_workers_with_it(tmp_path):
+    import signal
+
+    left, code = _survivors_after(signal.SIGTERM, tmp_path)
+    assert code not in (0, None)
+    assert left == set()

@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +59,7 @@ from copytrace.engines.shards import (
     write_parquet,
 )
 from copytrace.io import InputError
+from copytrace.parallel import process_pool, stop_pool
 from copytrace.progress import Progress
 from copytrace.settings import ScanSettings
 from copytrace.stages.candidates import band_codes, partition_anchor_codes
@@ -312,6 +311,11 @@ class LocalEngine:
         self._pool = None
         try:
             yield
+        except BaseException:  # Ctrl-C, SIGTERM, a failed stage: the workers stop now, not after their chunk
+            if self._pool is not None:
+                stop_pool(self._pool)
+            self._pool = None
+            raise
         finally:
             if self._pool is not None:
                 self._pool.shutdown()
@@ -324,8 +328,7 @@ class LocalEngine:
             yield from map(function, chunks)
             return
         if getattr(self, "_pool", None) is None:
-            # spawn, not fork: the parent's numba thread pool does not survive a fork.
-            self._pool = ProcessPoolExecutor(self.budget.workers, mp_context=get_context("spawn"))
+            self._pool = process_pool(self.budget.workers)  # spawned, and they die with this process
         yield from self._pool.map(partial(_then_release, function), chunks)
 
 

@@ -82,10 +82,11 @@ def scan_command(
     fields = FieldMap(id=id_field, text=text_field, source=source_field, date=date_field, url=url_field, title=title_field)
     progress = None if quiet else RichProgress(err_console)
 
+    from copytrace.parallel import sigterm_as_interrupt
     from copytrace.pipeline import scan
 
     try:
-        with progress or nullcontext():
+        with sigterm_as_interrupt(), progress or nullcontext():
             result = scan(paths, fields=fields, metadata=metadata, settings=settings,
                           max_doc_bytes=int(max_doc_mb * 1024 * 1024), progress=progress, engine=engine,
                           work_dir=work_dir or out / ".work", memory=memory, address=address)

@@ -17,6 +17,7 @@ from copytrace.faces.options import (
     TEMPLATE_PAGES, AliasesFile, Clean, ExtractWorkers, MinContainment, MinShared, NumPerm, ReuseShare, ShingleSize,
     SizeRatio, TemplatePages, settings_from_options,
 )
+from copytrace.parallel import on_sigterm_as_interrupt
 from copytrace.faces.terminal import SafeConsole, err_console, fail, json_text
 
 index_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -64,6 +65,7 @@ def create_command(
 
 
 @index_app.command("add")
+@on_sigterm_as_interrupt  # SIGTERM as Ctrl-C: the batch's transaction rolls back and its parts are removed
 def add_command(
     index: Path = typer.Argument(..., help="The index file."),
     paths: list[Path] = typer.Argument(..., help="Files or folders of documents (.txt/.md, JSONL[.gz], CSV, Parquet)."),
