@@ -315,3 +315,134 @@ def test_sigterm_stops_the_scan_like_ctrl_c_and_its_workers_with_it(tmp_path):
     left, code = _survivors_after(signal.SIGTERM, tmp_path)
     assert code not in (0, None)
     assert left == set()
+
+
+# --- 5. outputs moved into place, whole sets, other corpora refused ------------------------------------
+
+
+def _corpus(folder: Path, words: str) -> Path:
+    folder.mkdir()
+    for k in range(3):
+        (folder / f"{words}{k}.txt").write_text(STORY.replace("harbour", words) + f" Note {k}.")
+    return folder
+
+
+def _scan(*args: str):
+    from typer.testing import CliRunner
+
+    from copytrace.faces.cli import app
+
+    return CliRunner().invoke(app, ["scan", *args, "-q"])
+
+
+def test_a_scan_of_other_inputs_into_a_used_folder_is_refused_unless_overwrite(tmp_path):
+    a, b, out = _corpus(tmp_path / "a", "harbour"), _corpus(tmp_path / "b", "airport"), tmp_path / "out"
+    assert _scan(str(a), "-o", str(out), "--report").exit_code == 0
+    assert (out / "report.html").is_file() and (out / "documents.parquet").is_file()
+    refused = _scan(str(b), "-o", str(out), "--format", "jsonl")
+    assert refused.exit_code == 2
+    assert "other inputs" in refused.output and "--overwrite" in refused.output
+    assert "Traceback" not in refused.output and len(refused.output.strip().splitlines()) == 1
+    assert _scan(str(b), "-o", str(out), "--format", "jsonl", "--overwrite").exit_code == 0
+    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert "report.html" not in names and not any(n.endswith(".parquet") for n in names)  # nothing of A's run
+    assert "documents.jsonl" in names and "summary.json" in names
+    from copytrace.io.output import read_scan
+
+    assert sorted(read_scan(out).documents["id"].to_pylist()) == ["airport0.txt", "airport1.txt", "airport2.txt"]
+
+
+def test_a_rescan_of_the_same_inputs_replaces_its_outputs_without_asking(tmp_path):
+    a, out = _corpus(tmp_path / "a", "harbour"), tmp_path / "out"
+    assert _scan(str(a), "-o", str(out), "--report").exit_code == 0
+    assert _scan(str(a), "-o", str(out), "--format", "jsonl").exit_code == 0
+    names = {p.name for p in out.iterdir()}
+    assert "report.html" not in names and "documents.parquet" not in names and "documents.jsonl" in names
+    assert not list(tmp_path.glob(".out.partial-*"))  # the partial folder is gone
+
+
+def test_a_folder_with_outputs_of_unknown_origin_is_refused(tmp_path):
+    a, out = _corpus(tmp_path / "a", "harbour"), tmp_path / "out"
+    out.mkdir()
+    (out / "pairs.jsonl").write_text("{}\n")
+    result = _scan(str(a), "-o", str(out))
+    assert result.exit_code == 2 and "--overwrite" in result.output
+    assert (out / "pairs.jsonl").read_text() == "{}\n"
+
+
+def test_a_write_stopped_midway_leaves_the_earlier_outputs_whole(tmp_path, monkeypatch):
+    from copytrace.io import output
+
+    a, out = _corpus(tmp_path / "a", "harbour"), tmp_path / "out"
+    assert _scan(str(a), "-o", str(out)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    result = output.read_scan(out)
+
+    def killed(self, folder, format):  # the process dies half-way through writing the new files
+        (folder / "documents.parquet").write_bytes(b"PAR1 truncated")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(output.ScanResult, "_write_files", killed)
+    with pytest.raises(KeyboardInterrupt):
+        result.write(out, inputs=[a])
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert not list(tmp_path.glob(".out.partial-*"))
+
+
+def test_outputs_left_half_replaced_are_refused_by_readers(tmp_path):
+    import json
+
+    from copytrace.io.output import MARKER, ScanOutputError, read_scan
+
+    a, out = _corpus(tmp_path / "a", "harbour"), tmp_path / "out"
+    assert _scan(str(a), "-o", str(out)).exit_code == 0
+    marker = json.loads((out / MARKER).read_text())
+    (out / MARKER).write_text(json.dumps({**marker, "state": "replacing"}))
+    with pytest.raises(ScanOutputError, match="stopped while moving"):
+        read_scan(out)
+
+
+# --- 9. the local engine's work folder, no-op index adds ------------------------------------------------
+
+
+def test_the_local_engines_work_folder_goes_after_a_successful_scan_unless_kept(tmp_path):
+    a = _corpus(tmp_path / "a", "harbour")
+    assert _scan(str(a), "-o", str(tmp_path / "out"), "--engine", "local").exit_code == 0
+    assert (tmp_path / "out" / "documents.parquet").is_file() and not (tmp_path / "out" / ".work").exists()
+    assert _scan(str(a), "-o", str(tmp_path / "kept"), "--engine", "local", "--keep-work").exit_code == 0
+    assert (tmp_path / "kept" / ".work" / "manifest.json").is_file()
+
+
+def test_a_work_dir_holding_other_files_keeps_them(tmp_path):
+    from copytrace.engines.local import remove_work_dir
+
+    work = tmp_path / "work"
+    (work / "documents").mkdir(parents=True)
+    (work / "manifest.json").write_text("{}")
+    (work / "mine.txt").write_text("keep me")
+    remove_work_dir(work)
+    assert sorted(p.name for p in work.iterdir()) == ["mine.txt"]
+
+
+def test_an_index_add_that_adds_nothing_records_no_batch_and_does_not_grow_the_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from copytrace.faces.cli import app
+
+    a, index = _corpus(tmp_path / "a", "harbour"), tmp_path / "ix.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", "create", str(index)]).exit_code == 0
+    assert runner.invoke(app, ["index", "add", str(index), str(a)]).exit_code == 0
+
+    def batches() -> int:
+        import duckdb
+
+        with duckdb.connect(str(index), read_only=True) as db:
+            return db.execute("select count(*) from batches").fetchone()[0]
+
+    size, recorded = index.stat().st_size, batches()
+    for _ in range(3):
+        again = runner.invoke(app, ["index", "add", str(index), str(a)])
+        assert again.exit_code == 0 and "added 0, already present 3" in again.output
+    assert batches() == recorded == 1
+    assert index.stat().st_size == size

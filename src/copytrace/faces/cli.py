@@ -56,12 +56,14 @@ def scan_command(
     memory: str = typer.Option("4GB", help="Memory budget of the local engine, e.g. 6GB."),
     address: Optional[str] = typer.Option(None, help="Ray cluster for --engine ray: ray://host:10001 or auto."),
     aliases: AliasesFile = None,
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the outputs of a scan of other inputs in --out."),
+    keep_work: bool = typer.Option(False, "--keep-work", help="Keep the local engine's work folder after a successful scan."),
 ) -> None:
     """Find reused text and story families; write documents, pairs and families."""
     from contextlib import nullcontext
 
     from copytrace.io import FieldMap, InputError, check_paths
-    from copytrace.io.output import OUTPUT_FORMATS
+    from copytrace.io.output import OUTPUT_FORMATS, OutputFolderError, check_out_folder
     from copytrace.progress import RichProgress
 
     if format not in OUTPUT_FORMATS:
@@ -76,7 +78,8 @@ def scan_command(
         fail(f"{out}: exists and is not a folder (--out takes a folder)")
     try:
         check_paths(paths)
-    except InputError as err:
+        check_out_folder(out, paths, overwrite)  # before the scan, not after an hour of it
+    except (InputError, OutputFolderError) as err:
         fail(str(err))
     check_engine(engine, memory)
     fields = FieldMap(id=id_field, text=text_field, source=source_field, date=date_field, url=url_field, title=title_field)
@@ -93,7 +96,9 @@ def scan_command(
     except InputError as err:
         fail(str(err))
     try:
-        written = result.write(out, format=format)
+        written = result.write(out, format=format, inputs=paths, overwrite=overwrite)
+    except OutputFolderError as err:
+        fail(str(err))
     except OSError as err:
         fail(f"{out}: cannot write the outputs: {err.strerror or err}")
     if report:
@@ -102,6 +107,10 @@ def scan_command(
         from copytrace.faces.summary import print_summary
 
         print_summary(console, result, written)
+    if engine == "local" and not keep_work:  # written and shown (tables are mapped from it): no resume needed
+        from copytrace.engines.local import remove_work_dir
+
+        remove_work_dir(work_dir or out / ".work")
 
 
 def check_engine(engine: str, memory: str) -> None:
