@@ -446,3 +446,14 @@ def test_an_index_add_that_adds_nothing_records_no_batch_and_does_not_grow_the_f
         assert again.exit_code == 0 and "added 0, already present 3" in again.output
     assert batches() == recorded == 1
     assert index.stat().st_size == size
+
+
+def test_the_local_engine_scans_a_folder_with_odd_names_and_a_path_past_path_max(tmp_path):
+    a = _corpus(tmp_path / "a", "harbour")
+    with open(os.path.join(os.fsencode(a), b"caf\xe9.txt"), "wb") as handle:
+        handle.write(STORY.encode())
+    _deep_folder(a, 24)
+    result = _scan(str(a), "-o", str(tmp_path / "out"), "--engine", "local", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    rejects = (tmp_path / "out" / "rejects.jsonl").read_text()
+    assert "path too long" in rejects and "caf\\\\xe9.txt" in (tmp_path / "out" / "documents.jsonl").read_text()

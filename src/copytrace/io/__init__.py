@@ -47,6 +47,7 @@ __all__ = [
     "Record",
     "Reject",
     "check_paths",
+    "input_listing",
     "iter_items",
     "known_facts",
     "read_inputs",
@@ -196,6 +197,24 @@ def _walk(target: Path) -> Iterator[tuple[Path, str] | Reject]:
 
 def _folder_name(name: str) -> str:
     return name if name == "the scanned folder" else f"{name}/"
+
+
+def input_listing(target: str | Path) -> list[list]:
+    """[path, size, modification time] of every file a scan of `target` reads, its sidecars included, and
+    [name, None, None] of every entry the walk rejects: what a resumed scan checks its inputs by."""
+    target = Path(target)
+    listing = []
+    for found in [*_sidecars(target), *_walk(target)]:
+        if isinstance(found, Reject):
+            listing.append([found.file, None, None])
+            continue
+        path = found if isinstance(found, Path) else found[0]
+        try:
+            info = path.stat()
+        except OSError:
+            info = None
+        listing.append([shown_name(str(path)), info and info.st_size, info and info.st_mtime_ns])
+    return listing
 
 
 def check_paths(paths: Iterable[str | Path]) -> None:
