@@ -457,3 +457,18 @@ def test_the_local_engine_scans_a_folder_with_odd_names_and_a_path_past_path_max
     assert result.exit_code == 0, result.output
     rejects = (tmp_path / "out" / "rejects.jsonl").read_text()
     assert "path too long" in rejects and "caf\\\\xe9.txt" in (tmp_path / "out" / "documents.jsonl").read_text()
+
+
+def test_an_error_set_off_by_sigterm_is_still_a_stop():
+    import signal
+
+    from copytrace.parallel import Stopped, sigterm_as_interrupt
+
+    with pytest.raises(Stopped):
+        with sigterm_as_interrupt():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(1000):  # the handler runs between bytecodes
+                    pass
+            except KeyboardInterrupt:
+                raise RuntimeError("cannot rollback - no transaction is active")  # what clean-up may raise

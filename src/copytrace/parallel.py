@@ -113,12 +113,21 @@ def sigterm_as_interrupt():
         yield
         return
 
+    received = []
+
     def stop(signum, frame):
+        received.append(signum)
         raise Stopped(f"stopped by signal {signum}")
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
+    except BaseException as err:
+        # What the interrupt set off on its way out (a library's own "interrupted" error, a rollback of a
+        # transaction the interrupted statement already ended) is still the stop, not a crash with a traceback.
+        if received and not isinstance(err, KeyboardInterrupt):
+            raise Stopped(f"stopped by signal {received[0]}") from None
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
 
