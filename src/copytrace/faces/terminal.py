@@ -1,11 +1,17 @@
-"""The command lines' consoles, their one-line error exit, and what untrusted text may do to a terminal.
+"""The command lines' consoles, their exit codes, their one-line error exit, and what untrusted text may do
+to a terminal.
+
+Exit codes (README "Exit codes"): 0 done; 2 usage (an option or setting no
+run can take); 3 input (a file missing, unreadable or with nothing usable,
+an output folder that cannot be written); 4 internal (a bug: one line, the
+traceback only with -v).
 
 Titles, outlets, ids and file names come from pages collected on the open
 web, sometimes by the people being studied: printed raw, an escape sequence
 in a title could clear the screen, set the window title or write the
 clipboard (OSC 52). Every console here strips control sequences and C0/C1
-controls from the text it prints, and neutralises bidi overrides (which can
-make a line read as something else), while keeping rich's own styling.
+controls from the text it prints, and neutralises bidi overrides, while
+keeping rich's own styling.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.segment import Segment
+
+EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 2, 3, 4
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC / DCS / SOS / PM / APC strings (to BEL or ST, or to the
 # end of the text when unterminated), and two-character escapes; then their 8-bit C1 forms.
@@ -92,7 +100,7 @@ class SafeConsole(Console):
 err_console = SafeConsole(stderr=True)
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = EXIT_USAGE) -> None:
     """One line on stderr and a non-zero exit: never a traceback, never wrapped."""
     # Escaped: a file name or reason may hold "[...]", which rich would take for markup.
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
@@ -108,3 +116,18 @@ def json_text(value, **options) -> str:
     import json
 
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False, **options))
+
+
+def quiet_flags() -> None:
+    """Flags show no value type in help (`--report` not `--report <bool>`): they take none."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "flags_quiet", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich.flags_quiet = True
+    TyperOption.display_type_rich = display_type_rich
