@@ -16,10 +16,8 @@ done markers, so a killed ingest resumes.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +27,7 @@ import pyarrow.parquet as pq
 
 from copytrace.engines.shards import atomic_write, done_info, is_done, mark_done, read_arrow, write_arrow, write_parquet
 from copytrace.io.records import REJECT_SCHEMA
+from copytrace.parallel import pool_stopped_on_error, process_pool
 from copytrace.settings import ScanSettings
 
 
@@ -41,7 +40,7 @@ def worker_pool(workers: int, given=None):
     if workers <= 1:
         yield map
         return
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    with pool_stopped_on_error(process_pool(workers)) as pool:  # workers that die with this process
         yield pool.map
 
 

@@ -29,10 +29,8 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +60,7 @@ from copytrace.engines.shards import (
     write_parquet,
 )
 from copytrace.io import InputError
+from copytrace.parallel import process_pool, stop_pool
 from copytrace.progress import Progress
 from copytrace.settings import ScanSettings
 from copytrace.stages.candidates import band_codes, partition_anchor_codes
@@ -313,6 +312,11 @@ class LocalEngine:
         self._pool = None
         try:
             yield
+        except BaseException:  # Ctrl-C, SIGTERM, a failed stage: the workers stop now, not after their chunk
+            if self._pool is not None:
+                stop_pool(self._pool)
+            self._pool = None
+            raise
         finally:
             if self._pool is not None:
                 self._pool.shutdown()
@@ -325,8 +329,7 @@ class LocalEngine:
             yield from map(function, chunks)
             return
         if getattr(self, "_pool", None) is None:
-            # spawn, not fork: the parent's numba thread pool does not survive a fork.
-            self._pool = ProcessPoolExecutor(self.budget.workers, mp_context=get_context("spawn"))
+            self._pool = process_pool(self.budget.workers)  # spawned, and they die with this process
         yield from self._pool.map(partial(_then_release, function), chunks)
 
 
@@ -336,3 +339,27 @@ def _then_release(function, chunk):
         return function(chunk)
     finally:
         release_memory()
+
+
+WORK_STAGES = ("raw", "documents", "fingerprint", "candidates", "verify", "spill", "align", "trace", "output")
+
+
+def remove_work_dir(work_dir: str | Path) -> None:
+    """After a successful scan whose outputs are written: the work folder (several times the input) goes.
+
+    Only what a scan put there is removed (the manifest and the stages'
+    folders), and the folder itself if that leaves it empty: a `--work-dir`
+    pointed at a folder holding other files keeps them.
+    """
+    import shutil
+
+    root = Path(work_dir)
+    if not (root / "manifest.json").is_file():
+        return
+    for stage in WORK_STAGES:
+        shutil.rmtree(root / stage, ignore_errors=True)
+    (root / "manifest.json").unlink(missing_ok=True)
+    try:
+        root.rmdir()
+    except OSError:  # other files are there
+        pass

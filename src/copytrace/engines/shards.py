@@ -164,15 +164,11 @@ def read_arrow(path: Path) -> pa.Table:
 def inputs_fingerprint(paths, metadata=None) -> list:
     """What the inputs are: each file's path, size and modification time, sidecars and `metadata` included
     (not hidden ones: a work folder inside an input folder changes while it resumes)."""
+    from copytrace.io import input_listing
+
     listing = []
     for target in [Path(p) for p in paths] + ([Path(metadata)] if metadata is not None else []):
-        files = [target]
-        if target.is_dir():
-            files = sorted(p for p in target.rglob("*") if not p.is_dir()
-                           and not any(part.startswith(".") for part in p.relative_to(target).parts))
-        for path in files:
-            stat = path.stat() if path.exists() else None
-            listing.append([str(path), stat.st_size if stat else None, stat.st_mtime_ns if stat else None])
+        listing += input_listing(target)  # the walk ingest makes: names not UTF-8, links, PATH_MAX as it has them
     return listing
 
 

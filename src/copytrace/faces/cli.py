@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from copytrace.faces.bench_cli import bench_app
 from copytrace.faces.explain import explain_command
@@ -27,12 +26,12 @@ from copytrace.faces.options import (
     settings_from_options,
 )
 from copytrace.faces.server.cli import serve_command
-from copytrace.faces.terminal import EXIT_INPUT, EXIT_INTERNAL, err_console, fail, quiet_flags
+from copytrace.faces.terminal import EXIT_INPUT, EXIT_INTERNAL, SafeConsole, err_console, fail, quiet_flags
 
 quiet_flags()
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Find who republished whose text.\n\nExit codes: 0 done, 2 usage, 3 input, 4 internal error.")
-console = Console()
+console = SafeConsole()
 
 
 def _version(value: bool) -> None:
@@ -89,12 +88,14 @@ def scan_command(
     address: Optional[str] = typer.Option(None, help="Ray cluster for --engine ray: ray://host:10001 or auto.", rich_help_panel=RUN),
     aliases: AliasesFile = None,
     config: ConfigFile = None,
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the outputs of a scan of other inputs in --out."),
+    keep_work: bool = typer.Option(False, "--keep-work", help="Keep the local engine's work folder after a successful scan."),
 ) -> None:
     """Find reused text and story families; write documents, pairs and families."""
     from contextlib import nullcontext
 
     from copytrace.io import FieldMap, InputError, check_paths
-    from copytrace.io.output import OUTPUT_FORMATS
+    from copytrace.io.output import OUTPUT_FORMATS, OutputFolderError, check_out_folder
     from copytrace.progress import RichProgress
 
     if format not in OUTPUT_FORMATS:
@@ -109,16 +110,20 @@ def scan_command(
         fail(f"{out}: exists and is not a folder (--out takes a folder)")
     try:
         check_paths(paths)
+        check_out_folder(out, paths, overwrite)  # before the scan, not after an hour of it
     except InputError as err:
         fail(str(err), EXIT_INPUT)
+    except OutputFolderError as err:
+        fail(str(err))
     check_engine(engine, memory)
     fields = FieldMap(id=id_field, text=text_field, source=source_field, date=date_field, url=url_field, title=title_field)
     progress = None if quiet else RichProgress(err_console)
 
+    from copytrace.parallel import sigterm_as_interrupt
     from copytrace.pipeline import scan
 
     try:
-        with progress or nullcontext():
+        with sigterm_as_interrupt(), progress or nullcontext():
             if progress is not None:
                 from copytrace.faces.warm import warm_kernels
 
@@ -127,7 +132,7 @@ def scan_command(
                           max_doc_bytes=int(max_doc_mb * 1024 * 1024), progress=progress, engine=engine,
                           work_dir=work_dir or out / ".work", memory=memory, address=address)
             with (progress.task("write", total=1) if progress else nullcontext(lambda n=1: None)) as advance:
-                written = write_outputs(result, out, format)
+                written = write_outputs(result, out, format, paths, overwrite)
                 advance(1)
     except InputError as err:
         fail(str(err), EXIT_INPUT)
@@ -141,11 +146,19 @@ def scan_command(
         from copytrace.faces.summary import print_summary
 
         print_summary(console, result, written)
+    if engine == "local" and not keep_work:  # written and shown (tables are mapped from it): no resume needed
+        from copytrace.engines.local import remove_work_dir
+
+        remove_work_dir(work_dir or out / ".work")
 
 
-def write_outputs(result, out: Path, format: str) -> Path:
+def write_outputs(result, out: Path, format: str, inputs=None, overwrite: bool = False) -> Path:
+    from copytrace.io.output import OutputFolderError
+
     try:
-        return result.write(out, format=format)
+        return result.write(out, format=format, inputs=inputs, overwrite=overwrite)
+    except OutputFolderError as err:
+        fail(str(err))
     except OSError as err:
         fail(f"{out}: cannot write the outputs: {err.strerror or err}", EXIT_INPUT)
 

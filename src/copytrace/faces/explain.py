@@ -289,7 +289,7 @@ def explain_command(
                                  "as JSON on stdout."),
 ) -> None:
     """Explain one document: its sources and copies, shared passages, added and dropped text."""
-    from copytrace.faces.terminal import EXIT_INPUT, fail
+    from copytrace.faces.terminal import EXIT_INPUT, SafeConsole, fail
     from copytrace.io.output import ScanOutputError
 
     try:
@@ -299,9 +299,12 @@ def explain_command(
     if as_json:
         import json
 
-        print(json.dumps(account_dict(account), ensure_ascii=False, default=str))
+        from copytrace.faces.terminal import json_text
+
+        print(json_text(account_dict(account), default=str))
         return
-    print_account(Console(), account, max(1, passages), max(40, width))
+    # Titles and outlets are untrusted text: no escape sequence reaches the terminal.
+    print_account(SafeConsole(), account, max(1, passages), max(40, width))
 
 
 def account_dict(account: Account) -> dict:

@@ -6,24 +6,23 @@ The index modules (DuckDB, numba) are imported inside each command, so that
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from copytrace.faces.options import (
     CLEAN, EXTRACT_WORKERS, MIN_CONTAINMENT, MIN_SHARED, NUM_PERM, REUSE_SHARE, SHINGLE_SIZE, SIZE_RATIO,
     TEMPLATE_PAGES, AliasesFile, Clean, ExtractWorkers, MinContainment, MinShared, NumPerm, ReuseShare, ShingleSize,
     SizeRatio, TemplatePages, settings_from_options,
 )
-from copytrace.faces.terminal import EXIT_INPUT, err_console, fail
+from copytrace.parallel import on_sigterm_as_interrupt
+from copytrace.faces.terminal import EXIT_INPUT, SafeConsole, err_console, fail, json_text
 
 index_app = typer.Typer(add_completion=False, no_args_is_help=True,
                         help="A persistent index: add daily batches, ask where a text has appeared.")
-console = Console()
+console = SafeConsole()
 
 
 def _open(path: Path, read_only: bool = False):
@@ -66,6 +65,7 @@ def create_command(
 
 
 @index_app.command("add")
+@on_sigterm_as_interrupt  # SIGTERM as Ctrl-C: the batch's transaction rolls back and its parts are removed
 def add_command(
     index: Path = typer.Argument(..., help="The index file."),
     paths: list[Path] = typer.Argument(..., help="Files or folders of documents (.txt/.md, JSONL[.gz], CSV, Parquet)."),
@@ -125,7 +125,7 @@ def add_command(
                            for r in ingested.rejects.to_pylist()]
     totals["missing"] = sorted(totals["missing"])
     if as_json:
-        print(json.dumps(totals, ensure_ascii=False))
+        print(json_text(totals))
         return
     console.print(f"added {totals['added']}, already present {totals['present']}, rejected {len(totals['rejected'])}, "
                   f"new pairs {totals['pairs']}", highlight=False, markup=False)
@@ -165,7 +165,7 @@ def query_command(
         store.close()
     out = result.as_dict()
     if as_json:
-        print(json.dumps(out, ensure_ascii=False, default=str))
+        print(json_text(out, default=str))
         return
     _print_matches(out)
 
@@ -240,7 +240,7 @@ def stats_command(
     finally:
         store.close()
     if as_json:
-        print(json.dumps(stats))
+        print(json_text(stats))
         return
     for key, value in stats.items():
         console.print(f"{key}: {value}", highlight=False, markup=False)

@@ -124,13 +124,13 @@ def add_documents(store: Store, docs: pa.Table, label: str | None = None, explai
                 else:
                     report.rejected.append((doc_id, "id already indexed with a different text (remove it first)"))
                 seen.add(doc_id)
-            batch = store.counter(cur, "next_batch", 1)
-            if new_rows:
+            if new_rows:  # an add that adds nothing (a re-run) records no batch and writes nothing
+                batch = store.counter(cur, "next_batch", 1)
                 new = docs.take(pa.array(new_rows, pa.int64()))
                 _add_new(store, cur, new, digests[new_rows], batch, report, explain, written)
-            cur.execute("insert into batches (batch, label, added, present, rejected) values (?, ?, ?, ?, ?)",
-                        [batch, label, report.added, report.present, len(report.rejected)])
-            report.batch = batch
+                cur.execute("insert into batches (batch, label, added, present, rejected) values (?, ?, ?, ?, ?)",
+                            [batch, label, report.added, report.present, len(report.rejected)])
+                report.batch = batch
     except BaseException:
         for _, part in written:
             (part.path if isinstance(part, Segment) else part).unlink(missing_ok=True)

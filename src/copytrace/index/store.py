@@ -231,7 +231,10 @@ class Store:
             try:
                 yield cur
             except BaseException:
-                cur.execute("rollback")
+                try:
+                    cur.execute("rollback")
+                except duckdb.Error:  # an interrupted statement (Ctrl-C, SIGTERM) has already ended the transaction
+                    pass
                 raise
             else:
                 cur.execute("commit")

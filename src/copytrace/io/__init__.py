@@ -9,9 +9,13 @@ document id, applied to documents that lack them.
 
 from __future__ import annotations
 
+import csv
+import errno
 import gzip
 import json
 import os
+import stat
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +47,7 @@ __all__ = [
     "Record",
     "Reject",
     "check_paths",
+    "input_listing",
     "iter_items",
     "known_facts",
     "read_inputs",
@@ -51,6 +56,9 @@ __all__ = [
 
 SIDECAR_NAMES = ("_metadata.jsonl", "_metadata.csv")
 METADATA_PARTS = ("url", "source", "date", "title")
+
+# What a corrupt or truncated file raises from a reader (gzip or WARC cut short, bytes that are not the format).
+UNREADABLE = (EOFError, zlib.error, ValueError, csv.Error, pa.ArrowException)
 
 # A reader takes (path, display name, field map, max document bytes) and yields Records or Rejects.
 ReaderFn = Callable[[Path, str, FieldMap, int], Iterator[Record | Reject]]
@@ -103,22 +111,110 @@ class Ingested:
         return self.documents.num_rows
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
+def shown_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by the OS as surrogate escapes) as backslash escapes.
+
+    Such a name cannot be written to Arrow or JSON as it is; escaped, it stays
+    one stable id per file ("bad\\xffname.txt") and the file is still read.
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
-def _walk(target: Path) -> Iterator[tuple[Path, str]]:
-    """(file, display name) pairs: names are relative to a scanned folder.
+def _os_reason(err: OSError, what: str = "cannot read") -> str:
+    if err.errno == errno.ENAMETOOLONG:
+        return f"path too long for the system (PATH_MAX): {what.removeprefix('cannot ')} failed, not read"
+    if err.errno == errno.ELOOP:
+        return "symlink loop: the link leads back to itself"
+    return f"{what}: {(err.strerror or str(err)).lower()}"
 
-    A broken link inside a folder is yielded too, so that it is reported
-    rather than silently passed over.
+
+def _listing(folder: str) -> list[os.DirEntry]:
+    with os.scandir(folder) as entries:
+        return sorted(entries, key=lambda entry: entry.name)
+
+
+def _walk(target: Path) -> Iterator[tuple[Path, str] | Reject]:
+    """(file, display name) pairs, names relative to a scanned folder, in sorted order; or Rejects.
+
+    Every entry of a folder ends up here, yielded or rejected with its reason
+    (a broken link, a symlink loop, an unreadable folder, a path over
+    PATH_MAX, a fifo), so that nothing is passed over silently. Symlinked
+    folders are followed; a link back to a folder on the way down is a loop,
+    a link to a folder already read is not read twice. Depth-first with a
+    stack of listings: a deep tree does not hit the recursion limit.
+    Names starting with "." or "_" are not documents (sidecars, work folders).
     """
     if not target.is_dir():
-        yield target, str(target)
+        yield target, shown_name(str(target))
         return
-    found = (p for p in target.rglob("*") if not _hidden(p, target))
-    for path in sorted(p for p in found if p.is_file() or (p.is_symlink() and not p.exists())):
-        yield path, path.relative_to(target).as_posix()
+    root = os.stat(target)
+    read_as = {(root.st_dev, root.st_ino): "the scanned folder"}
+    try:
+        stack = [(iter(_listing(str(target))), "", ((root.st_dev, root.st_ino),))]
+    except OSError as err:
+        yield Reject(shown_name(str(target)), 0, _os_reason(err, "cannot read folder"))
+        return
+    while stack:
+        entries, prefix, ancestors = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        if entry.name.startswith((".", "_")):
+            continue
+        name = shown_name(prefix + entry.name)
+        try:
+            info = os.stat(entry.path)  # follows links
+        except OSError as err:
+            if err.errno == errno.ENOENT and entry.is_symlink():
+                yield Reject(name, 0, "broken link: its target does not exist")
+            else:
+                yield Reject(name, 0, _os_reason(err))
+            continue
+        if stat.S_ISREG(info.st_mode):
+            yield Path(entry.path), name
+        elif not stat.S_ISDIR(info.st_mode):
+            yield Reject(name, 0, "not a regular file or folder (a device, fifo or socket): not read")
+        else:
+            identity = (info.st_dev, info.st_ino)
+            if identity in ancestors:
+                yield Reject(name, 0, f"symlink loop: the link leads back to {_folder_name(read_as[identity])}")
+            elif identity in read_as:
+                yield Reject(name, 0, f"link to a folder already read as {_folder_name(read_as[identity])}: not read twice")
+            else:
+                read_as[identity] = name
+                try:
+                    listing = _listing(entry.path)
+                except OSError as err:
+                    yield Reject(name, 0, _os_reason(err, "cannot read folder"))
+                    continue
+                stack.append((iter(listing), prefix + entry.name + "/", ancestors + (identity,)))
+
+
+def _folder_name(name: str) -> str:
+    return name if name == "the scanned folder" else f"{name}/"
+
+
+def input_listing(target: str | Path) -> list[list]:
+    """[path, size, modification time] of every file a scan of `target` reads, its sidecars included, and
+    [name, None, None] of every entry the walk rejects: what a resumed scan checks its inputs by."""
+    target = Path(target)
+    listing = []
+    for found in [*_sidecars(target), *_walk(target)]:
+        if isinstance(found, Reject):
+            listing.append([found.file, None, None])
+            continue
+        path = found if isinstance(found, Path) else found[0]
+        try:
+            info = path.stat()
+        except OSError:
+            info = None
+        listing.append([shown_name(str(path)), info and info.st_size, info and info.st_mtime_ns])
+    return listing
 
 
 def check_paths(paths: Iterable[str | Path]) -> None:
@@ -210,20 +306,30 @@ def iter_items(
     silently. For engines that collect documents in their own way.
     """
     for target in targets:
-        for path, name in _walk(Path(target)):
+        for found in _walk(Path(target)):
+            if isinstance(found, Reject):
+                yield found
+                continue
+            path, name = found
             reader = reader_for(path)
-            if not path.exists():
-                yield Reject(name, 0, "broken link: its target does not exist")
-            elif reader is None:
+            if reader is None:
                 yield Reject(name, 0, f"unsupported file type {''.join(path.suffixes) or '(none)'}: not read")
-            else:
-                try:
-                    for item in reader(path, name, fields, max_doc_bytes):
-                        _apply_metadata(item, facts)
-                        yield item
-                except OSError as err:
-                    # One unreadable file inside a folder does not stop the run.
-                    yield Reject(name, 0, f"cannot read: {err.strerror or err}")
+                continue
+            try:
+                for item in reader(path, name, fields, max_doc_bytes):
+                    _apply_metadata(item, facts)
+                    yield item
+            except OSError as err:
+                # One unreadable file inside a folder does not stop the run.
+                yield Reject(name, 0, _os_reason(err))
+            except UNREADABLE as err:
+                # A truncated or corrupt file: the records read before the damage stay, the rest is this reject.
+                yield Reject(name, 0, f"unreadable from here on: {type(err).__name__}: {_first_line(err)}")
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else "no detail"
 
 
 _ADVANCE_EVERY = 1024

@@ -11,6 +11,9 @@ is missing or unreadable is a `ScanOutputError` naming the path.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +46,83 @@ class ScanOutputError(Exception):
     """A scan's output folder, or one of its tables, is missing or unreadable (the message names the path)."""
 
 
+class OutputFolderError(Exception):
+    """An output folder a scan may not write to as asked (the one-line message says why and what to do)."""
+
+
+# Written last, in the output folder: which inputs its outputs are of, and which files they are. While the
+# files are being moved in its state is "replacing": a folder left so by a kill is refused by `ScanOutput`.
+MARKER = ".copytrace-scan.json"
+REPORT = "report.html"
+
+
+def _is_output(path: Path) -> bool:
+    return path.is_file() and (path.suffix in SUFFIXES or path.name in ("summary.json", REPORT))
+
+
+def _inputs_key(inputs) -> list[str] | None:
+    return None if inputs is None else sorted(os.path.abspath(os.fspath(p)) for p in inputs)
+
+
+def _marker(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def check_out_folder(out: str | Path, inputs=None, overwrite: bool = False) -> None:
+    """Raise OutputFolderError when `out` holds the outputs of a scan of other inputs (unless `overwrite`).
+
+    A folder written by a scan of the same inputs is replaced without asking;
+    `inputs` None (the Python API without them) checks only for outputs of
+    unknown origin.
+    """
+    out = Path(out)
+    if overwrite or not out.is_dir():
+        return
+    held = _marker(out)
+    if held is None:
+        if any(_is_output(p) for p in out.iterdir()):
+            raise OutputFolderError(f"{out}: holds scan outputs of unknown inputs; pass --overwrite to replace "
+                                    "them, or choose another --out")
+        return
+    wanted = _inputs_key(inputs)
+    if wanted is not None and held.get("inputs") is not None and held["inputs"] != wanted:
+        shown = ", ".join(held["inputs"][:3]) + (" ..." if len(held["inputs"]) > 3 else "")
+        raise OutputFolderError(f"{out}: holds the outputs of a scan of other inputs ({shown}); pass --overwrite "
+                                "to replace them, or choose another --out")
+
+
+def _write_marker(folder: Path, state: str, inputs, files: list[str]) -> None:
+    tmp = folder / f"{MARKER}.tmp"
+    tmp.write_text(json.dumps({"state": state, "inputs": _inputs_key(inputs), "files": files}, indent=2) + "\n")
+    os.replace(tmp, folder / MARKER)
+
+
+def _partial_folder(out: Path) -> Path:
+    """A fresh folder for the new outputs on the output folder's file system (beside it, else inside it)."""
+    for stale in out.parent.glob(f".{out.name}.partial-*"):  # left by a scan killed while writing
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    except PermissionError:  # a folder we may write in, in a parent we may not
+        return Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
+
+
+def replace_outputs(new: Path, out: Path, inputs=None) -> None:
+    """Make `out` hold exactly the files of `new` as its output set: each moved in whole (a rename), every
+    output of an earlier scan not among them removed, the marker saying "replacing" until the end."""
+    names = sorted(p.name for p in new.iterdir())
+    _write_marker(out, "replacing", inputs, names)
+    for old in out.iterdir():
+        if _is_output(old) and old.name not in names:
+            old.unlink()
+    for name in names:
+        os.replace(new / name, out / name)
+    _write_marker(out, "complete", inputs, names)
+
+
 @dataclass
 class ScanResult:
     """The tables a scan produces, and its counts. `write` saves them to one folder."""
@@ -63,11 +143,30 @@ class ScanResult:
     def all_tables(self) -> dict[str, pa.Table]:
         return {"documents": self.documents, "pairs": self.pairs, "families": self.families, **self.tables}
 
-    def write(self, out_dir: str | Path, format: str = "parquet") -> Path:
+    def write(self, out_dir: str | Path, format: str = "parquet", *, inputs=None, overwrite: bool = False) -> Path:
+        """Write every table to `out_dir`, replacing the whole output set of an earlier scan there.
+
+        The files are written to a partial folder beside `out_dir` and moved
+        in at the end, so a kill while writing leaves the earlier outputs as
+        they were (never a truncated Parquet file, never two runs' files
+        mixed). `inputs` (the scanned paths) are recorded; a folder holding
+        outputs of other inputs is refused unless `overwrite`
+        (OutputFolderError).
+        """
         if format not in OUTPUT_FORMATS:
             raise ValueError(f"format must be one of {OUTPUT_FORMATS}, got {format!r}")
         out = Path(out_dir)
+        check_out_folder(out, inputs, overwrite)
         out.mkdir(parents=True, exist_ok=True)
+        partial = _partial_folder(out)
+        try:
+            self._write_files(partial, format)
+            replace_outputs(partial, out, inputs)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+        return out
+
+    def _write_files(self, out: Path, format: str) -> None:
         tables = self.all_tables()
         if format == "parquet":
             from concurrent.futures import ThreadPoolExecutor
@@ -86,7 +185,6 @@ class ScanResult:
                 write_jsonl(table, out / f"{name}.jsonl")
         write_jsonl(self.rejects, out / "rejects.jsonl")
         (out / "summary.json").write_text(json.dumps(self.stats, indent=2, sort_keys=True) + "\n")
-        return out
 
 
 def scan_stats(result: ScanResult, settings, started: float, *, read: int, text_bytes: int,
@@ -130,6 +228,8 @@ class ScanOutput:
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise ScanOutputError(f"{self.folder}: no such output folder")
+        if (_marker(self.folder) or {}).get("state") == "replacing":
+            raise ScanOutputError(f"{self.folder}: a scan was stopped while moving its outputs in; run it again")
         self._jsonl: dict[Path, pa.Table] = {}
 
     def path(self, name: str) -> Path | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import multiprocessing
 
+from copytrace.parallel import watch_parent
 from copytrace.settings import ExtractSettings
 
 try:  # the `web` extra; without it HTML documents are rejected with the reason
@@ -305,7 +306,7 @@ def extract_pages(jobs: list[tuple[str, str | None]], options: ExtractSettings =
     _PENDING = work
     gc.freeze()  # a worker's collector then leaves the inherited objects alone (no copy-on-write of their memory)
     try:
-        with context.Pool(workers) as pool:
+        with context.Pool(workers, initializer=watch_parent, initargs=(os.getpid(),)) as pool:  # die with this process
             for done in pool.imap_unordered(_extract_chunk, chunks):
                 for i, page in done:
                     results[i] = page
