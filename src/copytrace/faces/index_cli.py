@@ -32,7 +32,9 @@ def _open(path: Path, read_only: bool = False):
     try:
         return Store(path, read_only=read_only)
     except IndexStoreError as err:
-        fail(str(err))
+        from copytrace.faces.server.holder import lock_message
+
+        fail(lock_message(path, str(err)) or str(err))
 
 
 @index_app.command("create")
