@@ -38,7 +38,7 @@ from copytrace.faces.server.views import STATIC, comparison, environment, search
 
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
 LIST_PAGE = 50  # families per page of the list
-TREE_PAGE = 400  # tree rows in the family page's first response; the rest load on demand
+TREE_PAGE = 250  # tree rows in the family page's first response; the rest load on demand
 PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'",
                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
@@ -131,7 +131,7 @@ async def _too_large(limit: int, send) -> None:
 
 
 def create_app(index_path, token: str | None = None, max_body: int = DEFAULT_MAX_BODY,
-               hosts: frozenset[str] | None = None) -> FastAPI:
+               hosts: frozenset[str] | None = None, on_close=None) -> FastAPI:
     """The app over one index file; `token`, when set, is required for every write; only requests naming
     one of `hosts` (loopback names by default) are served."""
     store = Store(index_path, prefault=True)
@@ -141,6 +141,8 @@ def create_app(index_path, token: str | None = None, max_body: int = DEFAULT_MAX
     async def lifespan(_app):
         yield
         store.close()
+        if on_close is not None:
+            on_close()
 
     app = FastAPI(title="copytrace", summary="Where has this text appeared? Sources, copies, passages, provenance.",
                   version="0.1.0", lifespan=lifespan,
@@ -280,8 +282,9 @@ class Reads:
                 raise HTTPException(404, f"no family {family} with two or more documents")
             members = arrow(cur, "select id, source, date, title from documents where family = ? order by doc",
                             [family]).to_pylist()
+            # Tree edges only: a family whose every pair was traced holds n^2/2 edges, the page needs n - 1.
             edges = arrow(cur, 'select source, "copy", relation, source_coverage, copy_coverage, credit, credited, '
-                               "credit_text, in_tree from edges where family = ?", [family]).to_pylist()
+                               "credit_text, in_tree from edges where family = ? and in_tree", [family]).to_pylist()
             pairs = cur.execute("select count(*) from pairs where a in (select id from documents where family = ?)",
                                 [family]).fetchall()[0][0]
         finally:

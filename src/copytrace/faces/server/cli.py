@@ -45,7 +45,7 @@ def serve_command(
         from copytrace.index import IndexStoreError
         from copytrace.faces.server.app import create_app
         from copytrace.faces.server.guard import allowed_hosts
-        from copytrace.faces.server.holder import serving
+        from copytrace.faces.server.holder import leave_note
     except ImportError as err:
         err_console.print(f"error: serving needs the serve extra: pip install 'copytrace[serve]' ({err})",
                           highlight=False, markup=False)
@@ -60,13 +60,13 @@ def serve_command(
         token = secrets.token_urlsafe(24)
         err_console.print(f"writes need this API token (Authorization: Bearer TOKEN; set COPYTRACE_TOKEN to choose "
                           f"one, or --no-token on loopback):\n{token}", highlight=False, markup=False)
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     try:
         app = create_app(index, token=token, max_body=int(max_body_mb * 1024 * 1024),
-                         hosts=allowed_hosts(host, allowed_host))
+                         hosts=allowed_hosts(host, allowed_host), on_close=lambda: remove_note())
     except IndexStoreError as err:
         err_console.print(f"error: {err}", highlight=False, markup=False)
         raise typer.Exit(2)
-    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    remove_note = leave_note(index, url)
     err_console.print(f"serving {index} on {url} (pid {os.getpid()})", highlight=False, markup=False)
-    with serving(index, url):
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

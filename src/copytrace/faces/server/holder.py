@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 LOCK_PID = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
@@ -22,23 +21,23 @@ def note_path(index: str | Path) -> Path:
     return Path(str(index) + ".serving.json")
 
 
-@contextmanager
-def serving(index: str | Path, url: str):
-    """While the block runs, a note beside the index says this process serves it at `url`."""
+def leave_note(index: str | Path, url: str):
+    """Note beside the index that this process serves it at `url`; returns the function that removes
+    the note (called at the server's shutdown: uvicorn re-raises SIGTERM after it, so a `finally`
+    around `uvicorn.run` would not run)."""
     note = note_path(index)
     try:
         note.write_text(json.dumps({"pid": os.getpid(), "url": url}), encoding="utf-8")
     except OSError:
-        note = None  # a read-only folder: the lock message then names the process without its URL
-    try:
-        yield
-    finally:
-        if note is not None:
-            try:
-                if json.loads(note.read_text(encoding="utf-8")).get("pid") == os.getpid():
-                    note.unlink()
-            except (OSError, ValueError):
-                pass
+        return lambda: None  # a read-only folder: the lock message then names the process without its URL
+
+    def remove() -> None:
+        try:
+            if json.loads(note.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                note.unlink()
+        except (OSError, ValueError):
+            pass
+    return remove
 
 
 def _command_line(pid: int) -> str | None:

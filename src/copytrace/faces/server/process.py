@@ -21,12 +21,14 @@ def free_port(host: str = "127.0.0.1") -> int:
 class ServerProcess:
     """`copytrace serve INDEX` on 127.0.0.1 and a free port; stopped (its own pid only) on exit.
 
-    Without a `token` the server is started with `--no-token` (writes open to loopback clients)."""
+    Without a `token` the server is started with `--no-token` (writes open to loopback clients) unless
+    `open_writes` is false (then it makes its own token, which the caller does not know)."""
 
     def __init__(self, index: str | Path, token: str | None = None, max_body_mb: float | None = None,
-                 startup_seconds: float = 60.0, extra_args: list[str] | None = None):
+                 startup_seconds: float = 60.0, extra_args: list[str] | None = None,
+                 open_writes: bool = True):
         self.index, self.token, self.max_body_mb = Path(index), token, max_body_mb
-        self.extra_args = list(extra_args or [])
+        self.extra_args, self.open_writes = list(extra_args or []), open_writes
         self.startup_seconds = startup_seconds
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -37,7 +39,7 @@ class ServerProcess:
                 "--port", str(self.port)]
         if self.max_body_mb is not None:
             args += ["--max-body-mb", str(self.max_body_mb)]
-        if not self.token:
+        if not self.token and self.open_writes:
             args.append("--no-token")
         args += self.extra_args
         env = {k: v for k, v in os.environ.items() if k != "COPYTRACE_TOKEN"}

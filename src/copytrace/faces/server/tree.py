@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from copytrace.text.dates import parse_date
 
-DOTS_UP_TO = 300  # members drawn one dot each; above, the cumulative curve alone
+DOTS_UP_TO = 150  # members drawn one dot each; above, the cumulative curve alone
 SVG_W, SVG_H, PAD = 760, 180, 36
 
 
