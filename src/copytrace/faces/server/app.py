@@ -131,7 +131,7 @@ async def _too_large(limit: int, send) -> None:
 
 
 def create_app(index_path, token: str | None = None, max_body: int = DEFAULT_MAX_BODY,
-               hosts: frozenset[str] | None = None, on_close=None) -> FastAPI:
+               hosts: frozenset[str] | None = None, on_close=None, tree_page: int = TREE_PAGE) -> FastAPI:
     """The app over one index file; `token`, when set, is required for every write; only requests naming
     one of `hosts` (loopback names by default) are served."""
     store = Store(index_path, prefault=True)
@@ -159,7 +159,7 @@ def create_app(index_path, token: str | None = None, max_body: int = DEFAULT_MAX
     add_error_handlers(app, page)
     reads = Reads(store)
     add_api(app, store, reads, writer_check(token))
-    add_pages(app, store, reads, page)
+    add_pages(app, store, reads, page, max(1, tree_page))
     return app
 
 
@@ -313,11 +313,19 @@ class Reads:
 
 
 def family_filter(outlet: str | None = None, date_from: str | None = None, date_to: str | None = None,
-                  relation: str | None = None, credited: str | None = None, min_size: int | None = None,
-                  max_size: int | None = None, sort: str = "size") -> FamilyFilter:
-    """The families list's filters, from the query string (the API, the page and the CSV share them)."""
+                  relation: str | None = None, credited: str | None = None, min_size: str | None = None,
+                  max_size: str | None = None, sort: str = "size") -> FamilyFilter:
+    """The families list's filters, from the query string (the API, the page and the CSV share them); a
+    field left empty in the page's form is no filter."""
+    def number(name: str, value: str | None) -> int | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().isdigit():
+            raise HTTPException(422, f"{name} must be a whole number, got {value!r}")
+        return int(value)
+
     return FamilyFilter(outlet or None, date_from or None, date_to or None, relation or None, credited or None,
-                        min_size, max_size, sort)
+                        number("min_size", min_size), number("max_size", max_size), sort or "size")
 
 
 def add_api(app: FastAPI, store: Store, reads: Reads, writer) -> None:
@@ -386,7 +394,7 @@ def add_api(app: FastAPI, store: Store, reads: Reads, writer) -> None:
         return {"document": doc, **search_document(store, doc_id).as_dict()}
 
 
-def add_pages(app: FastAPI, store: Store, reads: Reads, page) -> None:
+def add_pages(app: FastAPI, store: Store, reads: Reads, page, tree_page: int) -> None:
     @app.get("/", include_in_schema=False)
     def home():
         return RedirectResponse("/ui/families")
@@ -407,15 +415,15 @@ def add_pages(app: FastAPI, store: Store, reads: Reads, page) -> None:
     def family_page(family: int):
         view = reads.family_outline(family)
         rows = view["rows"]
-        return page("family.html", view=view, rows=rows[:TREE_PAGE], more=len(rows) - TREE_PAGE,
+        return page("family.html", view=view, rows=rows[:tree_page], more=len(rows) - tree_page,
                     timeline=timeline_svg(rows))
 
     @app.get("/ui/families/{family}/rows", include_in_schema=False)
     def family_rows_fragment(family: int, start: int = 0):
         rows = reads.family_outline(family)["rows"]
         start = max(0, start)
-        return page("_rows.html", view={"family": family}, rows=rows[start:start + TREE_PAGE],
-                    more=len(rows) - start - TREE_PAGE, next_start=start + TREE_PAGE)
+        return page("_rows.html", view={"family": family}, rows=rows[start:start + tree_page],
+                    more=len(rows) - start - tree_page, next_start=start + tree_page)
 
     @app.get("/ui/pair", include_in_schema=False)
     def pair_page(a: str, b: str, fragment: bool = False):

@@ -37,6 +37,7 @@ def serve_command(
                                            help="Another name requests may carry in Host (repeatable); loopback "
                                                 "names and the bound name are always allowed."),
     max_body_mb: float = typer.Option(16.0, help="Largest request body accepted, in MB."),
+    tree_page: int = typer.Option(250, hidden=True, help="Tree rows in a family page's first response."),
 ) -> None:
     """Serve the index: JSON API (OpenAPI spec at /openapi.json) and web page (families, family view, search)."""
     try:
@@ -63,7 +64,7 @@ def serve_command(
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     try:
         app = create_app(index, token=token, max_body=int(max_body_mb * 1024 * 1024),
-                         hosts=allowed_hosts(host, allowed_host), on_close=lambda: remove_note())
+                         hosts=allowed_hosts(host, allowed_host), on_close=lambda: remove_note(), tree_page=tree_page)
     except IndexStoreError as err:
         err_console.print(f"error: {err}", highlight=False, markup=False)
         raise typer.Exit(2)

@@ -32,6 +32,9 @@ def environment():
     env.filters["pct"] = lambda x: "" if x is None else f"{100 * float(x):.0f}%"
     env.filters["num"] = lambda x: "" if x is None else f"{float(x):.2f}"
     env.filters["idurl"] = id_url
+    from copytrace.faces.server.tree import rows_html
+
+    env.globals["rows_html"] = rows_html
     return env
 
 
