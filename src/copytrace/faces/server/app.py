@@ -12,6 +12,7 @@ JSON `{"error": reason}` (pages get the reason in HTML).
 from __future__ import annotations
 
 import hmac
+import logging
 from contextlib import asynccontextmanager
 from urllib.parse import parse_qs, urlencode
 
@@ -202,6 +203,8 @@ def add_error_handlers(app: FastAPI, page) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception):
+        # The client gets the kind of failure only; the operator gets the traceback on stderr.
+        logging.getLogger("copytrace.serve").error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)
 
 
