@@ -262,3 +262,56 @@ def test_the_index_cli_names_the_server_holding_the_index(index_path, tmp_path, 
         assert f"pid {running.process.pid}" in held.output
     assert not Path(str(copy) + ".serving.json").exists()  # the note leaves with the server
     assert cli("index", "stats", str(copy)).returncode == 0
+
+
+def test_search_and_document_pages_agree_on_credit(server):
+    """A pasted copy of 002 (The Duran, crediting Sputnik) matched against 002 itself: the credit line names
+    another outlet, so the page must not say "credit: none" beside it, nor "yes"."""
+    text = (LAVROV / DURAN).read_text(encoding="utf-8")
+    pages = [server.post("/ui/search", data={"text": text}).text, server.get(f"/ui/documents/{DURAN}").text]
+    views = [chunk for page in pages for chunk in page.split('<section class="comparison">')[1:]]
+    assert any("Credit line" in v for v in views)
+    for view in views:
+        if "Credit line" in view:
+            credited_here = "credit: <strong>yes</strong>" in view
+            assert "credit: <strong>none</strong>" not in view
+            assert credited_here or "Credit line (naming another outlet)" in view
+
+
+def test_families_page_by_family_with_filters_and_csv(server):
+    everything = server.get("/families", params={"limit": 1000}).json()
+    assert everything["total"] == len(everything["families"]) >= 2
+    first = server.get("/families", params={"limit": 1}).json()
+    second = server.get("/families", params={"limit": 1, "offset": 1}).json()
+    assert len(first["families"]) == 1 and len(second["families"]) == 1  # a limit counts families, not members
+    assert first["families"][0]["family"] != second["families"][0]["family"]
+    assert first["families"][0]["size"] == 3 and first["total"] == everything["total"]
+    duran = server.get("/families", params={"outlet": "duran"}).json()
+    assert [f["original"] for f in duran["families"]] == [SPUTNIK]
+    assert server.get("/families", params={"credited": "yes"}).json()["families"][0]["original"] == SPUTNIK
+    assert server.get("/families", params={"min_size": 3, "max_size": 3}).json()["total"] == 1
+    assert server.get("/families", params={"relation": "no-such"}).json()["total"] == 0
+    assert server.get("/families", params={"date_from": "yesterday"}).status_code == 422
+    csv = server.get("/families.csv", params={"outlet": "duran"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.strip().splitlines()
+    assert lines[0].startswith("family,size,original") and len(lines) == 2 and SPUTNIK in lines[1]
+
+
+def test_family_tree_and_a_pair_on_demand(server):
+    family = server.get("/families", params={"outlet": "duran"}).json()["families"][0]["family"]
+    tree = server.get(f"/families/{family}/tree").json()
+    rows = tree["rows"]
+    assert [r["id"] for r in rows if r["original"]] == [SPUTNIK] and rows[0]["depth"] == 0
+    assert {r["id"] for r in rows if r["depth"] == 1} == {CAPTURE, DURAN}
+    assert all(r["relation"] and r["copy_coverage"] is not None for r in rows if r["depth"])
+    stored = server.get("/pair", params={"a": SPUTNIK, "b": DURAN}).json()
+    assert stored["computed"] is False and stored["edge"]["source"] == SPUTNIK and stored["passages"]
+    # CAPTURE and DURAN: a pair of the family that no tree edge covers when only tree edges are aligned
+    fresh = server.get("/pair", params={"a": DURAN, "b": CAPTURE}).json()
+    assert fresh["passages"] and "text" not in fresh["source"]
+    unrelated = server.get("/pair", params={"a": SPUTNIK, "b": "harbour-copy"}).json()
+    assert unrelated["computed"] is True and unrelated["edge"] is None  # aligned now by the align stage's unit
+    assert server.get("/pair", params={"a": SPUTNIK, "b": "nope"}).status_code == 404
+    fragment = server.get("/ui/pair", params={"a": SPUTNIK, "b": DURAN, "fragment": 1}).text
+    assert fragment.lstrip().startswith("<") and "<html" not in fragment and 'class="passage"' in fragment

@@ -1,12 +1,20 @@
 """The HTTP face of an index: a JSON API and server-rendered pages, one FastAPI app.
 
 API: POST /documents (batch add), DELETE /documents/{id}, POST /search, GET
-/families, GET /families/{id}, GET /documents/{id}; the OpenAPI spec at
-/openapi.json (no Swagger page: it would load scripts from a CDN). Pages: / (families), /ui/families/{id}, /ui/documents/{id},
-/ui/search. Writes need `Authorization: Bearer TOKEN` when a token is set
-(`copytrace serve` sets one whenever it binds anything but loopback).
-Request bodies over `max_body` bytes are refused with 413; every error is
-JSON `{"error": reason}` (pages get the reason in HTML).
+/families (filtered, paged by family; /families.csv the same as CSV), GET
+/families/{id} (everything stored), GET /families/{id}/tree (tree rows, no
+text), GET /pair?a=&b= (a pair's passages, aligned now if never stored),
+GET /documents/{id}; the OpenAPI spec at /openapi.json (no Swagger page: it
+would load scripts from a CDN). Pages: / (families list with filters and
+pages), /ui/families/{id} (tree first, timeline, pairs on demand),
+/ui/documents/{id}, /ui/search, /ui/pair.
+
+Only requests whose Host is allowed are served and writes from another
+Origin are refused (`guard.py`, against DNS rebinding); writes need
+`Authorization: Bearer TOKEN` when a token is set (`copytrace serve` makes
+one unless started with --no-token). Request bodies over `max_body` bytes
+are refused with 413; every error is JSON `{"error": reason}` (pages get
+the reason in HTML).
 """
 
 from __future__ import annotations
