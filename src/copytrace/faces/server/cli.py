@@ -70,4 +70,6 @@ def serve_command(
         raise typer.Exit(2)
     remove_note = leave_note(index, url)
     err_console.print(f"serving {index} on {url} (pid {os.getpid()})", highlight=False, markup=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Keep-alive longer than uvicorn's 5 s: a client slowed by a loaded machine otherwise sends its next
+    # request on a connection the server is closing, and gets a reset.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=30)
