@@ -48,8 +48,10 @@ from copytrace.faces.server.views import STATIC, comparison, environment, search
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
 LIST_PAGE = 50  # families per page of the list
 TREE_PAGE = 250  # tree rows in the family page's first response; the rest load on demand
+# same-origin, not no-referrer: with no-referrer the browser sends `Origin: null` on the search form's
+# POST, which the Origin check (guard.py) refuses; other sites still get no referrer.
 PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'",
-                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 
 def no_lone_surrogate(value):
