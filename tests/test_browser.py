@@ -3,7 +3,7 @@
 The test starts `copytrace serve` itself on a free loopback port over an index
 of the seeds 000 and 001, pastes seed 002 into the search page, and expects
 seed 000 as its source with highlighted passages; then it opens the family
-view. Screenshots go to test-artifacts/.
+view (tree first, a copy's side-by-side view fetched when clicked). Screenshots go to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def test_pasting_seed_002_shows_seed_000_as_its_source(served, browser):
     page.fill("#search-text", (LAVROV / DURAN).read_text(encoding="utf-8"))
     page.fill("input[name=source]", "The Duran")
     page.click("#search-button")
-    page.wait_for_selector("#results")
+    page.wait_for_selector("#results", timeout=180_000)  # a loaded 2-core CI box: the first search warms up
     match = page.locator(f".match-view[data-match='{SPUTNIK}']")
     assert match.count() == 1
     assert "source" in page.locator(".match", has_text=SPUTNIK).locator(".role").inner_text()
@@ -96,10 +96,12 @@ def test_family_view_of_the_seeds(served, browser):
     page.click("#families-table th[data-key=size]")
     assert page.locator("#families-table th[data-key=size]").get_attribute("data-order") == "desc"
     page.locator("#families-table tbody a").first.click()
-    page.wait_for_selector(".timeline")
-    assert page.locator(".timeline li").count() == 3
-    assert page.locator("ul.tree .badge", has_text="original").count() == 1
-    assert page.locator("ul.tree ul li").count() == 2  # 001 and 002 hang from 000
+    page.wait_for_selector("#family-tree")
+    assert page.locator("#family-tree > li").count() == 3
+    assert page.locator("#family-tree .badge", has_text="original").count() == 1
+    assert page.locator("#family-tree > li.d1").count() == 2  # 001 and 002 hang from 000
+    page.locator("#family-tree > li", has_text=DURAN).locator("a.cmp").click()  # fetched on demand
+    page.wait_for_selector(".pair-slot .comparison")
     assert page.locator(".comparison .added", has_text="US Ukraine coup").count() >= 1
     assert page.locator(".comparison .passage").count() >= 2
     page.screenshot(path=str(ARTIFACTS / "family-view.png"), full_page=False)

@@ -37,7 +37,8 @@ def test_report_holds_families_timeline_tree_and_side_by_side(hostile_scan, tmp_
     assert page.count('<article class="family"') == 2
     assert 'id="families-table"' in page and 'th data-key="size"' in page
     seeds = page[page.index(f'id="family-{hostile_scan.family_of(SPUTNIK)}"'):]
-    assert '<ol class="timeline">' in seeds and '<ul class="tree">' in seeds
+    assert '<ul class="ftree"' in seeds and "Pickups over time" in seeds
+    assert seeds.count('<span class="badge">original</span>') >= 1 and '<li class="d1">' in seeds
     assert re.search(r'<span class="added">[^<]*US Ukraine coup', seeds), "002's framing is marked as added"
     assert '<span class="passage">' in seeds and '<span class="dropped">' in seeds
     assert "Sputnik News reports" in seeds

@@ -31,7 +31,9 @@ def _open(path: Path, read_only: bool = False):
     try:
         return Store(path, read_only=read_only)
     except IndexStoreError as err:
-        fail(str(err), EXIT_INPUT)
+        from copytrace.faces.server.holder import lock_message
+
+        fail(lock_message(path, str(err)) or str(err), EXIT_INPUT)
 
 
 @index_app.command("create")

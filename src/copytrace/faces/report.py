@@ -2,9 +2,13 @@
 
 `copytrace scan --report` writes it beside the Parquet outputs; from Python,
 `write_report` takes a `ScanResult` or the folder a scan wrote (read with
-`copytrace.io.output.read_scan`). It holds the families list (sortable), and
-for every family its timeline, who-copied-whom tree and side-by-side
-comparisons, rendered by the same templates and views as `copytrace serve`.
+`copytrace.io.output.read_scan`). It has the shape of the served pages: the
+families list (sortable), and for every family its who-copied-whom tree
+(outlet, date, lag, relation, credit and coverage on every node), a timeline
+of pickups and the side-by-side views of its first tree edges, rendered by
+the same templates and views as `copytrace serve`. It holds each family's
+tree, not every pair, so it stays small for big families; a document index
+lists the members of the families shown.
 Styles and the small sorting script are inlined, so the file opens anywhere;
 all document text is escaped by Jinja2's autoescaping.
 """
@@ -33,9 +37,35 @@ def _family_subset(family: dict, documents, pairs, passages, edges, edits):
     return pick(documents, "id"), pick(pairs, "a"), pick(passages, "a"), pick(edges, "copy"), pick(edits, "copy")
 
 
-def render_report(result: ScanResult | str | Path, max_families: int = 500) -> str:
-    """The report of a `ScanResult` (or of the output folder a scan wrote) as one HTML string."""
-    from copytrace.faces.server.views import STATIC, environment, family_rows, family_view
+def family_report_view(family: dict, documents, pairs, passages, edges, edits, max_pairs: int) -> dict:
+    """A family as the family page shows it (tree rows, timeline) and the side-by-side views of its
+    first `max_pairs` tree edges in tree order (the page fetches any pair on demand; a file cannot)."""
+    from copytrace.faces.server.tree import family_summary, timeline_svg, tree_rows
+    from copytrace.faces.server.views import comparison
+
+    meta = documents.select([c for c in ("id", "source", "date", "title") if c in documents.column_names]).to_pylist()
+    edge_rows = edges.to_pylist()
+    rows = tree_rows(meta, family.get("original"), family.get("tree") or [], edge_rows)
+    texts = {d["id"]: d for d in documents.to_pylist()}
+    p_rows, ed_rows = passages.to_pylist(), edits.to_pylist()
+    by_pair = {(e["source"], e["copy"]): e for e in edge_rows}
+    shown = [r for r in rows if r["parent"]][:max_pairs]
+    comparisons = [comparison(texts[r["parent"]], texts[r["id"]], p_rows, ed_rows, by_pair.get((r["parent"], r["id"])))
+                   for r in shown if r["parent"] in texts and r["id"] in texts]
+    return {"family": family["family"], "size": family["size"], "original": family.get("original"),
+            "explained": family.get("explained"), "rows": rows, "summary": family_summary(rows),
+            "timeline": timeline_svg(rows), "comparisons": comparisons,
+            "more_pairs": max(0, sum(1 for r in rows if r["parent"]) - len(comparisons))}
+
+
+def render_report(result: ScanResult | str | Path, max_families: int = 500, max_pairs: int = 10,
+                  max_rows: int = 400) -> str:
+    """The report of a `ScanResult` (or of the output folder a scan wrote) as one HTML string.
+
+    Shaped as the served pages: the families list, then each family's tree (first `max_rows` rows),
+    its timeline of pickups and the side-by-side views of its first `max_pairs` tree edges; so its
+    size grows with copies, not with pairs."""
+    from copytrace.faces.server.views import STATIC, environment, family_rows
 
     if not isinstance(result, ScanResult):
         result = read_scan(result)
@@ -55,15 +85,17 @@ def render_report(result: ScanResult | str | Path, max_families: int = 500) -> s
         family = {**by_number[row["family"]], "explained": None}
         if not family.get("original") and no_edges:
             family["explained"] = f"not traced: {no_edges}"
-        views.append(family_view(family, *_family_subset(family, documents, result.pairs, passages, edges, edits)))
+        views.append(family_report_view(family, *_family_subset(family, documents, result.pairs, passages, edges,
+                                                                edits), max_pairs))
     in_family = {m: f["family"] for f in by_number.values() for m in f["members"]}
     shown = {r["family"] for r in rows}
-    doc_rows = [{**d, "family_anchor": in_family.get(d["id"]) if in_family.get(d["id"]) in shown else None}
-                for d in documents.select(["id", "title", "source", "date"]).to_pylist()]
+    doc_rows = [{**d, "family_anchor": in_family.get(d["id"])}
+                for d in documents.select(["id", "title", "source", "date"]).to_pylist()
+                if in_family.get(d["id"]) in shown]
     env = environment()
     return env.get_template("report.html").render(
         standalone=True, inline_css=(STATIC / "copytrace.css").read_text(encoding="utf-8"),
-        inline_js=(STATIC / "copytrace.js").read_text(encoding="utf-8"),
+        inline_js=(STATIC / "copytrace.js").read_text(encoding="utf-8"), max_rows=max_rows,
         families=rows, views=views, documents=doc_rows, stats=result.stats, notes=notes)
 
 

@@ -135,15 +135,16 @@ def add_documents(store: Store, docs: pa.Table, label: str | None = None, explai
         for _, part in written:
             (part.path if isinstance(part, Segment) else part).unlink(missing_ok=True)
         raise
-    for kind, part in written:
-        if kind == BANDS:
-            store.segments.commit(part)
-        elif kind == ANCHORS:
-            store.parts.anchors.commit(part)
-        else:
-            store.parts.documents.commit(part)
-    store.segments.compact()
-    store.parts.anchors.compact()
+    with store.write_lock:  # two adds at once (a server's requests) must not compact the same segments
+        for kind, part in written:
+            if kind == BANDS:
+                store.segments.commit(part)
+            elif kind == ANCHORS:
+                store.parts.anchors.commit(part)
+            else:
+                store.parts.documents.commit(part)
+        store.segments.compact()
+        store.parts.anchors.compact()
     report.seconds = time.perf_counter() - started
     return report
 

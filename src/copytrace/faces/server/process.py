@@ -19,11 +19,17 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class ServerProcess:
-    """`copytrace serve INDEX` on 127.0.0.1 and a free port; stopped (its own pid only) on exit."""
+    """`copytrace serve INDEX` on 127.0.0.1 and a free port; stopped (its own pid only) on exit.
+
+    Without a `token` the server is started with `--no-token` (writes open to loopback clients) unless
+    `open_writes` is false (then it makes its own token, which the caller does not know)."""
 
     def __init__(self, index: str | Path, token: str | None = None, max_body_mb: float | None = None,
-                 startup_seconds: float = 60.0):
+                 startup_seconds: float = 60.0, extra_args: list[str] | None = None,
+                 open_writes: bool = True, log: str | Path | None = None):
         self.index, self.token, self.max_body_mb = Path(index), token, max_body_mb
+        self.extra_args, self.open_writes = list(extra_args or []), open_writes
+        self.log = Path(log) if log else None  # the server's stderr (tracebacks of 500s) goes there when given
         self.startup_seconds = startup_seconds
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -34,14 +40,21 @@ class ServerProcess:
                 "--port", str(self.port)]
         if self.max_body_mb is not None:
             args += ["--max-body-mb", str(self.max_body_mb)]
+        if not self.token and self.open_writes:
+            args.append("--no-token")
+        args += self.extra_args
         env = {k: v for k, v in os.environ.items() if k != "COPYTRACE_TOKEN"}
         if self.token:
             env["COPYTRACE_TOKEN"] = self.token
-        self.process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stderr = open(self.log, "ab") if self.log else subprocess.PIPE
+        self.process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        if self.log:
+            stderr.close()
         deadline = time.monotonic() + self.startup_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stderr.read().decode(errors='replace')}")
+                said = self.process.stderr.read() if self.process.stderr else self.log.read_bytes()
+                raise RuntimeError(f"server exited: {said.decode(errors='replace')}")
             try:
                 with urllib.request.urlopen(self.url + "/health", timeout=2) as response:
                     if response.status == 200:

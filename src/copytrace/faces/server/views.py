@@ -31,7 +31,19 @@ def environment():
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda x: "" if x is None else f"{100 * float(x):.0f}%"
     env.filters["num"] = lambda x: "" if x is None else f"{float(x):.2f}"
+    env.filters["idurl"] = id_url
+    from copytrace.faces.server.tree import rows_html
+
+    env.globals["rows_html"] = rows_html
     return env
+
+
+def id_url(value) -> str:
+    """An id as one URL path segment: every reserved character encoded, "/" too, so "a/../b" links to
+    the document "a/../b" and not to a path the browser folds."""
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")
 
 
 def segments(text: str, spans: list[tuple[int, int, str]], outside: str = "") -> list[dict]:
