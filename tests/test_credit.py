@@ -44,7 +44,28 @@ from copytrace.outlets import OutletIndex, keys_match, outlet_key
 def test_credit_forms(line, kind, name):
     credits = find_credits("Some opening sentence of the article.\n" + line + "\nMore text.\n")
     assert [(c.kind, c.name) for c in credits] == [(kind, name)]
-    assert credits[0].text == line.strip()
+    # the credit phrase alone: a dateline's own words, else the sentence that holds the credit
+    assert credits[0].text == PHRASES.get(line, line.strip())
+
+
+PHRASES = {
+    "Copyright 2019 The Moscow Times. All rights reserved.": "Copyright 2019 The Moscow Times.",
+    "MOSCOW (Reuters) - Russia said on Sunday": "MOSCOW (Reuters) -",
+    "(meridianwire.net) — The minister said on Sunday": "(meridianwire.net) —",
+    "The talks ended, he said.(Meridian Wire) — The minister said": "(Meridian Wire) —",
+}
+
+
+def test_credit_text_is_the_phrase_not_the_paragraph():
+    """Issue 13 item 5: a copy opening with a dateline gets the dateline, not the whole paragraph."""
+    text = ("(Continental Press) - A faint lilt of music drifted across the harbour as the ministers met. "
+            "They talked for hours about trade, tariffs and the fishing quotas. Nothing was agreed.\nNext.")
+    (credit,) = find_credits(text)
+    assert (credit.kind, credit.name, credit.text) == ("dateline", "Continental Press", "(Continental Press) -")
+    text = ("Opening line. The minister spoke at length and, as Sputnik News reports, nothing was agreed. "
+            "Later the talks moved to the harbour and went on for a long time into the night.")
+    (credit,) = find_credits(text)
+    assert credit.text == "The minister spoke at length and, as Sputnik News reports, nothing was agreed."
 
 
 @pytest.mark.parametrize(
