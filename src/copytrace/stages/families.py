@@ -12,6 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit
 
+from copytrace.text.lang import with_language
+
 
 @njit(cache=True)
 def _find(parent, x):
@@ -74,4 +76,5 @@ def with_families(documents: pa.Table, family: np.ndarray, n_shingles: np.ndarra
     documents = documents.drop_columns([c for c in ("html", "doc") if c in documents.column_names])
     documents = documents.append_column("family", pa.array(family, pa.int64()))
     documents = documents.append_column("n_chars", pc.utf8_length(documents["text"]).cast(pa.int64()))
-    return documents.append_column("n_shingles", pa.array(n_shingles, pa.int64()))
+    documents = documents.append_column("n_shingles", pa.array(n_shingles, pa.int64()))
+    return with_language(documents)  # lang, lang_score (issue 15)

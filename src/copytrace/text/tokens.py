@@ -43,6 +43,8 @@ def mix64(x):
 
 
 # Blocks of scripts written without spaces between words, and the mean length of their units (see `_breaks`).
+# The table built from them is a constant compiled into the kernels of other modules too (folding,
+# fingerprint), whose numba caches do not notice a change here: clear __pycache__/*.nbi after editing.
 SOLO_BLOCKS = (
     (0x0E00, 0x0EFF, 4),  # Thai, Lao
     (0x0F00, 0x0FFF, 4),  # Tibetan (syllables, no word spaces)

@@ -30,6 +30,7 @@ from typing import Callable
 
 from copytrace.outlets import host_of
 from copytrace.stages.provenance.credit_languages import _language_patterns, is_native_outlet
+from copytrace.text.lang import languages_for
 from copytrace.text.substrings import SubstringSet
 
 # An outlet's name as written: capitalized words (with a few lower-case
@@ -478,6 +479,11 @@ def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=(
     in the text (start = end = -1). `prior`: the self-names already found in
     the text and in the raw text (`self_scans`), not looked for again.
     """
+    # the document's own language adds its patterns (tokens never depend on it); the prior
+    # self-name scans then miss that language's: scan again
+    own = languages_for(row["text"], tuple(languages), row.get("lang"))
+    if own != tuple(languages):
+        languages, prior = own, None
     text_prior, raw_prior = prior if prior is not None else ([], [])
     if prior is not None:
         roles = tuple(r for r in roles if r != "self")
@@ -494,6 +500,7 @@ def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=(
 def self_scans(row: dict, languages) -> tuple[list[Credit], list[Credit]]:
     """The self-names of a document's text and of its raw text, each as its own scan finds them."""
     raw = row.get("raw_text")
+    languages = languages_for(row["text"], tuple(languages), row.get("lang"))
     in_raw = scan_mentions(raw, languages, roles=("self",)) if raw and raw != row["text"] else []
     return scan_mentions(row["text"], languages, roles=("self",)), in_raw
 

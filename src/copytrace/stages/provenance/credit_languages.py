@@ -26,8 +26,12 @@ NAME_CAPS = rf"(?P<name>(?:[a-z0-9][a-z0-9\-]*\.)+[a-z]{{2,6}}\b|{_CAPS}(?:[ \t]
 _WORDS = r"[^\s,.:;،؛!?()\"«»“”]+"
 
 
+# Words that end a name written after its noun ("وكالة رويترز أن ...": "that" is not part of it).
+_STOP = r"(?:أن|إن|أنه|عن|في|من|على|إلى|التي|الذي|قال|قالت|که|از|در|به|با|را|این|گفت)(?=[\s,.،]|$)"
+
+
 def _after(nouns: str, words: int = 2) -> str:
-    return rf"(?P<name>(?:{nouns})[ \t\u200c]+{_WORDS}(?:[ \t\u200c]+{_WORDS}){{0,{words - 1}}})"
+    return (rf"(?P<name>(?:{nouns})[ \t\u200c]+{_WORDS}(?:[ \t\u200c]+(?!{_STOP}){_WORDS}){{0,{words - 1}}})")
 
 
 # A short run of Han, Kana, Hangul or Latin letters: a CJK outlet's name.
