@@ -263,3 +263,26 @@ def score_passages(gold: Gold, pred: Predictions) -> dict | None:
             recall_by_relation[relation] = round(pan_measures(mine, found)["recall"], 4)
     return {**pan_measures(cases, detections), "recall_by_relation": recall_by_relation,
             "documents_cleaned": len(maps), "documents_unmapped": len(unmapped)}
+
+
+# --- Figures per language (issue 15): one corpus per language, scored as above, side by side ------------
+
+LANGUAGE_FIGURES = {  # column -> measure path in a `score_predictions` result
+    "pair recall": "pairs.overall.recall",
+    "major recall": "pairs.by_band.major.recall",
+    "section recall": "pairs.by_band.section.recall",
+    "false pairs": "pairs.overall.fp",
+    "credit recall": "credit.recall",
+    "credit f1": "credit.f1",
+    "families ari": "families.ari",
+}
+
+
+def score_languages(scores: dict[str, dict]) -> dict[str, dict]:
+    """Per language (a corpus built with `bench make --language`), the figures of LANGUAGE_FIGURES.
+
+    `scores`: language -> the `score_predictions` result of its corpus. Corpora are kept apart
+    (not pooled) so that a language's figures never borrow another's.
+    """
+    return {lang: {name: lookup(result, path) for name, path in LANGUAGE_FIGURES.items()}
+            for lang, result in scores.items()}

@@ -21,7 +21,7 @@ import re
 
 import pyarrow as pa
 
-SAMPLE_CHARS = 300  # enough for a confident guess; the start of an article is its own language
+SAMPLE_CHARS = 300  # enough for a confident guess
 _SPACES = re.compile(r"\s+")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 # Scripts used by one language (or one family the rules treat alike), for the fallback guess.
@@ -56,9 +56,16 @@ def script_guess(text: str) -> str | None:
     return None
 
 
+def _prose(text: str) -> str:
+    """The longest line's first SAMPLE_CHARS characters: prose, not the page's menu or an English headline."""
+    if len(text) <= SAMPLE_CHARS or "\n" not in text:
+        return text[:SAMPLE_CHARS]
+    return max(text.split("\n"), key=len)[:SAMPLE_CHARS]
+
+
 def detect(text: str | None) -> tuple[str | None, float]:
     """(ISO 639-1 code or None, confidence 0..1) of a text's language."""
-    sample = _SPACES.sub(" ", (text or "")[:SAMPLE_CHARS]).strip()
+    sample = _SPACES.sub(" ", _prose(text or "")).strip()
     if not sample:
         return None, 0.0
     model = _model()

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from copytrace.outlets import host_of
-from copytrace.stages.provenance.credit_languages import _language_patterns, is_native_outlet
+from copytrace.stages.provenance.credit_languages import _language_patterns, is_native_outlet, strip_outlet_noun
 from copytrace.text.lang import languages_for
 from copytrace.text.substrings import SubstringSet
 
@@ -431,7 +431,8 @@ def _scan_window(pattern: CreditPattern, text: str, lo: int, hi: int, is_outlet,
         if any(s < span[1] and span[0] < e for s, e in taken):
             continue
         if pattern.role == "credit":
-            name = _outlet_name(raw, is_outlet)
+            bare = strip_outlet_noun(raw) if pattern.native else raw  # "لوكالة سبوتنيك": the agency's name alone
+            name = (bare != raw and (_outlet_name(bare, is_outlet) or _native_name(bare))) or _outlet_name(raw, is_outlet)
             if name is None and pattern.native:
                 name = _native_name(raw)
         else:

@@ -34,8 +34,10 @@ def _after(nouns: str, words: int = 2) -> str:
     return (rf"(?P<name>(?:{nouns})[ \t\u200c]+{_WORDS}(?:[ \t\u200c]+(?!{_STOP}){_WORDS}){{0,{words - 1}}})")
 
 
+# A name running to the end of its clause ("来源：Continental Press").
+_CJK_TAIL = r"(?P<name>[\w·・＝=][^\n。，,、)）]{0,40}?)\s*(?=[。，,、)）\n]|$)"
 # A short run of Han, Kana, Hangul or Latin letters: a CJK outlet's name.
-_CJK = r"(?P<name>[\w·・＝=]{2,14}?)"
+_CJK = r"(?P<name>[\w·・＝=][\w·・＝= .&\-]{0,30}?)"
 
 # Outlet nouns and known agencies, lower-cased; a name holding one of the nouns (or ending with one of the
 # suffixes, for CJK) looks like an outlet.
@@ -82,6 +84,14 @@ def is_native_outlet(name: str) -> bool:
         if bare[:1] in _ARABIC_PREFIXES and bare[1:] in NATIVE_WIRES:
             return True
     return len(words) <= 2 and lowered.lstrip("".join(_ARABIC_PREFIXES)) in NATIVE_WIRES
+
+
+def strip_outlet_noun(name: str) -> str:
+    """`name` without a leading outlet noun ("وكالة رويترز" -> "رويترز"), if anything is left."""
+    words = name.split()
+    if len(words) > 1 and words[0].lower() in OUTLET_NOUNS and not words[0].isupper():
+        return " ".join(words[1:])
+    return name
 
 
 def _language_patterns(p, feed_footer: str) -> dict[str, list]:
@@ -133,8 +143,7 @@ def _language_patterns(p, feed_footer: str) -> dict[str, list]:
         p(feed_footer, r"(?:本文|文章)[^\n]{0,200}?(?:最早|首发|首先)(?:发表|发布|發表|發布)?于" + _CJK + r"(?=[。，,\s]|$)",
           "self", hints=("首发", "最早", "首先")),
         p("according_to", r"(?:据|據|根据|根據)" + _CJK + r"(?:报道|報導|報道|消息|援引|称|稱)", hints=("据", "據", "根")),
-        p("reports", r"(?:来源|來源|稿源|转载自|轉載自|转自|轉自|本文来自|本文來自)\s*[:：]?\s*" + _CJK
-          + r"(?=[。，,\s)）]|$)", hints=("来源", "來源", "稿源", "转", "轉", "本文来")),
+        p("reports", r"(?:来源|來源|稿源|转载自|轉載自|转自|轉自|本文来自|本文來自)\s*[:：]?\s*" + _CJK_TAIL, hints=("来源", "來源", "稿源", "转", "轉", "本文来")),
         p("dateline", r"(?P<name>新华社|新華社|中新社|中新网|中新網|人民网|人民網|央视网|央視網|路透社|法新社|美联社|美聯社)"
                       r"[^\n，。]{0,14}?(?:电|電)", hints=("电", "電")),
         p("dateline", r"(?:【|\[|（|\()[^\n】\]）)]{0,12}?[=＝/／](?P<name>[^\n】\]）)]{2,12})(?:】|\]|）|\))",
@@ -143,7 +152,7 @@ def _language_patterns(p, feed_footer: str) -> dict[str, list]:
     ja = [
         p("according_to", r"(?:(?<=[、。\s])|^)" + _CJK + r"(?:によると|によれば|の報道によると|が報じた|が伝えた|は伝えた)",
           hints=("によると", "によれば", "報じた", "伝えた")),
-        p("source", r"(?:出典|出所|ソース|配信元)\s*[:：]\s*" + _CJK + r"(?=[。、\s)）]|$)", hints=("出典", "出所", "ソース",
+        p("source", r"(?:出典|出所|ソース|配信元)\s*[:：]\s*" + _CJK_TAIL, hints=("出典", "出所", "ソース",
                                                                                          "配信元")),
         p("originally", r"(?:この記事は|本記事は)" + _CJK + r"(?:に最初に掲載|で最初に公開|から転載|より転載)",
           hints=("最初に", "転載")),
