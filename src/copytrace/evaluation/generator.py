@@ -309,7 +309,7 @@ class Builder:
         if form and not lead:
             where = rng.random()
             position = len(blocks) if where < 0.6 else (0 if where < 0.8 else rng.randint(0, len(blocks)))
-            if form in _LEADS:  # another language's lead-in: a line of its own before the text
+            if form in _LEADS and self.lang in CREDIT_LINES:  # another language's lead-in: a line before the text
                 position = 0
             line = local_credit_line(self.lang, form, edge.credited).strip(" ,")
             blocks.insert(position, ("credit", Marked.plain(line)))
