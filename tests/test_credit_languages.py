@@ -24,6 +24,9 @@ CREDITS = [
     ("ja", "【北京＝共同】中国外務省の報道官は4日の記者会見で述べた。", "dateline", "共同"),
     ("ko", "연합뉴스에 따르면 정부는 4일 새로운 대책을 발표했다.", "according_to", "연합뉴스"),
     ("ko", "(서울=연합뉴스) 정부는 4일 새로운 대책을 발표했다.", "dateline", "연합뉴스"),
+    ("ko", "Meridian News에 따르면 정부는 4일 새로운 대책을 발표했다.", "according_to", "Meridian News"),
+    ("ko", "(서울=Continental Press) 정부는 4일 새로운 대책을 발표했다.", "dateline", "Continental Press"),
+    ("ja", "【東京＝Continental Press】政府は4日、新たな対策を発表した。", "dateline", "Continental Press"),
     ("ar", "وفقا لوكالة سبوتنيك، قال الوزير إن المحادثات ستستمر الأسبوع المقبل.", "according_to", "سبوتنيك"),
     ("ar", "ذكرت وكالة رويترز أن الاجتماع انتهى دون اتفاق.", "reports", "رويترز"),
     ("fa", "به گزارش خبرگزاری تسنیم، وزیر امور خارجه امروز به مسکو سفر کرد.", "according_to", "تسنیم"),
@@ -83,7 +86,13 @@ def test_english_scans_are_unchanged_by_the_other_languages():
 def test_language_detection_offline(text, lang):
     code, score = detect(text)
     assert code == lang and 0.5 < score <= 1.0
-    assert languages_for(text, ("en",)) == (("en",) if lang == "en" else ("en", lang))
+    assert languages_for(text, ("en",))[:2] == (("en",) if lang == "en" else ("en", lang))
+
+
+def test_close_languages_pool_their_scores():
+    """Latin Serbian splits its score between sr, hr, bs and sh: pooled, its credit patterns still apply."""
+    text = "Kako prenosi agencija Tanjug, ministar je potpisao sporazum o saradnji u Beogradu u ponedeljak."
+    assert "sr" in languages_for(text, ("en",))
 
 
 @pytest.mark.parametrize("line", [

