@@ -89,6 +89,10 @@ def test_language_detection_offline(text, lang):
     assert languages_for(text, ("en",))[:2] == (("en",) if lang == "en" else ("en", lang))
 
 
+def test_a_serbian_article_read_as_russian_still_gets_serbian_rules():
+    assert "sr" in languages_for("Переговоры продолжатся на следующей неделе, сообщил министр.", ("en",))
+
+
 def test_close_languages_pool_their_scores():
     """Latin Serbian splits its score between sr, hr, bs and sh: pooled, its credit patterns still apply."""
     text = "Kako prenosi agencija Tanjug, ministar je potpisao sporazum o saradnji u Beogradu u ponedeljak."

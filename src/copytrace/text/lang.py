@@ -37,6 +37,10 @@ _SCRIPT_GUESS = (
 
 # Codes the rules treat as one language (Serbo-Croatian in Latin script reads as Serbian).
 ALIASES = {"sh": "sr", "hr": "sr", "bs": "sr"}
+# Close languages of one script the model confuses on news (a Serbian article read as Russian): the rules
+# of the others are scanned too.
+NEIGHBOURS = {"ru": ("uk", "sr"), "uk": ("ru", "sr"), "sr": ("ru", "uk"), "bg": ("ru", "sr"), "mk": ("sr", "ru"),
+              "be": ("ru", "uk")}
 
 
 @functools.cache
@@ -119,5 +123,6 @@ def languages_for(text: str | None, base: tuple[str, ...], lang: str | None = No
         found = [code for code, score in candidates(text) if score >= min_score]
         if "ja" in found or "zh" in found:  # the kana rule decides between them
             found = [code for code in found if code not in ("ja", "zh")] + [detect(text)[0]]
+    found += [near for code in found for near in NEIGHBOURS.get(code, ())]
     extra = [code for code in dict.fromkeys(found) if code and code not in base]
     return (*base, *extra)
