@@ -156,7 +156,7 @@ def load_articles(path: Path | None) -> list[tuple[str | None, str]]:
     return articles
 
 
-def make_atoms(articles: list[tuple[str | None, str]], rng: random.Random) -> list[Atom]:
+def make_atoms(articles: list[tuple[str | None, str]], rng: random.Random, lang: str = "en") -> list[Atom]:
     """Cut articles into pieces of 1,000 to 2,200 characters at paragraph breaks; drop very short ones."""
     atoms = []
     for index, (url, text) in enumerate(articles):
@@ -176,10 +176,24 @@ def make_atoms(articles: list[tuple[str | None, str]], rng: random.Random) -> li
         for k, chunk in enumerate(chunks):
             if sum(map(len, chunk)) >= 400:
                 atoms.append(Atom(index, url, chunk, title_for(url if k == 0 else None, chunk)))
-    return distinct(atoms)
+    return distinct(atoms, _regex_words if lang == "en" else _units)
 
 
-def distinct(atoms: list[Atom]) -> list[Atom]:
+def _regex_words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _units(text: str) -> list[str]:
+    """copytrace's own tokens: `\w+` makes a whole Chinese clause one word and splits Hindi at its vowel signs,
+    so pieces sharing a quote would pass as distinct."""
+    from copytrace.text.tokens import word_spans
+
+    lowered = text.lower()
+    _, starts, ends = word_spans(lowered)
+    return [lowered[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+
+
+def distinct(atoms: list[Atom], words_of=_regex_words) -> list[Atom]:
     """Keep only pieces that share no text with each other nor repeat their own lines.
 
     Real inputs repeat themselves (a meal plan listing the same lines, two
@@ -189,7 +203,7 @@ def distinct(atoms: list[Atom]) -> list[Atom]:
     seen: set[str] = set()
     kept = []
     for atom in atoms:
-        words = re.findall(r"\w+", " ".join(atom.paragraphs).lower())
+        words = words_of(" ".join(atom.paragraphs))
         shingles = [" ".join(words[i:i + 5]) for i in range(len(words) - 4)]
         unique = set(shingles)
         if len(shingles) - len(unique) > 0.02 * len(shingles) or len(unique & seen) >= 2:
@@ -422,7 +436,7 @@ def build_corpus(articles: list[tuple[str | None, str]], seed: int = 7, families
                  lang: str = "en") -> Corpus:
     """`lang`: the language of `articles` (credit lines are written in it when its press forms are known)."""
     rng = random.Random(seed)
-    atoms = make_atoms(articles, rng)
+    atoms = make_atoms(articles, rng, lang)
     rng.shuffle(atoms)
     counts = allocate(len(atoms), families)
     notes = []
