@@ -184,7 +184,7 @@ def _regex_words(text: str) -> list[str]:
 
 
 def _units(text: str) -> list[str]:
-    """copytrace's own tokens: `\w+` makes a whole Chinese clause one word and splits Hindi at its vowel signs,
+    """copytrace's own tokens: `\\w+` makes a whole Chinese clause one word and splits Hindi at its vowel signs,
     so pieces sharing a quote would pass as distinct."""
     from copytrace.text.tokens import word_spans
 
