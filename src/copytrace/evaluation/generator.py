@@ -46,7 +46,9 @@ DATE_RATES = (0.12, 0.06, 0.03)  # missing, junk, slipped earlier (a copy only)
 TEXT_FIELDS = ("text", "articleBody", "body", "content", "article")
 
 
-NTREX_DIR = DEFAULT_INPUT.parents[1] / "ntrex"
+_NTREX = "shared/data/ntrex"
+NTREX_DIR = next((p for p in (Path(__file__).resolve().parents[3].parent / _NTREX, Path.cwd().resolve().parent / _NTREX)
+                  if p.exists()), Path(__file__).resolve().parents[3].parent / _NTREX)
 # NTREX file code -> the language code of copytrace's rules (credit patterns, `text.lang`).
 NTREX_LANGUAGES = {
     "eng": "en", "rus": "ru", "ukr": "uk", "bel": "be", "srp-Cyrl": "sr", "srp-Latn": "sr", "bul": "bg",
