@@ -88,6 +88,9 @@ REMOVED_LINE_SCHEMA = pa.schema(
     ]
 )
 
+# Columns the documents table adds (text.lang): the document's language (ISO 639-1) and its confidence 0..1.
+LANG_FIELDS = (pa.field("lang", pa.string()), pa.field("lang_score", pa.float64()))
+
 PAIR_SCHEMA = pa.schema(
     [
         pa.field("a", pa.string(), nullable=False),

@@ -46,6 +46,68 @@ DATE_RATES = (0.12, 0.06, 0.03)  # missing, junk, slipped earlier (a copy only)
 TEXT_FIELDS = ("text", "articleBody", "body", "content", "article")
 
 
+_NTREX = "shared/data/ntrex"
+NTREX_DIR = next((p for p in (Path(__file__).resolve().parents[3].parent / _NTREX, Path.cwd().resolve().parent / _NTREX)
+                  if p.exists()), Path(__file__).resolve().parents[3].parent / _NTREX)
+# NTREX file code -> the language code of copytrace's rules (credit patterns, `text.lang`).
+NTREX_LANGUAGES = {
+    "eng": "en", "rus": "ru", "ukr": "uk", "bel": "be", "srp-Cyrl": "sr", "srp-Latn": "sr", "bul": "bg",
+    "zho-CN": "zh", "zho-TW": "zh", "yue": "zh", "jpn": "ja", "kor": "ko", "tha": "th", "vie": "vi", "ind": "id",
+    "arb": "ar", "fas": "fa", "urd": "ur", "heb": "he", "hin": "hi", "ben": "bn", "spa": "es", "por": "pt",
+    "fra": "fr", "deu": "de", "ita": "it", "pol": "pl", "tur": "tr", "hun": "hu", "ell": "el", "kat": "ka",
+    "hye": "hy", "kaz": "kk",
+}
+_UNSPACED = {"zho-CN", "zho-TW", "yue", "jpn"}  # sentences follow each other without a space
+# Credit lines as each language's press writes them (form -> template); the others credit in English.
+CREDIT_LINES = {
+    "ru": {"according_to": "По материалам {n}, ", "reports": "{n} сообщает.", "source": "Источник: {n}",
+           "originally": "Впервые опубликовано на {n}.", "dateline": "МОСКВА ({n}) — "},
+    "uk": {"according_to": "За даними {n}, ", "reports": "{n} повідомляє.", "source": "Джерело: {n}",
+           "dateline": "КИЇВ ({n}) — "},
+    "sr": {"according_to": "Како преноси {n}, ", "source": "Извор: {n}", "reports": "{n} јавља.",
+           "dateline": "БЕОГРАД ({n}) — "},
+    "zh": {"according_to": "据{n}报道，", "source": "来源：{n}", "reports": "转载自{n}"},
+    "ja": {"according_to": "{n}によると、", "source": "出典：{n}", "dateline": "【東京＝{n}】"},
+    "ko": {"according_to": "{n}에 따르면 ", "source": "출처: {n}", "dateline": "(서울={n}) "},
+    "ar": {"according_to": "وفقا لوكالة {n}، ", "reports": "ذكرت وكالة {n} ذلك.", "source": "المصدر: {n}"},
+    "fa": {"according_to": "به گزارش خبرگزاری {n}، ", "source": "منبع: {n}"},
+    "tr": {"according_to": "{n}'in haberine göre ", "reports": "{n} bildirdi.", "source": "Kaynak: {n}"},
+    "es": {"according_to": "Según informó {n}, ", "source": "Fuente: {n}", "originally": "Publicado originalmente en {n}.",
+           "dateline": "MADRID ({n}) — "},
+    "pt": {"according_to": "Segundo {n}, ", "source": "Fonte: {n}", "reports": "{n} noticiou."},
+    "fr": {"according_to": "Selon {n}, ", "source": "Source : {n}", "dateline": "PARIS ({n}) — "},
+    "de": {"according_to": "Wie {n} berichtet, ", "source": "Quelle: {n}", "dateline": "BERLIN ({n}) — "},
+    "it": {"according_to": "Secondo {n}, ", "source": "Fonte: {n}", "reports": "{n} riporta."},
+    "pl": {"according_to": "Według {n} ", "source": "Źródło: {n}", "reports": "{n} podaje."},
+}
+_LEADS = ("according_to", "dateline")  # written before the first paragraph
+
+
+def load_ntrex(code: str, folder: Path | None = None) -> list[tuple[str | None, str]]:
+    """The NTREX articles in language `code` (its file name: rus, zho-CN, ...), paragraphs of three sentences."""
+    folder = Path(folder) if folder else NTREX_DIR
+    path = folder / f"{code}.txt"
+    if code not in NTREX_LANGUAGES or not path.exists():
+        known = ", ".join(sorted(NTREX_LANGUAGES))
+        raise CorpusError(f"{path}: no NTREX translation for {code!r} (languages: {known})")
+    ids = [line.split("\t")[-1].strip() for line in (folder / "DOCUMENT_IDS.tsv").read_text().splitlines()]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if len(ids) != len(lines):
+        raise CorpusError(f"{path}: {len(lines)} lines for {len(ids)} in DOCUMENT_IDS.tsv")
+    docs: dict[str, list[str]] = {}
+    for doc, line in zip(ids, lines):
+        if line.strip():
+            docs.setdefault(doc, []).append(line.strip())
+    glue = "" if code in _UNSPACED else " "
+    return [(None, "\n\n".join(glue.join(s[i:i + 3]) for i in range(0, len(s), 3))) for s in docs.values()]
+
+
+def local_credit_line(lang: str, form: str, name: str) -> str:
+    """A credit line in `lang` if its press has that form, else the English one."""
+    template = CREDIT_LINES.get(lang, {}).get(form)
+    return template.format(n=name) if template else credit_line(form, name)
+
+
 class CorpusError(ValueError):
     """The input cannot give a corpus (absent, unreadable, too few articles)."""
 
@@ -99,7 +161,7 @@ def load_articles(path: Path | None) -> list[tuple[str | None, str]]:
     return articles
 
 
-def make_atoms(articles: list[tuple[str | None, str]], rng: random.Random) -> list[Atom]:
+def make_atoms(articles: list[tuple[str | None, str]], rng: random.Random, lang: str = "en") -> list[Atom]:
     """Cut articles into pieces of 1,000 to 2,200 characters at paragraph breaks; drop very short ones."""
     atoms = []
     for index, (url, text) in enumerate(articles):
@@ -119,10 +181,24 @@ def make_atoms(articles: list[tuple[str | None, str]], rng: random.Random) -> li
         for k, chunk in enumerate(chunks):
             if sum(map(len, chunk)) >= 400:
                 atoms.append(Atom(index, url, chunk, title_for(url if k == 0 else None, chunk)))
-    return distinct(atoms)
+    return distinct(atoms, _regex_words if lang == "en" else _units)
 
 
-def distinct(atoms: list[Atom]) -> list[Atom]:
+def _regex_words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _units(text: str) -> list[str]:
+    """copytrace's own tokens: `\\w+` makes a whole Chinese clause one word and splits Hindi at its vowel signs,
+    so pieces sharing a quote would pass as distinct."""
+    from copytrace.text.tokens import word_spans
+
+    lowered = text.lower()
+    _, starts, ends = word_spans(lowered)
+    return [lowered[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+
+
+def distinct(atoms: list[Atom], words_of=_regex_words) -> list[Atom]:
     """Keep only pieces that share no text with each other nor repeat their own lines.
 
     Real inputs repeat themselves (a meal plan listing the same lines, two
@@ -132,7 +208,7 @@ def distinct(atoms: list[Atom]) -> list[Atom]:
     seen: set[str] = set()
     kept = []
     for atom in atoms:
-        words = re.findall(r"\w+", " ".join(atom.paragraphs).lower())
+        words = words_of(" ".join(atom.paragraphs))
         shingles = [" ".join(words[i:i + 5]) for i in range(len(words) - 4)]
         unique = set(shingles)
         if len(shingles) - len(unique) > 0.02 * len(shingles) or len(unique & seen) >= 2:
@@ -167,8 +243,8 @@ def title_for(url: str | None, paragraphs: list[str]) -> str:
 class Builder:
     """Makes the drafts and the generator's edges (who copied whom, how, with what credit)."""
 
-    def __init__(self, rng: random.Random, pool: SentencePool, outlets: list[Outlet]):
-        self.rng, self.pool, self.outlets = rng, pool, outlets
+    def __init__(self, rng: random.Random, pool: SentencePool, outlets: list[Outlet], lang: str = "en"):
+        self.rng, self.pool, self.outlets, self.lang = rng, pool, outlets, lang
         self.authors = Authors()
         self.drafts: list[Draft] = []
         self.edges: list[Edge] = []
@@ -202,14 +278,18 @@ class Builder:
         """Decide the credit: None, or the form it takes; fills the edge's credit fields."""
         if self.rng.random() >= (copier.credit_rate if rate is None else rate):
             return None
-        if source.outlet.role == "wire" and self.rng.random() < 0.4:
-            form = WIRE_FORM
+        local = CREDIT_LINES.get(self.lang)
+        if local:  # the forms this language's press uses, naming the outlet (a domain reads oddly in them)
+            form, name = self.rng.choice(sorted(local)), source.outlet.name
         else:
-            form = self.rng.choice(copier.credit_forms)
-        name = source.outlet.name if self.rng.random() < 0.7 else source.outlet.domain
+            if source.outlet.role == "wire" and self.rng.random() < 0.4:
+                form = WIRE_FORM
+            else:
+                form = self.rng.choice(copier.credit_forms)
+            name = source.outlet.name if self.rng.random() < 0.7 else source.outlet.domain
         edge.credit, edge.credited = True, name
         edge.credited_outlet, edge.credited_domain = source.outlet.name, source.outlet.domain
-        edge.credit_text = credit_line(form, name).strip(" ,\u2014")
+        edge.credit_text = local_credit_line(self.lang, form, name).strip(" ,\u2014、，،")
         edge.noise.append(f"credit_{form}")
         return form
 
@@ -244,11 +324,14 @@ class Builder:
             edge.noise.append("framing_added")
         form = self.credit(outlet, source, edge, credit_rate)
         # a lead-in to the first paragraph is laid out by `assemble`, so that a later copy does not carry it
-        lead = form in ("according_to", "dateline") and any(k == "body" for k, _ in blocks)
+        lead = form in _LEADS and any(k == "body" for k, _ in blocks) and self.lang not in CREDIT_LINES
         if form and not lead:
             where = rng.random()
             position = len(blocks) if where < 0.6 else (0 if where < 0.8 else rng.randint(0, len(blocks)))
-            blocks.insert(position, ("credit", Marked.plain(credit_line(form, edge.credited).strip(" ,"))))
+            if form in _LEADS and self.lang in CREDIT_LINES:  # another language's lead-in: a line before the text
+                position = 0
+            line = local_credit_line(self.lang, form, edge.credited).strip(" ,")
+            blocks.insert(position, ("credit", Marked.plain(line)))
         draft = Draft(doc_id, outlet, "copy", source.family, -1, title, blocks, source.moment, None, "ok",
                       page_url(rng, outlet, title.text), tags=list(source.tags))
         if lead:
@@ -354,9 +437,11 @@ def allocate(n_atoms: int, wanted: int) -> dict[str, int]:
     raise CorpusError(f"the input gives only {n_atoms} usable article pieces: too few for a corpus")
 
 
-def build_corpus(articles: list[tuple[str | None, str]], seed: int = 7, families: int = 175) -> Corpus:
+def build_corpus(articles: list[tuple[str | None, str]], seed: int = 7, families: int = 175,
+                 lang: str = "en") -> Corpus:
+    """`lang`: the language of `articles` (credit lines are written in it when its press forms are known)."""
     rng = random.Random(seed)
-    atoms = make_atoms(articles, rng)
+    atoms = make_atoms(articles, rng, lang)
     rng.shuffle(atoms)
     counts = allocate(len(atoms), families)
     notes = []
@@ -366,7 +451,7 @@ def build_corpus(articles: list[tuple[str | None, str]], seed: int = 7, families
     take = iter(atoms)
     framing_atoms = [next(take) for _ in range(counts["framing"])]
     pool = SentencePool([p for a in framing_atoms for p in a.paragraphs])
-    builder = Builder(rng, pool, make_outlets(rng, n_originators=8, n_republishers=22))
+    builder = Builder(rng, pool, make_outlets(rng, n_originators=8, n_republishers=22), lang)
     plans = {}
     for family in range(counts["families"]):
         plan = rng.choices(list(PLAN_WEIGHTS), weights=list(PLAN_WEIGHTS.values()))[0]

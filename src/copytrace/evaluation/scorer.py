@@ -347,3 +347,26 @@ def _tree_parents(gold: dict, pred: Predictions) -> dict:
     return {"wire_parent": ratio(sum(1 for d in wire_kids if parent.get(d["id"]) == d["parent"]), len(wire_kids)),
             "paper_parent": ratio(sum(1 for d in paper_kids if parent.get(d["id"]) == d["parent"]), len(paper_kids)),
             "papers": len(wire_kids), "chains": len(paper_kids), "wrong": dict(wrong)}
+
+
+# --- Figures per language (issue 15): one corpus per language, scored as above, side by side ------------
+
+LANGUAGE_FIGURES = {  # column -> measure path in a `score_predictions` result
+    "pair recall": "pairs.overall.recall",
+    "major recall": "pairs.by_band.major.recall",
+    "section recall": "pairs.by_band.section.recall",
+    "false pairs": "pairs.overall.fp",
+    "credit recall": "credit.recall",
+    "credit f1": "credit.f1",
+    "families ari": "families.ari",
+}
+
+
+def score_languages(scores: dict[str, dict]) -> dict[str, dict]:
+    """Per language (a corpus built with `bench make --language`), the figures of LANGUAGE_FIGURES.
+
+    `scores`: language -> the `score_predictions` result of its corpus. Corpora are kept apart
+    (not pooled) so that a language's figures never borrow another's.
+    """
+    return {lang: {name: lookup(result, path) for name, path in LANGUAGE_FIGURES.items()}
+            for lang, result in scores.items()}

@@ -22,20 +22,22 @@ def make_command(
     input: Optional[Path] = typer.Option(None, "--input", "-i", help="JSONL of real article texts (field text or articleBody); default: the article-extraction benchmark's ground truth."),
     seed: int = typer.Option(7, help="Random seed: the same seed gives byte-identical files."),
     families: int = typer.Option(175, help="Story families to build (originals that get copied)."),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="Build from the NTREX translations in this language (its file code: rus, zho-CN, jpn, arb, ...) instead of --input."),
     newsroom: Optional[int] = typer.Option(None, "--newsroom", help="Instead: a newsroom corpus of this many wire stories (NTREX news) with briefs, rewrites and independent reports."),
 ) -> None:
     """Build a labelled corpus of republications from real article text."""
     if newsroom is not None:
         return _make_newsroom(out, input, seed, newsroom)
-    from copytrace.evaluation.generator import CorpusError, build_corpus, load_articles
+    from copytrace.evaluation.generator import NTREX_LANGUAGES, CorpusError, build_corpus, load_articles, load_ntrex
     from copytrace.evaluation.gold import write_corpus
 
     try:
-        articles = load_articles(input)
-        corpus = build_corpus(articles, seed=seed, families=families)
+        articles = load_ntrex(language) if language else load_articles(input)
+        lang = NTREX_LANGUAGES[language] if language else "en"
+        corpus = build_corpus(articles, seed=seed, families=families, lang=lang)
     except CorpusError as err:
         fail(str(err), EXIT_INPUT)
-    gold = write_corpus(corpus, out, seed, str(input) if input else "article-extraction-benchmark")
+    gold = write_corpus(corpus, out, seed, f"ntrex:{language}" if language else str(input) if input else "article-extraction-benchmark")
     for note in corpus.notes:
         console.print(f"note: {note}")
     multi = sum(1 for f in gold["families"] if f["size"] > 1)

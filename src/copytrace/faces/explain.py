@@ -91,6 +91,8 @@ def header(account: Account) -> Panel:
         if doc.get(label):
             lines.append(f"{label}: {escape(str(doc[label]))}")
     lines.append(f"{doc.get('n_chars', len(doc['text'])):,} characters")
+    if doc.get("lang") and doc["lang"] != "en":  # English, the default, goes unsaid
+        lines.append(f"language: {doc['lang']} ({doc.get('lang_score') or 0:.2f})")
     family = account.family
     if family:
         role = "the original" if family.get("original") == account.doc_id else None

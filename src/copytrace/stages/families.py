@@ -12,6 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit
 
+from copytrace.text.lang import with_language
+
 
 @njit(cache=True)
 def _find(parent, x):
@@ -77,4 +79,5 @@ def with_families(documents: pa.Table, family: np.ndarray, n_shingles: np.ndarra
     documents = documents.append_column("n_shingles", pa.array(n_shingles, pa.int64()))
     from copytrace.text.dates import with_published
 
+    documents = with_language(documents)  # lang, lang_score (issue 15)
     return with_published(documents)  # published, its precision, source (field, page, dateline) and raw string

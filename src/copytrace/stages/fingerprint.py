@@ -251,7 +251,8 @@ def _signatures(buf, offsets, shingle_size, num_perm, folding, window):
             if window > 0:
                 if n_picked + n_shingles + 1 > len(picked):
                     grown = np.empty(max(2 * len(picked), n_picked + n_shingles + 1), dtype=np.uint64)
-                    grown[:n_picked] = picked[:n_picked]
+                    for k in range(n_picked):  # a loop: numba's parfor size check trips on the slice copy
+                        grown[k] = picked[k]
                     picked = grown
                 end = winnow_into(shingles, n_shingles, window, picked, n_picked, prefix, suffix)
                 anchor_counts[d] = end - n_picked

@@ -42,7 +42,10 @@ from copytrace.text.tokens import (
     _decode,
     _is_separator,
     _lower,
+    UNIT_MARK,
+    _breaks,
     mix64,
+    unit_class,
 )
 
 FOLD_PLAIN = -1  # read as it is
@@ -140,9 +143,43 @@ def tokenize_folding(buf, start, end, hashes, kinds, expansions, offsets):
                 return -1  # more words than bytes (a long ligature): room is for one per two bytes
             seen_fold = True
             for k in range(offsets[kind], offsets[kind + 1]):
+                if unit_class(expansions[k]) & 1:
+                    return -1  # folds to a letter of an unspaced script: the redo path cuts its units
                 h, n, in_word = _feed(expansions[k], h, n, in_word, hashes)
-        else:
-            h, n, in_word = _feed(cp, h, n, in_word, hashes)
+            i += width
+            continue
+        unit = unit_class(cp)
+        if unit & 1:  # as in `tokens.tokenize_checked`
+            if in_word:
+                hashes[n] = h
+                n += 1
+                in_word = False
+            h = _FNV_OFFSET
+            while True:
+                h = (h ^ np.uint64(cp)) * _FNV_PRIME
+                prev = cp
+                i += width
+                cp = -1
+                while i < end and buf[i] >= 0x80:
+                    cp, width = _decode(buf, i, end)
+                    kind = kinds[cp] if cp < len(kinds) else FOLD_PLAIN
+                    if unit_class(cp) != UNIT_MARK:
+                        break
+                    if kind == FOLD_REDO or kind >= 0 or (kind == FOLD_MARK and seen_fold):
+                        return -1
+                    seen_mark = seen_mark or kind == FOLD_MARK
+                    h = (h ^ np.uint64(cp)) * _FNV_PRIME
+                    i += width
+                    cp = -1
+                if cp < 0 or i >= end:
+                    break
+                unit = unit_class(cp)
+                if not unit & 1 or kind != FOLD_PLAIN or _breaks(prev, cp, unit):
+                    break  # a letter NFKC changes goes back to the main loop (which redoes the document)
+            hashes[n] = h
+            n += 1
+            continue
+        h, n, in_word = _feed(cp, h, n, in_word, hashes)
         i += width
     if in_word:
         hashes[n] = h

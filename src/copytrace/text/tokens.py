@@ -2,6 +2,13 @@
 
 A word is a maximal run of letters and digits. Every other character (space,
 punctuation, quotes of any style, dashes, symbols, emoji) separates words.
+Scripts written without spaces between words (Han, Kana, Thai, Lao, Khmer,
+Myanmar and a few more) give one unit per letter, with the combining marks
+that follow it: shingles over such units are character n-grams, which stay
+the same in a source and its copy whatever surrounds them (a dictionary
+segmenter's words can change with context, and cost a Python pass; see
+docs/scripts.md). Mixed text ("iPhone 15手机在2023年") is read in one pass:
+Latin words and numbers stay words, each Han letter is a unit.
 Letters are lower-cased here (ASCII, Latin-1, Latin Extended-A, Greek,
 Cyrillic): a Python `lower()` pass would cost more than the whole kernel.
 Text arrives NFKC-normalized by `normalize.fold`. Token and shingle hashes are 64-bit and fixed: the same text
@@ -33,6 +40,67 @@ def mix64(x):
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return x ^ (x >> np.uint64(31))
+
+
+# Blocks of scripts written without spaces between words, and the mean length of their units (see `_breaks`).
+# The table built from them is a constant compiled into the kernels of other modules too (folding,
+# fingerprint), whose numba caches do not notice a change here: clear __pycache__/*.nbi after editing.
+SOLO_BLOCKS = (
+    (0x0E00, 0x0EFF, 4),  # Thai, Lao
+    (0x0F00, 0x0FFF, 4),  # Tibetan (syllables, no word spaces)
+    (0x1000, 0x109F, 4), (0xA9E0, 0xA9FF, 4), (0xAA60, 0xAA7F, 4),  # Myanmar
+    (0x1780, 0x17FF, 4), (0x19E0, 0x19FF, 4),  # Khmer
+    (0x1980, 0x19DF, 4), (0x1A20, 0x1AAF, 4), (0xAA80, 0xAADF, 4),  # New Tai Lue, Tai Tham, Tai Viet
+    (0x1B00, 0x1B7F, 4), (0xA980, 0xA9DF, 4),  # Balinese, Javanese
+    (0x2E80, 0x2FDF, 2),  # CJK and Kangxi radicals
+    (0x3005, 0x3007, 2), (0x3021, 0x3029, 2), (0x3031, 0x3035, 2), (0x3038, 0x303C, 2),  # iteration marks
+    (0x3040, 0x30FF, 4), (0x31F0, 0x31FF, 4), (0xFF66, 0xFF9F, 4),  # Hiragana, Katakana: syllables
+    (0x3100, 0x312F, 2), (0x31A0, 0x31BF, 2),  # Bopomofo
+    (0x3400, 0x4DBF, 2), (0x4E00, 0x9FFF, 2), (0xF900, 0xFAFF, 2),  # Han
+    (0xA000, 0xA4CF, 2),  # Yi
+)
+# Unit classes: odd values are letters of unspaced scripts (SOLO: units of ~2 letters, SOLO_LONG: ~4).
+UNIT_WORD, UNIT_SOLO, UNIT_MARK, UNIT_SOLO_LONG = 0, 1, 2, 3
+
+
+def _unit_table() -> np.ndarray:
+    """Per BMP code point: UNIT_SOLO / UNIT_SOLO_LONG (a letter of an unspaced script), UNIT_MARK, else 0."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for cp in range(0x300, 0x10000):
+        if not 0xD800 <= cp <= 0xDFFF and unicodedata.category(chr(cp))[0] == "M":
+            table[cp] = UNIT_MARK
+    for lo, hi, length in SOLO_BLOCKS:
+        for cp in range(lo, hi + 1):
+            if unicodedata.category(chr(cp))[0] in "LN":
+                table[cp] = UNIT_SOLO if length == 2 else UNIT_SOLO_LONG
+    return table
+
+
+_UNITS = _unit_table()
+
+
+@njit(cache=True, inline="always")
+def unit_class(cp):
+    """UNIT_SOLO, UNIT_SOLO_LONG, UNIT_MARK or UNIT_WORD (anything else, separators too) of a code point."""
+    if cp < 0x10000:
+        return _UNITS[cp]
+    if 0x20000 <= cp <= 0x323AF:  # Han extensions B to H
+        return UNIT_SOLO
+    return UNIT_WORD
+
+
+@njit(cache=True, inline="always")
+def _breaks(prev, cp, unit):
+    """Does a unit of an unspaced script end between letters `prev` and `cp`?
+
+    Content-defined: decided by the two letters alone, so a sentence cut into
+    the same units in a source and in any copy of it, whatever surrounds it,
+    like character n-grams; units average 2 letters (Han) or 4 (Kana, Thai,
+    Lao, Khmer, Myanmar: letters carry less each), about a word, so that
+    shingles and every threshold counted in words keep their meaning.
+    """
+    mask = np.uint64(1) if unit == UNIT_SOLO else np.uint64(3)
+    return (mix64((np.uint64(prev) << np.uint64(21)) ^ np.uint64(cp)) & mask) == 0
 
 
 @njit(cache=True, inline="always")
@@ -131,6 +199,38 @@ def tokenize_checked(buf, start, end, hashes, starts, ends, triggers):
         cp, width = _decode(buf, i, end)
         if cp < len(triggers) and triggers[cp]:
             return -1
+        unit = unit_class(cp)
+        if unit & 1:  # a letter of an unspaced script: a unit runs to the next content-defined break
+            if in_word:
+                hashes[n] = mix64(h)
+                ends[n] = i
+                n += 1
+                in_word = False
+            starts[n] = i
+            h = _FNV_OFFSET
+            while True:
+                h = (h ^ np.uint64(cp)) * _FNV_PRIME
+                prev = cp
+                i += width
+                cp = -1
+                while i < end and buf[i] >= 0x80:
+                    cp, width = _decode(buf, i, end)
+                    if cp < len(triggers) and triggers[cp]:
+                        return -1
+                    if unit_class(cp) != UNIT_MARK:
+                        break
+                    h = (h ^ np.uint64(cp)) * _FNV_PRIME  # a mark belongs to its letter
+                    i += width
+                    cp = -1
+                if cp < 0 or i >= end:
+                    break
+                unit = unit_class(cp)
+                if not unit & 1 or _breaks(prev, cp, unit):
+                    break
+            hashes[n] = mix64(h)
+            ends[n] = i
+            n += 1
+            continue
         if _is_separator(cp):
             if in_word:
                 hashes[n] = mix64(h)

@@ -27,8 +27,26 @@ _NAV_LINES = frozenset(
     |newsletter|follow us|latest|latest news|top stories|see also|also read|read also|watch more
     |show more|load more|continue reading|tags|topics|categories|share|comments|all rights reserved""".split("|")
 )
+# The same lines in the languages of state and wire media (ru uk sr zh ja ko ar fa tr es pt fr de it pl).
+_NAV_LINES |= frozenset(
+    """читать также|читайте также|читать далее|читать еще|читать ещё|подробнее|по теме|еще по теме|ещё по теме
+    |новости по теме|похожие новости|поделиться|комментарии|подписаться|главное|последние новости|реклама
+    |читайте також|читати далі|детальніше|за темою|новини за темою|поділитися|коментарі|підписатися
+    |прочитајте још|опширније|повезане вести|подели|коментари|pročitajte još|opširnije|povezane vesti|podeli
+    |相关新闻|相关阅读|相关文章|延伸阅读|阅读更多|更多|分享|分享到|评论|订阅|責任編輯|责任编辑|相關新聞|延伸閱讀|閱讀更多
+    |関連記事|関連ニュース|続きを読む|もっと読む|シェア|コメント|広告|관련기사|관련 기사|더보기|공유|공유하기|댓글|구독|광고
+    |اقرأ أيضا|اقرأ أيضاً|اقرأ المزيد|أخبار ذات صلة|مواضيع ذات صلة|شارك|مشاركة|تعليقات|اشترك|إعلان
+    |بیشتر بخوانید|بخوانید|اخبار مرتبط|مطالب مرتبط|اشتراک گذاری|اشتراک‌گذاری|نظرات|تبلیغات
+    |devamını oku|ilgili haberler|i̇lgili haberler|benzer haberler|paylaş|yorumlar|abone ol|reklam
+    |leer más|lee también|lea también|noticias relacionadas|relacionado|compartir|comentarios|suscríbete|publicidad
+    |leia mais|leia também|notícias relacionadas|compartilhar|partilhar|comentários|assine|publicidade
+    |lire aussi|lire la suite|à lire aussi|articles similaires|sur le même sujet|partager|commentaires|s'abonner|publicité
+    |weiterlesen|mehr zum thema|auch interessant|das könnte sie auch interessieren|teilen|kommentare|abonnieren|anzeige
+    |leggi anche|leggi di più|articoli correlati|potrebbe interessarti|condividi|commenti|iscriviti|pubblicità
+    |czytaj także|czytaj też|czytaj więcej|zobacz także|powiązane artykuły|udostępnij|komentarze|subskrybuj|reklama""".split("|")
+)
 _NAV_LINES = frozenset(" ".join(entry.split()) for entry in _NAV_LINES)  # the wrapped lines' indents are not part of a name
-_NAV_STRIP = " :|•·-–—>»›"
+_NAV_STRIP = " :|•·-–—>»›：…"
 # (reason, words one of which the line must hold, pattern): the words spare most lines the regex.
 _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern], ...] = (
     ("player", ("listen", "play", "watch", "player", "radio", ":"), re.compile(
@@ -43,6 +61,14 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern], ...] = (
         r"|(?:sign ?up|subscribe) (?:to|for) the (?:\w+ )?(?:newsletter|channel|podcast)"
         r"|join (?:us on|our) (?:telegram|whatsapp|facebook|twitter)|follow us on|get (?:our|the) newsletter"
         r"|keep you up ?to speed|download (?:our|the) app|turn on notifications")),
+    # The same in other languages: "Подписывайтесь на наш канал в Telegram", "Suscríbete a nuestro boletín", ...
+    ("subscription", ("подпис", "підпис", "订阅", "訂閱", "关注我们", "登録", "구독", "اشترك", "تابعونا", "عضو کانال",
+                      "abone", "suscríb", "suscrib", "assine", "inscreva", "abonnez", "abonnieren", "iscriviti",
+                      "subskrybuj", "zapisz się", "pratite nas", "пратите нас"), re.compile(
+        r"подписывайтесь на (?:наш|нас)|подпишитесь на (?:наш|нас)|підписуйтесь на (?:наш|нас)|пратите нас на"
+        r"|pratite nas na|订阅我们|訂閱我們|关注我们的|チャンネル登録|メルマガ登録|구독하기|구독해 주세요|اشترك في|تابعونا على"
+        r"|عضو کانال .{1,40} شوید|abone ol|bültenimize|suscríbete a|suscribirse a|assine (?:a|o|nossa|nosso)"
+        r"|inscreva-se|abonnez-vous|abonnieren sie|iscriviti (?:alla|al) |subskrybuj|zapisz się (?:do|na)")),
     ("cookie notice", ("cookie",), re.compile(
         r"we use cookies|(?:site|website) uses cookies|accept (?:all )?cookies|cookie (?:policy|settings)")),
 )

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from copytrace.outlets import host_of
+from copytrace.stages.provenance.credit_languages import _language_patterns, is_native_outlet, strip_outlet_noun
+from copytrace.text.lang import languages_for
 from copytrace.text.substrings import SubstringSet
 
 # An outlet's name as written: capitalized words (with a few lower-case
@@ -99,6 +101,8 @@ class CreditPattern:
     # For starts too common to try at each occurrence: `candidates(text, lowered)`, the sorted places
     # where a match may begin (every match begins at one of them).
     candidates: Callable[[str, str], list[int]] | None = None
+    # Names in other languages: accepted when `credit_languages.is_native_outlet` says so too.
+    native: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,10 @@ def add_language(code: str, patterns: list[CreditPattern]) -> None:
     _HINT_SETS.clear()
 
 
+
 _HINT_SETS: dict[tuple[str, ...], SubstringSet] = {}
+for _code, _patterns in _language_patterns(_p, FEED_FOOTER).items():
+    add_language(_code, [replace(p, native=True) for p in _patterns])
 
 
 def _hint_set(languages) -> SubstringSet:
@@ -268,6 +275,12 @@ def _outlet_name(raw: str, is_outlet: Callable[[str], bool]) -> str | None:
         if is_outlet(candidate):
             return candidate
     return None
+
+
+def _native_name(raw: str) -> str | None:
+    """An outlet name in another language (a known agency, or a name holding an outlet noun), or None."""
+    name = clean_name(raw).strip("«»\"“”„")
+    return name if name and name.lower() not in PLATFORMS and is_native_outlet(name) else None
 
 
 def scan_mentions(text: str, languages=("en",), is_outlet: Callable[[str], bool] = looks_like_outlet,
@@ -418,17 +431,43 @@ def _scan_window(pattern: CreditPattern, text: str, lo: int, hi: int, is_outlet,
         if any(s < span[1] and span[0] < e for s, e in taken):
             continue
         if pattern.role == "credit":
-            name = _outlet_name(raw, is_outlet)
+            bare = strip_outlet_noun(raw) if pattern.native else raw  # "لوكالة سبوتنيك": the agency's name alone
+            name = (bare != raw and (_outlet_name(bare, is_outlet) or _native_name(bare))) or _outlet_name(raw, is_outlet)
+            if name is None and pattern.native:
+                name = _native_name(raw)
         else:
             name = clean_name(raw)
             name = None if name.lower() in PLATFORMS else name
         if not name:
             continue
         line = _line_span(text, m.start(), m.end())
-        snippet = text[max(line[0], m.start() - 200) if pattern.kind == FEED_FOOTER else line[0]:line[1]]
         match = (m.start(), span[0] + len(raw))
-        found.append(Credit(pattern.kind, name, snippet.strip()[:500], line[0], line[1], pattern.role, match))
+        found.append(Credit(pattern.kind, name, _phrase(text, pattern.kind, line, m), line[0], line[1],
+                            pattern.role, match))
         taken.append(match)
+
+
+_SENTENCE_END = re.compile(r"[.!?…](?=[\s\"”’»)\]]|$)|[。！？؟]")
+_PHRASE_MAX = 300  # a longer sentence is cut to the matched words
+
+
+def _phrase(text: str, kind: str, line: tuple[int, int], m: re.Match) -> str:
+    """The credit phrase alone: a dateline's own words ("MOSCOW (Reuters) -"), else the sentence holding the match.
+
+    A whole line can be a paragraph ("(Continental Press) - A faint lilt ..."): the credit is not all of it.
+    """
+    if kind == "dateline":
+        return m.group(0).strip()
+    if kind == FEED_FOOTER:
+        return text[max(line[0], m.start() - 200):line[1]].strip()[:500]
+    lo = line[0]
+    for end in _SENTENCE_END.finditer(text, line[0], m.start()):
+        lo = end.end()
+    after = _SENTENCE_END.search(text, m.end() - 1 if m.end() > m.start() else m.end(), line[1])
+    hi = after.end() if after else line[1]
+    if hi - lo > _PHRASE_MAX:
+        lo, hi = m.start(), m.end()
+    return text[lo:hi].strip()
 
 
 def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=("credit", "self", "photo"),
@@ -441,6 +480,11 @@ def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=(
     in the text (start = end = -1). `prior`: the self-names already found in
     the text and in the raw text (`self_scans`), not looked for again.
     """
+    # the document's own language adds its patterns (tokens never depend on it); the prior
+    # self-name scans then miss that language's: scan again
+    own = languages_for(row["text"], tuple(languages), row.get("lang"))
+    if own != tuple(languages):
+        languages, prior = own, None
     text_prior, raw_prior = prior if prior is not None else ([], [])
     if prior is not None:
         roles = tuple(r for r in roles if r != "self")
@@ -457,6 +501,7 @@ def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=(
 def self_scans(row: dict, languages) -> tuple[list[Credit], list[Credit]]:
     """The self-names of a document's text and of its raw text, each as its own scan finds them."""
     raw = row.get("raw_text")
+    languages = languages_for(row["text"], tuple(languages), row.get("lang"))
     in_raw = scan_mentions(raw, languages, roles=("self",)) if raw and raw != row["text"] else []
     return scan_mentions(row["text"], languages, roles=("self",)), in_raw
 
