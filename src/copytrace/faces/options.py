@@ -10,6 +10,7 @@ Only light modules load here: `copytrace --help` reads it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -35,6 +36,9 @@ Clean = Annotated[bool, typer.Option(
 TemplatePages = Annotated[int, typer.Option(
     help="Chrome removal: a line on this many pages of one source is its template.")]
 ExtractWorkers = Annotated[int, typer.Option(help="Processes extracting HTML main text (0: one per core).")]
+Explain = Annotated[bool, typer.Option(
+    "--explain/--no-explain", help="Align passages and trace provenance; --no-explain stops at documents, pairs and "
+    "families (detection only; `copytrace explain` explains a document of such a folder on demand).")]
 AliasesFile = Annotated[Optional[Path], typer.Option(
     "--aliases", help="Outlet aliases: lines 'RT = rt.com = Russia Today', or JSON {name: \\[names]}.")]
 
@@ -44,6 +48,7 @@ NUM_PERM, SHINGLE_SIZE = DEFAULTS.num_perm, DEFAULTS.shingle_size
 MIN_SHARED, MIN_CONTAINMENT = DEFAULTS.keep.min_shared, DEFAULTS.keep.min_containment
 CLEAN, TEMPLATE_PAGES = DEFAULTS.clean.chrome_removal, DEFAULTS.clean.chrome.min_repeat
 EXTRACT_WORKERS = DEFAULTS.clean.extract.workers
+EXPLAIN = DEFAULTS.explain
 
 # The option each setting comes from, for errors the user can act on ("--min-shared must be ...").
 FLAGS = ("--reuse-share", "--size-ratio", "--num-perm", "--shingle-size", "--min-shared", "--min-containment",
@@ -73,6 +78,11 @@ def settings_from_options(
         return settings.check()
     except ValueError as err:
         fail(flagged(str(err)))
+
+
+def with_explain(settings: ScanSettings, explain: bool) -> ScanSettings:
+    """`scan --explain/--no-explain` mapped to `ScanSettings.explain` (the index explains per add, not here)."""
+    return settings if explain == settings.explain else replace(settings, explain=explain)
 
 
 def read_aliases(path: Path):
