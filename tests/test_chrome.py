@@ -147,3 +147,51 @@ def test_templates_follow_the_options():
     corpus = _corpus()
     assert learn_templates(corpus)["dailybugle"]["daily bugle members get every story first, join today"] == 7
     assert not any(learn_templates(corpus, CleanSettings(chrome=ChromeSettings(min_repeat=8))).values())
+
+
+# --- the compiled cheap test: rules are tried only on lines whose shape allows them -------------------------
+
+SHAPE_LINES = [
+    "", "   ", "\u3000\u00a0 x \u2003", "Tags: Russia, NATO", "tags : a", "TOPICS: one, two", "Filed under: Politics",
+    "\u212aeywords: x, y", "The cat, the dog, the bird.", "The Cat, The Dog, The Bird", "Russia-NATO cooperation, NATO, "
+    "Sergei Lavrov, Ukraine", "Home | News | Sport", "Lavrov Unveils Why NATO Sent Ties With Russia Into Deep Freeze",
+    "lavrov unveils why natos sends their relations towards deeper freezes", "Breaking News: Something Happened Today",
+    "Share this article", "Ünïcödé Héadline With Àccents Over Here", "a" * 401, "Word, " * 70, "ends with quote,\u201d",
+    "ß straße, Maße, Größe", "#tag, #other, #third", "1, 2, 3", "  Mixed\tTabs\x1c, and, Separators  ", "东京 新闻, 头条, 体育",
+    "Read more: The story continues here, with more words after it", "Related Stories\r", "x\x85y, z, w",
+]
+
+
+def test_line_shapes_never_rule_out_a_line_a_rule_holds():
+    import numpy as np
+    import pyarrow as pa
+
+    from copytrace.stages.clean.chrome import is_tag_list, is_title_case
+    from copytrace.stages.clean.templates import SHAPE_TAG, SHAPE_TITLE, line_shapes
+
+    text = "\n".join(SHAPE_LINES)
+    [(sizes, bits)] = line_shapes(pa.array([text], pa.large_string()), np.array([0]))
+    assert sizes.tolist() == [len(line.strip()) for line in text.split("\n")]
+    for line, bit in zip(text.split("\n"), bits.tolist()):
+        stripped = line.strip()
+        if stripped and is_tag_list(stripped):
+            assert bit & SHAPE_TAG, line
+        if stripped and is_title_case(stripped):
+            assert bit & SHAPE_TITLE, line
+    # and it rules most article lines out
+    assert not bits[text.split("\n").index("The cat, the dog, the bird.")] & SHAPE_TAG
+
+
+def test_chrome_reasons_with_line_shapes_are_the_reasons_without(lavrov_dir):
+    import numpy as np
+    import pyarrow as pa
+
+    from copytrace.stages.clean.templates import line_shapes
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(lavrov_dir.glob("*.txt"))] + ["\n".join(SHAPE_LINES)]
+    shapes = line_shapes(pa.array(texts, pa.large_string()), np.arange(len(texts)))
+    for text, shape in zip(texts, shapes):
+        template = {line_key(line): 3 for line in text.split("\n")[::4] if line.strip()}
+        for options in (ChromeSettings(), ChromeSettings(density=False)):
+            assert chrome_reasons(text, template, "src", "Title", options, shapes=shape) == \
+                chrome_reasons(text, template, "src", "Title", options)

@@ -431,3 +431,130 @@ def template_candidates(texts: Sequence[str], groups: Sequence[str | None], temp
     for r, lines in by_row.items():
         found[rows[r]] = frozenset(lines)
     return found
+
+
+# --- line shapes: the cheap test that decides which lines the density rules are tried on ---------------------
+
+SHAPE_TAG, SHAPE_TITLE = 1, 2  # bits of `line_shapes`: a tag list / a headline is possible on this line
+
+
+@njit(cache=True, nogil=True)
+def _is_space(cp, table):
+    if cp < 0x80:
+        return cp == 32 or 9 <= cp <= 13 or 28 <= cp <= 31
+    return cp < len(table) and table[cp] == -1
+
+
+@njit(cache=True, nogil=True)
+def _starts_with(buf, at, stop, word):
+    """buf[at:stop] starts with the lowercase ASCII `word` (bytes), ignoring ASCII case."""
+    if stop - at < len(word):
+        return False
+    for i in range(len(word)):
+        b = buf[at + i]
+        if 65 <= b <= 90:
+            b += 32
+        if b != word[i]:
+            return False
+    return True
+
+
+_LEADS = (np.frombuffer(b"tags", np.uint8), np.frombuffer(b"topics", np.uint8),
+          np.frombuffer(b"keywords", np.uint8), np.frombuffer(b"filed under", np.uint8))
+
+
+@njit(cache=True, nogil=True)
+def _tag_lead(buf, at, stop):
+    """Whether a line's text from byte `at` may start with a tag lead ('Tags:', 'Filed under:' ...)."""
+    return (_starts_with(buf, at, stop, _LEADS[0]) or _starts_with(buf, at, stop, _LEADS[1])
+            or _starts_with(buf, at, stop, _LEADS[2]) or _starts_with(buf, at, stop, _LEADS[3]))
+
+
+@njit(cache=True, nogil=True)
+def _line_shapes(buf, offsets, rows, table):
+    """Per line of the texts `rows` (split at \\n): its stripped length in code points and its shape bits.
+
+    SHAPE_TAG: the stripped line holds ',', ':' or '|' and may be a tag list (it does not end like a sentence,
+    or it starts with a letter a tag lead can start with). SHAPE_TITLE: it may be a headline (it does not end
+    with . , ; : and has fewer than six lowercase ASCII words of five letters or more: `is_title_case` stops
+    at six lowercase content words, and no small word has five letters).
+    """
+    total = 0
+    for r in range(len(rows)):
+        total += 1
+        for j in range(offsets[rows[r]], offsets[rows[r] + 1]):
+            if buf[j] == 10:
+                total += 1
+    sizes = np.empty(total, dtype=np.int32)
+    shapes = np.empty(total, dtype=np.uint8)
+    counts = np.empty(len(rows), dtype=np.int64)
+    n = 0
+    for r in range(len(rows)):
+        start, end = offsets[rows[r]], offsets[rows[r] + 1]
+        lines = 0
+        j = start
+        while True:
+            k = j
+            size, first, last, seps, long_lower, token, lower = 0, -1, -1, False, 0, 0, True
+            first_at = 0
+            pending_space = 0  # spaces after the last visible code point (not part of the stripped size)
+            while k < end and buf[k] != 10:
+                b = buf[k]
+                if b < 0x80:
+                    cp = b
+                    k += 1
+                elif b < 0xE0:
+                    cp = ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F)
+                    k += 2
+                elif b < 0xF0:
+                    cp = ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F)
+                    k += 3
+                else:
+                    cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
+                    k += 4
+                if _is_space(cp, table):
+                    if first >= 0:
+                        pending_space += 1
+                    if token >= 5 and lower:
+                        long_lower += 1
+                    token, lower = 0, True
+                    continue
+                if first < 0:
+                    first = cp
+                    first_at = k - 1  # an ASCII first letter (the only kind a tag lead starts with but one)
+                size += pending_space + 1
+                pending_space = 0
+                last = cp
+                if cp == 44 or cp == 58 or cp == 124:
+                    seps = True
+                token += 1
+                if not (97 <= cp <= 122):
+                    lower = False
+            if token >= 5 and lower:
+                long_lower += 1
+            shape = 0
+            # _SENTENCE_END_CHARS less ' ’ ) (a tag list may end with those); _TAG_LEAD_FIRST
+            sentence_end = last in (46, 33, 63, 0x2026, 58, 59, 34, 0x201D, 93)
+            lead = first == 0x212A or (first in (116, 84, 107, 75, 102, 70) and _tag_lead(buf, first_at, k))
+            if seps and size <= 400 and (lead or not sentence_end):
+                shape |= 1
+            if size <= 220 and last not in (46, 44, 59, 58) and long_lower < 6:
+                shape |= 2
+            sizes[n] = size
+            shapes[n] = shape
+            n += 1
+            lines += 1
+            if k >= end:
+                break
+            j = k + 1
+        counts[r] = lines
+    return sizes, shapes, counts
+
+
+def line_shapes(texts, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per text of `rows` (an Arrow string array's rows): (stripped sizes, shape bits) of its lines."""
+    buf, offsets = _utf8(texts)
+    sizes, shapes, counts = _line_shapes(buf, offsets, rows.astype(np.int64), fold_table())
+    bounds = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=bounds[1:])
+    return [(sizes[bounds[i]:bounds[i + 1]], shapes[bounds[i]:bounds[i + 1]]) for i in range(len(counts))]
