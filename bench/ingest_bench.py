@@ -32,8 +32,12 @@ from copytrace.io import stream_documents  # noqa: E402
 from copytrace.io.records import REJECT_SCHEMA  # noqa: E402
 
 
+_BAD_JSON = ['{"id": "broken", "text": "unterminated', "", '{"id": 7, "text": "a number id"}', '["not an object"]',
+             '{"id": "x", "text": "   "}']
+
+
 def make_file(corpus: Path, fmt: str, mb: int) -> Path:
-    out = corpus.with_name(f"{corpus.stem}.{mb}mb.{fmt}")
+    out = corpus.with_name(f"{corpus.stem}.{mb}mb.v2.{fmt}")
     if out.exists():
         return out
     table = pq.read_table(corpus, columns=["id", "text", "source", "url", "date", "title"])
@@ -42,7 +46,11 @@ def make_file(corpus: Path, fmt: str, mb: int) -> Path:
         while written < mb * 1e6:
             part = table.set_column(0, "id", pa.array([f"{i}-{round_}" for i in table["id"].to_pylist()]))
             if fmt == "jsonl":
-                data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part.to_pylist()).encode()
+                lines = [json.dumps(r, ensure_ascii=False) for r in part.to_pylist()]
+                # A few bad records, so that the rejects of the two readers can be compared.
+                for k, bad in enumerate(_BAD_JSON):
+                    lines[(k + 1) * 9_973 % len(lines)] = bad
+                data = ("\n".join(lines) + "\n").encode()
             else:
                 sink = pa.BufferOutputStream()
                 pcsv.write_csv(part, sink, pcsv.WriteOptions(include_header=round_ == 0))
