@@ -1,17 +1,15 @@
-"""Work shards of the local engine: scratch copies compressed, consumed shards gone, a resumed scan still whole."""
+"""Work shards of the local engine: consumed shards gone, a resumed scan still whole."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from copytrace.engines import local
 from copytrace.engines.local import LocalEngine
-from copytrace.engines.shards import SCRATCH, read_arrow, write_arrow
 
 sys.path.insert(0, str(Path(__file__).parent))
 from engines_corpus import write_corpus  # noqa: E402
@@ -22,14 +20,6 @@ SHARD_BYTES = 60_000
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
     return write_corpus(tmp_path_factory.mktemp("corpus"), n_docs=300)
-
-
-def test_scratch_shards_are_zstd_and_read_back_whole(tmp_path):
-    table = pa.table({"text": pa.array(["the same news line, again and again. " * 40] * 500, pa.large_string())})
-    write_arrow(tmp_path / "plain.arrow", table)
-    write_arrow(tmp_path / "packed.arrow", table, compression=SCRATCH)
-    assert read_arrow(tmp_path / "packed.arrow").equals(table)
-    assert (tmp_path / "packed.arrow").stat().st_size < (tmp_path / "plain.arrow").stat().st_size / 10
 
 
 def test_band_keys_and_anchors_go_once_candidates_are_done_and_a_resume_skips_them(corpus, tmp_path, monkeypatch):

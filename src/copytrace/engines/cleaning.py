@@ -27,16 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from copytrace.engines.shards import (
-    SCRATCH,
-    atomic_write,
-    done_info,
-    is_done,
-    mark_done,
-    read_arrow,
-    write_arrow,
-    write_parquet,
-)
+from copytrace.engines.shards import atomic_write, done_info, is_done, mark_done, read_arrow, write_arrow, write_parquet
 from copytrace.io.records import REJECT_SCHEMA
 from copytrace.settings import ScanSettings
 
@@ -89,7 +80,7 @@ def extract_shard(spec: tuple[Path, Path, ScanSettings]) -> Path:
     raw = _numbered(raw)
     extracted = clean_stage(raw, replace(settings.clean, chrome_removal=False), aliases=settings.aliases)
     write_parquet(_rejects_path(out), _rejects(extracted, raw))
-    write_arrow(out, extracted.documents, compression=SCRATCH)
+    write_arrow(out, extracted.documents)
     return out
 
 
@@ -132,7 +123,7 @@ def clean_one(spec: tuple[Path, Path, Path, ScanSettings, Path | None]) -> dict:
     docs = cleaned.documents.drop_columns(["html", "row"])
     info = {"docs": docs.num_rows, "rejected": rejects.num_rows,
             "text_bytes": int(pc.sum(pc.binary_length(docs["text"])).as_py() or 0)}
-    write_arrow(out, docs, info, compression=SCRATCH)
+    write_arrow(out, docs, info)
     return info
 
 

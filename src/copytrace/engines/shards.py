@@ -9,9 +9,10 @@ is skipped by the next run. So an interrupted scan resumes where it stopped.
 Document shards are Arrow IPC files (uncompressed, memory-mapped: later
 stages take the texts of a few documents anywhere in the corpus without
 reading the rest, and the result's documents table is those pages, not a
-copy in memory); the scratch copies of the ingest (raw, extracted, cleaned
-shards, each read once or twice) are Arrow IPC compressed with zstd; every
-other shard is Parquet, zstd-compressed. A shard goes as soon as the stage
+copy in memory; so are the ingest's scratch copies, which template learning
+reads as views: compressed, every worker held decompressed copies of the
+shards it counted, and the work folder's peak, reached later, was the same);
+every other shard is Parquet, zstd-compressed. A shard goes as soon as the stage
 after it has consumed it (`release_candidate_inputs`): the work folder holds
 the texts, and little more.
 """
@@ -153,16 +154,9 @@ def write_parquet(path: Path, table: pa.Table, info: dict | None = None, compres
     mark_done(path, info)
 
 
-# Scratch shards read whole once or twice: zstd level 1 packs news text ~3x at several hundred MB/s a core.
-SCRATCH = "zstd"
-
-
-def write_arrow(path: Path, table: pa.Table, info: dict | None = None, compression: str | None = None) -> None:
-    """An Arrow IPC shard: uncompressed (memory-mapped in place by its readers) unless `compression` is given."""
-    options = ipc.IpcWriteOptions(compression=pa.Codec(compression, 1) if compression else None)
-
+def write_arrow(path: Path, table: pa.Table, info: dict | None = None) -> None:
     def write(tmp):
-        with ipc.new_file(tmp, table.schema, options=options) as writer:
+        with ipc.new_file(tmp, table.schema) as writer:
             writer.write_table(table)
     atomic_write(path, write)
     mark_done(path, info)
@@ -298,7 +292,7 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
             # A resumed run reads its inputs again but writes only the shards not yet cleaned.
             path = scratch / f"part-{len(raw_paths):05d}.raw.arrow"
             if not is_done(path) and not is_done(final(len(raw_paths))):
-                write_arrow(path, table, compression=SCRATCH)
+                write_arrow(path, table)
             raw_paths.append(path)
             advance(table.num_rows)
             del table
