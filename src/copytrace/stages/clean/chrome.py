@@ -389,11 +389,10 @@ def _shaped_features(stripped, sizes, bits) -> list[tuple[bool, bool, bool]]:
     from copytrace.stages.clean.templates import SHAPE_TAG, SHAPE_TITLE
 
     features = [_NO_FEATURES] * len(sizes)
-    tried = np.flatnonzero((bits != 0) | ((sizes > 0) & (sizes <= 40)))
-    for i, shape, size in zip(tried.tolist(), bits[tried].tolist(), sizes[tried].tolist()):
-        line = stripped[i]
+    for i in np.flatnonzero((bits != 0) | ((sizes > 0) & (sizes <= 40))).tolist():
+        line, shape = stripped[i], int(bits[i])
         features[i] = (bool(shape & SHAPE_TAG) and _tag_memo(line), bool(shape & SHAPE_TITLE) and _title_memo(line),
-                       size <= 40 and _short_memo(line))
+                       len(line) <= 40 and _short_memo(line))
     return features
 
 
