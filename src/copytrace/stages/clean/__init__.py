@@ -30,7 +30,6 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -208,7 +207,6 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
         # Lines whose key hash is in their source's template: the only lines looked up there.
         candidates = template_candidates(columns["text"], [groups.get(i) for i in range(n)], templates, arrow_texts)
     plain_options, marked_options = options, replace(options, density=False)
-    shapes = _shapes(columns, arrow_texts, live)
     with progress.task("clean", total=len(live)) as advance:
         for i in live:
             text = columns["text"][i]
@@ -217,7 +215,7 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
             # line-density features are for text that lost its markup.
             chosen = marked_options if columns["has_html"][i] else plain_options
             reasons = chrome_reasons(text, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen,
-                                     None if candidates is None else candidates[i], shapes.get(i))
+                                     None if candidates is None else candidates[i])
             advance(1)
             if not reasons:
                 continue
@@ -229,19 +227,6 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
                 continue
             columns["raw_text"][i] = text
             columns["text"][i] = cleaned
-
-
-def _shapes(columns: dict, arrow_texts, live: list[int]) -> dict:
-    """Line shapes (`templates.line_shapes`) of the live texts, by row: one compiled pass over their UTF-8."""
-    from copytrace.stages.clean.templates import line_shapes
-
-    if not live:
-        return {}
-    if arrow_texts is None:
-        arrow_texts, rows = pa.array([columns["text"][i] for i in live], pa.large_string()), np.arange(len(live))
-    else:
-        rows = np.array(live, dtype=np.int64)
-    return dict(zip(live, line_shapes(arrow_texts, rows)))
 
 
 def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progress=None,

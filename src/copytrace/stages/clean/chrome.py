@@ -23,8 +23,6 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-
 # Generic chrome patterns live in .patterns; pattern_reason is part of this module's interface too.
 from copytrace.settings import ChromeSettings
 from copytrace.stages.clean.patterns import _WORDS, _pattern_reason, pattern_reason  # noqa: F401
@@ -294,9 +292,6 @@ _pattern_memo = lru_cache(maxsize=_MEMO_LINES)(_pattern_reason)
 _features_memo = lru_cache(maxsize=_MEMO_LINES)(_line_features)
 _is_credit_memo = lru_cache(maxsize=_MEMO_LINES)(is_credit)
 _line_key_memo = lru_cache(maxsize=_MEMO_LINES)(line_key)
-_tag_memo = lru_cache(maxsize=_MEMO_LINES)(is_tag_list)
-_title_memo = lru_cache(maxsize=_MEMO_LINES)(is_title_case)
-_short_memo = lru_cache(maxsize=_MEMO_LINES)(is_short_line)
 
 
 
@@ -308,32 +303,15 @@ def chrome_reasons(
     title: str | None = None,
     options: ChromeSettings = ChromeSettings(),
     candidates: Container[int] | None = None,
-    shapes: tuple | None = None,
 ) -> dict[int, str]:
     """By line number (1-based, lines split at \\n), the reason each chrome line of `text` is removed.
 
     Credit lines and the title are kept; whether a line is one is asked only
     of lines some evidence marks (most lines are article text, marked by none).
     `candidates` (0-based line indices, `templates.template_candidates`): the
-    only lines that can be in `template`; None: any line. `shapes`
-    (`templates.line_shapes` of this text): each line's stripped size and
-    shape bits, so that only the lines a rule can hold are stripped and tried.
+    only lines that can be in `template`; None: any line.
     """
-    pieces = text.split("\n")
-    if shapes is None:
-        stripped = [piece.strip() for piece in pieces]
-        tried = range(len(pieces))
-    else:
-        sizes, bits = shapes
-        stripped = _Stripped(pieces)
-        # Patterns are for lines of at most 320 characters, density rules for at most 400.
-        wanted = (sizes > 0) & (sizes <= (400 if options.density else 320))
-        if options.repeated and template:
-            if candidates is None:  # any line may be a template line
-                wanted |= sizes > 0
-            elif candidates:
-                wanted[list(candidates)] = True
-        tried = np.flatnonzero(wanted).tolist()
+    stripped = [piece.strip() for piece in text.split("\n")]
     title_key = line_key(title) if title else None
     kept: dict[int, bool] = {}
 
@@ -349,8 +327,7 @@ def chrome_reasons(
     if use_template and not isinstance(template, TemplateLookup):
         template = TemplateLookup(template)
     patterns = options.patterns
-    for i in tried:
-        line = stripped[i]
+    for i, line in enumerate(stripped):
         if not line:
             continue
         reason = _pattern_memo(line) if patterns and len(line) <= 320 else None
@@ -361,39 +338,9 @@ def chrome_reasons(
         if reason and not protected(i):
             reasons[i] = reason
     if options.density:
-        if shapes is None:
-            features = [_features_memo(line) if line and len(line) <= 400 else _NO_FEATURES for line in stripped]
-        else:
-            features = _shaped_features(stripped, sizes, bits)
+        features = [_features_memo(line) if line and len(line) <= 400 else _NO_FEATURES for line in stripped]
         reasons.update(_density(features, lambda i: i in reasons or protected(i)))
     return {i + 1: reason for i, reason in sorted(reasons.items())}
-
-
-class _Stripped:
-    """The stripped lines of a text, each stripped when first asked for."""
-
-    __slots__ = ("pieces", "done")
-
-    def __init__(self, pieces: list[str]) -> None:
-        self.pieces, self.done = pieces, {}
-
-    def __getitem__(self, i: int) -> str:
-        line = self.done.get(i)
-        if line is None:
-            line = self.done[i] = self.pieces[i].strip()
-        return line
-
-
-def _shaped_features(stripped, sizes, bits) -> list[tuple[bool, bool, bool]]:
-    """`_line_features` of every line, trying each rule only on the lines its shape bit (or size) allows."""
-    from copytrace.stages.clean.templates import SHAPE_TAG, SHAPE_TITLE
-
-    features = [_NO_FEATURES] * len(sizes)
-    for i in np.flatnonzero((bits != 0) | ((sizes > 0) & (sizes <= 40))).tolist():
-        line, shape = stripped[i], int(bits[i])
-        features[i] = (bool(shape & SHAPE_TAG) and _tag_memo(line), bool(shape & SHAPE_TITLE) and _title_memo(line),
-                       len(line) <= 40 and _short_memo(line))
-    return features
 
 
 def chrome_lines(
