@@ -102,6 +102,17 @@ def run_child(args: list[str]) -> tuple[dict, float, int, int]:
     return report, wall, peak, peak_anon
 
 
+def keep_outputs(out: Path, keep: Path) -> None:
+    """The run's pairs and families, rows sorted, as Parquet under `keep` (for `cmp`-style comparison of versions)."""
+    import pyarrow.parquet as pq
+
+    keep.mkdir(parents=True, exist_ok=True)
+    for name in ("pairs", "families"):
+        table = pq.read_table(out / f"{name}.parquet")
+        keys = [(c, "ascending") for c in table.column_names if not str(table.schema.field(c).type).startswith("list")]
+        pq.write_table(table.sort_by(keys), keep / f"{name}.parquet")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, nargs="+", default=[100_000])
@@ -116,6 +127,8 @@ def main(argv=None) -> int:
                         help="scan only this many 20,000-document batches of each corpus, spread over it "
                              "(shards of a corpus too large for the disk)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/copytrace-scale"), help="scratch folder")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep each run's pairs and families (sorted) here, to compare two versions' outputs")
     args = parser.parse_args(argv)
     rows = []
     for n_docs in args.docs:
@@ -146,6 +159,8 @@ def main(argv=None) -> int:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         with open(RESULTS, "a") as handle:
             handle.write(json.dumps(row) + "\n")
+        if args.keep is not None:
+            keep_outputs(args.work / "out", args.keep / f"{n_docs}-{'explain' if args.explain else 'no-explain'}")
         shutil.rmtree(args.work, ignore_errors=True)
         print(json.dumps(row), flush=True)
     print("| docs | text MB | engine | explain | anchors | candidates | kept | wall s | docs/s | peak RSS GB | load before/after |")

@@ -361,7 +361,10 @@ def test_utf16_with_a_byte_order_mark_is_decoded(tmp_path):
     assert only_reject(ingested)["reason"].startswith("invalid UTF-16")
 
 
-def test_progress_is_told_of_every_record(tmp_path):
+def test_progress_is_told_of_every_record(tmp_path, monkeypatch):
+    import copytrace.io.blocks
+
+    monkeypatch.setattr(copytrace.io.blocks, "BLOCK", 1 << 16)  # JSONL is read by blocks of lines: several here
     write_jsonl(tmp_path / "many.jsonl", [{"id": str(i), "text": GOOD} for i in range(3000)])
     (tmp_path / "one.txt").write_text(GOOD)
     steps = []

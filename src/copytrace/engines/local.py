@@ -54,6 +54,7 @@ from copytrace.engines.shards import (
     mark_done,
     parse_size,
     read_arrow,
+    release_candidate_inputs,
     release_memory,
     require_documents,
     scan_job,
@@ -123,7 +124,7 @@ def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None
         for p in range(ANCHOR_PARTITIONS):
             rows = order[bounds[p]:bounds[p + 1]]
             write_parquet(anchor_path(out, p), pa.table({"value": values[rows], "doc": docs[rows]}),
-                          compression="none")
+                          compression="none")  # random 64-bit values: zstd saved 8% for 15% more CPU
     columns = {"doc": documents["doc"], "n_shingles": pa.array(fingerprints.n_shingles, pa.int64())}
     columns.update({_key_column(j): pa.array(fingerprints.keys[:, j], pa.uint64())
                     for j in range(fingerprints.keys.shape[1])})
@@ -288,6 +289,7 @@ class LocalEngine:
         mean_doc_bytes = counts.text_bytes / counts.used
         fp_paths = fingerprint_shards(work, doc_paths, settings, progress, self.map_chunks)
         candidates = candidate_shards(work, fp_paths, store.n_docs, settings, self.budget, progress)
+        release_candidate_inputs(work, fp_paths, lambda p: [anchor_path(p, k) for k in range(ANCHOR_PARTITIONS)])
         verify_paths = verify_shards(work, candidates, store, settings, self.budget, mean_doc_bytes, progress,
                                      self.map_chunks)
         kept = kept_pairs(verify_paths)

@@ -8,7 +8,13 @@ is skipped by the next run. So an interrupted scan resumes where it stopped.
 
 Document shards are Arrow IPC files (uncompressed, memory-mapped: later
 stages take the texts of a few documents anywhere in the corpus without
-reading the rest); every other shard is Parquet.
+reading the rest, and the result's documents table is those pages, not a
+copy in memory; so are the ingest's scratch copies, which template learning
+reads as views: compressed, every worker held decompressed copies of the
+shards it counted, and the work folder's peak, reached later, was the same);
+every other shard is Parquet, zstd-compressed. A shard goes as soon as the stage
+after it has consumed it (`release_candidate_inputs`): the work folder holds
+the texts, and little more.
 """
 
 from __future__ import annotations
@@ -143,7 +149,7 @@ def done_info(path: Path) -> dict:
     return json.loads(done_marker(path).read_text())
 
 
-def write_parquet(path: Path, table: pa.Table, info: dict | None = None, compression: str = "snappy") -> None:
+def write_parquet(path: Path, table: pa.Table, info: dict | None = None, compression: str = "zstd") -> None:
     atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression=compression))
     mark_done(path, info)
 
@@ -154,6 +160,33 @@ def write_arrow(path: Path, table: pa.Table, info: dict | None = None) -> None:
             writer.write_table(table)
     atomic_write(path, write)
     mark_done(path, info)
+
+
+def drop_shard(path: Path) -> None:
+    """A consumed shard and its done marker gone (the marker first: a half-deleted shard is never taken as done)."""
+    done_marker(path).unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
+
+
+def release_candidate_inputs(work: "WorkDir", fp_paths: list[Path], anchor_paths) -> None:
+    """Once candidates/pairs.parquet is done: band keys, anchors, band-group codes and spill files go.
+
+    Each fingerprint shard is rewritten to its documents' shingle counts (the
+    families and documents tables need them), still marked done, so a resumed
+    scan neither recomputes it nor looks for the band keys again.
+    """
+    import shutil
+
+    for path in fp_paths:
+        for partition in anchor_paths(path):
+            drop_shard(partition)
+        if is_done(path) and len(pq.read_schema(path).names) > 2:
+            slim = pq.read_table(path, columns=["doc", "n_shingles"])
+            atomic_write(path, lambda tmp: pq.write_table(slim, tmp, compression="zstd"))
+    folder = work.stage("candidates")
+    for part in [*folder.glob("bands-*.parquet"), *folder.glob("anchors-*.parquet")]:
+        drop_shard(part)
+    shutil.rmtree(work.root / "spill", ignore_errors=True)
 
 
 def read_arrow(path: Path) -> pa.Table:

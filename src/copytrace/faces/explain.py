@@ -34,6 +34,8 @@ class Account:
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ScanOutputError(f"{doc_id!r} is not a document of {out}{hint}")
         self.doc_id = doc_id
+        if "edges" not in scan:  # a detection-only scan (--no-explain): explain this document's family now
+            scan = _FamilyExplained(scan, doc_id)
         self.edges = scan.table("edges", source=doc_id, copy=doc_id).to_pylist()
         others = {e["source"] for e in self.edges} | {e["copy"] for e in self.edges}
         links = scan.get("links", ["source", "copy"], source=doc_id, copy=doc_id)
@@ -61,6 +63,43 @@ class Account:
             elif (p["a"], p["b"]) == (y, x):
                 out.append((p["b_start"], p["b_end"], p["a_start"], p["a_end"], p["identity"]))
         return sorted(out)
+
+
+class _FamilyExplained:
+    """The tables of a detection-only scan folder, with one document's family aligned and traced on demand.
+
+    Only that family's documents and kept pairs are read and explained (default
+    align and provenance settings), so one account costs a family, not the corpus.
+    """
+
+    def __init__(self, scan, doc_id: str):
+        import pyarrow.compute as pc
+
+        from copytrace.engines.memory import explain_pairs
+        from copytrace.progress import Progress
+        from copytrace.settings import ScanSettings
+
+        family = scan.table("documents", id=[doc_id]).to_pylist()[0].get("family")
+        members = scan.table("documents", family=family) if family is not None else scan.table("documents", id=[doc_id])
+        ids = members["id"]
+        pairs = scan.table("pairs", a=ids.to_pylist(), b=ids.to_pylist())
+        pairs = pairs.filter(pc.and_(pc.is_in(pairs["a"], value_set=ids), pc.is_in(pairs["b"], value_set=ids)))
+        self.tables = explain_pairs(members, pairs, ScanSettings(), Progress())
+        self.tables["documents"] = members
+
+    def table(self, name: str, columns=None, **any_of):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        table = self.tables[name]
+        if any_of:
+            masks = [pc.is_in(table[column], value_set=pa.array(values if isinstance(values, list) else [values]))
+                     for column, values in any_of.items()]
+            mask = masks[0]
+            for more in masks[1:]:
+                mask = pc.or_(mask, more)
+            table = table.filter(mask)
+        return table.select(columns) if columns else table
 
 
 def _clip(text: str, width: int) -> str:

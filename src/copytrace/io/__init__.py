@@ -357,12 +357,33 @@ def stream_documents(paths: Iterable[str | Path], fields: FieldMap | None = None
             advance(collector.read - told)
             told = collector.read
         if batch_bytes is not None and collector.held >= batch_bytes:
-            yield collector.take_documents()
+            yield from _cut(collector.take_documents(), batch_bytes)
     if advance is not None:
         advance(collector.read - told)
     if collector.used or batch_bytes is None:
-        yield collector.take_documents()
+        yield from _cut(collector.take_documents(), batch_bytes)
     yield collector.rejects_table()
+
+
+def _cut(table: pa.Table, batch_bytes: int | None) -> Iterator[pa.Table]:
+    """`table` in pieces of about `batch_bytes` of text (a block reader's block can hold several shards' worth)."""
+    if batch_bytes is None or table.num_rows < 2:
+        yield table
+        return
+    import numpy as np
+    import pyarrow.compute as pc
+
+    sizes = np.cumsum(pc.binary_length(table["text"]).to_numpy(zero_copy_only=False))
+    if sizes[-1] < 2 * batch_bytes:
+        yield table
+        return
+    # A piece ends at the first document that brings it to batch_bytes, as the collector cuts records.
+    start = 0
+    while start < table.num_rows:
+        base = sizes[start - 1] if start else 0
+        end = min(int(np.searchsorted(sizes, base + batch_bytes, side="left")) + 1, table.num_rows)
+        yield table.slice(start, end - start)
+        start = end
 
 
 def read_inputs(

@@ -124,6 +124,21 @@ class Rows:
     facts: dict | None = None
 
 
+def _holds_nul(texts: pa.ChunkedArray) -> bool:
+    """Whether any text holds a NUL byte: the smallest byte of the texts' UTF-8 data (a vector min, GB/s)."""
+    import numpy as np
+
+    for chunk in texts.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()
+        width = np.int64 if pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type) else np.int32
+        bounds = np.frombuffer(offsets, dtype=width)[[chunk.offset, chunk.offset + len(chunk)]]
+        if bounds[1] > bounds[0] and np.frombuffer(data, dtype=np.uint8)[bounds[0]:bounds[1]].min() == 0:
+            return True
+    return False
+
+
 @dataclass
 class Collector:
     """Validates records into document columns; everything else becomes a reject."""
@@ -180,7 +195,7 @@ class Collector:
         return bool(pc.all(pc.match_substring_regex(table["id"], VISIBLE)).as_py()
                     and pc.all(pc.match_substring_regex(text, VISIBLE)).as_py()
                     and pc.max(pc.binary_length(text)).as_py() <= self.max_doc_bytes
-                    and not pc.any(pc.match_substring(text, "\x00")).as_py())
+                    and not _holds_nul(text))
 
     def _seal_columns(self) -> None:
         if self.columns["id"]:

@@ -131,13 +131,34 @@ def _parse_json_line(line: bytes, name: str, number: int, fields: FieldMap) -> R
 
 
 def read_jsonl(path: Path, name: str, fields: FieldMap, max_bytes: int):
-    """One document per JSON line; blank lines are not records."""
-    number = 0
+    """One document per JSON line; blank lines are not records.
+
+    Read in blocks of lines parsed by pyarrow's JSON reader (`_jsonl_blocks`)
+    where the field map allows it; a block the reader cannot take as it is goes
+    record by record, so the records and rejects are those of `read_jsonl_records`.
+    """
+    from copytrace.io.blocks import jsonl_blocks, mapped_keys
+
+    if any("." in key for key in mapped_keys(fields)):
+        yield from read_jsonl_records(path, name, fields, max_bytes)
+        return
+    yield from jsonl_blocks(path, name, fields, max_bytes)
+
+
+def _jsonl_limit(max_bytes: int) -> int:
     # JSON escapes can make a line up to 6 times longer than its text.
-    limit = 6 * max_bytes + 4096
+    return 6 * max_bytes + 4096
+
+
+def read_jsonl_records(path: Path, name: str, fields: FieldMap, max_bytes: int, skip: int = 0):
+    """`read_jsonl` record by record (json.loads per line); the first `skip` lines were read already."""
+    number = 0
+    limit = _jsonl_limit(max_bytes)
     try:
         with _open_binary(path) as handle:
             for number, (line, size) in enumerate(_bounded_lines(handle, limit), start=1):
+                if number <= skip:
+                    continue
                 if line is None:
                     yield Reject(name, number, f"record too large: {size:,} bytes > limit {max_bytes:,} (--max-doc-mb)")
                 elif line.strip():
@@ -180,7 +201,22 @@ def _id_of_ragged(header: list[str], values: list[str], fields: FieldMap) -> str
 
 
 def read_csv(path: Path, name: str, fields: FieldMap, max_bytes: int):
-    """One document per row of a CSV file with a header row."""
+    """One document per row of a CSV file with a header row.
+
+    Read in blocks parsed by pyarrow's CSV reader (`blocks.csv_blocks`) where the
+    field map allows it; from a block it cannot take as it is, record by record
+    (`read_csv_records`), so the records and rejects are the same.
+    """
+    from copytrace.io.blocks import csv_blocks, mapped_keys
+
+    if any("." in key for key in mapped_keys(fields)):
+        yield from read_csv_records(path, name, fields, max_bytes)
+        return
+    yield from csv_blocks(path, name, fields, max_bytes)
+
+
+def read_csv_records(path: Path, name: str, fields: FieldMap, max_bytes: int, skip: int = 0):
+    """`read_csv` record by record (the csv module); the first `skip` rows were read already."""
     number = 0
     try:
         handle, reader = _csv_rows(path)
@@ -189,7 +225,7 @@ def read_csv(path: Path, name: str, fields: FieldMap, max_bytes: int):
             if header is None:
                 return
             for number, values in enumerate(reader, start=1):
-                if not values:
+                if number <= skip or not values:
                     continue  # a blank line is not a record
                 if len(values) != len(header):
                     yield Reject(name, number, f"ragged row: {len(values)} fields, header has {len(header)} (line {reader.line_num})",

@@ -1,0 +1,40 @@
+"""Work shards of the local engine: consumed shards gone, a resumed scan still whole."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from copytrace.engines import local
+from copytrace.engines.local import LocalEngine
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engines_corpus import write_corpus  # noqa: E402
+
+SHARD_BYTES = 60_000
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("corpus"), n_docs=300)
+
+
+def test_band_keys_and_anchors_go_once_candidates_are_done_and_a_resume_skips_them(corpus, tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    first = LocalEngine(work, "2MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
+    fp = sorted((work / "fingerprint").glob("part-?????.parquet"))
+    assert len(fp) >= 3
+    assert not list((work / "fingerprint").glob("*.anchors-*"))
+    assert all(pq.read_schema(p).names == ["doc", "n_shingles"] for p in fp)
+    assert not list((work / "candidates").glob("bands-*")) and not list((work / "candidates").glob("anchors-*"))
+    assert not (work / "spill").exists() and not (work / "raw").exists()
+
+    computed = []
+    monkeypatch.setattr(local, "fingerprint_shard", lambda *a: computed.append(a))
+    again = LocalEngine(work, "2MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
+    assert computed == []  # the slimmed shards are still done: nothing fingerprinted again
+    for name in ("documents", "pairs", "families"):
+        assert getattr(again, name).equals(getattr(first, name)), name
