@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 import typer
 
 from copytrace.faces.terminal import fail
-from copytrace.settings import ChromeSettings, CleanSettings, ExtractSettings, KeepRule, ScanSettings
+from copytrace.settings import ChromeSettings, CleanSettings, ExtractSettings, KeepRule, ScanSettings, SemanticSettings
 
 DEFAULTS = ScanSettings()
 
@@ -35,6 +35,9 @@ Clean = Annotated[bool, typer.Option(
 TemplatePages = Annotated[int, typer.Option(
     help="Chrome removal: a line on this many pages of one source is its template.")]
 ExtractWorkers = Annotated[int, typer.Option(help="Processes extracting HTML main text (0: one per core).")]
+Semantic = Annotated[bool, typer.Option(
+    "--semantic/--no-semantic", "--cross-lingual",
+    help="Also find translated and paraphrased copies (sentence embeddings; needs copytrace[semantic]).")]
 AliasesFile = Annotated[Optional[Path], typer.Option(
     "--aliases", help="Outlet aliases: lines 'RT = rt.com = Russia Today', or JSON {name: \\[names]}.")]
 
@@ -62,13 +65,15 @@ def settings_from_options(
     template_pages: int = TEMPLATE_PAGES,
     extract_workers: int = EXTRACT_WORKERS,
     aliases: Path | None = None,
+    semantic: bool = False,
 ) -> ScanSettings:
     """The ScanSettings of these option values; a value no scan can run with exits with one line."""
     cleaning = CleanSettings(chrome_removal=clean, chrome=ChromeSettings(min_repeat=template_pages),
                              extract=ExtractSettings(workers=extract_workers))
     settings = ScanSettings(clean=cleaning, num_perm=num_perm, shingle_size=shingle_size, reuse_share=reuse_share,
                             size_ratio=size_ratio, keep=KeepRule(min_shared=min_shared, min_containment=min_containment),
-                            aliases=read_aliases(aliases) if aliases is not None else DEFAULTS.aliases)
+                            aliases=read_aliases(aliases) if aliases is not None else DEFAULTS.aliases,
+                            semantic=SemanticSettings(enabled=semantic))
     try:
         return settings.check()
     except ValueError as err:
