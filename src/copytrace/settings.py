@@ -129,6 +129,8 @@ class SemanticSettings:
     rewrite_cosine: float = 0.75  # a paraphrased sentence pair in one language (same-event sentences share facts)
     min_sentences: int = 3  # aligned sentences, in order, that make a translation or a rewrite
     min_rewrite_share: float = 0.5  # share of the shorter side's sentences a rewrite aligns
+    # ...and a translation: two reports of one event in two languages align a few sentences, not a third.
+    min_translation_share: float = 0.35
 
 
 @dataclass(frozen=True)

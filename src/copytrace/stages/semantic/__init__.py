@@ -146,23 +146,25 @@ def verify(corpus: Corpus, pairs: dict[tuple[int, int], str], settings: Semantic
         aligned = align(corpus.vectors(a), corpus.vectors(b), threshold)
         if len(aligned) < settings.min_sentences:
             continue
-        if not crossing:
-            shorter = min(len(corpus.spans[a]), len(corpus.spans[b]))
-            if len(aligned) < settings.min_rewrite_share * shorter:
-                continue
+        shorter = min(len(corpus.spans[a]), len(corpus.spans[b]))
+        share = settings.min_translation_share if crossing else settings.min_rewrite_share
+        if len(aligned) < share * shorter:
+            continue
         matches.append(Match(a, b, "translation" if crossing else "rewrite", aligned, how))
     return matches
 
 
 def near_miss_pairs(result, index_of: dict[str, int]) -> list[tuple[int, int]]:
-    """Lexical pairs that share a few passages and no more: no edge, or an edge only as a quote."""
+    """Lexical pairs that share a few passages and no more: no edge, or a quote or partial edge covering
+    under half of either side."""
     if result.pairs.num_rows == 0:
         return []
     strong = set()
     edges = result.tables.get("edges")
     if edges is not None and edges.num_rows:
-        for s, c, rel in zip(*(edges[k].to_pylist() for k in ("source", "copy", "relation"))):
-            if rel != "quote":
+        for s, c, rel, cs, cc in zip(*(edges[k].to_pylist() for k in
+                                          ("source", "copy", "relation", "source_coverage", "copy_coverage"))):
+            if rel not in ("quote", "partial") or max(cs, cc) >= 0.5:
                 strong.add(frozenset((s, c)))
     out = []
     for a, b in zip(result.pairs["a"].to_pylist(), result.pairs["b"].to_pylist()):

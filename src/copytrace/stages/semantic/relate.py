@@ -101,12 +101,23 @@ def add_matches(result, corpus, matches, settings: ScanSettings) -> dict:
         directed = [(p[0], p[1], p[2], p[3], 1.0) if source == a else (p[2], p[3], p[0], p[1], 1.0)
                     for p in view.passages]  # 1.0: no word diff across languages or paraphrase
         edits += copy_edits(facts[source], facts[copy], directed, prov.edits)
+    _drop_upgraded(result, [e for e in edges if e["relation"] == "rewrite"])
     merged = _merge_families(result, edges)
     _append(result, "passages", passages, PASSAGE_SCHEMA)
     _append(result, "edges", edges, EDGE_SCHEMA)
     _append(result, "edits", edits, EDIT_SCHEMA)
     return {"edges_added": len(edges), "passages_added": len(passages), "edits_added": len(edits),
             "families_merged": merged}
+
+
+def _drop_upgraded(result, rewrites: list[dict]) -> None:
+    """A near miss upgraded to a rewrite keeps one edge: the rewrite (its lexical passages stay)."""
+    edges = result.tables.get("edges")
+    if not rewrites or edges is None or not edges.num_rows:
+        return
+    upgraded = {frozenset((e["source"], e["copy"])) for e in rewrites}
+    keep = [frozenset((s, c)) not in upgraded for s, c in zip(edges["source"].to_pylist(), edges["copy"].to_pylist())]
+    result.tables["edges"] = edges.filter(pa.array(keep, pa.bool_()))
 
 
 def _append(result, name: str, rows: list[dict], schema: pa.Schema) -> None:

@@ -40,7 +40,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if pending is not None:
             s = pending
             pending = None
-        if e - s < MIN_CHARS and _letters(text[s:e]) < MIN_CHARS // 2:
+        if _letters(text[s:e]) < MIN_CHARS // 2:
             pending = s  # too short to mean anything alone: joins the next
             continue
         while e - s > MAX_CHARS:
@@ -56,7 +56,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _letters(piece: str) -> int:
-    return sum(ch.isalpha() for ch in piece)
+    """Letters, a Han, Kana or Hangul character counting as three (it is a word, or most of one)."""
+    return sum((3 if ch >= "\u3040" else 1) for ch in piece if ch.isalpha())
 
 
 _SCRIPTS = (  # (first, last code point, script)

