@@ -136,3 +136,37 @@ def test_scorer_counts_recall_false_links_and_alignment():
     got = score(edges, passages, gold)
     assert got["translation_recall"] == 1.0 and got["false_links"] == 1
     assert got["alignment_accuracy"] == 0.5 and got["direction_right"] == 1.0
+
+
+@needs_ntrex
+@pytest.mark.browser
+def test_the_report_shows_the_translation_side_by_side_in_chromium(translated, tmp_path):
+    """The static report (the page's family view) opened in Debian's Chromium: the English sentences and their
+    Spanish translations are highlighted as passages of one translation comparison."""
+    import shutil
+
+    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("jinja2")
+    from copytrace.faces.report import write_report
+
+    result, _, _ = translated
+    page_path = write_report(result, tmp_path / "report.html")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=args, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(page_path.resolve().as_uri())
+        comparison = page.locator("section.comparison", has=page.locator(".rel-translation")).first
+        source = " ".join(comparison.locator(".source-text .passage").all_inner_texts())
+        copy = " ".join(comparison.locator(".copy-text .passage").all_inner_texts())
+        browser.close()
+    english = dict(_story("bbc.381790", "eng"))
+    spanish = dict(_story("bbc.381790", "spa"))
+    line = sorted(english)[4]  # inside the translated part (lines 2-11 of the story)
+    assert english[line][:40] in source
+    assert spanish[line][:40] in copy
+    assert _story("upi.176266", "spa")[0][1][:40] not in copy  # the copy's framing is not a passage
