@@ -197,14 +197,18 @@ def semantic_stage(result, settings: ScanSettings, progress=None):
         advance(len(pairs))
     added = add_matches(result, corpus, matches, settings)
     families = result.families
-    result.stats = {**(result.stats or {}), "families": families.num_rows,
+    seconds = time.perf_counter() - started
+    before = result.stats or {}
+    result.stats = {**before, "families": families.num_rows,
+                    "seconds": round(before.get("seconds", 0.0) + seconds, 3),
+                    "passages": result.tables["passages"].num_rows if "passages" in result.tables else None,
                     "families_with_copies": int(pc.sum(pc.greater(families["size"], 1)).as_py() or 0),
                     "semantic": {
         "documents": len(ids), "languages": dict(Counter(corpus.languages.tolist()).most_common()),
         "sentences_embedded": corpus.embedded, "candidates": counts,
         "translations": sum(m.relation == "translation" for m in matches),
         "rewrites": sum(m.relation == "rewrite" for m in matches), **added,
-        "vector_seconds": round(vector_seconds, 3), "seconds": round(time.perf_counter() - started, 3)}}
+        "vector_seconds": round(vector_seconds, 3), "seconds": round(seconds, 3)}}
     return result
 
 

@@ -29,16 +29,19 @@ def _outlet_named(text: str, outlet: str | None) -> re.Match | None:
     return re.search(rf"(?<!\w){re.escape(outlet)}(?!\w)", text)
 
 
-def outlet_cue(x: dict, y: dict, weight: float) -> tuple[float, list[str]]:
-    """Positive when y names x's outlet (y credits x), negative for the reverse; with its evidence."""
+def outlet_cue(x: dict, y: dict, weight: float, credits: dict) -> tuple[float, list[str]]:
+    """Positive when y names x's outlet (y credits x), negative for the reverse; with its evidence.
+
+    `credits` gets, per naming document, the text around the name."""
     score, evidence = 0.0, []
     for src, cp, sign in ((x, y, 1.0), (y, x, -1.0)):
         hit = _outlet_named(cp["text"], src.get("source"))
         if hit and src.get("source") != cp.get("source"):
             score += sign * weight
             lo, hi = max(0, hit.start() - 40), min(len(cp["text"]), hit.end() + 40)
-            evidence.append(f"credit: {cp['id']} names {src['source']!r}, the outlet of {src['id']} "
-                            f"({cp['text'][lo:hi].strip()!r})")
+            snippet = cp["text"][lo:hi].strip()
+            evidence.append(f"credit: {cp['id']} names {src['source']!r}, the outlet of {src['id']} ({snippet!r})")
+            credits[cp["id"]] = snippet
     return score, evidence
 
 
@@ -83,13 +86,14 @@ def add_matches(result, corpus, matches, settings: ScanSettings) -> dict:
         a, b = corpus.ids[m.a], corpus.ids[m.b]
         view = _view(corpus, m, facts)
         score, evidence = direction_score(facts[a], facts[b], view, index, prov)
-        extra, said = outlet_cue(by_id[a], by_id[b], prov.credit_weight)
+        named: dict[str, str] = {}
+        extra, said = outlet_cue(by_id[a], by_id[b], prov.credit_weight, named)
         if not any(e.startswith("credit:") for e in evidence):
             score, evidence = score + extra, evidence + said
         source, copy = (a, b) if score >= 0 else (b, a)
         source_doc = m.a if source == a else m.b
         evidence = [_extent(m, corpus, source_doc)] + (evidence or [f"no cue: {source} first in input order"])
-        credited = next((e for e in said if e.startswith(f"credit: {copy} ")), None)
+        credited = named.get(copy)
         for k, p in enumerate(view.passages):
             passages.append({"a": a, "b": b, "passage": k, "a_start": p[0], "a_end": p[1], "b_start": p[2],
                              "b_end": p[3], "identity": p[4]})
