@@ -47,10 +47,16 @@ def test_language_of_ntrex_articles(lang, expected):
 
 
 def test_semantic_is_off_by_default_and_on_with_the_flag():
-    from copytrace.faces.options import settings_from_options
+    from typer.testing import CliRunner
+
+    from copytrace.faces.cli import app
+    from copytrace.faces.options import settings_from_options, with_semantic
 
     assert ScanSettings().semantic.enabled is False
-    assert settings_from_options(semantic=True).semantic.enabled is True
+    assert settings_from_options().semantic.enabled is False
+    assert with_semantic(settings_from_options(), True).semantic.enabled is True
+    help_text = CliRunner().invoke(app, ["scan", "--help"], env={"COLUMNS": "200"}).output
+    assert "--semantic" in help_text and "--cross-lingual" in help_text
     assert ScanSettings.from_dict(ScanSettings(semantic=SemanticSettings(enabled=True)).to_dict()).semantic.enabled
 
 

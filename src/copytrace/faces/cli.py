@@ -19,7 +19,7 @@ from copytrace.faces.index_cli import index_app
 from copytrace.faces.options import (
     CLEAN, EXTRACT_WORKERS, MIN_CONTAINMENT, MIN_SHARED, NUM_PERM, RECALL, REUSE_SHARE, SHINGLE_SIZE, SIZE_RATIO,
     TEMPLATE_PAGES, AliasesFile, Clean, ExtractWorkers, MinContainment, MinShared, NumPerm, Recall, ReuseShare,
-    Semantic, ShingleSize, SizeRatio, TemplatePages, settings_from_options,
+    Semantic, ShingleSize, SizeRatio, TemplatePages, settings_from_options, with_semantic,
 )
 from copytrace.faces.server.cli import serve_command
 from copytrace.faces.terminal import err_console, fail
@@ -71,7 +71,8 @@ def scan_command(
     settings = settings_from_options(
         reuse_share=reuse_share, size_ratio=size_ratio, num_perm=num_perm, shingle_size=shingle_size,
         min_shared=min_shared, min_containment=min_containment, clean=clean, template_pages=template_pages,
-        extract_workers=extract_workers, aliases=aliases, semantic=semantic)
+        extract_workers=extract_workers, aliases=aliases)
+    settings = with_semantic(settings, semantic)
     if max_doc_mb <= 0:
         fail(f"--max-doc-mb must be positive, got {max_doc_mb}")
     if out.exists() and not out.is_dir():

@@ -38,6 +38,11 @@ ExtractWorkers = Annotated[int, typer.Option(help="Processes extracting HTML mai
 Semantic = Annotated[bool, typer.Option(
     "--semantic/--no-semantic", "--cross-lingual",
     help="Also find translated and paraphrased copies (sentence embeddings; needs copytrace[semantic]).")]
+
+
+def with_semantic(settings: ScanSettings, semantic: bool) -> ScanSettings:
+    """`scan --semantic`: the semantic stage on (the index does not run it, so it is not a settings option)."""
+    return settings.replace(semantic=SemanticSettings(enabled=True)) if semantic else settings
 AliasesFile = Annotated[Optional[Path], typer.Option(
     "--aliases", help="Outlet aliases: lines 'RT = rt.com = Russia Today', or JSON {name: \\[names]}.")]
 
@@ -65,15 +70,13 @@ def settings_from_options(
     template_pages: int = TEMPLATE_PAGES,
     extract_workers: int = EXTRACT_WORKERS,
     aliases: Path | None = None,
-    semantic: bool = False,
 ) -> ScanSettings:
     """The ScanSettings of these option values; a value no scan can run with exits with one line."""
     cleaning = CleanSettings(chrome_removal=clean, chrome=ChromeSettings(min_repeat=template_pages),
                              extract=ExtractSettings(workers=extract_workers))
     settings = ScanSettings(clean=cleaning, num_perm=num_perm, shingle_size=shingle_size, reuse_share=reuse_share,
                             size_ratio=size_ratio, keep=KeepRule(min_shared=min_shared, min_containment=min_containment),
-                            aliases=read_aliases(aliases) if aliases is not None else DEFAULTS.aliases,
-                            semantic=SemanticSettings(enabled=semantic))
+                            aliases=read_aliases(aliases) if aliases is not None else DEFAULTS.aliases)
     try:
         return settings.check()
     except ValueError as err:
