@@ -41,6 +41,7 @@ from copytrace.stages.semantic.model import embed
 from copytrace.stages.semantic.sentences import language_of, sentence_spans, spread
 
 DOC_SENTENCE_CHARS = 300  # a document vector reads the start of each sentence it takes
+ALIGN_CHUNK = 2000  # candidate pairs whose sentence vectors are held at once
 
 
 @dataclass
@@ -61,6 +62,10 @@ class Corpus:
             self._vectors[doc] = embed([text[s:e] for s, e in self.spans[doc]])
             self.embedded += len(self.spans[doc])
         return self._vectors[doc]
+
+    def release(self) -> None:
+        """Forget the sentence vectors (memory stays bounded by one chunk of pairs)."""
+        self._vectors.clear()
 
     def prefetch(self, docs, advance=None, batch: int = 512) -> None:
         """Embed the sentences of `docs` in large batches (the encoder is faster on long lists)."""
@@ -191,10 +196,16 @@ def semantic_stage(result, settings: ScanSettings, progress=None):
     vector_seconds = time.perf_counter() - started
     near = near_miss_pairs(result, {d: i for i, d in enumerate(ids)})
     pairs, counts = candidate_pairs(corpus, near, sem)
+    matches = []
     with progress.task("semantic align", total=len(pairs)) as advance:
-        corpus.prefetch([d for pair in pairs for d in pair])
-        matches = verify(corpus, pairs, sem)
-        advance(len(pairs))
+        # Chunks of pairs in document order: sentence vectors of one chunk in memory at a time.
+        ordered = sorted(pairs.items())
+        for lo in range(0, len(ordered), ALIGN_CHUNK):
+            chunk = dict(ordered[lo:lo + ALIGN_CHUNK])
+            corpus.prefetch([d for pair in chunk for d in pair])
+            matches += verify(corpus, chunk, sem)
+            corpus.release()
+            advance(len(chunk))
     added = add_matches(result, corpus, matches, settings)
     families = result.families
     seconds = time.perf_counter() - started
