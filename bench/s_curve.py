@@ -13,6 +13,15 @@ the exact Jaccard values in that bin.
 
     .venv/bin/python bench/s_curve.py                # 400 pairs per target, defaults of ScanSettings
     .venv/bin/python bench/s_curve.py --pairs 100    # quicker
+    .venv/bin/python bench/s_curve.py --briefs       # briefs: recall by length and wire share, short anchors on/off
+
+Briefs (`--briefs`): a wire story of about 300 words and a brief of 20 to 50
+words opening with its first sentences, of which 25% to 100% is wire text
+(the rest its own), half of them with one wire word dropped. Each pair goes
+through the whole candidates stage (bands and anchors) and the keep rule
+(`verify_pairs`, `family_link`); recall is reported by brief length and wire
+share, with `anchors.short_anchors` as set and at 0 (two shared anchors
+needed, as before).
 """
 
 from __future__ import annotations
@@ -96,6 +105,60 @@ def measure(pairs_per_target: int = 400, seed: int = 7, settings: ScanSettings |
             "num_perm": params.num_perm, "pairs": len(jaccard), "seed": seed, "bins": rows}
 
 
+def make_brief(rng, pool: SentencePool, words: int, share: float, drop: bool) -> tuple[str, str]:
+    """A ~300-word wire story and a brief of ~`words` words, `share` of them the story's opening words."""
+    story = fresh_text(rng, pool, 1900, 0.25)
+    wire_words = " ".join(story).split()[: max(6, int(round(words * share)))]
+    if drop and len(wire_words) > 8:
+        del wire_words[len(wire_words) // 2]
+    own = " ".join(fresh_text(rng, pool, 400, 0.25)).split()[: max(0, words - len(wire_words))]
+    brief = " ".join(wire_words).rstrip(".,") + ". " + (" ".join(own).rstrip(".,") + "." if own else "")
+    return " ".join(story), brief.strip()
+
+
+def measure_briefs(pairs_per_cell: int = 60, seed: int = 7) -> list[dict]:
+    """Recall of briefs (candidates, then the keep rule) by brief length and wire share."""
+    from dataclasses import replace
+
+    import pyarrow as pa
+
+    from copytrace.stages.candidates import candidates
+    from copytrace.stages.fingerprint import fingerprint_batch
+    from copytrace.stages.verify import verify_pairs
+
+    pool = SentencePool(load_articles())
+    rng = np.random.default_rng(seed)
+    cells, texts = [], []
+    for words in (20, 30, 40, 50):
+        for share in (0.25, 0.5, 0.75, 1.0):
+            for k in range(pairs_per_cell):
+                texts.extend(make_brief(rng, pool, words, share, drop=k % 2 == 1))
+                cells.append((words, share))
+    arrow = pa.array(texts, pa.large_string())
+    on = ScanSettings()
+    rows = []
+    for label, settings in (("short anchors", on), ("two anchors", on.replace(anchors=replace(on.anchors, short_anchors=0)))):
+        a, b, _ = candidates(fingerprint_batch(arrow, settings), settings)
+        linked = verify_pairs(arrow, a, b, settings)["family_link"]
+        found = {(int(x), int(y)) for x, y, keep in zip(a, b, linked) if keep and y == x + 1 and x % 2 == 0}
+        candidate = {(int(x), int(y)) for x, y in zip(a, b) if y == x + 1 and x % 2 == 0}
+        for words in (20, 30, 40, 50):
+            for share in (0.25, 0.5, 0.75, 1.0):
+                ids = [p for p, cell in enumerate(cells) if cell == (words, share)]
+                rows.append({"setting": label, "words": words, "share": share, "pairs": len(ids),
+                             "candidates": sum((2 * p, 2 * p + 1) in candidate for p in ids) / len(ids),
+                             "linked": sum((2 * p, 2 * p + 1) in found for p in ids) / len(ids)})
+    return rows
+
+
+def briefs_markdown(rows: list[dict]) -> str:
+    lines = ["| setting | brief words | wire share of brief | pairs | candidates | linked |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['setting']} | {r['words']} | {r['share']:.0%} | {r['pairs']} | {r['candidates']:.3f} | "
+                     f"{r['linked']:.3f} |")
+    return "\n".join(lines)
+
+
 def markdown(result: dict) -> str:
     lines = ["| Jaccard bin | mean J | pairs | found | measured | theory | ±95% |",
              "|---|---|---|---|---|---|---|"]
@@ -109,7 +172,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=400, help="pairs per target Jaccard (default 400)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--briefs", action="store_true", help="recall of briefs instead of the S-curve")
     args = parser.parse_args(argv)
+    if args.briefs:
+        try:
+            print(briefs_markdown(measure_briefs(seed=args.seed)))
+        except MissingData as error:
+            print(f"skipped: {error}", file=sys.stderr)
+        return 0
     try:
         result = measure(args.pairs, args.seed)
     except MissingData as error:

@@ -4,6 +4,7 @@ import pytest
 
 import copytrace
 from copytrace.stages.align import align_pairs
+from copytrace.settings import RelationSettings
 from copytrace.stages.provenance import ProvenanceSettings, trace
 from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA, PASSAGE_SCHEMA
 from copytrace.stages.provenance.tree import Link, order_members
@@ -45,17 +46,21 @@ def test_a_section_reused_is_partial():
     assert row["source_coverage"] < 0.5
 
 
-def test_a_sentence_or_two_is_a_quote():
+def test_a_sentence_or_two_outside_quotes_is_partial_inside_quotes_a_quote():
+    # A copied sentence is derivation evidence (partially derived); the same words quoted as speech are not.
     story = paragraphs(*OWN_STORY[:2], ARTICLE[2], OWN_STORY[2])
-    assert edge(trace_docs([dict(id="a", text=ORIGINAL), dict(id="d", text=story)]), "a", "d")["relation"] == "quote"
+    assert edge(trace_docs([dict(id="a", text=ORIGINAL), dict(id="d", text=story)]), "a", "d")["relation"] == "partial"
+    quoted = paragraphs(*OWN_STORY[:2], f'A witness told us: "{ARTICLE[2]}"', OWN_STORY[2])
+    assert edge(trace_docs([dict(id="a", text=ORIGINAL), dict(id="d", text=quoted)]), "a", "d")["relation"] == "quote"
 
 
 def test_thresholds_are_settable():
     copy = paragraphs(FRAMING, *ARTICLE[1:3], OTHER_FRAMING)
     docs = [dict(id="a", text=ORIGINAL), dict(id="c", text=copy)]
     assert edge(trace_docs(docs), "a", "c")["relation"] == "partial"
-    assert edge(trace_docs(docs, republication_coverage=0.3), "a", "c")["relation"] == "republication"
-    assert edge(trace_docs(docs, quote_max_words=500), "a", "c")["relation"] == "quote"
+    mostly = RelationSettings(wholly_share=0.4)
+    assert edge(trace_docs(docs, relations=mostly), "a", "c")["relation"] == "cut"
+    assert edge(trace_docs(docs, relations=mostly, republication_coverage=0.25), "a", "c")["relation"] == "republication"
 
 
 # Direction -----------------------------------------------------------------------------------------

@@ -54,6 +54,8 @@ class AnchorSettings:
     max_df: int = 20
     min_shared: int = 2
     enabled: bool = True
+    # A document with at most this many anchors (a brief: 40 words or so) pairs on one shared anchor; 0: never.
+    short_anchors: int = 8
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,24 @@ class KeepRule:
     min_shared: int = 8
     min_containment: float = 0.2
     min_section_shingles: int = 40
+    # Shingles inside quoted speech ("...", «...», "X said: ...") do not link families: two reports
+    # quoting one witness share them without either deriving from the other (`text.quotes`).
+    quotes_link: bool = False
+    # A pair below the section size still links when this many of its sentences outside quotes match,
+    # verbatim or near-verbatim (`text.sentences`): a rewrite around three wire sentences; 0: never.
+    min_sentences: int = 3
+
+    # A short document (a brief) mostly inside another links on fewer shingles: 12 words of a wire story.
+    short_shared: int = 5
+    short_containment: float = 0.3
+    # A side at least this much inside the other is the other's text, quoted speech or not.
+    whole_copy: float = 0.9
 
     def keep(self, shared, containment_max):
         """Pairs that link a family (NumPy arrays in, a boolean array out)."""
         large = (containment_max >= self.min_containment) | (shared >= self.min_section_shingles)
-        return (shared >= self.min_shared) & large
+        brief = (shared >= self.short_shared) & (containment_max >= self.short_containment)
+        return ((shared >= self.min_shared) & large) | brief
 
     def possible_quote(self, shared, containment_max):
         """Pairs kept only if alignment finds a passage; they never link families."""
@@ -95,6 +110,18 @@ class EditSettings:
 
 
 @dataclass(frozen=True)
+class RelationSettings:
+    """How a copy's sentences are matched to its source's (see `stages.provenance.relations`)."""
+
+    min_words: int = 6  # unquoted words a sentence needs to count as derivation evidence
+    min_overlap: float = 0.6  # Dice overlap of the word multisets of two matched sentences
+    min_bigrams: int = 2
+    wholly_share: float = 0.6  # more than this share of the copy's words in matched sentences: wholly derived
+    lead_share: float = 0.3  # ...or more than this when it took the source's lead, in order (a brief, a cut)
+    order_slack: float = 0.2  # share of matched sentences out of the source's order still called "order kept"
+
+
+@dataclass(frozen=True)
 class ProvenanceSettings:
     """Thresholds of the relations and weights of the direction cues."""
 
@@ -112,6 +139,10 @@ class ProvenanceSettings:
     capture_weight: float = 0.3
     # Coverage gaps smaller than this say nothing about direction.
     coverage_margin: float = 0.2
+    # Agency marks against a paper's credit to an agency (`provenance.cues`), times each cue's own weight.
+    wire_weight: float = 1.0
+    cut_weight: float = 1.0  # the shorter side took the head of the other and the other's tail is cut
+    relations: RelationSettings = field(default_factory=RelationSettings)
     languages: tuple[str, ...] = ("en",)
     edits: EditSettings = field(default_factory=EditSettings)
     aliases: Aliases = field(default_factory=Aliases)  # set from ScanSettings.aliases, never alone

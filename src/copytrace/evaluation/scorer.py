@@ -20,7 +20,7 @@ from copytrace.evaluation.measures import Passage, adjusted_rand_index, pan_meas
 from copytrace.evaluation.predictions import Predictions, has, map_span, offset_maps
 
 BANDS = ("major", "section", "quote")
-BANDS_OF_RELATION = {"same": ("major",), "republication": ("major",), "partial": ("major", "section"),
+BANDS_OF_RELATION = {"same": ("major",), "republication": ("major",), "cut": ("major", "section"), "partial": ("major", "section"),
                      "quote": ("quote",)}
 GOALS = {  # measure path -> target (issue 7)
     "pairs.by_band.major.f1": 0.97,
@@ -263,3 +263,87 @@ def score_passages(gold: Gold, pred: Predictions) -> dict | None:
             recall_by_relation[relation] = round(pan_measures(mine, found)["recall"], 4)
     return {**pan_measures(cases, detections), "recall_by_relation": recall_by_relation,
             "documents_cleaned": len(maps), "documents_unmapped": len(unmapped)}
+
+
+# The newsroom corpus (`evaluation.newsroom`): journalists' classes of a paper's story against its wire story.
+CLASS_OF_RELATION = {"same": "wholly", "republication": "wholly", "cut": "wholly", "partial": "partially",
+                     "quote": "quotes"}
+NEWSROOM_GOALS = {
+    "classes.wholly.linked": 0.99, "classes.wholly.classified": 0.95,
+    "classes.partially.linked": 0.95, "classes.partially.classified": 0.85,
+    "classes.quotes.only_as_quotes": 1.0, "direction.accuracy": 0.95, "tree.wire_parent": 0.95,
+}
+
+
+def _newsroom_found(pred: Predictions) -> tuple[dict, dict]:
+    """{(x, y) unordered: relation or None} of every pair the system holds, and {(source, copy)}."""
+    found: dict[frozenset, str | None] = {}
+    linked: set[frozenset] = set()
+    for row in pred.rows("pairs", "a", "b", "family_link"):
+        key = frozenset((row["a"], row["b"]))
+        found.setdefault(key, None)
+        if row.get("family_link"):
+            linked.add(key)
+    directed = {}
+    for row in pred.rows("edges", "source", "copy", "relation"):
+        key = frozenset((row["source"], row["copy"]))
+        found[key] = row.get("relation")
+        directed[key] = row["source"]
+    return found, {"family_link": linked, "source": directed}
+
+
+def score_newsroom(gold: dict, pred: Predictions, system: str) -> dict:
+    """Per class: linked, classified, direction; quote-sharing reports never called derived; tree parents."""
+    found, more = _newsroom_found(pred)
+    classes = {}
+    right_dir = judged_dir = 0
+    for name in ("wholly", "partially", "quotes"):
+        pairs = [p for p in gold["pairs"] if p["class"] == name]
+        keys = [frozenset((p["wire"], p["copy"])) for p in pairs]
+        hit = [k for k in keys if k in found]
+        claimed = Counter(CLASS_OF_RELATION.get(found[k], "none") for k in hit)
+        row = {"pairs": len(pairs), "linked": ratio(len(hit), len(pairs)),
+               "classified": ratio(claimed[name], len(pairs)), "claimed_as": dict(claimed)}
+        if name == "quotes":
+            derived = claimed["wholly"] + claimed["partially"]
+            joined = sum(1 for k in hit if k in more["family_link"])
+            row.update(derived_claims=derived, family_links=joined,
+                       only_as_quotes=ratio(len(pairs) - derived - joined, len(pairs)))
+        else:
+            judged = [(p, k) for p, k in zip(pairs, keys) if k in more["source"]]
+            right = sum(1 for p, k in judged if more["source"][k] == p["wire"])
+            row["direction"] = ratio(right, len(judged))
+            right_dir += right
+            judged_dir += len(judged)
+        classes[name] = row
+    result = {"system": system, "classes": classes,
+              "direction": {"accuracy": ratio(right_dir, judged_dir), "right": right_dir, "judged": judged_dir},
+              "unrelated": _unrelated(gold, found), "tree": _tree_parents(gold, pred)}
+    result["goals"] = {path: {"target": target, "value": lookup(result, path),
+                              "met": None if lookup(result, path) is None else lookup(result, path) >= target}
+                       for path, target in NEWSROOM_GOALS.items()}
+    return result
+
+
+def _unrelated(gold: dict, found: dict) -> dict:
+    """Pairs of documents written from different wire stories: any link is false."""
+    wire_of = {d["id"]: d["wire"] for d in gold["documents"]}
+    false = [k for k in found if len({wire_of.get(d) for d in k}) > 1]
+    derived = sum(1 for k in false if CLASS_OF_RELATION.get(found[k]) in ("wholly", "partially"))
+    return {"false_links": len(false), "claimed_derived": derived}
+
+
+def _tree_parents(gold: dict, pred: Predictions) -> dict:
+    """Papers whose parent in the family tree is the one the gold names: the wire, or the paper a chain took."""
+    parent = {}
+    for row in pred.rows("families", "tree"):
+        for edge in row.get("tree") or []:
+            parent[edge["copy"]] = edge["source"]
+    kinds = {d["id"]: d for d in gold["documents"]}
+    wire_kids = [d for d in kinds.values() if d["parent"] and d["parent"] == d["wire"]]
+    paper_kids = [d for d in kinds.values() if d["parent"] and d["parent"] != d["wire"]]
+    wrong = Counter(f"{d['kind']} under {kinds[parent[d['id']]]['kind'] if parent.get(d['id']) in kinds else 'nothing'}"
+                    for d in wire_kids if parent.get(d["id"]) != d["parent"])
+    return {"wire_parent": ratio(sum(1 for d in wire_kids if parent.get(d["id"]) == d["parent"]), len(wire_kids)),
+            "paper_parent": ratio(sum(1 for d in paper_kids if parent.get(d["id"]) == d["parent"]), len(paper_kids)),
+            "papers": len(wire_kids), "chains": len(paper_kids), "wrong": dict(wrong)}

@@ -85,6 +85,7 @@ def pairs_grid(pairs: list[dict], names: dict[str, str]) -> Table:
 RELATION_WORDS = {
     "same": "another capture of the same article",
     "republication": "republication",
+    "cut": "a cut of it (a brief)",
     "partial": "partial republication",
     "quote": "quotes it",
 }

@@ -14,6 +14,15 @@ The keep rule (`KeepRule`) has two tiers:
   section of about 200 characters or more, in however long an article).
   Containment, not Jaccard: a copy that adds its own framing or carries only
   part of the source has a low Jaccard and is still a copy.
+- A short document (a brief) links on fewer shingles when mostly inside the
+  other: at least `short_shared` shingles and `short_containment` of it.
+- Shingles inside quoted speech (`text.quotes`; the first and last words of
+  a quote stay, so a quotation copied with its sentence still counts) do not
+  link: a pair needs `min_shared` shingles outside quotes (or the short
+  rule there), unless one side is `whole_copy` inside the other. Two reports
+  quoting one witness share quotes, not a family.
+- A pair below that links when `min_sentences` of its sentences outside
+  quotes match, verbatim or near-verbatim (`text.sentences`): a rewrite.
 - A pair sharing at least `min_shared` shingles but less than that is a
   *possible quote*: it is kept only if alignment finds a real passage in
   it, and it never links families, so a stock phrase or a quoted sentence
@@ -22,11 +31,15 @@ The keep rule (`KeepRule`) has two tiers:
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pyarrow as pa
 from numba import njit, prange
 
-from copytrace.settings import KeepRule
+from copytrace.settings import KeepRule, ScanSettings
+from copytrace.text.quotes import unquoted
+from copytrace.text.sentences import match_sentences, sentences
 from copytrace.progress import Progress
 from copytrace.schemas import PAIR_SCHEMA
 
@@ -92,9 +105,63 @@ def verify_pairs(texts, a: np.ndarray, b: np.ndarray, settings: ScanSettings) ->
         values, offsets = settings.hasher.shingle_sets(texts)
         figures = overlap_figures(values, offsets, np.asarray(a, np.int64), np.asarray(b, np.int64))
     containment = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
-    links = settings.keep.keep(figures["shared_shingles"], containment)
-    quotes = settings.keep.possible_quote(figures["shared_shingles"], containment) & settings.explain
+    large = settings.keep.keep(figures["shared_shingles"], containment)
+    links = large.copy()
+    if not settings.keep.quotes_link and links.any():
+        links &= _links_outside_quotes(texts, np.asarray(a, np.int64), np.asarray(b, np.int64), links, settings,
+                                       containment)
+    # A pair large only by its quoted speech is a possible quote, as one sharing a sentence or two.
+    quotes = settings.keep.possible_quote(figures["shared_shingles"], containment) | (large & ~links)
+    if settings.keep.min_sentences and quotes.any():
+        rewritten = _rewrites(texts, np.asarray(a, np.int64), np.asarray(b, np.int64), quotes, settings)
+        links |= rewritten
+        quotes &= ~rewritten
+    quotes &= settings.explain
     return {**figures, "family_link": links, "kept": links | quotes}
+
+
+def _links_outside_quotes(texts, a: np.ndarray, b: np.ndarray, links: np.ndarray, settings: ScanSettings,
+                          containment: np.ndarray | None = None):
+    """Which linking pairs still link once quoted speech is set aside: those sharing at least `min_shared`
+    shingles outside it (the sentence around a quotation counts: `quotes.unquoted` keeps its edges). Two
+    reports quoting one witness in their own words share none. Only texts holding quotes are hashed again."""
+    plain = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
+    blanked = [unquoted(t, mark=f"q{zlib.crc32(t.encode()):x}") if t else t for t in plain]
+    changed = np.array([x is not y for x, y in zip(blanked, plain)], dtype=bool)
+    whole = np.zeros(len(a), dtype=bool) if containment is None else containment >= settings.keep.whole_copy
+    recheck = links & (changed[a] | changed[b]) & ~whole
+    if not recheck.any():
+        return np.ones(len(a), dtype=bool)
+    docs = np.unique(np.concatenate([a[recheck], b[recheck]]))
+    values, offsets = settings.hasher.shingle_sets([blanked[d] or "" for d in docs])
+    sub_a, sub_b = np.searchsorted(docs, a[recheck]), np.searchsorted(docs, b[recheck])
+    figures = overlap_figures(values, offsets, sub_a, sub_b)
+    out = np.ones(len(a), dtype=bool)
+    shared = figures["shared_shingles"]
+    inside = np.maximum(figures["containment_a_in_b"], figures["containment_b_in_a"])
+    keep = settings.keep
+    out[recheck] = (shared >= keep.min_shared) | ((shared >= keep.short_shared) & (inside >= keep.short_containment))
+    return out
+
+
+def _rewrites(texts, a: np.ndarray, b: np.ndarray, candidates: np.ndarray, settings: ScanSettings) -> np.ndarray:
+    """Which of the `candidates` pairs share `min_sentences` sentences outside quotes, verbatim or near-verbatim
+    (either way round): a rewrite around a few sentences of its source, too little text for the shingle rule."""
+    plain = texts.to_pylist() if hasattr(texts, "to_pylist") else list(texts)
+    split: dict[int, list] = {}
+
+    def of(d: int):
+        if d not in split:
+            split[d] = sentences(plain[d] or "")
+        return split[d]
+
+    out = np.zeros(len(a), dtype=bool)
+    need = settings.keep.min_sentences
+    for k in np.flatnonzero(candidates):
+        x, y = of(int(a[k])), of(int(b[k]))
+        small, large = (x, y) if len(x) <= len(y) else (y, x)
+        out[k] = len(match_sentences(large, small, settings.provenance.relations).pairs) >= need
+    return out
 
 
 def verify(texts, a, b, settings: ScanSettings, progress: Progress = Progress()) -> dict:

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from copytrace.progress import Progress
-from copytrace.settings import ScanSettings
+from copytrace.settings import AnchorSettings, ScanSettings
 from copytrace.stages.candidates.anchors import anchor_pairs, document_anchor_pairs
 from copytrace.stages.candidates.bands import band_codes, merge_codes, partition_codes  # noqa: F401  (the units)
 
@@ -31,10 +31,12 @@ def candidates(fingerprints, settings: ScanSettings, progress: Progress = Progre
         advance(1)
         anchored = anchored_shared = None
         if settings.anchors.enabled and fingerprints.anchors is not None and len(fingerprints) > 1:
-            xa, xb, anchored_shared = document_anchor_pairs(fingerprints.anchors, settings.anchors)
+            every = replace(settings.anchors, min_shared=1) if settings.anchors.short_anchors else settings.anchors
+            xa, xb, anchored_shared = document_anchor_pairs(fingerprints.anchors, every)
             anchored = (xa.astype(np.uint64) << np.uint64(32)) | xb.astype(np.uint64)
+        short = short_documents(fingerprints.anchors, settings.anchors) if anchored is not None else None
         result = count_codes(codes, None, anchored, anchored_shared,
-                             settings.anchors.min_shared)
+                             settings.anchors.min_shared, short)
         advance(1)
     return result
 
@@ -50,11 +52,19 @@ def partition_anchor_codes(values: np.ndarray, docs: np.ndarray, settings: ScanS
     return (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64), shared
 
 
+def short_documents(anchors, settings: AnchorSettings) -> np.ndarray | None:
+    """Documents with at most `short_anchors` anchors: a brief of a sentence or two, which one shared
+    anchor is enough to pair (a 20-word brief has one or two anchors: two shared would miss it)."""
+    if not settings.short_anchors:
+        return None
+    return np.diff(anchors.offsets) <= settings.short_anchors
+
+
 def count_codes(codes: np.ndarray, bands: np.ndarray | None, anchored: np.ndarray | None = None,
-                anchored_shared: np.ndarray | None = None, min_anchors: int = 1):
+                anchored_shared: np.ndarray | None = None, min_anchors: int = 1, short: np.ndarray | None = None):
     """The candidates reduce: each pair once, with the bands it shares; anchor pairs join it
-    when they share at least `min_anchors` anchors in all. `bands`: the bands each row of `codes` stands for
-    (None: one each). Returns (a, b, bands_shared), sorted."""
+    when they share at least `min_anchors` anchors in all (one, when a side is `short`). `bands`: the bands
+    each row of `codes` stands for (None: one each). Returns (a, b, bands_shared), sorted."""
     if bands is None:  # one row per band shared: counting is enough (NumPy's radix sort of the codes)
         unique, shared = np.unique(codes, return_counts=True)
     else:
@@ -63,7 +73,12 @@ def count_codes(codes: np.ndarray, bands: np.ndarray | None, anchored: np.ndarra
     if anchored is not None and len(anchored):
         acodes, ainverse = np.unique(anchored, return_inverse=True)
         total = np.bincount(ainverse, weights=anchored_shared, minlength=len(acodes))
-        acodes = acodes[total >= min_anchors]
+        enough = total >= min_anchors
+        if short is not None:
+            x = (acodes >> np.uint64(32)).astype(np.int64)
+            y = (acodes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+            enough |= short[x] | short[y]
+        acodes = acodes[enough]
         unique, shared = merge_codes(unique, shared, acodes)
     return ((unique >> np.uint64(32)).astype(np.int64), (unique & np.uint64(0xFFFFFFFF)).astype(np.int64),
             shared.astype(np.int64))

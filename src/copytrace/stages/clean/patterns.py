@@ -48,7 +48,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern], ...] = (
 )
 _PHOTO = re.compile(
     r"©|\(c\)\s*\d{4}|^(?:photo|image|picture|video|credit|photograph|illustration)s?\s*(?::|by\b|credit)"
-    r"|\b(?:photo|image)s? by\b|/\s*(?:getty images|afp|reuters|ap|epa|sputnik|tass|shutterstock)\b",
+    r"|\b(?:photo|image)s? by\b|/\s*(?:getty images|afp|reuters|ap|epa|sputnik|tass|shutterstock)\b(?!/)",  # not TASS's dateline /TASS/.
     re.IGNORECASE,
 )
 _PHOTO_CLUES = ("©", "(c)", "photo", "image", "picture", "video", "credit", "illustration", "/")

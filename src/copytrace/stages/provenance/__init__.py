@@ -66,6 +66,9 @@ from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA
 from copytrace.outlets import Aliases, OutletIndex
 from copytrace.text.spans import covered_count, merge, prose_mask, text_mask
 from copytrace.stages.provenance.tree import Link, build_tree, order_members
+from copytrace.stages.provenance import cues as wire_cues
+from copytrace.stages.provenance.relations import SentenceCache, relation_between
+from copytrace.stages.provenance.parents import rehang
 
 
 
@@ -85,6 +88,7 @@ class DocumentFacts:
     mentions: list[Credit]  # every credit-like line found, photo credits and widgets included
     mask: np.ndarray  # characters that carry text
     prose: np.ndarray  # characters of the article's prose
+    cues: list = field(default_factory=list)  # agency and derived-copy marks (`cues.document_cues`)
 
     @cached_property
     def mask_total(self) -> int:
@@ -201,6 +205,7 @@ def document_facts(rows: list[dict], settings: ProvenanceSettings, index: Outlet
             date=document_date(row.get("date"), row.get("raw_text") or text),
             credits=credits, self_names=selfs, feed_credits=feeds, mentions=found,
             mask=mask, prose=prose_mask(text, boiler, mask),
+            cues=wire_cues.document_cues(row.get("raw_text") or text),
         )
     return facts, index
 
@@ -263,11 +268,52 @@ def direction_score(x: DocumentFacts, y: DocumentFacts, view: PairView, index: O
         if feed:
             score += sign * settings.feed_weight
             evidence.append(f"feed: {cp.id} carries the feed footer of {feed.name!r}, the site of {src.id}")
+    score += _wire_cue(x, y, settings, evidence)
+    score += _cut_cue(x, y, view, settings, evidence)
     score += _coverage_cue(x, y, view, settings, evidence)
     score += _framing_cue(x, y, view, settings, evidence)
     if not outlets_differ(x.id, y.id, index):
         score += _fuller_capture_cue(x, y, view, settings, evidence)
     return score, evidence
+
+
+def _wire_cue(x: DocumentFacts, y: DocumentFacts, settings: ProvenanceSettings, evidence: list[str]) -> float:
+    """Agency marks (dateline, byline, slug, embargo, end mark) on one side, a credit to an agency on the other."""
+    # Only where one side bears more agency marks: between two papers, a credit to the agency on one
+    # says both copied the agency, not which copied the other.
+    if wire_cues.agency_marks(x.cues) == wire_cues.agency_marks(y.cues):
+        return 0.0
+    gap = wire_cues.agency_balance(x.cues) - wire_cues.agency_balance(y.cues)
+    if not gap or not settings.wire_weight:
+        return 0.0
+    weight = settings.wire_weight * min(4.0, abs(gap))
+    wire, paper = (x, y) if gap > 0 else (y, x)
+    def said(f):
+        return ", ".join(c.describe() for c in f.cues) or "no agency mark"
+    evidence.append(f"wire: {wire.id} reads as agency copy ({said(wire)}), {paper.id} less so ({said(paper)}), "
+                    f"weight {weight:.2f}")
+    return weight if gap > 0 else -weight
+
+
+def _cut_cue(x: DocumentFacts, y: DocumentFacts, view: PairView, settings: ProvenanceSettings,
+             evidence: list[str]) -> float:
+    """The derived story's cut: the shorter side is (almost) all inside the other, took its head, and the
+    other goes on past the shared text (a paper cuts from the bottom; an original is not cut)."""
+    _, prose_x = view.side(x.id)
+    _, prose_y = view.side(y.id)
+    if not settings.cut_weight or max(prose_x, prose_y) < 0.9 or abs(prose_x - prose_y) < 0.05:
+        return 0.0
+    short, long_ = (x, y) if prose_x > prose_y else (y, x)
+    spans = [(p[2], p[3]) for p in view.directed(short.id)]
+    first, last = min(s for s, _ in spans), max(e for _, e in spans)
+    head = int(np.count_nonzero(long_.prose[:first]))
+    tail = int(np.count_nonzero(long_.prose[last:]))
+    if head > settings.framing_min_chars or tail < 2 * settings.framing_min_chars:
+        return 0.0
+    weight = settings.cut_weight
+    evidence.append(f"cut: {short.id} is {view.side(short.id)[1]:.0%} inside {long_.id}, takes its head and "
+                    f"stops {tail} characters of prose before its end: a cut, weight {weight:.2f}")
+    return weight if short is y else -weight
 
 
 def _coverage_cue(x: DocumentFacts, y: DocumentFacts, view: PairView, settings: ProvenanceSettings,
@@ -459,6 +505,32 @@ class FamilyTracer:
     judged: dict[tuple[str, str], tuple[float, list[str]]]
     settings: ProvenanceSettings
 
+    sentences: SentenceCache = field(default_factory=SentenceCache)
+
+    relations: dict = field(default_factory=dict)
+
+    def derived_link(self, source: str, copy: str) -> bool:
+        """May `source` be the parent of `copy`: do they share text outside quoted speech?"""
+        key = edge_key(self.views, source, copy)
+        return key in self.views and self.relation(self.views[key], source, copy)[0] != "quote"
+
+    def spans_in(self, source: str, copy: str) -> list[tuple[int, int]]:
+        return [(p[2], p[3]) for p in self.views[edge_key(self.views, source, copy)].directed(source)]
+
+    def relation(self, view: PairView, source: str, copy: str) -> tuple[str, str | None]:
+        """The journalists' class of the copy against the source (`relations`), two captures of a page apart."""
+        if (source, copy) not in self.relations:
+            self.relations[(source, copy)] = self._relation(view, source, copy)
+        return self.relations[(source, copy)]
+
+    def _relation(self, view: PairView, source: str, copy: str) -> tuple[str, str | None]:
+        fs, fc = self.facts[source], self.facts[copy]
+        if (relation_of(view, source, copy, self.index, self.settings) == "same"
+                and not wire_cues.differ(fs.cues, fc.cues)):
+            return "same", None
+        return relation_between((source, fs.text), (copy, fc.text), self.sentences,
+                                self.settings.republication_coverage, self.settings.relations)
+
     def tie_key(self, doc: str) -> tuple:
         """Between members no cue orders: a confident date first, then input order."""
         d = self.facts[doc].date
@@ -470,7 +542,9 @@ class FamilyTracer:
         members = sorted({m for link in links for m in (link.x, link.y)}, key=lambda m: self.facts[m].order)
         order = order_members(members, links, self.tie_key)
         rank = {m: i for i, m in enumerate(order)}
-        parent = build_tree(order, links)
+        here = {(link.x, link.y) for link in links} | {(link.y, link.x) for link in links}
+        parent = rehang(build_tree(order, links), order, self.facts,
+                        lambda p, c: (p, c) in here and self.derived_link(p, c), self.spans_in)
         edges = {}
         for link in links:
             source, copy = (link.x, link.y) if rank[link.x] < rank[link.y] else (link.y, link.x)
@@ -495,9 +569,12 @@ class FamilyTracer:
         if not evidence:
             evidence = [f"no cue: the family's order puts {source} first"]
         credit, credited, credit_text = credit_fields(self.facts[source], self.facts[copy], self.index)
+        relation, note = self.relation(view, source, copy)
+        if note:
+            evidence = evidence + [note]
         return {
             "family": number, "source": source, "copy": copy,
-            "relation": relation_of(view, source, copy, self.index, self.settings),
+            "relation": relation,
             "source_coverage": round(view.side(source)[0], 4), "copy_coverage": round(view.side(copy)[0], 4),
             "credit": credit, "credited": credited, "credit_text": credit_text,
             "confidence": confidence, "evidence": evidence, "in_tree": in_tree,
