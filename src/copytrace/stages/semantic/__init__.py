@@ -160,7 +160,7 @@ def verify(corpus: Corpus, pairs: dict[tuple[int, int], str], settings: Semantic
 
 
 def near_miss_pairs(result, index_of: dict[str, int]) -> list[tuple[int, int]]:
-    """Lexical pairs that share a few passages and no more: no edge, or a quote or partial edge covering
+    """Lexical pairs that share a few passages and no more: no edge, or a quote, partial or cut edge covering
     under half of either side."""
     if result.pairs.num_rows == 0:
         return []
@@ -169,7 +169,7 @@ def near_miss_pairs(result, index_of: dict[str, int]) -> list[tuple[int, int]]:
     if edges is not None and edges.num_rows:
         for s, c, rel, cs, cc in zip(*(edges[k].to_pylist() for k in
                                           ("source", "copy", "relation", "source_coverage", "copy_coverage"))):
-            if rel not in ("quote", "partial") or max(cs, cc) >= 0.5:
+            if rel not in ("quote", "partial", "cut") or max(cs, cc) >= 0.5:
                 strong.add(frozenset((s, c)))
     out = []
     for a, b in zip(result.pairs["a"].to_pylist(), result.pairs["b"].to_pylist()):
