@@ -45,5 +45,5 @@ def test_bad_aliases_file_is_a_one_line_error(tmp_path):
     bad = tmp_path / "aliases.txt"
     bad.write_text("only one name\n")
     result = CliRunner().invoke(app, ["scan", str(corpus(tmp_path)), "-o", str(tmp_path / "out"), "--aliases", str(bad)])
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # the aliases file is input
     assert "line 1" in result.output and "Traceback" not in result.output

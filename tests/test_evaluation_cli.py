@@ -65,7 +65,7 @@ def test_peers_run_and_are_scored(corpus, tmp_path):
 
 def test_bad_folders_give_one_line_errors(tmp_path):
     result = runner.invoke(app, ["bench", "score", "--gold", str(tmp_path), "--pred", str(tmp_path)])
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # input error
     assert "gold.json" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["bench", "make", "--out", str(tmp_path / "x"), "--input", str(tmp_path / "none.jsonl")])
-    assert result.exit_code == 2 and "no such file" in result.output
+    assert result.exit_code == 3 and "no such file" in result.output

@@ -52,14 +52,14 @@ def test_explain_cli_prints_the_account(scanned, cli):
 
 def test_explain_an_unknown_document_suggests_close_ids(scanned, cli):
     done = cli("explain", "002_980889d471020f42", "--out", str(scanned))
-    assert done.returncode == 2
+    assert done.returncode == 3  # input error
     assert "is not a document of" in done.stderr and "did you mean 002_980889d471020f42.txt" in done.stderr
     assert "Traceback" not in done.output
 
 
 def test_explain_without_a_scan_says_so_in_one_line(tmp_path, cli):
     done = cli("explain", S000, "--out", str(tmp_path / "nowhere"))
-    assert done.returncode == 2 and "no such output folder" in done.stderr
+    assert done.returncode == 3 and "no such output folder" in done.stderr
     (tmp_path / "half").mkdir()
     with pytest.raises(ScanOutputError, match="no documents.parquet or documents.jsonl"):
         Account(tmp_path / "half", S000)

@@ -151,9 +151,9 @@ def test_cli_create_add_query_remove_stats(tmp_path, seeds_and_other):
     stats = json.loads(cli("index", "stats", ix, "--json").stdout)
     assert stats["documents"] == 3 and stats["families_with_copies"] == 1
     missing = cli("index", "query", ix, "--id", "nope")
-    assert missing.exit_code == 2 and "no such document" in missing.stderr
+    assert missing.exit_code == 3 and "no such document" in missing.stderr
     bad = cli("index", "stats", str(tmp_path / "absent.duckdb"))
-    assert bad.exit_code == 2 and "no such index" in bad.stderr
+    assert bad.exit_code == 3 and "no such index" in bad.stderr
 
 
 def test_deferred_explanation_is_pending_until_explained(index):

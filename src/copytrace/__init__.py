@@ -1,7 +1,7 @@
 """copytrace: find who republished whose text, and explain each copy."""
 
 __all__ = ["FieldMap", "InputError", "KeepRule", "ScanResult", "ScanSettings", "scan"]
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # as in pyproject.toml (read here without importlib.metadata: --version stays quick)
 
 # Every name is imported when first used: the scan machinery loads numba, and
 # ingest pyarrow.compute; `copytrace --help` and `copytrace explain` load neither.

@@ -4,7 +4,9 @@
 "m.sputniknews.com" are one outlet. `outlet_key` reduces a name, a domain or
 a url to a key: for urls and domains, the registrable name without www./m./
 amp. and the public suffix; for names, the lower-cased letters and digits
-without spaces. A domain's key and its outlet's name agree whenever the
+without spaces. Public suffixes come from the Public Suffix List (tldextract's
+bundled snapshot, offline); platforms (t.me, telegra.ph, news.google.com)
+keep their host, and a channel on them its path. A domain's key and its outlet's name agree whenever the
 domain is the name written together ("sputniknews" from both); `Aliases`
 covers the rest ("RT" = rt.com = "Russia Today").
 """
@@ -17,10 +19,13 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 _MOBILE_PREFIXES = ("www", "www1", "www2", "m", "mobile", "amp", "edition", "en", "english")
-# Common multi-part public suffixes; a full public-suffix list is not needed
-# to tell outlets apart.
-_SECOND_LEVEL = {"co", "com", "org", "net", "gov", "ac", "news", "info"}
 _DOMAIN = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$")
+# Hosts whose name is a platform, not an outlet: the key keeps the host (and,
+# where the first path segment names a channel, that too: t.me/rian_ru), so that
+# they neither read as one-letter outlets ("t") nor merge with their owner.
+PLATFORMS = {"t.me", "telegram.me", "telegra.ph", "news.google.com", "twitter.com", "x.com", "facebook.com",
+             "vk.com", "youtube.com", "medium.com", "substack.com", "news.yahoo.com", "msn.com"}
+_CHANNEL_PLATFORMS = {"t.me", "telegram.me", "twitter.com", "x.com", "facebook.com", "vk.com", "youtube.com"}
 
 
 def host_of(value: str) -> str | None:
@@ -34,16 +39,34 @@ def host_of(value: str) -> str | None:
     return host if _DOMAIN.match(host) else None
 
 
+@lru_cache(maxsize=1)
+def _public_suffixes():
+    """The Public Suffix List as tldextract ships it: its bundled snapshot, never fetched, no cache written."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+@lru_cache(maxsize=1 << 16)
 def domain_key(host: str) -> str:
-    """'www.m.sputniknews.com' -> 'sputniknews'; 'bbc.co.uk' -> 'bbc'."""
+    """'www.m.sputniknews.com' -> 'sputniknews'; 'bbc.co.uk' -> 'bbc' (the suffix from the Public Suffix List).
+
+    A host under a private suffix (x.blogspot.com) and a platform (t.me,
+    telegra.ph, news.google.com) keep their whole name.
+    """
     parts = host.split(".")
     while len(parts) > 2 and parts[0] in _MOBILE_PREFIXES:
         parts = parts[1:]
-    if len(parts) >= 3 and parts[-2] in _SECOND_LEVEL and len(parts[-1]) == 2:
-        parts = parts[:-2]
-    else:
-        parts = parts[:-1]
-    return parts[-1] if parts else host
+    host = ".".join(parts)
+    if host in PLATFORMS:
+        return host
+    found = _public_suffixes()(host)
+    if not found.domain:  # the host is itself a public suffix
+        return host
+    if found.is_private:
+        return f"{found.domain}.{found.suffix}"
+    registered = f"{found.domain}.{found.suffix}"
+    return registered if registered in PLATFORMS else found.domain
 
 
 def name_key(name: str) -> str:
@@ -63,9 +86,19 @@ def outlet_key(value: str | None) -> str | None:
         return None
     host = host_of(value)
     key = domain_key(host) if host else name_key(value)
+    if host and key in _CHANNEL_PLATFORMS:
+        key = _channel_key(value, key)
     if key.startswith("the") and len(key) > 5:
         key = key[3:]
     return key or None
+
+
+def _channel_key(value: str, platform: str) -> str:
+    """'https://t.me/rian_ru/123' -> 't.me/rian_ru': on these platforms the first path segment is the outlet."""
+    text = value.strip().lower()
+    path = urlsplit(text if "://" in text else "//" + text).path
+    channel = next((part for part in path.split("/") if part), "").lstrip("@")
+    return f"{platform}/{channel}" if channel and channel not in ("s", "share", "joinchat") else platform
 
 
 @dataclass

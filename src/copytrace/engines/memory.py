@@ -82,6 +82,8 @@ def explain_pairs(documents: pa.Table, pairs: pa.Table, settings: ScanSettings, 
 
     passages = align_pairs(documents, pairs, settings.align, progress)
     pairs = drop_unaligned_quotes(pairs, passages)
-    traced = trace(documents, pairs, passages, settings.provenance)
+    with progress.task("provenance", total=1) as advance:
+        traced = trace(documents, pairs, passages, settings.provenance)
+        advance(1)
     return {"passages": passages, "pairs": pairs, "edges": traced.edges, "edits": traced.edits,
             "families": traced.families}

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from copytrace.faces.terminal import fail
+from copytrace.faces.terminal import EXIT_INPUT, fail
 
 bench_app = typer.Typer(add_completion=False, no_args_is_help=True,
                         help="A labelled republication benchmark: make a corpus, score outputs, run peers.")
@@ -34,7 +34,7 @@ def make_command(
         articles = load_articles(input)
         corpus = build_corpus(articles, seed=seed, families=families)
     except CorpusError as err:
-        fail(str(err))
+        fail(str(err), EXIT_INPUT)
     gold = write_corpus(corpus, out, seed, str(input) if input else "article-extraction-benchmark")
     for note in corpus.notes:
         console.print(f"note: {note}")
@@ -63,7 +63,7 @@ def score_command(
         truth = read_gold(gold)
         results = [score_predictions(truth, read_predictions(p), p.name) for p in pred]
     except (FileNotFoundError, ValueError, ScanOutputError) as err:
-        fail(str(err))
+        fail(str(err), EXIT_INPUT)
     render(results, console, failures=failures)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +150,7 @@ def peers_command(
     from copytrace.evaluation.scorer import score_predictions
 
     if not (corpus / "documents.jsonl").exists():
-        fail(f"{corpus / 'documents.jsonl'}: no such file (make a corpus with `copytrace bench make`)")
+        fail(f"{corpus / 'documents.jsonl'}: no such file (make a corpus with `copytrace bench make`)", EXIT_INPUT)
     runs = run_peers(corpus, out, difflib_threshold)
     for name, run in runs.items():
         console.print(f"{name}: {run['pairs']} pairs in {run['seconds']:.2f} s -> {run['folder']}")

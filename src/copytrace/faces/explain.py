@@ -137,6 +137,33 @@ def edges_table(account: Account, role: str) -> Table | None:
     return table
 
 
+# Below this width the six-column table of sources or copies folds its evidence to a word a line.
+WIDE_TABLE = 120
+
+
+def edges_blocks(account: Account, role: str) -> Group | None:
+    """The sources or copies one block each, for narrow terminals: a line of figures, then the evidence."""
+    from rich.padding import Padding
+
+    rows = [e for e in account.edges if e[role] == account.doc_id]
+    if not rows:
+        return None
+    other = "source" if role == "copy" else "copy"
+    rows.sort(key=lambda e: (not e.get("in_tree"), -(e["confidence"] or 0)))
+    parts: list = [Text("its sources" if role == "copy" else "its copies", style="bold underline")]
+    for e in rows:
+        confidence = f"{e['confidence']:.2f}" if e["confidence"] is not None else "—"
+        parts.append(Text.from_markup(
+            f"[bold]{escape(e[other])}[/]" + (" [dim](direct)[/]" if e.get("in_tree") else "")))
+        parts.append(Padding(Text.from_markup(
+            f"{e['relation']} · coverage {_fmt_share(e['source_coverage'])} of the source, "
+            f"{_fmt_share(e['copy_coverage'])} of the copy · confidence {confidence}\ncredit: {_credit_cell(e)}"),
+            (0, 0, 0, 2)))
+        for line in e["evidence"] or []:
+            parts.append(Padding(Text("- " + line, style="dim"), (0, 0, 0, 4)))
+    return Group(*parts)
+
+
 def passages_table(account: Account, source: str, copy: str, limit: int, width: int) -> Table:
     table = Table(title=f"shared passages: {escape(source)} → {escape(copy)}", title_justify="left",
                   expand=True, show_lines=True)
@@ -185,8 +212,9 @@ def print_account(console: Console, account: Account, limit: int = 5, width: int
     tree = family_tree(account)
     if tree is not None:
         console.print(tree)
+    narrow = console.width < WIDE_TABLE
     for role in ("copy", "source"):
-        table = edges_table(account, role)
+        table = edges_blocks(account, role) if narrow else edges_table(account, role)
         if table is not None:
             console.print(table)
     if not account.edges:
@@ -206,14 +234,26 @@ def explain_command(
     out: Path = typer.Option(Path("out"), "--out", "-o", help="The output folder of `copytrace scan`."),
     passages: int = typer.Option(8, "--passages", "-n", help="Passages, and edits of each kind, shown per pair."),
     width: int = typer.Option(240, "--width", help="Characters shown per passage or edit."),
+    as_json: bool = typer.Option(False, "--json", help="Print the document's rows (edges, passages, edits, family) "
+                                 "as JSON on stdout."),
 ) -> None:
     """Explain one document: its sources and copies, shared passages, added and dropped text."""
+    from copytrace.faces.terminal import EXIT_INPUT, fail
     from copytrace.io.output import ScanOutputError
 
-    console = Console()
     try:
         account = Account(out, doc_id)
     except ScanOutputError as err:
-        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
-    print_account(console, account, max(1, passages), max(40, width))
+        fail(str(err), EXIT_INPUT)
+    if as_json:
+        import json
+
+        print(json.dumps(account_dict(account), ensure_ascii=False, default=str))
+        return
+    print_account(Console(), account, max(1, passages), max(40, width))
+
+
+def account_dict(account: Account) -> dict:
+    """What `explain` shows, as plain data: the document (with its text), its family, edges, passages, edits."""
+    return {"id": account.doc_id, "document": account.documents[account.doc_id], "family": account.family,
+            "edges": account.edges, "passages": account.passages, "edits": account.edits}

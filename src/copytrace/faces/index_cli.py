@@ -19,7 +19,7 @@ from copytrace.faces.options import (
     TEMPLATE_PAGES, AliasesFile, Clean, ExtractWorkers, MinContainment, MinShared, NumPerm, ReuseShare, ShingleSize,
     SizeRatio, TemplatePages, settings_from_options,
 )
-from copytrace.faces.terminal import err_console, fail
+from copytrace.faces.terminal import EXIT_INPUT, err_console, fail
 
 index_app = typer.Typer(add_completion=False, no_args_is_help=True,
                         help="A persistent index: add daily batches, ask where a text has appeared.")
@@ -32,7 +32,7 @@ def _open(path: Path, read_only: bool = False):
     try:
         return Store(path, read_only=read_only)
     except IndexStoreError as err:
-        fail(str(err))
+        fail(str(err), EXIT_INPUT)
 
 
 @index_app.command("create")
@@ -59,7 +59,7 @@ def create_command(
     try:
         Store.create(index, settings).close()
     except (ValueError, IndexStoreError) as err:
-        fail(str(err))
+        fail(str(err), EXIT_INPUT)
     lsh = settings.lsh
     console.print(f"created {index}: {lsh.bands} bands x {lsh.rows} rows over {settings.num_perm}-value signatures, "
                   f"{settings.shingle_size}-word shingles", highlight=False, markup=False)
@@ -78,6 +78,7 @@ def add_command(
                                         "first view in `serve` or to `index explain`; queries of a text always align and "
                                         "trace their matches."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars (errors and the report still print)."),
 ) -> None:
     """Add documents; ids already indexed with the same text are skipped, so re-running is safe."""
     from copytrace.index.adding import add_documents
@@ -87,29 +88,39 @@ def add_command(
 
     if batch_docs < 1:
         fail("--batch-docs must be at least 1")
+    from contextlib import nullcontext
+
+    from copytrace.progress import Progress, RichProgress
+
     store = _open(index)
-    try:
-        ingested = read_inputs(paths, FieldMap(id=id_field, text=text_field))
-    except InputError as err:
-        store.close()
-        fail(str(err))
-    # The scan's clean stage with the index's settings: the index holds the text a scan would.
-    settings = store.settings
-    ingested = clean_ingested(ingested, settings.clean, aliases=settings.aliases)[0]
-    docs = ingested.documents
+    progress = Progress() if quiet or as_json else RichProgress(err_console)
     totals = {"added": 0, "present": 0, "rejected": [], "pairs": 0, "missing": set()}
-    try:
-        for start in range(0, docs.num_rows, batch_docs):
-            report = add_documents(store, docs.slice(start, batch_docs), label, explain=trace_now)
-            totals["added"] += report.added
-            totals["present"] += report.present
-            totals["pairs"] += report.pairs
-            totals["rejected"] += [{"id": i, "reason": r} for i, r in report.rejected]
-            totals["missing"].update(report.missing)
-    except IndexStoreError as err:
-        fail(str(err))
-    finally:
-        store.close()
+    with progress if isinstance(progress, RichProgress) else nullcontext():
+        try:
+            with progress.task("ingest") as advance:
+                ingested = read_inputs(paths, FieldMap(id=id_field, text=text_field), advance=advance)
+        except InputError as err:
+            store.close()
+            fail(str(err), EXIT_INPUT)
+        # The scan's clean stage with the index's settings: the index holds the text a scan would.
+        settings = store.settings
+        ingested = clean_ingested(ingested, settings.clean, progress, aliases=settings.aliases)[0]
+        docs = ingested.documents
+        try:
+            with progress.task("index add", total=docs.num_rows) as advance:
+                for start in range(0, docs.num_rows, batch_docs):
+                    batch = docs.slice(start, batch_docs)
+                    report = add_documents(store, batch, label, explain=trace_now)
+                    advance(batch.num_rows)
+                    totals["added"] += report.added
+                    totals["present"] += report.present
+                    totals["pairs"] += report.pairs
+                    totals["rejected"] += [{"id": i, "reason": r} for i, r in report.rejected]
+                    totals["missing"].update(report.missing)
+        except IndexStoreError as err:
+            fail(str(err), EXIT_INPUT)
+        finally:
+            store.close()
     totals["rejected"] += [{"id": r["id"], "file": r["file"], "record": r["record"], "reason": r["reason"]}
                            for r in ingested.rejects.to_pylist()]
     totals["missing"] = sorted(totals["missing"])
@@ -147,9 +158,9 @@ def query_command(
             text = sys.stdin.read() if str(text_file) == "-" else _read(text_file)
             result = search_text(store, text, limit=limit)
     except KeyError:
-        fail(f"{doc_id!r}: no such document in {index}")
+        fail(f"{doc_id!r}: no such document in {index}", EXIT_INPUT)
     except IndexStoreError as err:
-        fail(str(err))
+        fail(str(err), EXIT_INPUT)
     finally:
         store.close()
     out = result.as_dict()
@@ -163,7 +174,7 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        fail(f"{path}: cannot read: {err}")
+        fail(f"{path}: cannot read: {err}", EXIT_INPUT)
 
 
 def _print_matches(out: dict) -> None:

@@ -32,7 +32,7 @@ def counts_line(stats: dict) -> str:
         f"{s['candidate_pairs']:,} candidate {_plural(s['candidate_pairs'], 'pair', 'pairs')}, "
         f"[bold]{s['kept_pairs']:,}[/] kept",
         f"[bold]{s['families_with_copies']:,}[/] {_plural(s['families_with_copies'], 'family', 'families')} "
-        f"with copies ({s['families']:,} in all)",
+        f"with copies{_alone(s)}",
     ]
     if s.get("passages") is not None:
         parts.append(f"{s['passages']:,} {_plural(s['passages'], 'passage', 'passages')}")
@@ -41,6 +41,12 @@ def counts_line(stats: dict) -> str:
         parts.append(f"semantic: {sem['translations']:,} translated, {sem['rewrites']:,} rewritten "
                      f"({sem['sentences_embedded']:,} sentences embedded, {sem['seconds']:.1f} s)")
     return "; ".join(parts) + f" in {s['seconds']:.1f} s"
+
+
+def _alone(stats: dict) -> str:
+    """', 116 documents with none': the families of one document are documents, not families of copies."""
+    alone = stats["families"] - stats["families_with_copies"]
+    return f", {alone:,} {_plural(alone, 'document', 'documents')} with none" if alone > 0 else ""
 
 
 def _member_facts(documents, members: set[str]) -> dict[str, tuple[str, str]]:
@@ -89,6 +95,17 @@ RELATION_WORDS = {
     "partial": "partial republication",
     "quote": "quotes it",
 }
+
+
+def print_pair_lines(console: Console, pairs: list[dict]) -> None:
+    """The pairs for a narrow terminal: both ids whole on one line, the figures indented below."""
+    console.print("[bold]pairs[/]  (jaccard; share of a in b, of b in a; shingles shared)")
+    for p in pairs[:MAX_PAIRS_SHOWN]:
+        console.print(f"  {escape(p['a'])} ↔ {escape(p['b'])}", soft_wrap=True, highlight=False)
+        console.print(f"      jaccard {p['jaccard']:.2f}, a in b {p['containment_a_in_b']:.2f}, "
+                      f"b in a {p['containment_b_in_a']:.2f}, {p['shared_shingles']:,} shared", highlight=False)
+    if len(pairs) > MAX_PAIRS_SHOWN:
+        console.print(f"  {len(pairs) - MAX_PAIRS_SHOWN:,} more pairs in the pairs table")
 
 
 def _edit_phrase(kind: str, edits: list[dict]) -> str | None:
@@ -157,9 +174,12 @@ def print_family(console: Console, row: dict, pairs: list[dict], facts: dict,
         console.print(f"[dim]... {row['size'] - len(members):,} more members[/]")
     shown = pairs[:MAX_PAIRS_SHOWN]
     longest = max((len(p[side]) for p in shown for side in ("a", "b")), default=0)
-    # Full ids when two of them fit a row beside the figures; else the members' labels, never cut ids.
-    names = {} if 2 * longest + PAIR_FIGURES_WIDTH <= console.width else labels
-    console.print(pairs_grid(pairs, names))
+    # Ids whole, never cut nor folded (a reader copies them from here): a table when two fit a row
+    # beside the figures, else a pair on one line and its figures on the next.
+    if 2 * longest + PAIR_FIGURES_WIDTH <= console.width:
+        console.print(pairs_grid(pairs, {}))
+    else:
+        print_pair_lines(console, pairs)
     if row.get("original") and row.get("tree"):
         console.print("who copied whom:")
         console.print(family_tree(row, edges or {}, edits or {}))

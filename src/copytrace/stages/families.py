@@ -70,8 +70,11 @@ def families_table(ids, family: np.ndarray) -> pa.Table:
 
 
 def with_families(documents: pa.Table, family: np.ndarray, n_shingles: np.ndarray) -> pa.Table:
-    """Documents as the output lists them: text and facts (no html), family, characters and shingles."""
+    """Documents as the output lists them: text and facts (no html), family, characters, shingles, published."""
     documents = documents.drop_columns([c for c in ("html", "doc") if c in documents.column_names])
     documents = documents.append_column("family", pa.array(family, pa.int64()))
     documents = documents.append_column("n_chars", pc.utf8_length(documents["text"]).cast(pa.int64()))
-    return documents.append_column("n_shingles", pa.array(n_shingles, pa.int64()))
+    documents = documents.append_column("n_shingles", pa.array(n_shingles, pa.int64()))
+    from copytrace.text.dates import with_published
+
+    return with_published(documents)  # published, its precision, source (field, page, dateline) and raw string

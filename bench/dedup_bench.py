@@ -1,0 +1,134 @@
+"""Deduplication: `copytrace dedup` against datatrove's MinHash dedup and datasketch's MinHashLSH on one corpus.
+
+The corpus is a labelled benchmark corpus (`copytrace bench make`): its
+gold families say which documents are one story. For each tool: documents
+kept, seconds, and against the gold: families left with more than one
+document (copies kept) and families left with none (stories lost).
+"One per family" is the ideal count.
+
+    PYTHONPATH=src .venv/bin/python -m copytrace bench make --out /tmp/bench
+    PYTHONPATH=src:/tmp/dt .venv/bin/python bench/dedup_bench.py --corpus /tmp/bench
+
+datatrove is not a dependency: install it aside (`pip install --target
+/tmp/dt datatrove==0.10.1` with its missing dependencies) and put it on
+PYTHONPATH; it is skipped when absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+
+def gold_families(corpus: Path) -> dict[str, int]:
+    gold = json.loads((corpus / "gold.json").read_text())
+    return {d["id"]: d["family"] for d in gold["documents"]}
+
+
+def judge(kept: set[str], family_of: dict[str, int]) -> dict:
+    per_family = Counter(family_of[i] for i in kept)
+    families = set(family_of.values())
+    return {"kept": len(kept), "families": len(families),
+            "copies_kept": sum(n - 1 for n in per_family.values()),
+            "stories_lost": len(families - set(per_family))}
+
+
+def copytrace_dedup(corpus: Path, work: Path, *args: str) -> tuple[set[str], float]:
+    out = work / ("ct" + "_".join(a.strip("-") for a in args))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "copytrace", "dedup", str(corpus / "documents.jsonl"), "-o", str(out),
+                    "-q", *args], check=True)
+    seconds = time.perf_counter() - started
+    kept = {json.loads(line)["id"] for line in (out / "documents.jsonl").read_text().splitlines()}
+    return kept, seconds
+
+
+def datasketch_dedup(corpus: Path, threshold: float) -> tuple[set[str], float]:
+    """Greedy: in input order, a document is dropped when LSH finds an already kept near-duplicate."""
+    import re
+
+    from datasketch import MinHash, MinHashLSH
+
+    started = time.perf_counter()
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)
+    kept = set()
+    for line in (corpus / "documents.jsonl").read_text().splitlines():
+        doc = json.loads(line)
+        words = re.findall(r"\w+", doc["text"].lower())
+        m = MinHash(num_perm=128)
+        m.update_batch([" ".join(words[i:i + 5]).encode() for i in range(max(1, len(words) - 4))])
+        if not lsh.query(m):
+            lsh.insert(doc["id"], m)
+            kept.add(doc["id"])
+    return kept, time.perf_counter() - started
+
+
+def datatrove_dedup(corpus: Path, work: Path) -> tuple[set[str], float]:
+    """datatrove's four MinHash steps with its default configuration (5-grams, 14 buckets x 8 hashes), one task."""
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.dedup import (MinhashDedupBuckets, MinhashDedupCluster, MinhashDedupFilter,
+                                          MinhashDedupSignature)
+    from datatrove.pipeline.dedup.minhash import MinhashConfig
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    config = MinhashConfig()
+    base = work / "datatrove"
+    started = time.perf_counter()
+
+    def reader():
+        return JsonlReader(str(corpus), glob_pattern="documents.jsonl", id_key="id", text_key="text")
+
+    def run(pipeline, logs):
+        LocalPipelineExecutor(pipeline=pipeline, tasks=1, workers=1, logging_dir=str(base / logs)).run()
+
+    run([reader(), MinhashDedupSignature(output_folder=str(base / "sigs"), config=config)], "l1")
+    run([MinhashDedupBuckets(input_folder=str(base / "sigs"), output_folder=str(base / "buckets"), config=config)],
+        "l2")
+    run([MinhashDedupCluster(input_folder=str(base / "buckets"), output_folder=str(base / "remove"), config=config)],
+        "l3")
+    run([reader(), MinhashDedupFilter(input_folder=str(base / "remove")),
+         JsonlWriter(str(base / "kept"), compression=None)], "l4")
+    seconds = time.perf_counter() - started
+    kept = {json.loads(line)["id"] for f in (base / "kept").glob("*.jsonl") for line in f.read_text().splitlines()}
+    return kept, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, required=True)
+    args = parser.parse_args()
+    family_of = gold_families(args.corpus)
+    work = Path(tempfile.mkdtemp(prefix="dedup-bench-"))
+    runs = {}
+    runs["copytrace dedup (family, earliest)"] = copytrace_dedup(args.corpus, work)
+    runs["copytrace dedup (containment 0.8)"] = copytrace_dedup(args.corpus, work, "--rule", "containment",
+                                                                "--threshold", "0.8")
+    runs["copytrace dedup (containment 0.5)"] = copytrace_dedup(args.corpus, work, "--rule", "containment",
+                                                                "--threshold", "0.5")
+    for threshold in (0.8, 0.5):
+        runs[f"datasketch MinHashLSH greedy ({threshold})"] = datasketch_dedup(args.corpus, threshold)
+    try:
+        runs["datatrove MinHash dedup (defaults)"] = datatrove_dedup(args.corpus, work)
+    except ImportError as err:
+        print(f"datatrove skipped: {err}")
+    print(f"{len(family_of)} documents, {len(set(family_of.values()))} gold families (the ideal kept count)")
+    results = {}
+    for name, (kept, seconds) in runs.items():
+        results[name] = {**judge(kept, family_of), "seconds": round(seconds, 2)}
+        r = results[name]
+        print(f"{name:<40} kept {r['kept']:>4}  copies kept {r['copies_kept']:>4}  stories lost "
+              f"{r['stories_lost']:>3}  {r['seconds']:>6.2f} s")
+    print(json.dumps(results))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""`copytrace dedup`: the rules (one per family, earliest or longest; containment), the input's own schema
+kept in the output, and the report of what was dropped and why."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from copytrace.faces.cli import app
+
+from conftest import OTHER_TOPIC, SEED_IDS
+
+runner = CliRunner()
+# The seed: 001 is another capture of 000 (91% of it inside 000), 002 a partial copy (75% inside 000).
+DATES = {"000": "Sun, 13 Oct 2019 09:00:00 +0000", "001": None, "002": "14.10.2019 18:10"}
+
+
+def rows(lavrov_dir: Path) -> list[dict]:
+    out = [{"id": name[:3], "text": (lavrov_dir / name).read_text(encoding="utf-8"), "date": DATES[name[:3]],
+            "extra": {"kept": "as given", "n": i}} for i, name in enumerate(SEED_IDS)]
+    # Listed first but dated last: "earliest" must not mean "first in the file".
+    out.insert(0, {**out.pop(2), "date": "2020-01-01"})
+    return out + [{"id": "harbour", "text": OTHER_TOPIC, "date": "2024-01-01", "extra": None}]
+
+
+def run(*args: str):
+    result = runner.invoke(app, ["dedup", *args, "-q"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def dropped(out: Path) -> dict[str, dict]:
+    return {r["id"]: r for r in map(json.loads, (out / "dropped.jsonl").read_text().splitlines())}
+
+
+def test_one_per_family_earliest_keeps_the_input_lines_byte_for_byte(lavrov_dir, tmp_path):
+    source = tmp_path / "in" / "docs.jsonl"
+    source.parent.mkdir()
+    lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in rows(lavrov_dir)]
+    source.write_text("".join(lines), encoding="utf-8")
+    assert run(str(source.parent), "-o", str(tmp_path / "out")).exit_code == 0
+    kept = (tmp_path / "out" / "docs.jsonl").read_text(encoding="utf-8")
+    # 000 is the earliest dated member of the family; harbour has no copy
+    assert kept == "".join(line for line in lines if json.loads(line)["id"] in ("000", "harbour"))
+    report = dropped(tmp_path / "out")
+    assert set(report) == {"001", "002"} and {r["kept"] for r in report.values()} == {"000"}
+    assert "one kept per family (earliest)" in report["002"]["reason"]
+
+
+def test_longest_and_first(lavrov_dir, tmp_path):
+    source = tmp_path / "docs.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows(lavrov_dir)))
+    lengths = {r["id"]: len(r["text"]) for r in rows(lavrov_dir) if r["id"] != "harbour"}
+    assert run(str(source), "-o", str(tmp_path / "long"), "--keep", "longest").exit_code == 0
+    assert set(dropped(tmp_path / "long")) == set(lengths) - {max(lengths, key=lengths.get)}
+    assert run(str(source), "-o", str(tmp_path / "first"), "--keep", "first").exit_code == 0
+    assert set(dropped(tmp_path / "first")) == {"000", "001"}  # 002 comes first in the file
+
+
+def test_containment_rule_keeps_a_partial_copy_below_the_threshold(lavrov_dir, tmp_path):
+    source = tmp_path / "docs.csv"
+    table = [{k: v for k, v in r.items() if k != "extra"} for r in rows(lavrov_dir)]
+    with open(source, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "text", "date"])
+        writer.writeheader()
+        writer.writerows(table)
+    assert run(str(source), "-o", str(tmp_path / "c"), "--rule", "containment", "--threshold", "0.8").exit_code == 0
+    report = dropped(tmp_path / "c")
+    assert set(report) == {"001"} and report["001"]["kept"] == "000" and report["001"]["containment"] >= 0.8
+    assert "inside 000 (threshold 80%)" in report["001"]["reason"]
+    with open(tmp_path / "c" / "docs.csv", newline="", encoding="utf-8") as handle:
+        assert [r["id"] for r in csv.DictReader(handle)] == ["002", "000", "harbour"]
+    # A lower threshold drops the partial copy too
+    assert run(str(source), "-o", str(tmp_path / "d"), "--rule", "containment", "--threshold", "0.5").exit_code == 0
+    assert set(dropped(tmp_path / "d")) == {"001", "002"}
+
+
+def test_parquet_keeps_its_schema_and_text_files_are_copied(lavrov_dir, tmp_path):
+    source = tmp_path / "docs.parquet"
+    pq.write_table(pa.Table.from_pylist(rows(lavrov_dir)), source)
+    assert run(str(source), "-o", str(tmp_path / "p")).exit_code == 0
+    got = pq.read_table(tmp_path / "p" / "docs.parquet")
+    assert got.schema == pq.read_schema(source) and got["id"].to_pylist() == ["000", "harbour"]
+    assert run(str(lavrov_dir), "-o", str(tmp_path / "t"), "--keep", "first").exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "t").glob("*.txt")) == [SEED_IDS[0]]
+    assert (tmp_path / "t" / SEED_IDS[0]).read_bytes() == (lavrov_dir / SEED_IDS[0]).read_bytes()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--rule", "exact"], "--rule must be one of family, containment"),
+    (["--keep", "newest"], "--keep must be one of earliest, longest, first"),
+    (["--threshold", "0"], "--threshold must be in (0, 1]"),
+])
+def test_bad_rules_are_usage_errors(lavrov_dir, tmp_path, args, message):
+    result = run(str(lavrov_dir), "-o", str(tmp_path / "x"), *args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_json_counts(lavrov_dir, tmp_path):
+    result = runner.invoke(app, ["dedup", str(lavrov_dir), "-o", str(tmp_path / "j"), "--json"])
+    counts = json.loads(result.stdout)
+    assert (counts["kept"], counts["dropped"], counts["rule"]) == (1, 2, "family")
