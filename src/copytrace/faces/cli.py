@@ -21,16 +21,10 @@ from copytrace.faces.explain import explain_command
 from copytrace.faces.index_cli import index_app
 from copytrace.faces.dedup import dedup_command
 from copytrace.faces.options import (
-<<<<<<< HEAD
-    CLEAN, EXTRACT_WORKERS, MIN_CONTAINMENT, MIN_SHARED, NUM_PERM, RECALL, REUSE_SHARE, SHINGLE_SIZE, SIZE_RATIO,
-    TEMPLATE_PAGES, AliasesFile, Clean, ExtractWorkers, MinContainment, MinShared, NumPerm, Recall, ReuseShare,
-    Semantic, ShingleSize, SizeRatio, TemplatePages, settings_from_options, with_semantic,
-=======
     CLEAN, EXPLAIN, EXTRACT_WORKERS, INPUT, MIN_CONTAINMENT, MIN_SHARED, NUM_PERM, OUTPUT, RECALL, REUSE_SHARE, RUN,
     SHINGLE_SIZE, SIZE_RATIO, TEMPLATE_PAGES, AliasesFile, Clean, ConfigFile, Explain, ExtractWorkers,
-    MinContainment, MinShared, NumPerm, Recall, ReuseShare, ShingleSize, SizeRatio, TemplatePages, given_options,
-    settings_from_options,
->>>>>>> main
+    MinContainment, MinShared, NumPerm, Recall, ReuseShare, Semantic, ShingleSize, SizeRatio, TemplatePages,
+    given_options, settings_from_options, with_semantic,
 )
 from copytrace.faces.server.cli import serve_command
 from copytrace.faces.terminal import EXIT_INPUT, EXIT_INTERNAL, err_console, fail, quiet_flags
@@ -94,11 +88,8 @@ def scan_command(
     memory: str = typer.Option("4GB", help="Memory budget of the local engine, e.g. 6GB.", rich_help_panel=RUN),
     address: Optional[str] = typer.Option(None, help="Ray cluster for --engine ray: ray://host:10001 or auto.", rich_help_panel=RUN),
     aliases: AliasesFile = None,
-<<<<<<< HEAD
-    semantic: Semantic = False,
-=======
     config: ConfigFile = None,
->>>>>>> main
+    semantic: Semantic = False,
 ) -> None:
     """Find reused text and story families; write documents, pairs and families."""
     from contextlib import nullcontext
@@ -112,12 +103,8 @@ def scan_command(
     settings = settings_from_options(
         reuse_share=reuse_share, size_ratio=size_ratio, num_perm=num_perm, shingle_size=shingle_size,
         min_shared=min_shared, min_containment=min_containment, clean=clean, template_pages=template_pages,
-<<<<<<< HEAD
-        extract_workers=extract_workers, aliases=aliases)
-    settings = with_semantic(settings, semantic)
-=======
         extract_workers=extract_workers, aliases=aliases, explain=explain, config=config, given=given_options(ctx))
->>>>>>> main
+    settings = with_semantic(settings, semantic)
     if max_doc_mb <= 0:
         fail(f"--max-doc-mb must be positive, got {max_doc_mb}")
     if out.exists() and not out.is_dir():

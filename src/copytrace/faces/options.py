@@ -17,13 +17,8 @@ from typing import Annotated, Optional
 
 import typer
 
-<<<<<<< HEAD
-from copytrace.faces.terminal import fail
-from copytrace.settings import ChromeSettings, CleanSettings, ExtractSettings, KeepRule, ScanSettings, SemanticSettings
-=======
 from copytrace.faces.terminal import EXIT_INPUT, fail
-from copytrace.settings import ScanSettings
->>>>>>> main
+from copytrace.settings import ScanSettings, SemanticSettings
 
 DEFAULTS = ScanSettings()
 
@@ -46,26 +41,24 @@ Clean = Annotated[bool, typer.Option(
     "--clean/--no-clean", help="Remove page chrome lines (kept in removed_lines with the reason).",
     rich_help_panel=CLEANING)]
 TemplatePages = Annotated[int, typer.Option(
-<<<<<<< HEAD
-    help="Chrome removal: a line on this many pages of one source is its template.")]
-ExtractWorkers = Annotated[int, typer.Option(help="Processes extracting HTML main text (0: one per core).")]
-Semantic = Annotated[bool, typer.Option(
-    "--semantic/--no-semantic", "--cross-lingual",
-    help="Also find translated and paraphrased copies (sentence embeddings; needs copytrace[semantic]).")]
-
-
-def with_semantic(settings: ScanSettings, semantic: bool) -> ScanSettings:
-    """`scan --semantic`: the semantic stage on (the index does not run it, so it is not a settings option)."""
-    return settings.replace(semantic=SemanticSettings(enabled=True)) if semantic else settings
-=======
     help="A line on this many pages of one source is its template.", rich_help_panel=CLEANING)]
 ExtractWorkers = Annotated[int, typer.Option(help="Processes extracting HTML main text (0: one per core).",
                                              rich_help_panel=CLEANING)]
 Explain = Annotated[bool, typer.Option(
     "--explain/--no-explain", help="Align passages and trace who copied whom; --no-explain: detection only "
     "(pairs and families), faster.", rich_help_panel=KEEP)]
+Semantic = Annotated[bool, typer.Option(
+    "--semantic/--no-semantic", "--cross-lingual",
+    help="Also find translated and paraphrased copies (sentence embeddings; needs copytrace[semantic]).",
+    rich_help_panel=KEEP)]
+
+
+def with_semantic(settings: ScanSettings, semantic: bool) -> ScanSettings:
+    """`scan --semantic`: the semantic stage on (the index does not run it, so it is not a settings option)."""
+    return settings.replace(semantic=SemanticSettings(enabled=True)) if semantic else settings
+
+
 # Markup is escaped by hand: rich would take "[names]" for a style and drop it.
->>>>>>> main
 AliasesFile = Annotated[Optional[Path], typer.Option(
     "--aliases", help="Outlet aliases: lines 'RT = rt.com = Russia Today', or JSON {\"name\": \\[\"names\"]}.",
     rich_help_panel=CLEANING)]
