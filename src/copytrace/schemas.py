@@ -9,6 +9,7 @@ before b in input order); `source` and `copy` name a directed edge.
 import pyarrow as pa
 
 RELATIONS = ("same", "republication", "cut", "partial", "quote")
+SEMANTIC_RELATIONS = ("translation", "rewrite")  # edges of stages.semantic (scan --semantic)
 
 PASSAGE_SCHEMA = pa.schema(
     [

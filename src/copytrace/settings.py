@@ -154,6 +154,22 @@ class ProvenanceSettings:
 
 
 @dataclass(frozen=True)
+class SemanticSettings:
+    """The semantic stage (`stages.semantic`): translated and paraphrased copies; off unless `enabled`."""
+
+    enabled: bool = False
+    doc_sentences: int = 8  # sentences, spread over a document, whose mean is its vector
+    neighbours: int = 5  # nearest documents in other languages checked per document
+    min_doc_cosine: float = 0.35  # document vectors this close are aligned sentence by sentence
+    min_sentence_cosine: float = 0.5  # a translated sentence pair (unrelated sentences: about 0.05, rarely 0.45)
+    rewrite_cosine: float = 0.75  # a paraphrased sentence pair in one language (same-event sentences share facts)
+    min_sentences: int = 3  # aligned sentences, in order, that make a translation or a rewrite
+    min_rewrite_share: float = 0.5  # share of the shorter side's sentences a rewrite aligns
+    # ...and a translation: two reports of one event in two languages align a few sentences, not a third.
+    min_translation_share: float = 0.35
+
+
+@dataclass(frozen=True)
 class ScanSettings:
     """Every setting of a scan; the defaults are aimed at partial reuse in news."""
 
@@ -172,6 +188,7 @@ class ScanSettings:
     # Outlets known under several names: one template when cleaning, one outlet when crediting.
     aliases: Aliases = field(default_factory=Aliases)
     batch_bytes: int = 64 * 1024 * 1024  # text per fingerprint batch in one process (memory, not results)
+    semantic: SemanticSettings = field(default_factory=SemanticSettings)  # translations and rewrites
 
     def __post_init__(self):
         if self.provenance.aliases is not self.aliases:

@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from copytrace.stages.semantic import semantic_stage
 from copytrace.engines.results import (
     VERIFIED_SCHEMA,
     assemble,
@@ -305,8 +306,9 @@ class LocalEngine:
                                    mean_doc_bytes, progress, self.map_chunks)
         extra = {"engine": self.name, "work_dir": str(self.work_dir), "memory_budget": self.budget.memory}
         with progress.task("assemble", total=1):
-            return assemble(work, store, counts, pairs, family, n_shingles, explained, settings,
-                            pq.ParquetFile(candidates).metadata.num_rows, extra, started)
+            result = assemble(work, store, counts, pairs, family, n_shingles, explained, settings,
+                              pq.ParquetFile(candidates).metadata.num_rows, extra, started)
+        return semantic_stage(result, settings, progress)
 
     @contextmanager
     def pool(self):

@@ -21,6 +21,7 @@ from copytrace.stages.candidates import candidates
 from copytrace.stages.clean import clean_ingested
 from copytrace.stages.families import connected_components, families_table, with_families
 from copytrace.stages.fingerprint import fingerprint
+from copytrace.stages.semantic import semantic_stage
 from copytrace.stages.verify import pairs_table, verify
 
 
@@ -48,7 +49,7 @@ class MemoryEngine:
         result.stats = scan_stats(result, settings, started, read=ingested.read,
                                   text_bytes=_text_bytes(ingested.documents), candidate_pairs=candidate_pairs,
                                   extra={"removed_lines": removed_lines.num_rows})
-        return result
+        return semantic_stage(result, settings, progress)
 
 
 def _text_bytes(documents: pa.Table) -> int:

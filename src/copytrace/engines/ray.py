@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from copytrace.stages.semantic import semantic_stage
 from copytrace.engines.results import VERIFIED_SCHEMA, assemble, explain_chunks, named_pairs, verify_chunk
 from copytrace.engines.shards import (
     Budget,
@@ -204,8 +205,8 @@ class RayEngine:
         explained = explain_chunks(work, store, kept, pairs, family, n_shingles, settings, self.budget,
                                    mean_doc_bytes, progress, self.map_chunks)
         extra = {"engine": self.name, "ray_address": self.address or "local", "work_dir": str(self.work_dir)}
-        return assemble(work, local, counts, pairs, family, n_shingles, explained, settings, int(n_candidates),
-                        extra, started)
+        return semantic_stage(assemble(work, local, counts, pairs, family, n_shingles, explained, settings,
+                                       int(n_candidates), extra, started), settings, progress)
 
     def map_chunks(self, function, chunks):
         """Results of `function` over chunks as Ray tasks, in order."""

@@ -22,8 +22,8 @@ from copytrace.faces.dedup import dedup_command
 from copytrace.faces.options import (
     CLEAN, EXPLAIN, EXTRACT_WORKERS, INPUT, MIN_CONTAINMENT, MIN_SHARED, NUM_PERM, OUTPUT, RECALL, REUSE_SHARE, RUN,
     SHINGLE_SIZE, SIZE_RATIO, TEMPLATE_PAGES, AliasesFile, Clean, ConfigFile, Explain, ExtractWorkers,
-    MinContainment, MinShared, NumPerm, Recall, ReuseShare, ShingleSize, SizeRatio, TemplatePages, given_options,
-    settings_from_options,
+    MinContainment, MinShared, NumPerm, Recall, ReuseShare, Semantic, ShingleSize, SizeRatio, TemplatePages,
+    given_options, settings_from_options, with_semantic,
 )
 from copytrace.faces.server.cli import serve_command
 from copytrace.faces.terminal import EXIT_INPUT, EXIT_INTERNAL, SafeConsole, err_console, fail, quiet_flags
@@ -88,8 +88,9 @@ def scan_command(
     address: Optional[str] = typer.Option(None, help="Ray cluster for --engine ray: ray://host:10001 or auto.", rich_help_panel=RUN),
     aliases: AliasesFile = None,
     config: ConfigFile = None,
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the outputs of a scan of other inputs in --out."),
-    keep_work: bool = typer.Option(False, "--keep-work", help="Keep the local engine's work folder after a successful scan."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the outputs of a scan of other inputs in --out.", rich_help_panel=OUTPUT),
+    keep_work: bool = typer.Option(False, "--keep-work", help="Keep the local engine's work folder after a successful scan.", rich_help_panel=RUN),
+    semantic: Semantic = False,
 ) -> None:
     """Find reused text and story families; write documents, pairs and families."""
     from contextlib import nullcontext
@@ -104,6 +105,7 @@ def scan_command(
         reuse_share=reuse_share, size_ratio=size_ratio, num_perm=num_perm, shingle_size=shingle_size,
         min_shared=min_shared, min_containment=min_containment, clean=clean, template_pages=template_pages,
         extract_workers=extract_workers, aliases=aliases, explain=explain, config=config, given=given_options(ctx))
+    settings = with_semantic(settings, semantic)
     if max_doc_mb <= 0:
         fail(f"--max-doc-mb must be positive, got {max_doc_mb}")
     if out.exists() and not out.is_dir():

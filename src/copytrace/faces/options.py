@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from copytrace.faces.terminal import EXIT_INPUT, fail
-from copytrace.settings import ScanSettings
+from copytrace.settings import ScanSettings, SemanticSettings
 
 DEFAULTS = ScanSettings()
 
@@ -47,6 +47,17 @@ ExtractWorkers = Annotated[int, typer.Option(help="Processes extracting HTML mai
 Explain = Annotated[bool, typer.Option(
     "--explain/--no-explain", help="Align passages and trace who copied whom; --no-explain: detection only "
     "(pairs and families), faster.", rich_help_panel=KEEP)]
+Semantic = Annotated[bool, typer.Option(
+    "--semantic/--no-semantic", "--cross-lingual",
+    help="Also find translated and paraphrased copies (sentence embeddings; needs copytrace[semantic]).",
+    rich_help_panel=KEEP)]
+
+
+def with_semantic(settings: ScanSettings, semantic: bool) -> ScanSettings:
+    """`scan --semantic`: the semantic stage on (the index does not run it, so it is not a settings option)."""
+    return settings.replace(semantic=SemanticSettings(enabled=True)) if semantic else settings
+
+
 # Markup is escaped by hand: rich would take "[names]" for a style and drop it.
 AliasesFile = Annotated[Optional[Path], typer.Option(
     "--aliases", help="Outlet aliases: lines 'RT = rt.com = Russia Today', or JSON {\"name\": \\[\"names\"]}.",

@@ -36,6 +36,10 @@ def counts_line(stats: dict) -> str:
     ]
     if s.get("passages") is not None:
         parts.append(f"{s['passages']:,} {_plural(s['passages'], 'passage', 'passages')}")
+    if s.get("semantic"):
+        sem = s["semantic"]
+        parts.append(f"semantic: {sem['translations']:,} translated, {sem['rewrites']:,} rewritten "
+                     f"({sem['sentences_embedded']:,} sentences embedded, {sem['seconds']:.1f} s)")
     return "; ".join(parts) + f" in {s['seconds']:.1f} s"
 
 

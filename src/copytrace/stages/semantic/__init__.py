@@ -1,0 +1,226 @@
+"""The semantic stage: translated and paraphrased copies, which share meaning and few or no words.
+
+    documents -> sentences, language, document vectors (map) -> candidates (search)
+              -> sentence alignment per pair (map) -> passages, edges, edits, families (added to the scan's)
+
+Runs after the lexical stages when `ScanSettings.semantic.enabled` (`scan
+--semantic`), on the scan's result, the same unit under every engine:
+`semantic_stage(result, settings, progress)`.
+
+- sentences (`sentences.sentence_spans`) with offsets, a language per
+  document (`sentences.language_of`);
+- a document vector: the mean of the vectors of up to `doc_sentences`
+  sentences spread over it (`model.embed`: multilingual USE v3);
+- candidates (`candidates`): nearest document vectors in other languages,
+  documents sharing rare language-independent anchors, and the lexical
+  stage's near misses within one language;
+- alignment (`align.align`): mutual best sentence pairs above a cosine, in order;
+- relation: `translation` (languages differ; whole or partial in the
+  evidence) or `rewrite` (one language, `rewrite_cosine` and most of the
+  shorter side aligned: two reports of one event share facts, not most of
+  their sentences). One passage per aligned sentence pair, its `identity` the
+  cosine. Direction, credit and edits come from `stages.provenance`
+  (dates, credits, coverage, framing) plus a cue of its own: one side naming
+  the other's outlet in any language ("según la BBC", "по данным RT").
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from copytrace.settings import ScanSettings, SemanticSettings
+from copytrace.stages.semantic.align import align
+from copytrace.stages.semantic.candidates import anchor_neighbours, anchors_of, latin_names, vector_neighbours
+from copytrace.stages.semantic.model import embed
+from copytrace.stages.semantic.sentences import language_of, sentence_spans, spread
+
+DOC_SENTENCE_CHARS = 300  # a document vector reads the start of each sentence it takes
+ALIGN_CHUNK = 2000  # candidate pairs whose sentence vectors are held at once
+
+
+@dataclass
+class Corpus:
+    """Sentences, languages and vectors of the scan's documents; sentence vectors only where asked."""
+
+    ids: list[str]
+    texts: list[str]
+    spans: list[list[tuple[int, int]]]
+    languages: np.ndarray
+    doc_vectors: np.ndarray
+    embedded: int = 0  # sentences embedded
+    _vectors: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def vectors(self, doc: int) -> np.ndarray:
+        if doc not in self._vectors:
+            text = self.texts[doc]
+            self._vectors[doc] = embed([text[s:e] for s, e in self.spans[doc]])
+            self.embedded += len(self.spans[doc])
+        return self._vectors[doc]
+
+    def release(self) -> None:
+        """Forget the sentence vectors (memory stays bounded by one chunk of pairs)."""
+        self._vectors.clear()
+
+    def prefetch(self, docs, advance=None, batch: int = 512) -> None:
+        """Embed the sentences of `docs` in large batches (the encoder is faster on long lists)."""
+        todo = [d for d in sorted(set(docs)) if d not in self._vectors]
+        for lo in range(0, len(todo), 64):
+            group = todo[lo:lo + 64]
+            pieces = [self.texts[d][s:e] for d in group for s, e in self.spans[d]]
+            vectors = embed(pieces)
+            k = 0
+            for d in group:
+                n = len(self.spans[d])
+                self._vectors[d] = vectors[k:k + n]
+                k += n
+            self.embedded += len(pieces)
+            if advance:
+                advance(len(group))
+
+
+def read_corpus(ids: list[str], texts: list[str], settings: SemanticSettings, advance=None) -> Corpus:
+    """Sentences, language and document vector of every document (map over documents, in batches)."""
+    spans = [sentence_spans(t) for t in texts]
+    languages = np.array([language_of(t) for t in texts], dtype=object)
+    doc_vectors = np.zeros((len(texts), 512), np.float32)
+    embedded = 0
+    for lo in range(0, len(texts), 256):
+        pieces, owners = [], []
+        for d in range(lo, min(lo + 256, len(texts))):
+            for k in spread(len(spans[d]), settings.doc_sentences):
+                s, e = spans[d][k]
+                pieces.append(texts[d][s:min(e, s + DOC_SENTENCE_CHARS)])
+                owners.append(d)
+        if pieces:
+            vectors = embed(pieces)
+            np.add.at(doc_vectors, np.asarray(owners), vectors)
+            embedded += len(pieces)
+        if advance:
+            advance(min(256, len(texts) - lo))
+    norms = np.linalg.norm(doc_vectors, axis=1, keepdims=True)
+    doc_vectors /= np.where(norms > 0, norms, 1.0)
+    return Corpus(list(ids), list(texts), spans, languages, doc_vectors, embedded)
+
+
+def candidate_pairs(corpus: Corpus, near_misses: list[tuple[int, int]], settings: SemanticSettings
+                    ) -> tuple[dict[tuple[int, int], str], dict]:
+    """Pairs (i < j) to align and how each was found; with counts per source of candidates."""
+    common = Counter(corpus.languages.tolist()).most_common(1)[0][0] if len(corpus.ids) else None
+    queries = np.flatnonzero(corpus.languages != common)
+    found: dict[tuple[int, int], str] = {}
+    by_vector = vector_neighbours(corpus.doc_vectors, corpus.languages, queries, settings.neighbours,
+                                  settings.min_doc_cosine)
+    for q, d, _ in by_vector:
+        found.setdefault((min(q, d), max(q, d)), "vector")
+    anchors = [anchors_of(t, lang) for t, lang in zip(corpus.texts, corpus.languages)]
+    names = [latin_names(t) if lang in ("en", "es", "pt", "fr", "de", "it", "id", "nl") else set()
+             for t, lang in zip(corpus.texts, corpus.languages)]
+    by_anchor = anchor_neighbours(anchors, corpus.languages, queries, names)
+    for q, d, _ in by_anchor:
+        found.setdefault((min(q, d), max(q, d)), "anchors")
+    for i, j in near_misses:
+        found.setdefault((min(i, j), max(i, j)), "near miss")
+    counts = Counter(found.values())
+    return found, {"queries": int(len(queries)), "by_vector": len(by_vector), "by_anchors": len(by_anchor),
+                   "near_misses": len(near_misses), "pairs": len(found), **{f"kept_{k}": v for k, v in counts.items()}}
+
+
+@dataclass
+class Match:
+    """One pair of documents and its aligned sentences (index in a, index in b, cosine)."""
+
+    a: int
+    b: int
+    relation: str  # translation | rewrite
+    sentences: list[tuple[int, int, float]]
+    found_by: str
+
+
+def verify(corpus: Corpus, pairs: dict[tuple[int, int], str], settings: SemanticSettings) -> list[Match]:
+    """The candidate pairs whose sentences align: translations across languages, rewrites within one."""
+    matches = []
+    for (a, b), how in sorted(pairs.items()):
+        crossing = corpus.languages[a] != corpus.languages[b]
+        threshold = settings.min_sentence_cosine if crossing else settings.rewrite_cosine
+        aligned = align(corpus.vectors(a), corpus.vectors(b), threshold)
+        if len(aligned) < settings.min_sentences:
+            continue
+        shorter = min(len(corpus.spans[a]), len(corpus.spans[b]))
+        share = settings.min_translation_share if crossing else settings.min_rewrite_share
+        if len(aligned) < share * shorter:
+            continue
+        matches.append(Match(a, b, "translation" if crossing else "rewrite", aligned, how))
+    return matches
+
+
+def near_miss_pairs(result, index_of: dict[str, int]) -> list[tuple[int, int]]:
+    """Lexical pairs that share a few passages and no more: no edge, or a quote, partial or cut edge covering
+    under half of either side."""
+    if result.pairs.num_rows == 0:
+        return []
+    strong = set()
+    edges = result.tables.get("edges")
+    if edges is not None and edges.num_rows:
+        for s, c, rel, cs, cc in zip(*(edges[k].to_pylist() for k in
+                                          ("source", "copy", "relation", "source_coverage", "copy_coverage"))):
+            if rel not in ("quote", "partial", "cut") or max(cs, cc) >= 0.5:
+                strong.add(frozenset((s, c)))
+    out = []
+    for a, b in zip(result.pairs["a"].to_pylist(), result.pairs["b"].to_pylist()):
+        if frozenset((a, b)) not in strong and a in index_of and b in index_of:
+            out.append((index_of[a], index_of[b]))
+    return out
+
+
+def semantic_stage(result, settings: ScanSettings, progress=None):
+    """Add the translations and rewrites of a scan's documents to its result (in place; returned)."""
+    sem = settings.semantic
+    if not sem.enabled:
+        return result
+    from copytrace.progress import Progress
+    from copytrace.stages.semantic.relate import add_matches
+
+    progress = progress or Progress()
+    started = time.perf_counter()
+    docs = result.documents
+    ids = docs["id"].to_pylist()
+    texts = docs["text"].to_pylist()
+    with progress.task("semantic vectors", total=len(ids)) as advance:
+        corpus = read_corpus(ids, texts, sem, advance)
+    vector_seconds = time.perf_counter() - started
+    near = near_miss_pairs(result, {d: i for i, d in enumerate(ids)})
+    pairs, counts = candidate_pairs(corpus, near, sem)
+    matches = []
+    with progress.task("semantic align", total=len(pairs)) as advance:
+        # Chunks of pairs in document order: sentence vectors of one chunk in memory at a time.
+        ordered = sorted(pairs.items())
+        for lo in range(0, len(ordered), ALIGN_CHUNK):
+            chunk = dict(ordered[lo:lo + ALIGN_CHUNK])
+            corpus.prefetch([d for pair in chunk for d in pair])
+            matches += verify(corpus, chunk, sem)
+            corpus.release()
+            advance(len(chunk))
+    added = add_matches(result, corpus, matches, settings)
+    families = result.families
+    seconds = time.perf_counter() - started
+    before = result.stats or {}
+    result.stats = {**before, "families": families.num_rows,
+                    "seconds": round(before.get("seconds", 0.0) + seconds, 3),
+                    "passages": result.tables["passages"].num_rows if "passages" in result.tables else None,
+                    "families_with_copies": int(pc.sum(pc.greater(families["size"], 1)).as_py() or 0),
+                    "semantic": {
+        "documents": len(ids), "languages": dict(Counter(corpus.languages.tolist()).most_common()),
+        "sentences_embedded": corpus.embedded, "candidates": counts,
+        "translations": sum(m.relation == "translation" for m in matches),
+        "rewrites": sum(m.relation == "rewrite" for m in matches), **added,
+        "vector_seconds": round(vector_seconds, 3), "seconds": round(seconds, 3)}}
+    return result
+
+
+__all__ = ["semantic_stage", "read_corpus", "candidate_pairs", "verify", "Match", "Corpus"]

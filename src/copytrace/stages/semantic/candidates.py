@@ -1,0 +1,85 @@
+"""Candidate pairs for the semantic stage, never all pairs.
+
+Across languages: each document in a language other than the corpus' most
+common one asks for its `neighbours` nearest document vectors among the
+documents in other languages (an exact search in blocks of queries: one
+matrix product per block, memory bounded by the block), and for the
+documents sharing language-independent anchors with it (numbers, Latin-script
+names in a text of another script), each anchor counted only where it is
+rare. Within one language: only the lexical stage's near misses (pairs it
+kept whose passages cover little) are checked as possible rewrites.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import numpy as np
+
+BLOCK = 256  # queries per matrix product: BLOCK x documents float32 at once (100 MB at 100,000 documents)
+
+_NUMBER = re.compile(r"\d[\d.,]*\d|\d")
+_LATIN_NAME = re.compile(r"\b[A-Z][a-zA-Z]{2,}\b")
+
+
+def vector_neighbours(doc_vectors: np.ndarray, languages: np.ndarray, queries: np.ndarray, k: int,
+                      min_cosine: float) -> list[tuple[int, int, float]]:
+    """(query, neighbour, cosine) for the k nearest documents in another language than each query's."""
+    out = []
+    if len(queries) == 0 or k < 1:
+        return out
+    for lo in range(0, len(queries), BLOCK):
+        block = queries[lo:lo + BLOCK]
+        sim = doc_vectors[block] @ doc_vectors.T
+        sim[languages[block][:, None] == languages[None, :]] = -1.0  # same language: the lexical stage's job
+        kk = min(k, sim.shape[1])
+        top = np.argpartition(-sim, kk - 1, axis=1)[:, :kk]
+        for row, q in enumerate(block):
+            for j in top[row]:
+                if sim[row, j] >= min_cosine:
+                    out.append((int(q), int(j), float(sim[row, j])))
+    return out
+
+
+def anchors_of(text: str, language: str) -> set[str]:
+    """Numbers of two or more digits (separators dropped), and Latin-script names in a text of another script."""
+    found = set()
+    for m in _NUMBER.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if len(digits) >= 2:
+            found.add("#" + digits)
+    if language not in _LATIN:
+        found.update("@" + m.group().lower() for m in _LATIN_NAME.finditer(text))
+    return found
+
+
+_LATIN = {"en", "es", "pt", "fr", "de", "it", "pl", "tr", "id", "nl", "Latn"}
+
+
+def anchor_neighbours(anchor_sets: list[set[str]], languages: np.ndarray, queries: np.ndarray,
+                      latin_names: list[set[str]], min_shared: int = 3, max_df: int = 20) -> list[tuple[int, int, int]]:
+    """(query, document, anchors shared) for documents in another language sharing `min_shared` rare anchors.
+
+    A query's Latin-script names are looked up among the other documents' capitalised words (`latin_names`).
+    """
+    postings: dict[str, list[int]] = defaultdict(list)
+    for doc, anchors in enumerate(anchor_sets):
+        for a in anchors:
+            if a[0] == "#":
+                postings[a].append(doc)
+        for name in latin_names[doc]:
+            postings[name].append(doc)
+    out = []
+    for q in queries:
+        counts: Counter = Counter()
+        for a in anchor_sets[q]:
+            docs = postings.get(a, ())
+            if 1 < len(docs) <= max_df:
+                counts.update(d for d in docs if d != q and languages[d] != languages[q])
+        out += [(int(q), d, n) for d, n in counts.items() if n >= min_shared]
+    return out
+
+
+def latin_names(text: str) -> set[str]:
+    return {"@" + m.group().lower() for m in _LATIN_NAME.finditer(text)}
