@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# The machine's pip (23.2) fails on some dependency sets: upgrade it first.
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[web,serve,bench,test,ray,local]'
+	$(PY) -m pip install --quiet -e '.[web,serve,bench,test,ray,local,semantic]'
 	touch $(STAMP)
 
 venv: $(STAMP)

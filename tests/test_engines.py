@@ -217,7 +217,7 @@ def test_cli_local_engine_writes_the_in_memory_outputs(corpus, in_memory, tmp_pa
     result = CliRunner().invoke(app, ["scan", str(corpus), "-o", str(out), "-q", "--engine", "local",
                                       "--memory", "64MB"])
     assert result.exit_code == 0, result.output
-    assert (out / ".work" / "manifest.json").exists()
+    assert not (out / ".work").exists()  # removed after a successful scan (--keep-work keeps it)
     assert pq.read_table(out / "pairs.parquet").equals(in_memory.pairs)
     assert pq.read_table(out / "families.parquet").equals(in_memory.families)
 

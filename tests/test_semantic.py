@@ -166,6 +166,9 @@ def test_the_report_shows_the_translation_side_by_side_in_chromium(translated, t
         browser = p.chromium.launch(executable_path=chromium, args=args, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
         page.goto(page_path.resolve().as_uri())
+        # The report folds each comparison in a <details>: open them as a reader would.
+        for summary in page.locator("details.pair > summary").all():
+            summary.click()
         comparison = page.locator("section.comparison", has=page.locator(".rel-translation")).first
         source = " ".join(comparison.locator(".source-text .passage").all_inner_texts())
         copy = " ".join(comparison.locator(".copy-text .passage").all_inner_texts())

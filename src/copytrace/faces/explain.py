@@ -101,6 +101,10 @@ class _FamilyExplained:
             table = table.filter(mask)
         return table.select(columns) if columns else table
 
+    def get(self, name: str, columns=None, **any_of):
+        """The table, or None when the on-demand explanation has none (as ScanOutput.get)."""
+        return self.table(name, columns, **any_of) if name in self.tables else None
+
 
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
