@@ -21,6 +21,11 @@ from copytrace.outlets import domain_key, outlet_key
     ("Sputnik News", "sputniknews"),
     ("x.blogspot.com", "x.blogspot.com"),  # a private suffix: the blog, not "x"
     ("https://www.abc.net.au/news", "abc"),
+    # Names off the list (reserved .example/.test, intranets): the last label is the suffix, so
+    # twenty outlets under .example stay twenty outlets, not one called "example".
+    ("https://www.news-one.example/a", "news-one"),
+    ("wire.example", "wire"),
+    ("foo.test", "foo"),
 ])
 def test_outlet_keys(value, key):
     assert outlet_key(value) == key

@@ -61,6 +61,8 @@ def domain_key(host: str) -> str:
     if host in PLATFORMS:
         return host
     found = _public_suffixes()(host)
+    if not found.suffix:  # a name off the list (.example, .test, .local, intranets): its last label is the suffix
+        return parts[-2] if len(parts) >= 2 else host
     if not found.domain:  # the host is itself a public suffix
         return host
     if found.is_private:
