@@ -127,6 +127,8 @@ def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None
             write_parquet(anchor_path(out, p), pa.table({"value": values[rows], "doc": docs[rows]}),
                           compression="none")  # random 64-bit values: zstd saved 8% for 15% more CPU
     columns = {"doc": documents["doc"], "n_shingles": pa.array(fingerprints.n_shingles, pa.int64())}
+    if settings.anchors.enabled:  # a brief with few anchors pairs on one (candidates.short_documents)
+        columns["n_anchors"] = pa.array(np.diff(fingerprints.anchors.offsets), pa.int64())
     columns.update({_key_column(j): pa.array(fingerprints.keys[:, j], pa.uint64())
                     for j in range(fingerprints.keys.shape[1])})
     # Band keys are random 64-bit values: compressing them costs time and saves nothing.
@@ -169,7 +171,7 @@ def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings:
                 anchored.append(part)
                 if not is_done(part):
                     write_parquet(part, anchor_codes(fp_paths, p, settings))
-        count_shared_bands(parts, anchored, final.with_name(final.name + ".tmp"), work, settings, budget)
+        count_shared_bands(parts, anchored, final.with_name(final.name + ".tmp"), work, settings, budget, fp_paths)
         advance(1)
     os.replace(final.with_name(final.name + ".tmp"), final)
     mark_done(final)
@@ -191,7 +193,8 @@ def band_group_shards(folder: Path, fp_paths: list[Path], n_docs: int, bands: in
     return parts
 
 
-def count_shared_bands(parts: list[Path], anchored: list[Path], tmp: Path, work: WorkDir, settings, budget) -> None:
+def count_shared_bands(parts: list[Path], anchored: list[Path], tmp: Path, work: WorkDir, settings, budget,
+                       fingerprint_paths: list[Path] = ()) -> None:
     """The reduce of `candidates.count_codes` in DuckDB (spilling under the budget): each pair once with the
     bands it shares; pairs in no band join with 0 when their anchors sum to `anchors.min_shared`. Sorted by code."""
     import duckdb
@@ -203,8 +206,13 @@ def count_shared_bands(parts: list[Path], anchored: list[Path], tmp: Path, work:
         db.execute("SET preserve_insertion_order = false")
         banded = f"SELECT code, count(*)::BIGINT AS bands_shared FROM read_parquet([{_files(parts)}]) GROUP BY code"
         if anchored:
-            shared = (f"SELECT code FROM read_parquet([{_files(anchored)}]) GROUP BY code "
-                      f"HAVING sum(anchors) >= {int(settings.anchors.min_shared)}")
+            enough = f"sum(anchors) >= {int(settings.anchors.min_shared)}"
+            if settings.anchors.short_anchors and fingerprint_paths:  # one shared anchor pairs a short side, as in memory
+                short = (f"SELECT doc FROM read_parquet([{_files(fingerprint_paths)}]) "
+                         f"WHERE n_anchors <= {int(settings.anchors.short_anchors)}")
+                enough += (f" OR (code >> 32)::BIGINT IN ({short}) "
+                           f"OR (code & 4294967295)::BIGINT IN ({short})")
+            shared = f"SELECT code FROM read_parquet([{_files(anchored)}]) GROUP BY code HAVING {enough}"
             banded = (f"SELECT code, coalesce(l.bands_shared, 0)::BIGINT AS bands_shared FROM ({banded}) l "
                       f"FULL OUTER JOIN ({shared}) x USING (code)")
         db.execute(f"COPY ({banded} ORDER BY code) TO '{tmp}' (FORMAT parquet)")
