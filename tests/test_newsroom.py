@@ -251,17 +251,29 @@ def test_a_tass_dateline_is_not_a_photo_credit():
     assert pattern_reason("Photo: Ivan Petrov / TASS") == "photo credit"
 
 
-def test_the_local_engine_links_a_brief_as_the_memory_engine_does(tmp_path):
+@pytest.mark.parametrize("engine", ["local", "ray"])
+def test_the_scale_engines_link_a_brief_as_the_memory_engine_does(tmp_path, engine):
     """The short-document rule (one shared anchor pairs a brief) is the candidates reduce's, on every engine."""
-    from copytrace.engines.local import LocalEngine
-
     # Ten words of the wire's lead and a line of its own: one shared anchor, paired only by the short rule.
     brief = " ".join(BODY[0].split()[:10]) + " " + " ".join(OWN[0].split()[:12])
     path = tmp_path / "docs.jsonl"
     docs = {"wire": WIRE, "brief": brief}
     path.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in docs.items()), encoding="utf-8")
     memory = copytrace.scan(path)
-    local = LocalEngine(tmp_path / "work", "64MB", workers=1).scan([path], settings=ScanSettings())
     pairs = {frozenset((r["a"], r["b"])) for r in memory.all_tables()["pairs"].to_pylist()}
     assert frozenset(("brief", "wire")) in pairs
-    assert {frozenset((r["a"], r["b"])) for r in local.all_tables()["pairs"].to_pylist()} == pairs
+    if engine == "local":
+        from copytrace.engines.local import LocalEngine
+
+        result = LocalEngine(tmp_path / "work", "64MB", workers=1).scan([path], settings=ScanSettings())
+    else:
+        ray = pytest.importorskip("ray")
+        pytest.importorskip("ray.data")
+        from copytrace.engines.ray import RayEngine
+
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        try:
+            result = RayEngine(work_dir=tmp_path / "work", partitions=2).scan([path], settings=ScanSettings())
+        finally:
+            ray.shutdown()
+    assert {frozenset((r["a"], r["b"])) for r in result.all_tables()["pairs"].to_pylist()} == pairs

@@ -97,11 +97,11 @@ def pair_codes(batch: dict, partitions: int, settings: ScanSettings) -> dict:
             "part": (codes % np.uint64(partitions)).astype(np.int64)}
 
 
-def counted_pairs(batch: dict, settings: ScanSettings) -> dict:
+def counted_pairs(batch: dict, settings: ScanSettings, short: np.ndarray | None = None) -> dict:
     """`count_codes` of one partition of pair codes (every code's rows are here): (a, b, bands_shared)."""
     banded = batch["bands"] > 0
     a, b, bands = count_codes(batch["code"][banded], batch["bands"][banded], batch["code"][~banded],
-                              batch["anchors"][~banded], settings.anchors.min_shared)
+                              batch["anchors"][~banded], settings.anchors.min_shared, short)
     return {"a": a, "b": b, "bands_shared": bands}
 
 
@@ -109,14 +109,29 @@ def verify_batch(batch: pa.Table, store, settings: ScanSettings) -> pa.Table:
     return verify_chunk(store, batch["a"].to_numpy(), batch["b"].to_numpy(), batch["bands_shared"], settings)
 
 
-def candidate_dataset(rows, partitions: int, settings: ScanSettings):
+def candidate_dataset(rows, partitions: int, settings: ScanSettings, n_docs: int):
     """Candidate pairs (a, b, bands_shared) from (band, key, doc) rows: bucket by key partition, then count."""
     keyed = rows.drop_columns(["n_shingles"]).map_batches(
         lambda b: {**b, "part": (b["key"] % np.uint64(partitions)).astype(np.int64)}, batch_format="numpy")
     codes = keyed.groupby("part", num_partitions=partitions).map_groups(
         pair_codes, fn_kwargs={"partitions": partitions, "settings": settings}, batch_format="numpy")
     return codes.groupby("part", num_partitions=partitions).map_groups(
-        counted_pairs, fn_kwargs={"settings": settings}, batch_format="numpy").materialize()
+        counted_pairs, fn_kwargs={"settings": settings, "short": short_documents(rows, n_docs, settings)},
+        batch_format="numpy").materialize()
+
+
+def short_documents(rows, n_docs: int, settings: ScanSettings) -> np.ndarray | None:
+    """`candidates.short_documents` from the anchor rows (band -1): documents one shared anchor pairs."""
+    if not (settings.anchors.enabled and settings.anchors.short_anchors):
+        return None
+    import ray
+
+    docs = rows.map_batches(lambda b: {"doc": b["doc"][b["band"] < 0]}, batch_format="numpy")
+    tables = ray.get(docs.to_arrow_refs())
+    counts = np.zeros(n_docs, np.int64)
+    for table in tables:
+        counts += np.bincount(table["doc"].to_numpy(), minlength=n_docs)[:n_docs]
+    return counts <= settings.anchors.short_anchors
 
 
 class RayEngine:
@@ -186,7 +201,7 @@ class RayEngine:
             n_shingles[batch["doc"]] = batch["n_shingles"]
 
         with progress.task("candidates", total=1) as advance:
-            candidates = candidate_dataset(rows, partitions, settings)
+            candidates = candidate_dataset(rows, partitions, settings, local.n_docs)
             n_candidates = candidates.count()
             advance(1)
 
