@@ -9,6 +9,7 @@ are quick (bench/cli_startup.py). Exit codes are those of faces.terminal:
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -232,7 +233,10 @@ def write_scan_report(result, out: Path, quiet: bool = False) -> None:
     try:
         from copytrace.faces.report import write_report
 
-        written = write_report(result, Path(out) / "report.html")
+        # Written beside and renamed in: a kill while writing never leaves a truncated report.html.
+        partial = write_report(result, Path(out) / ".report.html.partial")
+        written = Path(out) / "report.html"
+        os.replace(partial, written)
     except ImportError as err:
         fail(f"--report needs Jinja2: pip install 'copytrace[serve]' ({err})")
     if not quiet:
