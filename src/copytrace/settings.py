@@ -180,6 +180,10 @@ class ScanSettings:
     size_ratio: float = 2.0  # ...when the copy is up to this many times the copied part
     recall: float = 0.95  # probability of finding a pair at exactly that overlap
     max_bucket: int = 200
+    # A band bucket over `clique_bucket` documents (a big family) pairs each member with the bucket's first
+    # and its `bucket_window` next, not with every member: candidates grow with copies, not their square.
+    clique_bucket: int = 48
+    bucket_window: int = 4
     anchors: AnchorSettings = field(default_factory=AnchorSettings)  # short reuse LSH cannot see
     keep: KeepRule = field(default_factory=KeepRule)
     explain: bool = True  # align passages and trace provenance of kept pairs

@@ -142,7 +142,7 @@ def anchor_codes(fp_paths: list[Path], partition: int, settings: ScanSettings) -
     return pa.table({"code": pa.array(codes, pa.uint64()), "anchors": pa.array(shared, pa.int64())})
 
 
-def read_band_group(fp_paths: list[Path], n_docs: int, lo: int, hi: int, max_bucket: int) -> np.ndarray:
+def read_band_group(fp_paths: list[Path], n_docs: int, lo: int, hi: int, settings: ScanSettings) -> np.ndarray:
     """`band_codes` of bands lo..hi-1, with every document's keys of those bands in memory (row = document)."""
     keys = np.empty((n_docs, hi - lo), dtype=np.uint64)
     row = 0
@@ -151,7 +151,7 @@ def read_band_group(fp_paths: list[Path], n_docs: int, lo: int, hi: int, max_buc
         for c in range(hi - lo):
             keys[row:row + table.num_rows, c] = table.column(c).to_numpy()
         row += table.num_rows
-    return band_codes(keys, max_bucket)
+    return band_codes(keys, settings.max_bucket, settings.clique_bucket, settings.bucket_window)
 
 
 def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings: ScanSettings, budget: Budget,
@@ -187,7 +187,7 @@ def band_group_shards(folder: Path, fp_paths: list[Path], n_docs: int, bands: in
         part = folder / f"bands-{lo:03d}-{hi:03d}.parquet"
         parts.append(part)
         if not is_done(part):
-            codes = read_band_group(fp_paths, n_docs, lo, hi, settings.max_bucket)
+            codes = read_band_group(fp_paths, n_docs, lo, hi, settings)
             write_parquet(part, pa.table({"code": pa.array(codes, pa.uint64())}))
         advance(hi - lo)
     return parts

@@ -86,7 +86,8 @@ def pair_codes(batch: dict, partitions: int, settings: ScanSettings) -> dict:
     """Pair codes of one partition of rows by key, where every bucket and every anchor's documents are whole:
     `partition_codes` (a code once per band shared) and `partition_anchor_codes` (with the anchors shared)."""
     banded = batch["band"] >= 0
-    codes = partition_codes(batch["band"][banded], batch["key"][banded], batch["doc"][banded], settings.max_bucket)
+    codes = partition_codes(batch["band"][banded], batch["key"][banded], batch["doc"][banded], settings.max_bucket,
+                            settings.clique_bucket, settings.bucket_window)
     anchored, shared = np.empty(0, np.uint64), np.empty(0, np.int64)
     if settings.anchors.enabled and (~banded).any():
         anchored, shared = partition_anchor_codes(batch["key"][~banded], batch["doc"][~banded], settings)

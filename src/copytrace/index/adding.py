@@ -226,7 +226,7 @@ def _candidates(store: Store, fingerprints, anchors, settings: ScanSettings, ord
     found = np.isin(doc, old_numbers)
 
     # Within the batch: the same units as the scan's, on the batch's rows.
-    codes = band_codes(keys, settings.max_bucket)
+    codes = band_codes(keys, settings.max_bucket, settings.clique_bucket, settings.bucket_window)
     codes = _codes(linkable[(codes >> np.uint64(32)).astype(np.int64)],
                    linkable[(codes & np.uint64(0xFFFFFFFF)).astype(np.int64)])
     xa, xb, xshared = anchor_pairs(values[useful], positions[useful], settings.anchors)

@@ -94,15 +94,39 @@ def unquoted(text: str, edge_words: int = EDGE_WORDS, mark: str = "") -> str:
     return "".join(parts)
 
 
+# A verb of saying and the space before its colon are word and space characters only: a match of `_SAYING`
+# starts after the last other character before its colon, so it is searched for there alone (the same
+# matches as `_SAYING.finditer` over the whole text, without trying the verbs at every character).
+_NOT_SPEECH = re.compile(r"[^\w\s]")
+_LOOK_BACK = 80  # characters before a colon searched first; a longer run of words is searched whole
+
+
 def _attributed(text: str) -> list[Span]:
-    out = []
-    for m in _SAYING.finditer(text):
-        end = _SENTENCE_END.search(text, m.end())
-        stop = end.end() if end else len(text)
-        if stop - m.end() >= 10:
-            out.append((m.end(), stop))
+    out: list[Span] = []
+    pos, colon = 0, text.find(":")
+    while colon >= 0:
+        found = _SAYING.search(text, _speech_start(text, pos, colon), colon + 1)
+        if found:
+            m = _SAYING.match(text, found.start())  # its whole match: the space after the colon too
+            end = _SENTENCE_END.search(text, m.end())
+            stop = end.end() if end else len(text)
+            if stop - m.end() >= 10:
+                out.append((m.end(), stop))
+            pos = m.end()
+        else:
+            pos = colon + 1
+        colon = text.find(":", max(pos, colon + 1))
     return out
 
+
+def _speech_start(text: str, pos: int, colon: int) -> int:
+    """Where a verb of saying ending at `colon` may start: after the last character that is neither a word's
+    nor a space before it (and not before `pos`, the end of the previous match or colon)."""
+    lo = max(pos, colon - _LOOK_BACK)
+    last = None
+    for last in _NOT_SPEECH.finditer(text, lo, colon):
+        pass
+    return last.end() if last else lo if lo == pos else pos
 
 def quote_mask(text: str, spans: list[Span] | None = None) -> np.ndarray:
     """A boolean per character: inside quoted speech."""

@@ -27,7 +27,7 @@ def candidates(fingerprints, settings: ScanSettings, progress: Progress = Progre
     partition (`band_codes`, `partition_anchor_codes`), then `count_codes`.
     """
     with progress.task("candidates", total=2) as advance:
-        codes = band_codes(fingerprints.keys, settings.max_bucket) if len(fingerprints) > 1 else _NO_CODES
+        codes = band_codes(fingerprints.keys, settings.max_bucket, settings.clique_bucket, settings.bucket_window) if len(fingerprints) > 1 else _NO_CODES
         advance(1)
         anchored = anchored_shared = None
         if settings.anchors.enabled and fingerprints.anchors is not None and len(fingerprints) > 1:

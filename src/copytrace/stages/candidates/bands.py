@@ -8,7 +8,12 @@ are sorted into buckets. Bands are keyed 16 at a time from the signature rows
 and processed in parallel. A bucket larger than `max_bucket` (templated text, a wire
 story carried by hundreds of outlets) is linked as a star to its first
 member instead of as all pairs: the family stays connected, the pair count
-stays linear, and verification decides what is real.
+stays linear, and verification decides what is real. A bucket over
+`clique_up_to` (a story in hundreds of copies, cut in many ways, fills many
+buckets of 50-200 documents in every band) gets the star and, for each
+member, its `window` next members: each copy a few partners per band
+rather than every member, so a family of 10,000 copies gives pairs in
+proportion to its copies (every pair of them: 50 million).
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ from numba import njit, prange
 from copytrace.parallel import small_parallel_chunks
 from copytrace.stages.candidates.lsh import LshParams
 from copytrace.text.tokens import mix64
+
+# `ScanSettings.clique_bucket` and `bucket_window` (the defaults of callers without settings).
+CLIQUE_UP_TO = 48
+BUCKET_WINDOW = 4
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -46,8 +55,14 @@ def band_keys_by_band(signatures, bands, rows):
 
 
 @njit(cache=True, nogil=True)
-def _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b):
-    """Emit pairs of one band's sorted keys into out_a/out_b; return the count."""
+def _bucket_pairs(sorted_keys, order, max_bucket, clique_up_to, window, out_a, out_b):
+    """Emit pairs of one band's sorted keys into out_a/out_b; return the count.
+
+    A bucket of up to `clique_up_to` documents: every pair. Up to `max_bucket`: each member with the
+    first (the star's centre) and with its `window` next members; a big family's copies then get a few
+    partners each in every band, not all of its members, and the pairs grow with copies, not with their
+    square. Past `max_bucket`: the star alone.
+    """
     n = len(sorted_keys)
     count = 0
     i = 0
@@ -57,7 +72,7 @@ def _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b):
             j += 1
         size = j - i
         if size > 1:
-            if size <= max_bucket:
+            if size <= clique_up_to:
                 for x in range(i, j):
                     for y in range(x + 1, j):
                         out_a[count] = order[x]
@@ -68,12 +83,18 @@ def _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b):
                     out_a[count] = order[i]
                     out_b[count] = order[y]
                     count += 1
+                if size <= max_bucket:
+                    for x in range(i + 1, j):
+                        for y in range(x + 1, min(j, x + 1 + window)):
+                            out_a[count] = order[x]
+                            out_b[count] = order[y]
+                            count += 1
         i = j
     return count
 
 
 @njit(cache=True, nogil=True)
-def _pair_capacity(sorted_keys, max_bucket):
+def _pair_capacity(sorted_keys, max_bucket, clique_up_to, window):
     n = len(sorted_keys)
     total = 0
     i = 0
@@ -82,7 +103,8 @@ def _pair_capacity(sorted_keys, max_bucket):
         while j < n and sorted_keys[j] == sorted_keys[i]:
             j += 1
         size = j - i
-        total += size * (size - 1) // 2 if size <= max_bucket else size - 1
+        total += size * (size - 1) // 2 if size <= clique_up_to else (size - 1) * (1 + window) \
+            if size <= max_bucket else size - 1
         i = j
     return total
 
@@ -129,16 +151,16 @@ def concat_codes(parts):
 
 
 @njit(cache=True, nogil=True)
-def bucket_codes(keys, docs, max_bucket):
+def bucket_codes(keys, docs, max_bucket, clique_up_to, window):
     """Pair codes (a << 32 | b, a < b) of the buckets of equal `keys`; `docs` ascending,
     so a stable sort puts a bucket's lowest document first (the star's centre)."""
     by_key = np.argsort(keys, kind="mergesort")
     sorted_keys = keys[by_key]
     order = docs[by_key]
-    cap = _pair_capacity(sorted_keys, max_bucket)
+    cap = _pair_capacity(sorted_keys, max_bucket, clique_up_to, window)
     out_a = np.empty(cap, dtype=np.int64)
     out_b = np.empty(cap, dtype=np.int64)
-    count = _bucket_pairs(sorted_keys, order, max_bucket, out_a, out_b)
+    count = _bucket_pairs(sorted_keys, order, max_bucket, clique_up_to, window, out_a, out_b)
     codes = np.empty(count, dtype=np.uint64)
     for k in range(count):
         a, b = out_a[k], out_b[k]
@@ -149,42 +171,44 @@ def bucket_codes(keys, docs, max_bucket):
 
 
 @njit(cache=True, nogil=True)
-def _band_codes(keys, table_bits, max_bucket):
+def _band_codes(keys, table_bits, max_bucket, clique_up_to, window):
     """Candidate pairs of one band's keys, as codes (a << 32 | b), a < b."""
     docs = _colliding(keys, table_bits)
     if len(docs) < 2:
         return np.empty(0, dtype=np.uint64)
-    return bucket_codes(keys[docs], docs, max_bucket)
+    return bucket_codes(keys[docs], docs, max_bucket, clique_up_to, window)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _band_codes_of_keys(by_band, max_bucket):
+def _band_codes_of_keys(by_band, max_bucket, clique_up_to, window):
     bands, n_docs = by_band.shape
     table_bits = 4
     while (1 << table_bits) < 8 * n_docs:
         table_bits += 1
     per_band = [np.empty(0, dtype=np.uint64) for _ in range(bands)]
     for j in prange(bands):
-        per_band[j] = _band_codes(by_band[j], table_bits, max_bucket)
+        per_band[j] = _band_codes(by_band[j], table_bits, max_bucket, clique_up_to, window)
     return concat_codes(per_band)
 
 
-def band_codes(keys: np.ndarray, max_bucket: int = 200) -> np.ndarray:
+def band_codes(keys: np.ndarray, max_bucket: int = 200, clique_up_to: int = CLIQUE_UP_TO,
+               window: int = BUCKET_WINDOW) -> np.ndarray:
     """The candidates unit over band keys: pair codes (a << 32 | b, a < b) of every bucket of every
     band (column) of keys[n_docs, bands], row number = document number; a pair once per band it shares."""
     if len(keys) < 2:
         return np.empty(0, dtype=np.uint64)
     by_band = np.ascontiguousarray(keys.T)  # one band's keys side by side: each band reads whole cache lines
     with small_parallel_chunks():
-        return _band_codes_of_keys(by_band, max_bucket)
+        return _band_codes_of_keys(by_band, max_bucket, clique_up_to, window)
 
 
-def partition_codes(band: np.ndarray, key: np.ndarray, doc: np.ndarray, max_bucket: int) -> np.ndarray:
+def partition_codes(band: np.ndarray, key: np.ndarray, doc: np.ndarray, max_bucket: int,
+                    clique_up_to: int = CLIQUE_UP_TO, window: int = BUCKET_WINDOW) -> np.ndarray:
     """`band_codes` of rows (band, key, doc) holding whole buckets (a partition by key), band by band."""
     order = np.lexsort((doc, band))
     band, key, doc = band[order], key[order], doc[order]
     cuts = np.flatnonzero(np.diff(band)) + 1
-    parts = [bucket_codes(k, d, max_bucket) for k, d in zip(np.split(key, cuts), np.split(doc, cuts))]
+    parts = [bucket_codes(k, d, max_bucket, clique_up_to, window) for k, d in zip(np.split(key, cuts), np.split(doc, cuts))]
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
 
 
