@@ -64,6 +64,7 @@ def _bucket_pairs(sorted_keys, order, max_bucket, clique_up_to, window, out_a, o
     square. Past `max_bucket`: the star alone.
     """
     n = len(sorted_keys)
+    clique_up_to = min(clique_up_to, max_bucket)
     count = 0
     i = 0
     while i < n:
@@ -96,6 +97,7 @@ def _bucket_pairs(sorted_keys, order, max_bucket, clique_up_to, window, out_a, o
 @njit(cache=True, nogil=True)
 def _pair_capacity(sorted_keys, max_bucket, clique_up_to, window):
     n = len(sorted_keys)
+    clique_up_to = min(clique_up_to, max_bucket)
     total = 0
     i = 0
     while i < n:
