@@ -378,12 +378,46 @@ def _examined_reasons(text, template, source, title, options, candidates, examin
         if reason and not protected(i):
             reasons[i] = reason
     if options.density:
-        features = [_NO_FEATURES] * len(pieces)
-        for i, line in stripped.items():
-            if line and len(line) <= 400:
-                features[i] = _features_memo(line)
-        reasons.update(_density(features, lambda i: i in reasons or protected(i)))
+        features = {i: _features_memo(line) for i, line in stripped.items() if line and len(line) <= 400}
+        reasons.update(_sparse_density(features, lambda i: i in reasons or protected(i)))
     return {i + 1: reason for i, reason in sorted(reasons.items())}
+
+
+def _sparse_runs(indices: list[int], taken) -> list[list[int]]:
+    """`_runs` of lines given by their ascending indices (every other line fails the test)."""
+    runs, current = [], []
+    for i in indices:
+        if taken(i):
+            if current:
+                runs.append(current)
+            current = []
+            continue
+        if current and i != current[-1] + 1:
+            runs.append(current)
+            current = []
+        current.append(i)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _sparse_density(features: dict[int, tuple[bool, bool, bool]], excluded) -> dict[int, str]:
+    """`_density` of the lines in `features` (ascending line index -> features; the other lines have none)."""
+    reasons: dict[int, str] = {}
+    for i, (tag, _, _) in features.items():
+        if tag and not excluded(i):
+            reasons[i] = "tag list"
+
+    def taken(i: int) -> bool:
+        return i in reasons or excluded(i)
+
+    for run in _sparse_runs([i for i, (_, title, _) in features.items() if title], taken):
+        if len(run) >= 2:
+            reasons.update((i, f"headline list ({len(run)} title-case lines)") for i in run)
+    for run in _sparse_runs([i for i, (_, _, short) in features.items() if short], taken):
+        if len(run) >= 3:
+            reasons.update((i, f"link list ({len(run)} short lines)") for i in run)
+    return reasons
 
 
 def chrome_lines(

@@ -36,9 +36,12 @@ from numba import njit
 
 from copytrace.stages.clean.chrome import _SENTENCE_END_CHARS, _SMALL_WORDS, _TAG_LEAD_FIRST
 from copytrace.stages.clean.patterns import (
+    _NAV_LINES,
     _NAV_STRIP,
     _NAV_WORDS,
     _PLAYER_MAX,
+    _SHARE_WORDS,
+    _TIME_WORDS,
     _holds_comment_word,
     _holds_open_clue_word,
     _holds_player_word,
@@ -48,6 +51,7 @@ from copytrace.stages.clean.templates import _TABLE_SIZE, _utf8, fold_table
 # Character property bits (code points below _TABLE_SIZE).
 _LETTER, _UPPER, _DIGIT_CHAR, _DECIMAL, _NAV_SEP, _TAG_SEP, _LEAD_FIRST = 1, 2, 4, 8, 16, 32, 64
 _OPEN, _PLAYER, _COMMENT = 0, 1, 2
+_NAV_CHARS = max(len(entry) for entry in _NAV_LINES)  # a navigation line's characters, spaces included
 _props: np.ndarray | None = None
 _needles: tuple | None = None
 
@@ -100,6 +104,22 @@ def _needle_table():
             lead_second[ord(ch)] = True
         _needles = (data, starts, ends, kinds, by_first, codes, lead_second)
     return _needles
+
+
+def word_code(word: str) -> int:
+    """The code `_gate_lines` gives a casefolded word (64-bit polynomial of its code points)."""
+    code = 0
+    for ch in word:
+        code = (code * 1000003 + ord(ch)) & 0xFFFFFFFFFFFFFFFF
+    return code
+
+
+@njit(cache=True, inline="always")
+def _known(code, codes):
+    for c in codes:
+        if c == code:
+            return True
+    return False
 
 
 def _small_code(word: bytes) -> int:
@@ -186,7 +206,7 @@ def _is_small(buf, start, end, codes):
 
 
 @njit(cache=True)
-def _gate_lines(buf, offsets, rows, fold, props, data, starts, ends, kinds, by_first, codes, lead_second, nav_words, player_max):
+def _gate_lines(buf, offsets, rows, fold, props, data, starts, ends, kinds, by_first, codes, lead_second, nav_words, player_max, nav_chars, share_codes, time_codes):
     """(row position, line index) of every non-blank line of the texts `rows` that a rule could hold."""
     total = 0
     longest = 0
@@ -234,6 +254,13 @@ def _gate_lines(buf, offsets, rows, fold, props, data, starts, ends, kinds, by_f
             token_keep = False
             token_lower = True
             token_start = 0
+            keep_chars = 0  # characters other than spaces and navigation separators
+            word_state = 0  # the first word (a run of letters): 0 not met, 1 in it, 2 past it
+            word_code = np.uint64(0)
+            word_size = 0
+            run_code = np.uint64(0)  # the letter run being read, and whether every run so far is a time word
+            run_size = 0
+            time_words = True
             digit = False
             seps = False  # , : or |
             before_sep = -1  # tokens before the first item separator
@@ -292,6 +319,22 @@ def _gate_lines(buf, offsets, rows, fold, props, data, starts, ends, kinds, by_f
                     token_letter = True
                 if not prop & 16:
                     token_keep = True
+                    keep_chars += 1
+                if prop & 1:
+                    run_size += 1
+                    run_code = run_code * np.uint64(1000003) + np.uint64(fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp)
+                elif run_size:
+                    time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
+                    run_size = 0
+                    run_code = np.uint64(0)
+                if word_state < 2:
+                    if prop & 1:
+                        word_state = 1
+                        word_size += 1
+                        folded_cp = fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp
+                        word_code = word_code * np.uint64(1000003) + np.uint64(folded_cp)
+                    elif word_state == 1:
+                        word_state = 2
                 if not 97 <= cp <= 122:
                     token_lower = False
                 if prop & 8:
@@ -320,7 +363,11 @@ def _gate_lines(buf, offsets, rows, fold, props, data, starts, ends, kinds, by_f
                     if size > 80 and sentence:
                         flag = _holds_needle(buf, j, k, fold, folded, data, starts, ends, kinds, by_first, folded_size <= player_max)
                     else:
-                        flag = (keep_tokens <= nav_words or letter_tokens <= 8 or (size <= 80 and digit)
+                        nav = keep_tokens <= nav_words and keep_chars <= nav_chars
+                        share = not sentence and letter_tokens <= 8 and 0 < word_size <= 9 and _known(word_code, share_codes)
+                        if run_size:
+                            time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
+                        flag = (nav or share or (size <= 80 and digit and time_words)
                                 or _holds_needle(buf, j, k, fold, folded, data, starts, ends, kinds, by_first, folded_size <= player_max))
                 if flag:
                     out_row[n] = r
@@ -336,5 +383,7 @@ def gated_lines(texts, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     that a pattern or a density feature could hold: the only lines `chrome_reasons` must ask them of."""
     buf, offsets = _utf8(texts)
     data, starts, ends, kinds, by_first, codes, lead_second = _needle_table()
+    share_codes = np.array(sorted({word_code(w) for w in _SHARE_WORDS}), dtype=np.uint64)
+    time_codes = np.array(sorted({word_code(w) for w in _TIME_WORDS}), dtype=np.uint64)
     return _gate_lines(buf, offsets, np.asarray(rows, dtype=np.int64), fold_table(), char_props(),
-                       data, starts, ends, kinds, by_first, codes, lead_second, _NAV_WORDS, _PLAYER_MAX)
+                       data, starts, ends, kinds, by_first, codes, lead_second, _NAV_WORDS, _PLAYER_MAX, _NAV_CHARS, share_codes, time_codes)
