@@ -283,7 +283,13 @@ def _gate_lines(buf, offsets, rows, fold, props, data, starts, ends, kinds, by_f
                         cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
                         width = 4
                 kind = fold[cp] if cp < len(fold) else -3
-                if kind == -1 or at_end:  # a space ends a token
+                if kind == -1 or at_end:  # a space ends a token, a letter run, the first word
+                    if run_size:
+                        time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
+                        run_size = 0
+                        run_code = np.uint64(0)
+                    if word_state == 1:
+                        word_state = 2
                     if in_token:
                         if token_letter:
                             letter_tokens += 1
@@ -365,8 +371,6 @@ def _gate_lines(buf, offsets, rows, fold, props, data, starts, ends, kinds, by_f
                     else:
                         nav = keep_tokens <= nav_words and keep_chars <= nav_chars
                         share = not sentence and letter_tokens <= 8 and 0 < word_size <= 9 and _known(word_code, share_codes)
-                        if run_size:
-                            time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
                         flag = (nav or share or (size <= 80 and digit and time_words)
                                 or _holds_needle(buf, j, k, fold, folded, data, starts, ends, kinds, by_first, folded_size <= player_max))
                 if flag:
