@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
-from itertools import accumulate
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -169,30 +168,30 @@ def clean_batch(batch: pa.Table, templates: Templates, options: CleanSettings | 
     return clean_stage(batch, options, progress, templates=templates, aliases=aliases)
 
 
-_TRAILING_SPACE = re.compile(r"[^\S\n]+$", re.MULTILINE)  # what rstrip() takes off each line (\s is str.isspace)
-_BLANK_RUN = re.compile(r"\n{3,}")
-
-
 def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
-    """`cleaned_text(split_lines(text), reasons)`, with each removed line added to `removed`.
-
-    The kept lines are joined and tidied by regexes over the whole text (each line right-stripped, runs of
-    blank lines made one, none at the ends): the same as a loop over lines, without a Python step per line.
-    """
-    pieces = text.split("\n")
-    starts = [0, *accumulate(len(piece) + 1 for piece in pieces)]
-    for number, reason in sorted(reasons.items()):
-        piece = pieces[number - 1]
+    """`cleaned_text(split_lines(text), reasons)`, with each removed line added to `removed`."""
+    kept: list[str] = []
+    start = 0
+    for number, piece in enumerate(text.split("\n"), 1):
+        size = len(piece)
         line = piece[:-1] if piece.endswith("\r") else piece
-        start = starts[number - 1]
-        removed["id"].append(doc_id)
-        removed["line"].append(number)
-        removed["start"].append(start)
-        removed["end"].append(start + len(line))
-        removed["text"].append(line)
-        removed["reason"].append(reason)
-    kept = "\n".join([piece for number, piece in enumerate(pieces, 1) if number not in reasons])
-    return _BLANK_RUN.sub("\n\n", _TRAILING_SPACE.sub("", kept)).strip("\n")
+        reason = reasons.get(number)
+        if reason is not None:
+            removed["id"].append(doc_id)
+            removed["line"].append(number)
+            removed["start"].append(start)
+            removed["end"].append(start + len(line))
+            removed["text"].append(line)
+            removed["reason"].append(reason)
+        elif not line or line.isspace():
+            if kept and kept[-1] != "":
+                kept.append("")
+        else:
+            kept.append(line.rstrip())
+        start += size + 1
+    while kept and kept[-1] == "":
+        kept.pop()
+    return "\n".join(kept)
 
 
 def _examined_lines(arrow_texts, live: list[int], n: int, candidates) -> list:
