@@ -30,6 +30,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -193,6 +194,26 @@ def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
     return "\n".join(kept)
 
 
+def _examined_lines(arrow_texts, live: list[int], n: int, candidates) -> list:
+    """Per row, the ascending 0-based indices of the lines a chrome rule could hold (`gate.gated_lines`) or its
+    source's template could (`candidates`): the only lines `chrome_reasons` asks the rules of."""
+    from copytrace.stages.clean.gate import gated_lines
+
+    examined: list = [()] * n
+    if not live:
+        return examined
+    rows = np.array(live, dtype=np.int64)
+    row_pos, line = gated_lines(arrow_texts, rows)
+    cuts = np.searchsorted(row_pos, np.arange(len(rows) + 1))
+    lines = line.tolist()
+    for k, i in enumerate(live):
+        found = lines[cuts[k]:cuts[k + 1]]
+        if candidates is not None and candidates[i]:
+            found = sorted(set(found).union(candidates[i]))
+        examined[i] = found
+    return examined
+
+
 def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, templates: dict | None,
                    rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None) -> None:
     """Chrome lines out of the live documents' texts (`arrow_texts`: the same texts in Arrow, if at hand)."""
@@ -202,10 +223,13 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
     if templates is None:
         templates = template_lines(((groups[i], columns["text"][i]) for i in live), options.min_repeat) if options.repeated else {}
     lookups = {group: TemplateLookup(lines) for group, lines in templates.items() if lines}
+    if arrow_texts is None:
+        arrow_texts = pa.array([t if i not in rejects else None for i, t in enumerate(columns["text"])], pa.large_string())
     candidates = None
     if lookups and options.repeated:
         # Lines whose key hash is in their source's template: the only lines looked up there.
         candidates = template_candidates(columns["text"], [groups.get(i) for i in range(n)], templates, arrow_texts)
+    examined = _examined_lines(arrow_texts, live, n, candidates)
     plain_options, marked_options = options, replace(options, density=False)
     with progress.task("clean", total=len(live)) as advance:
         for i in live:
@@ -215,7 +239,7 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
             # line-density features are for text that lost its markup.
             chosen = marked_options if columns["has_html"][i] else plain_options
             reasons = chrome_reasons(text, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen,
-                                     None if candidates is None else candidates[i])
+                                     None if candidates is None else candidates[i], examined[i])
             advance(1)
             if not reasons:
                 continue

@@ -303,14 +303,19 @@ def chrome_reasons(
     title: str | None = None,
     options: ChromeSettings = ChromeSettings(),
     candidates: Container[int] | None = None,
+    examined: Iterable[int] | None = None,
 ) -> dict[int, str]:
     """By line number (1-based, lines split at \\n), the reason each chrome line of `text` is removed.
 
     Credit lines and the title are kept; whether a line is one is asked only
     of lines some evidence marks (most lines are article text, marked by none).
     `candidates` (0-based line indices, `templates.template_candidates`): the
-    only lines that can be in `template`; None: any line.
+    only lines that can be in `template`; None: any line. `examined` (0-based
+    line indices, ascending, holding `candidates`): the only lines a rule could
+    hold (`gate.gated_lines`), the others are not asked; None: every line.
     """
+    if examined is not None and (candidates is not None or not (options.repeated and template)):
+        return _examined_reasons(text, template, source, title, options, candidates, examined)
     stripped = [piece.strip() for piece in text.split("\n")]
     title_key = line_key(title) if title else None
     kept: dict[int, bool] = {}
@@ -341,6 +346,78 @@ def chrome_reasons(
         features = [_features_memo(line) if line and len(line) <= 400 else _NO_FEATURES for line in stripped]
         reasons.update(_density(features, lambda i: i in reasons or protected(i)))
     return {i + 1: reason for i, reason in sorted(reasons.items())}
+
+
+def _examined_reasons(text, template, source, title, options, candidates, examined) -> dict[int, str]:
+    """`chrome_reasons` asking its rules of the `examined` lines only (every other line: no rule holds it)."""
+    pieces = text.split("\n")
+    stripped = {i: pieces[i].strip() for i in examined}
+    title_key = line_key(title) if title else None
+    kept: dict[int, bool] = {}
+
+    def protected(i: int) -> bool:
+        answer = kept.get(i)
+        if answer is None:
+            line = stripped[i] if i in stripped else pieces[i].strip()
+            answer = kept[i] = _is_credit_memo(line) or bool(title_key and _line_key_memo(line) == title_key)
+        return answer
+
+    reasons: dict[int, str] = {}
+    use_template = options.repeated and bool(template)
+    if use_template and not isinstance(template, TemplateLookup):
+        template = TemplateLookup(template)
+    patterns = options.patterns
+    for i, line in stripped.items():
+        if not line:
+            continue
+        reason = _pattern_memo(line) if patterns and len(line) <= 320 else None
+        if reason is None and use_template and (candidates is None or i in candidates):
+            pages = template.get(line)
+            if pages:
+                reason = f"repeated on {pages} pages of {source}"
+        if reason and not protected(i):
+            reasons[i] = reason
+    if options.density:
+        features = {i: _features_memo(line) for i, line in stripped.items() if line and len(line) <= 400}
+        reasons.update(_sparse_density(features, lambda i: i in reasons or protected(i)))
+    return {i + 1: reason for i, reason in sorted(reasons.items())}
+
+
+def _sparse_runs(indices: list[int], taken) -> list[list[int]]:
+    """`_runs` of lines given by their ascending indices (every other line fails the test)."""
+    runs, current = [], []
+    for i in indices:
+        if taken(i):
+            if current:
+                runs.append(current)
+            current = []
+            continue
+        if current and i != current[-1] + 1:
+            runs.append(current)
+            current = []
+        current.append(i)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _sparse_density(features: dict[int, tuple[bool, bool, bool]], excluded) -> dict[int, str]:
+    """`_density` of the lines in `features` (ascending line index -> features; the other lines have none)."""
+    reasons: dict[int, str] = {}
+    for i, (tag, _, _) in features.items():
+        if tag and not excluded(i):
+            reasons[i] = "tag list"
+
+    def taken(i: int) -> bool:
+        return i in reasons or excluded(i)
+
+    for run in _sparse_runs([i for i, (_, title, _) in features.items() if title], taken):
+        if len(run) >= 2:
+            reasons.update((i, f"headline list ({len(run)} title-case lines)") for i in run)
+    for run in _sparse_runs([i for i, (_, _, short) in features.items() if short], taken):
+        if len(run) >= 3:
+            reasons.update((i, f"link list ({len(run)} short lines)") for i in run)
+    return reasons
 
 
 def chrome_lines(
