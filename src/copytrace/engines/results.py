@@ -91,7 +91,7 @@ def align_chunk(spec: dict) -> pa.Table:
     from copytrace.stages.provenance import plan_explain
 
     documents = _chunk_documents(spec)
-    plan = plan_explain(documents, spec["pairs"], spec["settings"].provenance)
+    plan = plan_explain(documents, spec["pairs"], spec["settings"].provenance, plan_only=True)
     return align_pairs(documents, plan.to_align(spec["pairs"]), spec["settings"].align)
 
 

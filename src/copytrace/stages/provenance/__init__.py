@@ -167,16 +167,17 @@ def member_evidence(members: list[str], facts: dict[str, DocumentFacts], index: 
 
 
 def plan_explain(documents: pa.Table, pairs: pa.Table, settings: ProvenanceSettings | None = None,
-                 index: OutletIndex | None = None) -> ExplainPlan:
+                 index: OutletIndex | None = None, plan_only: bool = False) -> ExplainPlan:
     """Each family's original and tree from cheap evidence (`plan`), and the pairs worth aligning.
 
     Families up to `all_pairs_up_to` members have every pair aligned (their
     tree is then drawn from every pair's cues); larger ones only the tree's
-    edges: n - 1 alignments for n members.
+    edges: n - 1 alignments for n members. `plan_only`: the plan is for
+    choosing the pairs to align, not for `trace` (`document_facts(plan_only=True)`).
     """
     settings = settings or ProvenanceSettings()
     pairs, ids = _explainable(documents, pairs)
-    facts, index = document_facts(_document_rows(documents, ids), settings, index)
+    facts, index = document_facts(_document_rows(documents, ids), settings, index, plan_only)
     family_of = _family_column(documents, pairs)
     members: dict[int, list[str]] = {}
     for doc in sorted(ids, key=lambda d: facts[d].order):

@@ -40,8 +40,8 @@ class DocumentFacts:
     self_names: list[Credit]  # feed footers, widgets naming the page's own site
     feed_credits: list[Credit]  # feed footers naming another site: syndicated from it
     mentions: list[Credit]  # every credit-like line found, photo credits and widgets included
-    mask: np.ndarray  # characters that carry text
-    prose: np.ndarray  # characters of the article's prose
+    mask: np.ndarray | None  # characters that carry text (None in facts made for the plan alone)
+    prose: np.ndarray | None  # characters of the article's prose (idem)
     cues: list = field(default_factory=list)  # agency and derived-copy marks (`cues.document_cues`)
 
     @cached_property
@@ -121,12 +121,14 @@ def add_outlets(index: OutletIndex, rows: list[dict], settings: ProvenanceSettin
                 index.add(row["id"], c.name, c.kind.replace("_", " "))
 
 
-def document_facts(rows: list[dict], settings: ProvenanceSettings, index: OutletIndex | None = None
-                   ) -> tuple[dict[str, DocumentFacts], OutletIndex]:
+def document_facts(rows: list[dict], settings: ProvenanceSettings, index: OutletIndex | None = None,
+                   plan_only: bool = False) -> tuple[dict[str, DocumentFacts], OutletIndex]:
     """Facts of each document, and the corpus' outlets (metadata first, self-names where it is missing).
 
     With `index` (the outlets of the whole corpus, from `corpus_outlets`), the
-    outlets are not learnt from `rows` but taken from it.
+    outlets are not learnt from `rows` but taken from it. `plan_only`: only
+    what `plan_explain` reads (date, credits, order, text): no text and prose
+    masks, no agency cues, which only judging a pair needs (a third of the cost).
     """
     scans: dict[str, tuple] = {}
     if index is None:
@@ -143,14 +145,14 @@ def document_facts(rows: list[dict], settings: ProvenanceSettings, index: Outlet
         selfs = [c for c in found if c.role == "self" and index.names(doc, c.name)]
         feeds = [c for c in found if c.role == "self" and c.kind == FEED_FOOTER and not index.names(doc, c.name)]
         boiler = [(c.start, c.end) for c in found if c.start >= 0]
-        mask = text_mask(text)
+        mask = None if plan_only else text_mask(text)
         facts[doc] = DocumentFacts(
             id=doc, text=text, order=row["order"], family=row.get("family"),
             # A dateline is chrome to the cleaning stage: look for it in the raw text.
             date=document_date(row.get("date"), row.get("raw_text") or text),
             credits=credits, self_names=selfs, feed_credits=feeds, mentions=found,
-            mask=mask, prose=prose_mask(text, boiler, mask),
-            cues=wire_cues.document_cues(row.get("raw_text") or text),
+            mask=mask, prose=None if plan_only else prose_mask(text, boiler, mask),
+            cues=[] if plan_only else wire_cues.document_cues(row.get("raw_text") or text),
         )
     return facts, index
 
