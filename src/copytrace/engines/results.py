@@ -29,7 +29,7 @@ from copytrace.engines.shards import (
 from copytrace.io.output import ScanResult, scan_stats
 from copytrace.schemas import FAMILY_SCHEMA, PAIR_SCHEMA, PASSAGE_SCHEMA
 from copytrace.settings import ScanSettings
-from copytrace.stages.families import connected_components, families_table, with_families
+from copytrace.stages.families import connected_components, families_table, language_and_dates, with_families
 from copytrace.stages.verify import pairs_table, verify_pairs
 
 FIGURES = ("jaccard", "containment_a_in_b", "containment_b_in_a", "shared_shingles")
@@ -80,7 +80,8 @@ def family_chunks(family: np.ndarray, max_docs: int) -> list[np.ndarray]:
 
 
 def _chunk_documents(spec: dict) -> pa.Table:
-    return with_families(spec["store"].take(spec["docs"]), spec["family"], spec["n_shingles"])
+    # No language nor published columns: align and provenance read neither (the output's documents have them).
+    return with_families(spec["store"].take(spec["docs"]), spec["family"], spec["n_shingles"], facts=False)
 
 
 def align_chunk(spec: dict) -> pa.Table:
@@ -90,7 +91,7 @@ def align_chunk(spec: dict) -> pa.Table:
     from copytrace.stages.provenance import plan_explain
 
     documents = _chunk_documents(spec)
-    plan = plan_explain(documents, spec["pairs"], spec["settings"].provenance)
+    plan = plan_explain(documents, spec["pairs"], spec["settings"].provenance, plan_only=True)
     return align_pairs(documents, plan.to_align(spec["pairs"]), spec["settings"].align)
 
 
@@ -247,22 +248,32 @@ def with_singletons(traced: pa.Table, families: pa.Table) -> pa.Table:
     return pa.concat_tables([traced.cast(FAMILY_SCHEMA), rows]).sort_by("family")
 
 
-def output_documents(store: DocumentStore, family: np.ndarray, n_shingles: np.ndarray) -> pa.Table:
+def shard_language_and_dates(spec: tuple) -> pa.Table:
+    """The language and published columns of one document shard (`families.language_and_dates`), in a worker."""
+    store, shard = spec
+    return language_and_dates(store.table(shard))
+
+
+def output_documents(store: DocumentStore, family: np.ndarray, n_shingles: np.ndarray, map_chunks=map) -> pa.Table:
     """The documents table over the memory-mapped document shards: texts stay on disk, not copied.
 
-    Only the per-document numbers (family, characters, shingles) are new arrays in memory.
+    Only the per-document numbers (family, characters, shingles, language, published) are new arrays in
+    memory; language and dates are read shard by shard through `map_chunks` (the engine's workers).
     """
+    facts = map_chunks(shard_language_and_dates, [(store, i) for i in range(len(store.paths))])
     parts = []
-    for i in range(len(store.paths)):
+    for i, found in zip(range(len(store.paths)), facts):
         lo, hi = int(store.starts[i]), int(store.starts[i + 1])
-        parts.append(with_families(store.table(i), family[lo:hi], n_shingles[lo:hi]))
+        parts.append(with_families(store.table(i), family[lo:hi], n_shingles[lo:hi], found))
     return pa.concat_tables(parts)
 
 
 def assemble(work: WorkDir, store: DocumentStore, counts, pairs: pa.Table, family: np.ndarray,
              n_shingles: np.ndarray, explained: dict, settings: ScanSettings, candidate_pairs: int, extra: dict,
-             started: float) -> ScanResult:
-    """The ScanResult of an engine run: the memory engine's tables, and its stats (`scan_stats`) with `extra`."""
+             started: float, map_chunks=map) -> ScanResult:
+    """The ScanResult of an engine run: the memory engine's tables, and its stats (`scan_stats`) with `extra`.
+
+    `map_chunks`: the engine's map over its workers (language and dates of each shard are read there)."""
     families = families_table(store.column("id"), family)
     tables = dict(explained)
     pairs = tables.pop("pairs", pairs)
@@ -270,7 +281,7 @@ def assemble(work: WorkDir, store: DocumentStore, counts, pairs: pa.Table, famil
         families = with_singletons(tables.pop("families"), families)
     tables["removed_lines"] = removed_lines(work)
     rejects = pq.read_table(work.stage("documents") / "rejects.parquet")
-    result = ScanResult(output_documents(store, family, n_shingles), pairs.cast(PAIR_SCHEMA), families, rejects,
+    result = ScanResult(output_documents(store, family, n_shingles, map_chunks), pairs.cast(PAIR_SCHEMA), families, rejects,
                         {}, tables)
     result.stats = scan_stats(result, settings, started, read=counts.read, text_bytes=counts.text_bytes,
                               candidate_pairs=candidate_pairs,

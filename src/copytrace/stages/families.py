@@ -71,13 +71,34 @@ def families_table(ids, family: np.ndarray) -> pa.Table:
                      "members": members.cast(pa.list_(pa.string()))})
 
 
-def with_families(documents: pa.Table, family: np.ndarray, n_shingles: np.ndarray) -> pa.Table:
-    """Documents as the output lists them: text and facts (no html), family, characters, shingles, published."""
+def with_families(documents: pa.Table, family: np.ndarray, n_shingles: np.ndarray,
+                  facts: bool | pa.Table = True) -> pa.Table:
+    """Documents as the output lists them: text and facts (no html), family, characters, shingles, published.
+
+    `facts`: the language and published columns (`language_and_dates`) already computed for these rows (the
+    local engine computes them in its workers), or False for a working copy that needs none of them
+    (align and provenance read neither).
+    """
     documents = documents.drop_columns([c for c in ("html", "doc") if c in documents.column_names])
     documents = documents.append_column("family", pa.array(family, pa.int64()))
     documents = documents.append_column("n_chars", pc.utf8_length(documents["text"]).cast(pa.int64()))
     documents = documents.append_column("n_shingles", pa.array(n_shingles, pa.int64()))
+    if facts is False:
+        return documents
+    if facts is True:
+        facts = language_and_dates(documents)
+    for name in facts.column_names:
+        documents = documents.append_column(facts.field(name), facts[name])
+    return documents
+
+
+def language_and_dates(documents: pa.Table) -> pa.Table:
+    """The columns `with_families` adds from each document alone: lang, lang_score (issue 15) unless the
+    documents have them, and published, its precision, source (field, page, dateline) and raw string."""
     from copytrace.text.dates import with_published
 
-    documents = with_language(documents)  # lang, lang_score (issue 15)
-    return with_published(documents)  # published, its precision, source (field, page, dateline) and raw string
+    read = [c for c in ("text", "date", "origin") if c in documents.column_names]
+    found = documents.select(read)
+    if "lang" not in documents.column_names:
+        found = with_language(found)
+    return with_published(found).drop_columns(read)

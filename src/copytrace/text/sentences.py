@@ -10,11 +10,12 @@ two sentences on one subject do not. See `stages.provenance.relations`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
 from copytrace.settings import RelationSettings
-from copytrace.text.quotes import quote_mask
+from copytrace.text.quotes import quote_spans
 
 _SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"'”’»“」』]*|\n|$)")
 _WORD = re.compile(r"\w+")
@@ -38,18 +39,33 @@ class Sentence:
 
 def sentences(text: str, set_quotes_aside: bool = True) -> list[Sentence]:
     """The text's sentences with their words outside quoted speech (all words, if not `set_quotes_aside`)."""
-    inside = quote_mask(text) if set_quotes_aside else None
+    spans = quote_spans(text) if set_quotes_aside else []
+    starts = [s for s, _ in spans]
     out = []
     for m in _SENTENCE.finditer(text):
-        words, quoted = [], 0
-        for w in _WORD.finditer(text, m.start(), m.end()):
-            if inside is not None and inside[w.start()]:
-                quoted += 1
-            else:
-                words.append(w.group().lower())
+        lo, hi = m.start(), m.end()
+        k = bisect_right(starts, hi - 1) - 1  # the last quote starting inside or before the sentence
+        if k < 0 or spans[k][1] <= lo:
+            # No quote reaches into the sentence: every word counts (the common case, without a mask).
+            words, quoted = [w.lower() for w in _WORD.findall(text, lo, hi)], 0
+        else:
+            words, quoted = _outside_quotes(text, lo, hi, spans, starts)
         if words or quoted:
-            out.append(Sentence(m.start(), m.end(), words, quoted))
+            out.append(Sentence(lo, hi, words, quoted))
     return out
+
+
+def _outside_quotes(text: str, lo: int, hi: int, spans, starts) -> tuple[list[str], int]:
+    """Words of text[lo:hi] whose first character lies outside every quote span, and the count of the others."""
+    words, quoted = [], 0
+    for w in _WORD.finditer(text, lo, hi):
+        at = w.start()
+        k = bisect_right(starts, at) - 1
+        if k >= 0 and at < spans[k][1]:
+            quoted += 1
+        else:
+            words.append(w.group().lower())
+    return words, quoted
 
 
 @dataclass
@@ -76,29 +92,57 @@ class Matching:
         return self.source_derived / self.source_words if self.source_words else 0.0
 
 
-def _dice(a: Counter, b: Counter) -> float:
-    total = sum(a.values()) + sum(b.values())
-    return 2 * sum((a & b).values()) / total if total else 0.0
+def _dice(a: Counter, b: Counter, total: int) -> float:
+    """Dice overlap of two word multisets; `total`: their sizes summed."""
+    if len(a) > len(b):
+        a, b = b, a
+    common = 0
+    for word, n in a.items():
+        m = b.get(word)
+        if m:
+            common += n if n < m else m
+    return 2 * common / total if total else 0.0
 
 
-def match_sentences(source: list[Sentence], copy: list[Sentence], settings: RelationSettings = RelationSettings()
-                    ) -> Matching:
-    """Each copy sentence with enough unquoted words against its closest source sentence."""
+@dataclass
+class SentenceIndex:
+    """A text's sentences of `min_words` or more, by position: their distinct words, word bags and word pairs;
+    and which of them hold each word. Made once per text: a text is matched against many others."""
+
+    postings: dict[str, set[int]]
+    distinct: dict[int, tuple[str, ...]]
+    bags: dict[int, Counter]
+    bigrams: dict[int, set]
+
+
+def index_sentences(text: list[Sentence], min_words: int) -> SentenceIndex:
     postings: dict[str, set[int]] = {}
-    for i, s in enumerate(source):
-        if len(s.words) >= settings.min_words:
-            for w in set(s.words):
+    distinct, bags, bigrams = {}, {}, {}
+    for i, s in enumerate(text):
+        if len(s.words) >= min_words:
+            distinct[i] = tuple(set(s.words))
+            for w in distinct[i]:
                 postings.setdefault(w, set()).add(i)
-    bags = {i: source[i].bag for i in range(len(source)) if len(source[i].words) >= settings.min_words}
+            bags[i], bigrams[i] = s.bag, s.bigrams
+    return SentenceIndex(postings, distinct, bags, bigrams)
+
+
+def match_sentences(source: list[Sentence], copy: list[Sentence], settings: RelationSettings = RelationSettings(),
+                    index: SentenceIndex | None = None, copy_index: SentenceIndex | None = None) -> Matching:
+    """Each copy sentence with enough unquoted words against its closest source sentence.
+
+    `index`, `copy_index`: `index_sentences(source / copy, settings.min_words)`, when made already.
+    """
+    index = index or index_sentences(source, settings.min_words)
+    copy_index = copy_index or index_sentences(copy, settings.min_words)
+    postings, bags, source_grams = index.postings, index.bags, index.bigrams
     pairs = []
-    for j, s in enumerate(copy):
-        if len(s.words) < settings.min_words:
-            continue
-        hits = Counter(i for w in set(s.words) for i in postings.get(w, ()))
-        bag, grams, best = s.bag, s.bigrams, None
+    for j, words in copy_index.distinct.items():
+        hits = Counter(i for w in words for i in postings.get(w, ()))
+        bag, grams, best, size = copy_index.bags[j], copy_index.bigrams[j], None, len(copy[j].words)
         for i, _ in hits.most_common(5):
-            overlap = _dice(bag, bags[i])
-            if overlap >= settings.min_overlap and len(grams & source[i].bigrams) >= settings.min_bigrams:
+            overlap = _dice(bag, bags[i], size + len(source[i].words))
+            if overlap >= settings.min_overlap and len(grams & source_grams[i]) >= settings.min_bigrams:
                 if best is None or overlap > best[2]:
                     best = (j, i, overlap)
         if best:

@@ -35,7 +35,7 @@ Relation (names kept from before; the classes are the journalists'):
 from __future__ import annotations
 
 from copytrace.settings import RelationSettings
-from copytrace.text.sentences import Matching, Sentence, match_sentences, sentences
+from copytrace.text.sentences import Matching, Sentence, SentenceIndex, index_sentences, match_sentences, sentences
 
 WHOLE_COPY = 0.9  # share of a copy's words, quotes included, in the source's sentences: nothing of its own
 CLASS_OF = {"same": "wholly derived", "republication": "wholly derived", "cut": "wholly derived",
@@ -63,16 +63,27 @@ def classify(matching: Matching, republication_coverage: float, settings: Relati
 
 
 class SentenceCache:
-    """Sentences of each document, split once per trace."""
+    """Sentences of each document, split once per trace, and indexed once as a source."""
 
     def __init__(self):
         self._of: dict[tuple[str, bool], list[Sentence]] = {}
+        self._index: dict[tuple[str, bool, int], SentenceIndex] = {}
 
     def of(self, doc: str, text: str, set_quotes_aside: bool = True) -> list[Sentence]:
         key = (doc, set_quotes_aside)
         found = self._of.get(key)
         if found is None:
-            found = self._of[key] = sentences(text, set_quotes_aside)
+            if not set_quotes_aside and not any(s.quoted for s in self.of(doc, text)):
+                found = self._of[key] = self.of(doc, text)  # no quoted word: both splits are one
+            else:
+                found = self._of[key] = sentences(text, set_quotes_aside)
+        return found
+
+    def index(self, doc: str, text: str, set_quotes_aside: bool, min_words: int) -> SentenceIndex:
+        key = (doc, set_quotes_aside, min_words)
+        found = self._index.get(key)
+        if found is None:
+            found = self._index[key] = index_sentences(self.of(doc, text, set_quotes_aside), min_words)
         return found
 
 
@@ -89,8 +100,14 @@ def relation_between(source: tuple[str, str], copy: tuple[str, str], cache: Sent
     included, count towards its derived share: a republication of a story
     that is mostly quotes.
     """
-    matching = match_sentences(cache.of(*source), cache.of(*copy), settings)
-    whole = match_sentences(cache.of(*source, False), cache.of(*copy, False), settings)
+    words = settings.min_words
+    matching = match_sentences(cache.of(*source), cache.of(*copy), settings,
+                               cache.index(*source, True, words), cache.index(*copy, True, words))
+    if cache.of(*source, False) is cache.of(*source) and cache.of(*copy, False) is cache.of(*copy):
+        whole = matching  # neither side quotes anyone: the same sentences, the same matching
+    else:
+        whole = match_sentences(cache.of(*source, False), cache.of(*copy, False), settings,
+                                cache.index(*source, False, words), cache.index(*copy, False, words))
     if not matching.pairs:
         if whole.pairs and whole.derived_share >= WHOLE_COPY and whole.order_kept:
             relation, note = classify(whole, republication_coverage, settings)
