@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from copytrace.engines.shards import (
     DocumentStore,
+    ShardedDocuments,
     WorkDir,
     atomic_write,
     is_done,
@@ -247,16 +248,12 @@ def with_singletons(traced: pa.Table, families: pa.Table) -> pa.Table:
     return pa.concat_tables([traced.cast(FAMILY_SCHEMA), rows]).sort_by("family")
 
 
-def output_documents(store: DocumentStore, family: np.ndarray, n_shingles: np.ndarray) -> pa.Table:
-    """The documents table over the memory-mapped document shards: texts stay on disk, not copied.
+def output_documents(store: DocumentStore, family: np.ndarray, n_shingles: np.ndarray) -> ShardedDocuments:
+    """The documents table over the (compressed) document shards, built shard by shard as it is written.
 
-    Only the per-document numbers (family, characters, shingles) are new arrays in memory.
+    Only the per-document numbers (family, shingles) are arrays in memory.
     """
-    parts = []
-    for i in range(len(store.paths)):
-        lo, hi = int(store.starts[i]), int(store.starts[i + 1])
-        parts.append(with_families(store.table(i), family[lo:hi], n_shingles[lo:hi]))
-    return pa.concat_tables(parts)
+    return ShardedDocuments(store, family, n_shingles)
 
 
 def assemble(work: WorkDir, store: DocumentStore, counts, pairs: pa.Table, family: np.ndarray,
