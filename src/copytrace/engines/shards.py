@@ -517,6 +517,9 @@ class ShardedDocuments:
     def filter(self, mask) -> pa.Table:
         return pa.concat_tables([t.filter(mask) for t in self.tables()])
 
+    def equals(self, other) -> bool:
+        return self.to_table().equals(other.to_table() if isinstance(other, ShardedDocuments) else other)
+
     def to_table(self) -> pa.Table:
         return pa.concat_tables(list(self.tables()))
 
