@@ -309,7 +309,9 @@ def ensure_corpus(n_docs: int, reuse: float = 0.10, seed: int = 42, rebuild: boo
     tmp, tmp_planted = path.with_suffix(".tmp"), planted_path(path).with_suffix(".tmp")
     numbers = sample_batches(n_docs, sample) if sample else range((n_docs + BATCH - 1) // BATCH)
     jobs = [(n_docs, seed, reuse, number) for number in numbers]
-    with pq.ParquetWriter(tmp, SCHEMA) as docs, pq.ParquetWriter(tmp_planted, PLANTED_SCHEMA) as pairs, \
+    # zstd: the 10M corpus is ~40% smaller than with snappy, so it fits on the disk beside its scan.
+    with pq.ParquetWriter(tmp, SCHEMA, compression="zstd") as docs, \
+            pq.ParquetWriter(tmp_planted, PLANTED_SCHEMA, compression="zstd") as pairs, \
             ProcessPoolExecutor(min(workers, len(jobs))) as pool:
         for documents, planted in pool.map(_batch, jobs):
             docs.write_table(documents, row_group_size=BATCH)

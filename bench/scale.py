@@ -80,25 +80,46 @@ def stage_peaks(samples: list[tuple[float, int, int]], spans: dict) -> dict:
     return peaks
 
 
+def folder_bytes(folder: Path) -> int:
+    """Bytes of the files under `folder` (files removed while walking are skipped)."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_blocks * 512  # what the disk holds (sparse files)
+            except FileNotFoundError:
+                continue
+    return total
+
+
 def run_child(args: list[str]) -> tuple[dict, float, int, int]:
-    """Run bench/scale_run.py in a child; return its report (with each stage's peak memory), wall seconds,
-    peak tree RSS and peak anonymous RSS."""
+    """Run bench/scale_run.py in a child; return its report (with each stage's peak memory and the work
+    folder's peak, sampled every second, outputs included), wall seconds, peak tree RSS and peak anonymous RSS."""
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, str(ROOT / "scale_run.py"), *args], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    peak = peak_anon = 0
-    samples = []
+    peak = peak_anon = disk_peak = 0
+    samples, disk_at, disk_peak_at = [], 0.0, 0.0
     while child.poll() is None:
         rss, anon, own = tree_rss(child.pid)
         samples.append((time.time(), rss, anon, own))
         peak, peak_anon = max(peak, rss), max(peak_anon, anon)
+        if time.time() - disk_at >= 1.0:
+            disk_at = time.time()
+            disk = folder_bytes(Path(args[1]))
+            if disk > disk_peak:
+                disk_peak, disk_peak_at = disk, disk_at
         time.sleep(0.2)
     wall = time.perf_counter() - started
     out, err = child.communicate()
     if child.returncode != 0:
         raise SystemExit(f"scan failed ({child.returncode}): {err.strip().splitlines()[-1] if err.strip() else ''}")
     report = json.loads(out.strip().splitlines()[-1])
-    report["stage_peak_anon_gb"] = stage_peaks(samples, report.pop("spans", {}))
+    spans = report.pop("spans", {})
+    report["stage_peak_anon_gb"] = stage_peaks(samples, spans)
+    report["work_disk_peak_gb"] = round(disk_peak / 2**30, 2)
+    report["work_disk_peak_stage"] = next((stage for stage, intervals in spans.items()
+                                           if disk_peak and any(lo <= disk_peak_at <= hi for lo, hi in intervals)), None)
     return report, wall, peak, peak_anon
 
 
@@ -151,7 +172,8 @@ def main(argv=None) -> int:
             "docs_per_s": round(report["stats"]["documents_read"] / wall), "text_mb": round(report["stats"]["text_bytes"] / 1e6),
             "candidate_pairs": report["stats"]["candidate_pairs"], "kept_pairs": report["stats"]["kept_pairs"], "families_with_copies": report["stats"]["families_with_copies"],
             "corpus": corpus.name, **report.get("recall", {}), "stages_s": report["stages"], "stages_cpu_s": report.get("stages_cpu", {}),
-            "stage_peak_anon_gb": report.get("stage_peak_anon_gb", {}), "work_disk_gb": report.get("disk_gb", {}), "load_before": [round(x, 1) for x in load_before],
+            "stage_peak_anon_gb": report.get("stage_peak_anon_gb", {}), "work_disk_gb": report.get("disk_gb", {}),
+            "work_disk_peak_gb": report.get("work_disk_peak_gb"), "work_disk_peak_stage": report.get("work_disk_peak_stage"), "load_before": [round(x, 1) for x in load_before],
             "load_after": [round(x, 1) for x in os.getloadavg()], "corpus_build_s": round(built, 1),
             "cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         }

@@ -25,7 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from copytrace.engines.shards import atomic_write, done_info, is_done, mark_done, read_arrow, write_arrow, write_parquet
+from copytrace.engines.shards import (atomic_write, done_info, is_done, mark_done, read_arrow, write_arrow,
+                                     write_document_shard, write_parquet)
 from copytrace.io.records import REJECT_SCHEMA
 from copytrace.parallel import pool_stopped_on_error, process_pool
 from copytrace.settings import ScanSettings
@@ -130,4 +131,4 @@ def number_shard(cleaned: Path, out: Path, first_doc: int) -> None:
     """The document shard: the cleaned shard with its documents' numbers in the corpus."""
     docs = read_arrow(cleaned)
     docs = docs.add_column(0, "doc", pa.array(np.arange(first_doc, first_doc + docs.num_rows, dtype=np.int64)))
-    write_arrow(out, docs, done_info(cleaned))
+    write_document_shard(out, docs, done_info(cleaned))

@@ -54,7 +54,7 @@ from copytrace.engines.shards import (
     is_done,
     mark_done,
     parse_size,
-    read_arrow,
+    read_columns,
     release_candidate_inputs,
     release_memory,
     require_documents,
@@ -114,7 +114,7 @@ def anchor_path(fp_path: Path, partition: int) -> Path:
 
 def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None:
     """`fingerprint_batch` of one document shard: its band keys and shingle counts; its anchors by partition."""
-    documents = read_arrow(doc_path)
+    documents = read_columns(doc_path, ["doc", "text"])
     fingerprints = fingerprint_batch(documents["text"], settings)
     if settings.anchors.enabled:
         first_doc = documents["doc"][0].as_py() if documents.num_rows else 0

@@ -57,12 +57,19 @@ class ObjectStoreDocuments(DocumentStore):
         self.starts = np.asarray(starts, dtype=np.int64)
         self._tables = {}
 
-    def table(self, i: int) -> pa.Table:
+    def table(self, i: int, columns=None) -> pa.Table:
         if i not in self._tables:
             import ray
 
             self._tables[i] = ray.get(self.refs[i])
-        return self._tables[i]
+        return self._tables[i].select(list(columns)) if columns else self._tables[i]
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.table(0).schema
+
+    def shard_rows(self, i: int, rows: np.ndarray, columns=None) -> pa.Table:
+        return self.table(i, columns).take(pa.array(rows))
 
 
 def fingerprint_rows(batch: pa.Table, settings: ScanSettings) -> pa.Table:

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from copytrace.engines.shards import (
     DocumentStore,
+    ShardedDocuments,
     WorkDir,
     atomic_write,
     is_done,
@@ -254,18 +255,15 @@ def shard_language_and_dates(spec: tuple) -> pa.Table:
     return language_and_dates(store.table(shard))
 
 
-def output_documents(store: DocumentStore, family: np.ndarray, n_shingles: np.ndarray, map_chunks=map) -> pa.Table:
-    """The documents table over the memory-mapped document shards: texts stay on disk, not copied.
+def output_documents(store: DocumentStore, family: np.ndarray, n_shingles: np.ndarray,
+                     map_chunks=map) -> ShardedDocuments:
+    """The documents table over the (compressed) document shards, built shard by shard as it is written.
 
-    Only the per-document numbers (family, characters, shingles, language, published) are new arrays in
-    memory; language and dates are read shard by shard through `map_chunks` (the engine's workers).
+    Only the per-document numbers (family, shingles) and the small language and dates columns are in
+    memory; those columns are computed shard by shard through `map_chunks` (the engine's workers).
     """
-    facts = map_chunks(shard_language_and_dates, [(store, i) for i in range(len(store.paths))])
-    parts = []
-    for i, found in zip(range(len(store.paths)), facts):
-        lo, hi = int(store.starts[i]), int(store.starts[i + 1])
-        parts.append(with_families(store.table(i), family[lo:hi], n_shingles[lo:hi], found))
-    return pa.concat_tables(parts)
+    facts = list(map_chunks(shard_language_and_dates, [(store, i) for i in range(len(store.paths))]))
+    return ShardedDocuments(store, family, n_shingles, facts)
 
 
 def assemble(work: WorkDir, store: DocumentStore, counts, pairs: pa.Table, family: np.ndarray,

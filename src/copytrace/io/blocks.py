@@ -89,26 +89,45 @@ def jsonl_blocks(path, name: str, fields: FieldMap, max_bytes: int):
         yield from read_jsonl_records(path, name, fields, max_bytes)
         return
     with handle:
-        blocks = read_blocks(handle, limit)
-        while True:
-            try:
-                block, whole = next(blocks, (None, None))
-            except _STREAM_ERRORS:
-                whole = False
-            if whole is None:
-                return
+        for block, whole, parsed in _parsed_blocks(handle, limit, fields, options, _STREAM_ERRORS):
             if not whole:  # damage, or a line too long to hold: the rest as the record reader reads it
                 yield from read_jsonl_records(path, name, fields, max_bytes, skip=number)
                 return
-            items, lines = _jsonl_block(block, name, number, fields, limit, max_bytes, options)
+            items, lines = _jsonl_block(block, parsed, name, number, fields, limit, max_bytes)
             yield from items
             number += lines
 
 
-def _jsonl_block(block: bytes, name: str, number: int, fields: FieldMap, limit: int, max_bytes: int, options):
-    """([Rows] or the block's records one by one, lines in the block)."""
-    from copytrace.io.tabular import _parse_json_line, _rows_block
+def _parsed_blocks(handle, limit: int, fields: FieldMap, options, stream_errors):
+    """(block, whole, parsed) of `read_blocks`, each block read and parsed (`_parse_block`) in a thread while
+    the caller handles the one before: pyarrow's parser and the file's reading let go of the GIL, so the
+    parse of block k+1 runs on one core while the checks of block k run on the other."""
+    from concurrent.futures import ThreadPoolExecutor
 
+    blocks = read_blocks(handle, limit)
+
+    def step():
+        block, whole = next(blocks, (None, None))
+        return block, whole, (_parse_block(block, fields, limit, options) if whole else None)
+
+    with ThreadPoolExecutor(1) as pool:
+        ahead = pool.submit(step)
+        while True:
+            try:
+                block, whole, parsed = ahead.result()
+            except stream_errors:  # a truncated gzip: the caller reads the rest record by record
+                block, whole, parsed = None, False, None
+            if whole is None:
+                return
+            if whole:
+                ahead = pool.submit(step)
+            yield block, whole, parsed
+            if not whole:
+                return
+
+
+def _parse_block(block: bytes, fields: FieldMap, limit: int, options):
+    """(line starts, line lengths, last line closed, pyarrow's table of the block or None when it is not clean)."""
     starts, lengths, closed = line_spans(block)
     n = len(starts)
     table = None
@@ -121,6 +140,15 @@ def _jsonl_block(block: bytes, name: str, number: int, fields: FieldMap, limit: 
             table = pjson.read_json(pa.py_buffer(block), read_options=read, parse_options=options)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
             table = None
+    return starts, lengths, closed, table
+
+
+def _jsonl_block(block: bytes, parsed, name: str, number: int, fields: FieldMap, limit: int, max_bytes: int):
+    """([Rows] or the block's records one by one, lines in the block)."""
+    from copytrace.io.tabular import _parse_json_line, _rows_block
+
+    starts, lengths, closed, table = parsed
+    n = len(starts)
     # A null text may be a missing field, which the html pass reads again: those rows go one by one.
     if table is not None and table.num_rows == n and table[fields.text].null_count == 0:
         return [_rows_block(table, name, number, fields)], n

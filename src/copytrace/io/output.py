@@ -176,8 +176,8 @@ class ScanResult:
             largest = max(tables, key=lambda name: tables[name].nbytes)
             rest = [name for name in tables if name != largest]
             with ThreadPoolExecutor(2) as pool:
-                done = [pool.submit(pq.write_table, tables[largest], out / f"{largest}.parquet"),
-                        pool.submit(lambda: [pq.write_table(tables[n], out / f"{n}.parquet") for n in rest])]
+                done = [pool.submit(write_parquet, tables[largest], out / f"{largest}.parquet"),
+                        pool.submit(lambda: [write_parquet(tables[n], out / f"{n}.parquet") for n in rest])]
                 for future in done:
                     future.result()
         else:
@@ -208,11 +208,24 @@ def scan_stats(result: ScanResult, settings, started: float, *, read: int, text_
     }
 
 
-def write_jsonl(table: pa.Table, path: Path) -> None:
+def _parts(table) -> list | object:
+    """A table's parts to write one after another: an engine's documents come shard by shard (`tables()`)."""
+    return table.tables() if hasattr(table, "tables") else [table]
+
+
+def write_parquet(table, path: Path) -> None:
+    """One output table as Parquet, zstd (a third smaller than snappy on news text), written part by part."""
+    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
+        for part in _parts(table):
+            writer.write_table(part)
+
+
+def write_jsonl(table, path: Path) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        for batch in table.to_batches(max_chunksize=4096):
-            for row in batch.to_pylist():
-                handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        for part in _parts(table):
+            for batch in part.to_batches(max_chunksize=4096):
+                for row in batch.to_pylist():
+                    handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
 
 
 class ScanOutput:

@@ -1,0 +1,86 @@
+"""Compressed document shards (issue 19): random reads by record batch, and the documents output streamed."""
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+from copytrace.engines.shards import (
+    DOC_BATCH_ROWS,
+    DocumentStore,
+    ShardedDocuments,
+    read_columns,
+    write_arrow,
+    write_document_shard,
+)
+from copytrace.io.output import ScanResult, read_scan
+from copytrace.io.records import REJECT_SCHEMA
+from copytrace.stages.families import with_families
+
+
+def _shard(first: int, n: int) -> pa.Table:
+    words = np.array(["minister", "said", "talks", "Moscow", "agency", "reported", "on", "the"])
+    rng = np.random.default_rng(first)
+    texts = [" ".join(words[rng.integers(0, len(words), 60)]) + f" ({d})." for d in range(first, first + n)]
+    return pa.table({
+        "doc": pa.array(np.arange(first, first + n), pa.int64()),
+        "id": [f"d{d}" for d in range(first, first + n)],
+        "text": pa.array(texts, pa.large_string()),
+        "raw_text": pa.array(["Site header\n" + t for t in texts], pa.large_string()),
+        "source": [f"outlet{d % 7}" for d in range(first, first + n)],
+    })
+
+
+def _store(tmp_path, sizes=(DOC_BATCH_ROWS * 3 + 17, 5, DOC_BATCH_ROWS + 1)):
+    tables, first = [], 0
+    for i, n in enumerate(sizes):
+        tables.append(_shard(first, n))
+        write_document_shard(tmp_path / f"part-{i:05d}.arrow", tables[-1], {"docs": n})
+        first += n
+    return DocumentStore([tmp_path / f"part-{i:05d}.arrow" for i in range(len(sizes))]), pa.concat_tables(tables)
+
+
+def test_shards_are_compressed_in_record_batches(tmp_path):
+    store, whole = _store(tmp_path)
+    plain = tmp_path / "plain.arrow"
+    write_arrow(plain, whole.slice(0, DOC_BATCH_ROWS * 3 + 17))
+    assert store.paths[0].stat().st_size < plain.stat().st_size / 2
+    assert ipc.open_file(str(store.paths[0])).num_record_batches == 4
+    assert store.n_docs == whole.num_rows and list(store.starts) == [0, 785, 790, 1047]
+
+
+def test_take_reads_any_rows_and_columns_as_the_whole_table(tmp_path):
+    store, whole = _store(tmp_path)
+    rng = np.random.default_rng(3)
+    for docs in (np.arange(whole.num_rows), np.sort(rng.choice(whole.num_rows, 100, replace=False)),
+                 np.array([0, 255, 256, 784, 785, 789, 790, 1046]), np.array([], np.int64)):
+        for columns in (None, ["text"], ["source", "id"]):
+            expected = (whole.select(columns) if columns else whole).take(pa.array(docs, pa.int64()))
+            got = store.take(docs, columns)
+            assert got.column_names == expected.column_names
+            assert got.equals(expected.cast(got.schema)) if got.num_rows else got.num_rows == 0
+    assert store.column("id").to_pylist() == whole["id"].to_pylist()
+    assert read_columns(store.paths[1], ["text", "doc"]).column_names == ["text", "doc"]
+
+
+def test_documents_output_streamed_shard_by_shard_is_the_whole_table(tmp_path):
+    store, whole = _store(tmp_path)
+    family = np.arange(whole.num_rows) // 3
+    n_shingles = np.arange(whole.num_rows) * 2
+    sharded = ShardedDocuments(store, family, n_shingles)
+    expected = pa.concat_tables([with_families(store.table(i), family[lo:hi], n_shingles[lo:hi])
+                                 for i, (lo, hi) in enumerate(zip(store.starts[:-1], store.starts[1:]))])
+    assert sharded.num_rows == whole.num_rows and sharded.schema == expected.schema
+    assert sharded["family"].to_pylist() == family.tolist() and sharded["id"].to_pylist() == whole["id"].to_pylist()
+    assert sharded.filter(pa.compute.field("family") == 5).equals(expected.filter(pa.compute.field("family") == 5))
+    empty = pa.table({"a": pa.array([], pa.string())})
+    for fmt in ("parquet", "jsonl"):
+        out = tmp_path / f"out-{fmt}"
+        ScanResult(sharded, empty, empty, REJECT_SCHEMA.empty_table()).write(out, format=fmt)
+        got = read_scan(out).documents
+        if fmt == "parquet":
+            assert pq.ParquetFile(out / "documents.parquet").metadata.row_group(0).column(0).compression == "ZSTD"
+            assert got.equals(expected)
+        else:
+            assert got["id"].to_pylist() == expected["id"].to_pylist()
+            assert got["text"].to_pylist() == expected["text"].to_pylist()
