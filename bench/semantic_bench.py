@@ -72,7 +72,7 @@ def synthetic(n_docs: int, foreign: float, seed: int = 3, majority: Path | None 
     if majority is not None:
         import pyarrow.parquet as pq
 
-        english = iter(pq.read_table(majority, columns=["text"])["text"].to_pylist())
+        english = iter(pq.read_table(majority, columns=["text"])["text"].slice(0, n_docs).to_pylist())
     texts = []
     for _ in range(n_docs):
         lang = rng.choice(langs) if rng.random() < foreign else "eng"

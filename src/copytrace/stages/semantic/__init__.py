@@ -145,7 +145,8 @@ def candidate_pairs(corpus: Corpus, near_misses: list[tuple[int, int]], settings
     for i, j in near_misses:
         found.setdefault((min(i, j), max(i, j)), "near miss")
     counts = Counter(found.values())
-    return found, {"queries": int(len(queries)), "shortlisted": corpus.shortlisted, "by_vector": len(by_vector), "by_anchors": len(by_anchor),
+    return found, {"queries": int(len(queries)), "shortlisted": corpus.shortlisted, "by_vector": len(by_vector),
+                   "by_anchors": len(by_anchor),
                    "near_misses": len(near_misses), "pairs": len(found), **{f"kept_{k}": v for k, v in counts.items()}}
 
 
