@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
+import sys
 import time
 from pathlib import Path
 
@@ -26,14 +28,14 @@ if not NTREX.exists():
     NTREX = Path("/work/shared/data/ntrex")
 
 
-def quality(out: Path) -> dict:
+def quality(out: Path, tuning: dict) -> dict:
     from copytrace.evaluation.translations import make_corpus, score
     from copytrace.pipeline import scan
     from copytrace.settings import ScanSettings, SemanticSettings
     from copytrace.stages.semantic import candidate_pairs, near_miss_pairs, read_corpus, verify
 
     gold = make_corpus(NTREX, out)
-    settings = ScanSettings(semantic=SemanticSettings(enabled=True))
+    settings = ScanSettings(semantic=SemanticSettings(enabled=True, **tuning))
     started = time.perf_counter()
     result = scan([out / "corpus.jsonl"], settings=settings)
     seconds = time.perf_counter() - started
@@ -54,45 +56,97 @@ def quality(out: Path) -> dict:
             "candidate_pairs": len(found), "all_cross_language_pairs": len(everything)}
 
 
-def synthetic(n_docs: int, foreign: float, seed: int = 3) -> tuple[list[str], list[str]]:
-    """N documents of 10-20 NTREX sentences: English, and a share in the model's other languages."""
+def synthetic(n_docs: int, foreign: float, seed: int = 3, majority: Path | None = None
+              ) -> tuple[list[str], list[str]]:
+    """N documents of 10-20 NTREX sentences: English, and a share in the model's other languages.
+
+    With `majority` (a Parquet file with a `text` column, e.g. bench/scale.py's generated news), the
+    English documents are its first rows instead: distinct texts, so no document repeats another's
+    sentences except where that corpus plants copies (NTREX has 1,997 lines: drawn 90,000 times,
+    every English document would have dozens of translations among the foreign ones).
+    """
     rng = random.Random(seed)
     langs = ("spa", "fra", "deu", "rus", "arb", "zho-CN", "jpn", "kor", "tur", "pol")
     lines = {lang: (NTREX / f"{lang}.txt").read_text(encoding="utf-8").splitlines() for lang in ("eng",) + langs}
+    english = iter(())
+    if majority is not None:
+        import pyarrow.parquet as pq
+
+        english = iter(pq.read_table(majority, columns=["text"])["text"].slice(0, n_docs).to_pylist())
     texts = []
     for _ in range(n_docs):
         lang = rng.choice(langs) if rng.random() < foreign else "eng"
-        start = rng.randrange(0, len(lines[lang]) - 20)
-        texts.append(" ".join(lines[lang][start:start + rng.randrange(10, 20)]))
+        text = next(english, None) if lang == "eng" else None
+        if text is None:
+            start = rng.randrange(0, len(lines[lang]) - 20)
+            text = " ".join(lines[lang][start:start + rng.randrange(10, 20)])
+        texts.append(text)
     return [f"d{i:06d}" for i in range(n_docs)], texts
 
 
-def cost(n_docs: int, foreign: float) -> dict:
+def planted(ids: list[str], texts: list[str], folder: Path) -> list[dict]:
+    """Add the NTREX translated republications (`quality`'s corpus) to a cost corpus; their cases."""
+    from copytrace.evaluation.translations import make_corpus
+
+    gold = make_corpus(NTREX, folder)
+    for line in (folder / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
+        doc = json.loads(line)
+        ids.append(doc["id"])
+        texts.append(doc["text"])
+    return [c for c in gold["cases"] if c["relation"] == "translation"]
+
+
+def planted_recall(cases: list[dict], ids: list[str], pairs: dict, matches: list) -> dict:
+    """How many planted translations the candidates reached and the alignment confirmed, in a large corpus."""
+    key = {doc: k for k, doc in enumerate(ids)}
+    want = {tuple(sorted((key[c["source"]], key[c["copy"]]))) for c in cases}
+    found = {tuple(sorted((m.a, m.b))) for m in matches}
+    planted_docs = {key[d] for c in cases for d in (c["source"], c["copy"])}
+    stray = [m for m in matches if (m.a in planted_docs) != (m.b in planted_docs)]
+    return {"translations": len(want), "candidates": sum(p in pairs for p in want), "found": len(want & found),
+            "links_between_planted_and_corpus": len(stray)}
+
+
+def cost(n_docs: int, foreign: float, tuning: dict, majority: Path | None = None, plant: Path | None = None
+         ) -> dict:
     from copytrace.settings import SemanticSettings
-    from copytrace.stages.semantic import candidate_pairs, read_corpus, verify
+    from copytrace.stages.semantic import candidate_pairs, read_corpus, verify_in_chunks
     from copytrace.stages.semantic.model import encoder
 
-    settings = SemanticSettings(enabled=True)
+    settings = SemanticSettings(enabled=True, **tuning)
     t = time.perf_counter()
     encoder()
     load = time.perf_counter() - t
-    ids, texts = synthetic(n_docs, foreign)
-    t, cpu = time.perf_counter(), time.process_time()
+    ids, texts = synthetic(n_docs, foreign, majority=majority)
+    cases = planted(ids, texts, plant) if plant else []
+    phases = {}
+    cpu0 = time.process_time()
+
+    def phase(name, started_wall, started_cpu, **extra):
+        phases[name] = {"wall_s": round(time.perf_counter() - started_wall, 1),
+                        "cpu_s": round(time.process_time() - started_cpu, 1), **extra}
+        # A line per phase on stderr: a long run killed late still says what it measured.
+        print(json.dumps({name: phases[name], "load": os.getloadavg()}), file=sys.stderr, flush=True)
+
+    t, c = time.perf_counter(), time.process_time()
     corpus = read_corpus(ids, texts, settings)
-    vectors = time.perf_counter() - t
-    t = time.perf_counter()
+    phase("document_vectors", t, c, sentences=corpus.embedded)
+    t, c = time.perf_counter(), time.process_time()
     pairs, counts = candidate_pairs(corpus, [], settings)
-    search = time.perf_counter() - t
-    t = time.perf_counter()
-    matches = verify(corpus, pairs, settings)
-    align = time.perf_counter() - t
-    cpu = time.process_time() - cpu
-    return {"cpu_s": round(cpu, 1), "sentences_per_cpu_s": round(corpus.embedded / cpu, 1),"documents": n_docs, "foreign_share": foreign, "model_load_s": round(load, 2),
-            "doc_vector_sentences": int(corpus.embedded - sum(len(corpus.spans[d]) for d in corpus._vectors)),
-            "vectors_s": round(vectors, 1), "search_s": round(search, 2), "align_s": round(align, 1),
-            "candidates": counts, "matches": len(matches), "sentences_embedded": corpus.embedded,
-            "sentences_per_s": round(corpus.embedded / (vectors + align), 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    phase("search", t, c, **counts)
+    before = corpus.embedded
+    t, c = time.perf_counter(), time.process_time()
+    matches = verify_in_chunks(corpus, pairs, settings)
+    phase("align", t, c, sentences=corpus.embedded - before, matches=len(matches))
+    cpu = time.process_time() - cpu0
+    recall = planted_recall(cases, ids, pairs, matches) if cases else None
+    return {"planted_recall": recall, "cpu_s": round(cpu, 1), "sentences_per_cpu_s": round(corpus.embedded / cpu, 1), "documents": n_docs,
+            "foreign_share": foreign, "majority": str(majority) if majority else "NTREX lines",
+            "settings": {"doc_sentences": settings.doc_sentences, "neighbours": settings.neighbours},
+            "model_load_s": round(load, 2), "phases": phases, "languages": len(set(corpus.languages.tolist())),
+            "sentences_embedded": corpus.embedded, "matches": len(matches),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "load_after": os.getloadavg()}
 
 
 def model() -> dict:
@@ -126,11 +180,18 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/sem_bench"))
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--foreign", type=float, default=0.1)
+    parser.add_argument("--majority", type=Path, help="Parquet of English documents for the majority side")
+    parser.add_argument("--plant", type=Path, help="cost: add quality's NTREX translations (written to this folder)"
+                        " and report how many the stage finds in the large corpus")
+    parser.add_argument("--doc-sentences", type=int, help="SemanticSettings.doc_sentences (default: the setting's)")
+    parser.add_argument("--neighbours", type=int, help="SemanticSettings.neighbours (default: the setting's)")
     args = parser.parse_args()
+    tuning = {k: v for k, v in (("doc_sentences", args.doc_sentences), ("neighbours", args.neighbours))
+              if v is not None}
     if args.mode == "quality":
-        figures = quality(args.out)
+        figures = quality(args.out, tuning)
     elif args.mode == "cost":
-        figures = cost(args.docs, args.foreign)
+        figures = cost(args.docs, args.foreign, tuning, args.majority, args.plant)
     else:
         figures = model()
     print(json.dumps(figures, indent=1, ensure_ascii=False, default=str))

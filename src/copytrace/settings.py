@@ -167,6 +167,9 @@ class SemanticSettings:
     min_rewrite_share: float = 0.5  # share of the shorter side's sentences a rewrite aligns
     # ...and a translation: two reports of one event in two languages align a few sentences, not a third.
     min_translation_share: float = 0.35
+    # Documents of the majority language get a vector only when they share a number or a Latin-script name
+    # found in at most this many documents with a document in another language (0: every document).
+    shortlist_max_df: int = 50
 
 
 @dataclass(frozen=True)

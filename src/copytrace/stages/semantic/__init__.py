@@ -36,8 +36,9 @@ import pyarrow.compute as pc
 
 from copytrace.settings import ScanSettings, SemanticSettings
 from copytrace.stages.semantic.align import align
-from copytrace.stages.semantic.candidates import anchor_neighbours, anchors_of, latin_names, vector_neighbours
-from copytrace.stages.semantic.model import embed
+from copytrace.stages.semantic.candidates import (anchor_neighbours, anchors_of, latin_names, majority_shortlist,
+                                                  vector_neighbours)
+from copytrace.stages.semantic.model import embed, encoder_text
 from copytrace.stages.semantic.sentences import language_of, sentence_spans, spread
 
 DOC_SENTENCE_CHARS = 300  # a document vector reads the start of each sentence it takes
@@ -53,15 +54,23 @@ class Corpus:
     spans: list[list[tuple[int, int]]]
     languages: np.ndarray
     doc_vectors: np.ndarray
+    anchors: list[set[str]]  # numbers; Latin-script names in a text of another script
+    names: list[set[str]]  # capitalised words of a Latin-script text (where a name in another script is looked up)
+    majority: str | None  # the corpus' most common language
     embedded: int = 0  # sentences embedded
+    shortlisted: int = 0  # documents given a document vector
     _vectors: dict[int, np.ndarray] = field(default_factory=dict)
 
     def vectors(self, doc: int) -> np.ndarray:
         if doc not in self._vectors:
-            text = self.texts[doc]
-            self._vectors[doc] = embed([text[s:e] for s, e in self.spans[doc]])
+            self._vectors[doc] = embed(self.sentences(doc))
             self.embedded += len(self.spans[doc])
         return self._vectors[doc]
+
+    def sentences(self, doc: int) -> list[str]:
+        """The encoder's input for each sentence of `doc` (see `model.encoder_text`)."""
+        text, language = self.texts[doc], self.languages[doc]
+        return [encoder_text(text[s:e], language) for s, e in self.spans[doc]]
 
     def release(self) -> None:
         """Forget the sentence vectors (memory stays bounded by one chunk of pairs)."""
@@ -72,7 +81,7 @@ class Corpus:
         todo = [d for d in sorted(set(docs)) if d not in self._vectors]
         for lo in range(0, len(todo), 64):
             group = todo[lo:lo + 64]
-            pieces = [self.texts[d][s:e] for d in group for s, e in self.spans[d]]
+            pieces = [piece for d in group for piece in self.sentences(d)]
             vectors = embed(pieces)
             k = 0
             for d in group:
@@ -85,17 +94,26 @@ class Corpus:
 
 
 def read_corpus(ids: list[str], texts: list[str], settings: SemanticSettings, advance=None) -> Corpus:
-    """Sentences, language and document vector of every document (map over documents, in batches)."""
+    """Sentences, language, anchors and document vector of every document (map over documents, in batches).
+
+    With `settings.shortlist_max_df`, a document of the majority language gets a vector only if it shares
+    a rare anchor with a document in another language (`majority_shortlist`); the others keep a zero
+    vector, which no search reaches."""
     spans = [sentence_spans(t) for t in texts]
     languages = np.array([language_of(t) for t in texts], dtype=object)
+    majority = Counter(languages.tolist()).most_common(1)[0][0] if len(texts) else None
+    anchors = [anchors_of(t, lang) for t, lang in zip(texts, languages)]
+    names = [latin_names(t) if lang in _LATIN_NAMED else set() for t, lang in zip(texts, languages)]
+    wanted = (majority_shortlist(anchors, names, languages, majority, settings.shortlist_max_df)
+              if settings.shortlist_max_df else np.ones(len(texts), bool))
     doc_vectors = np.zeros((len(texts), 512), np.float32)
     embedded = 0
     for lo in range(0, len(texts), 256):
         pieces, owners = [], []
-        for d in range(lo, min(lo + 256, len(texts))):
+        for d in np.flatnonzero(wanted[lo:lo + 256]) + lo:
             for k in spread(len(spans[d]), settings.doc_sentences):
                 s, e = spans[d][k]
-                pieces.append(texts[d][s:min(e, s + DOC_SENTENCE_CHARS)])
+                pieces.append(encoder_text(texts[d][s:min(e, s + DOC_SENTENCE_CHARS)], languages[d]))
                 owners.append(d)
         if pieces:
             vectors = embed(pieces)
@@ -105,29 +123,30 @@ def read_corpus(ids: list[str], texts: list[str], settings: SemanticSettings, ad
             advance(min(256, len(texts) - lo))
     norms = np.linalg.norm(doc_vectors, axis=1, keepdims=True)
     doc_vectors /= np.where(norms > 0, norms, 1.0)
-    return Corpus(list(ids), list(texts), spans, languages, doc_vectors, embedded)
+    return Corpus(list(ids), list(texts), spans, languages, doc_vectors, anchors, names, majority, embedded,
+                  int(wanted.sum()))
+
+
+_LATIN_NAMED = ("en", "es", "pt", "fr", "de", "it", "id", "nl")
 
 
 def candidate_pairs(corpus: Corpus, near_misses: list[tuple[int, int]], settings: SemanticSettings
                     ) -> tuple[dict[tuple[int, int], str], dict]:
     """Pairs (i < j) to align and how each was found; with counts per source of candidates."""
-    common = Counter(corpus.languages.tolist()).most_common(1)[0][0] if len(corpus.ids) else None
-    queries = np.flatnonzero(corpus.languages != common)
+    queries = np.flatnonzero(corpus.languages != corpus.majority)
     found: dict[tuple[int, int], str] = {}
     by_vector = vector_neighbours(corpus.doc_vectors, corpus.languages, queries, settings.neighbours,
                                   settings.min_doc_cosine)
     for q, d, _ in by_vector:
         found.setdefault((min(q, d), max(q, d)), "vector")
-    anchors = [anchors_of(t, lang) for t, lang in zip(corpus.texts, corpus.languages)]
-    names = [latin_names(t) if lang in ("en", "es", "pt", "fr", "de", "it", "id", "nl") else set()
-             for t, lang in zip(corpus.texts, corpus.languages)]
-    by_anchor = anchor_neighbours(anchors, corpus.languages, queries, names)
+    by_anchor = anchor_neighbours(corpus.anchors, corpus.languages, queries, corpus.names)
     for q, d, _ in by_anchor:
         found.setdefault((min(q, d), max(q, d)), "anchors")
     for i, j in near_misses:
         found.setdefault((min(i, j), max(i, j)), "near miss")
     counts = Counter(found.values())
-    return found, {"queries": int(len(queries)), "by_vector": len(by_vector), "by_anchors": len(by_anchor),
+    return found, {"queries": int(len(queries)), "shortlisted": corpus.shortlisted, "by_vector": len(by_vector),
+                   "by_anchors": len(by_anchor),
                    "near_misses": len(near_misses), "pairs": len(found), **{f"kept_{k}": v for k, v in counts.items()}}
 
 
@@ -156,6 +175,21 @@ def verify(corpus: Corpus, pairs: dict[tuple[int, int], str], settings: Semantic
         if len(aligned) < share * shorter:
             continue
         matches.append(Match(a, b, "translation" if crossing else "rewrite", aligned, how))
+    return matches
+
+
+def verify_in_chunks(corpus: Corpus, pairs: dict[tuple[int, int], str], settings: SemanticSettings,
+                     advance=None) -> list[Match]:
+    """`verify` over chunks of pairs in document order: sentence vectors of one chunk in memory at a time."""
+    matches = []
+    ordered = sorted(pairs.items())
+    for lo in range(0, len(ordered), ALIGN_CHUNK):
+        chunk = dict(ordered[lo:lo + ALIGN_CHUNK])
+        corpus.prefetch([d for pair in chunk for d in pair])
+        matches += verify(corpus, chunk, settings)
+        corpus.release()
+        if advance:
+            advance(len(chunk))
     return matches
 
 
@@ -196,16 +230,8 @@ def semantic_stage(result, settings: ScanSettings, progress=None):
     vector_seconds = time.perf_counter() - started
     near = near_miss_pairs(result, {d: i for i, d in enumerate(ids)})
     pairs, counts = candidate_pairs(corpus, near, sem)
-    matches = []
     with progress.task("semantic align", total=len(pairs)) as advance:
-        # Chunks of pairs in document order: sentence vectors of one chunk in memory at a time.
-        ordered = sorted(pairs.items())
-        for lo in range(0, len(ordered), ALIGN_CHUNK):
-            chunk = dict(ordered[lo:lo + ALIGN_CHUNK])
-            corpus.prefetch([d for pair in chunk for d in pair])
-            matches += verify(corpus, chunk, sem)
-            corpus.release()
-            advance(len(chunk))
+        matches = verify_in_chunks(corpus, pairs, sem, advance)
     added = add_matches(result, corpus, matches, settings)
     families = result.families
     seconds = time.perf_counter() - started
@@ -223,4 +249,4 @@ def semantic_stage(result, settings: ScanSettings, progress=None):
     return result
 
 
-__all__ = ["semantic_stage", "read_corpus", "candidate_pairs", "verify", "Match", "Corpus"]
+__all__ = ["semantic_stage", "read_corpus", "candidate_pairs", "verify", "verify_in_chunks", "Match", "Corpus"]

@@ -81,5 +81,30 @@ def anchor_neighbours(anchor_sets: list[set[str]], languages: np.ndarray, querie
     return out
 
 
+def majority_shortlist(anchor_sets: list[set[str]], latin_names: list[set[str]], languages: np.ndarray,
+                       majority: str | None, max_df: int) -> np.ndarray:
+    """Which documents need a document vector: every one outside the majority language, and those of the
+    majority language sharing a rare anchor (a number, a Latin-script name; in at most `max_df`
+    documents) with one of them. A translation keeps numbers and names; the majority side is most of the
+    corpus and most of the encoder's cost, and no cross-language pair has both documents in it."""
+    wanted = languages != majority
+    if majority is None or wanted.all():
+        return np.ones(len(languages), bool)
+    postings: dict[str, list[int]] = defaultdict(list)
+    for doc in np.flatnonzero(~wanted):
+        for a in anchor_sets[doc]:
+            if a[0] == "#":
+                postings[a].append(int(doc))
+        for name in latin_names[doc]:
+            postings[name].append(int(doc))
+    keep = wanted.copy()
+    for q in np.flatnonzero(wanted):
+        for a in anchor_sets[q] | latin_names[q]:
+            docs = postings.get(a, ())
+            if 0 < len(docs) <= max_df:
+                keep[docs] = True
+    return keep
+
+
 def latin_names(text: str) -> set[str]:
     return {"@" + m.group().lower() for m in _LATIN_NAME.finditer(text)}
