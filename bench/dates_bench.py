@@ -10,6 +10,10 @@ there is none (junk), nothing where there is one (missed), and the time per
 value.
 
     PYTHONPATH=src .venv/bin/python bench/dates_bench.py --per-format 300
+    PYTHONPATH=src .venv/bin/python bench/dates_bench.py --pages
+
+`--pages`: the real article pages of ../shared/data whose url holds the day (45 of 181), dated from
+their HTML alone (the url is not given to any reader) by htmldate, the own rules and dateparser.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -114,7 +119,11 @@ def score(read, items) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-format", type=int, default=300)
+    parser.add_argument("--pages", action="store_true", help="Only the real pages of ../shared/data (dated by url).")
     args = parser.parse_args()
+    if args.pages:
+        print(json.dumps(score_pages()))
+        return
     items = list(cases(args.per_format))
     results = {"own rules": score(own, items), "dateparser": score(make_dateparser(), items),
                "published column": score(published, items)}
@@ -130,6 +139,85 @@ def main() -> None:
     for name, res in results.items():
         print(f"{name}: {res['_seconds'] / len(items) * 1e6:.0f} µs per value")
     print(json.dumps({name: res for name, res in results.items()}, default=str))
+
+
+
+# --- Page dates: real article pages whose URL carries the day (../shared/data, article-extraction-benchmark) ---
+
+URL_DAY = re.compile(r"/((?:19|20)\d\d)[/-](\d\d?)[/-](\d\d?)(?:/|-|$)|/((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])/")
+
+
+def dated_pages():
+    """(html, day from the url) for each benchmark page whose url holds a day; the readers are not given the url."""
+    import gzip
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "article-extraction-benchmark"
+    truth = json.loads((root / "ground-truth.json").read_text())
+    for key, row in sorted(truth.items()):
+        m = URL_DAY.search(row["url"])
+        if not m:
+            continue
+        y, mo, d = [int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:])]
+        html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+        yield html, datetime(y, mo, d).date()
+
+
+def page_readers():
+    """Ways to date a page: htmldate (as copytrace reads pages now, and with its defaults), the own dateline
+    rule over the page's main text, and dateparser's search over the start of the main text."""
+    import htmldate
+    from dateparser.search import search_dates
+
+    from copytrace.stages.clean.extract import extract_page, page_date, parse_page
+    from copytrace.text.dates import find_dateline
+
+    texts = {}
+
+    def main_text(html):
+        if html not in texts:
+            page = extract_page(html)
+            texts[html] = page.text if page else ""
+        return texts[html]
+
+    def as_day(value):
+        found = parse_date(value) if value else None
+        return found.value.date() if found else None
+
+    def dateline(html):
+        found = find_dateline(main_text(html))
+        return found.value.date() if found else None
+
+    def searched(html):
+        found = search_dates(main_text(html)[:600], settings={"PREFER_DAY_OF_MONTH": "first"})
+        return found[0][1].date() if found else None
+
+    return {
+        "htmldate as copytrace reads pages (original date, quick then extensive)":
+            lambda html: as_day(page_date(parse_page(html), None)),
+        "htmldate defaults (find_date)": lambda html: as_day(htmldate.find_date(html)),
+        "own rules: dateline of the main text": dateline,
+        "dateparser search_dates over the main text's start": searched,
+    }
+
+
+def score_pages() -> dict:
+    pages = list(dated_pages())
+    readers = page_readers()
+    for html, _ in pages:  # main text extracted once, outside the readers' clocks
+        readers["own rules: dateline of the main text"](html)
+    out = {}
+    for name, read in readers.items():
+        row = {"pages": len(pages), "right": 0, "wrong": 0, "none": 0}
+        started = time.perf_counter()
+        for html, day in pages:
+            got = read(html)
+            row["none" if got is None else "right" if got == day else "wrong"] += 1
+        row["ms_per_page"] = round((time.perf_counter() - started) / len(pages) * 1e3, 2)
+        out[name] = row
+        print(f"{name:<78} right {row['right']:>3}  wrong {row['wrong']:>3}  none {row['none']:>3}  "
+              f"{row['ms_per_page']:>7.2f} ms/page")
+    return out
 
 
 if __name__ == "__main__":

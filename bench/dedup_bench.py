@@ -7,17 +7,20 @@ document (copies kept) and families left with none (stories lost).
 "One per family" is the ideal count.
 
     PYTHONPATH=src .venv/bin/python -m copytrace bench make --out /tmp/bench
-    PYTHONPATH=src:/tmp/dt .venv/bin/python bench/dedup_bench.py --corpus /tmp/bench
+    PYTHONPATH=src .venv/bin/python bench/dedup_bench.py --corpus /tmp/bench
 
-datatrove is not a dependency: install it aside (`pip install --target
-/tmp/dt datatrove==0.10.1` with its missing dependencies) and put it on
-PYTHONPATH; it is skipped when absent.
+datatrove and datasketch are bench-only: `pip install -e .[dedup-bench]` (datatrove's MinHash steps import
+`tokenizers` through `pipeline.dedup`, and its English word tokenizer is spaCy's blank "en": no model is
+downloaded). A tool that is absent is skipped with the import error. Seconds are wall; "cpu" is the CPU
+seconds of the run (the copytrace subprocess's, or this process's for the in-process tools). "Agreement"
+is the Jaccard overlap of the kept set with `copytrace dedup`'s family rule, and of the dropped sets.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,23 +43,38 @@ def judge(kept: set[str], family_of: dict[str, int]) -> dict:
             "stories_lost": len(families - set(per_family))}
 
 
-def copytrace_dedup(corpus: Path, work: Path, *args: str) -> tuple[set[str], float]:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def copytrace_dedup(corpus: Path, work: Path, *args: str) -> tuple[set[str], float, float]:
     out = work / ("ct" + "_".join(a.strip("-") for a in args))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), children_cpu()
     subprocess.run([sys.executable, "-m", "copytrace", "dedup", str(corpus / "documents.jsonl"), "-o", str(out),
                     "-q", *args], check=True)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, children_cpu() - cpu
     kept = {json.loads(line)["id"] for line in (out / "documents.jsonl").read_text().splitlines()}
-    return kept, seconds
+    return kept, seconds, cpu
 
 
-def datasketch_dedup(corpus: Path, threshold: float) -> tuple[set[str], float]:
+def in_process(run):
+    """(kept, wall seconds, CPU seconds of this process and its children) of `run()`."""
+    started, cpu = time.perf_counter(), time.process_time() + children_cpu()
+    kept = run()
+    return kept, time.perf_counter() - started, time.process_time() + children_cpu() - cpu
+
+
+def jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def datasketch_dedup(corpus: Path, threshold: float) -> set[str]:
     """Greedy: in input order, a document is dropped when LSH finds an already kept near-duplicate."""
     import re
 
     from datasketch import MinHash, MinHashLSH
 
-    started = time.perf_counter()
     lsh = MinHashLSH(threshold=threshold, num_perm=128)
     kept = set()
     for line in (corpus / "documents.jsonl").read_text().splitlines():
@@ -67,10 +85,10 @@ def datasketch_dedup(corpus: Path, threshold: float) -> tuple[set[str], float]:
         if not lsh.query(m):
             lsh.insert(doc["id"], m)
             kept.add(doc["id"])
-    return kept, time.perf_counter() - started
+    return kept
 
 
-def datatrove_dedup(corpus: Path, work: Path) -> tuple[set[str], float]:
+def datatrove_dedup(corpus: Path, work: Path) -> set[str]:
     """datatrove's four MinHash steps with its default configuration (5-grams, 14 buckets x 8 hashes), one task."""
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.dedup import (MinhashDedupBuckets, MinhashDedupCluster, MinhashDedupFilter,
@@ -81,7 +99,6 @@ def datatrove_dedup(corpus: Path, work: Path) -> tuple[set[str], float]:
 
     config = MinhashConfig()
     base = work / "datatrove"
-    started = time.perf_counter()
 
     def reader():
         return JsonlReader(str(corpus), glob_pattern="documents.jsonl", id_key="id", text_key="text")
@@ -96,9 +113,7 @@ def datatrove_dedup(corpus: Path, work: Path) -> tuple[set[str], float]:
         "l3")
     run([reader(), MinhashDedupFilter(input_folder=str(base / "remove")),
          JsonlWriter(str(base / "kept"), compression=None)], "l4")
-    seconds = time.perf_counter() - started
-    kept = {json.loads(line)["id"] for f in (base / "kept").glob("*.jsonl") for line in f.read_text().splitlines()}
-    return kept, seconds
+    return {json.loads(line)["id"] for f in (base / "kept").glob("*.jsonl") for line in f.read_text().splitlines()}
 
 
 def main() -> None:
@@ -114,18 +129,27 @@ def main() -> None:
     runs["copytrace dedup (containment 0.5)"] = copytrace_dedup(args.corpus, work, "--rule", "containment",
                                                                 "--threshold", "0.5")
     for threshold in (0.8, 0.5):
-        runs[f"datasketch MinHashLSH greedy ({threshold})"] = datasketch_dedup(args.corpus, threshold)
+        try:
+            runs[f"datasketch MinHashLSH greedy ({threshold})"] = in_process(
+                lambda: datasketch_dedup(args.corpus, threshold))
+        except ImportError as err:
+            print(f"datasketch skipped: {err}")
     try:
-        runs["datatrove MinHash dedup (defaults)"] = datatrove_dedup(args.corpus, work)
+        runs["datatrove MinHash dedup (defaults)"] = in_process(lambda: datatrove_dedup(args.corpus, work))
     except ImportError as err:
         print(f"datatrove skipped: {err}")
     print(f"{len(family_of)} documents, {len(set(family_of.values()))} gold families (the ideal kept count)")
     results = {}
-    for name, (kept, seconds) in runs.items():
-        results[name] = {**judge(kept, family_of), "seconds": round(seconds, 2)}
+    reference = runs["copytrace dedup (family, earliest)"][0]
+    everyone = set(family_of)
+    for name, (kept, seconds, cpu) in runs.items():
+        results[name] = {**judge(kept, family_of), "seconds": round(seconds, 2), "cpu": round(cpu, 2),
+                         "kept_agreement": round(jaccard(kept, reference), 3),
+                         "dropped_agreement": round(jaccard(everyone - kept, everyone - reference), 3)}
         r = results[name]
         print(f"{name:<40} kept {r['kept']:>4}  copies kept {r['copies_kept']:>4}  stories lost "
-              f"{r['stories_lost']:>3}  {r['seconds']:>6.2f} s")
+              f"{r['stories_lost']:>3}  {r['seconds']:>6.2f} s  cpu {r['cpu']:>6.2f} s  agreement kept "
+              f"{r['kept_agreement']:.3f} dropped {r['dropped_agreement']:.3f}")
     print(json.dumps(results))
     shutil.rmtree(work, ignore_errors=True)
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from copytrace.io import InputError, read_inputs
 from copytrace.io.output import ScanResult, scan_stats
-from copytrace.progress import Progress
+from copytrace.progress import Progress, ingest_task
 from copytrace.settings import ScanSettings
 from copytrace.stages.candidates import candidates
 from copytrace.stages.clean import clean_ingested
@@ -36,7 +36,7 @@ class MemoryEngine:
         progress = progress or Progress()
         started = time.perf_counter()
         kwargs = {} if max_doc_bytes is None else {"max_doc_bytes": max_doc_bytes}
-        with progress.task("ingest") as advance:
+        with ingest_task(progress, paths) as advance:
             ingested = read_inputs(paths, fields, metadata, **kwargs, advance=advance)
         ingested, removed_lines = clean_ingested(ingested, settings.clean, progress, aliases=settings.aliases)
         if ingested.used == 0:

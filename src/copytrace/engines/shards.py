@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from copytrace.io import InputError, stream_documents
 from copytrace.io.records import DEFAULT_MAX_DOC_BYTES, REJECT_SCHEMA
+from copytrace.progress import ingest_task
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
@@ -314,7 +315,7 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
     scratch = work.stage("raw")
     raw_paths, read_rejects = [], REJECT_SCHEMA.empty_table()
     final = lambda i: folder / f"part-{i:05d}.arrow"  # noqa: E731  (the document shard of raw shard i)
-    with progress.task("ingest") as advance:
+    with ingest_task(progress, paths) as advance:
         for table in stream_documents(paths, fields, metadata, max_doc_bytes or DEFAULT_MAX_DOC_BYTES,
                                       batch_bytes=budget.text_per_shard):
             if table.schema.equals(REJECT_SCHEMA):

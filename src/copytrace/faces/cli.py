@@ -16,21 +16,19 @@ from typing import Optional
 
 import typer
 
-from copytrace.faces.bench_cli import bench_app
-from copytrace.faces.explain import explain_command
-from copytrace.faces.index_cli import index_app
-from copytrace.faces.dedup import dedup_command
 from copytrace.faces.options import (
     CLEAN, EXPLAIN, EXTRACT_WORKERS, INPUT, MIN_CONTAINMENT, MIN_SHARED, NUM_PERM, OUTPUT, RECALL, REUSE_SHARE, RUN,
     SHINGLE_SIZE, SIZE_RATIO, TEMPLATE_PAGES, AliasesFile, Clean, ConfigFile, Explain, ExtractWorkers,
     MinContainment, MinShared, NumPerm, Recall, ReuseShare, Semantic, ShingleSize, SizeRatio, TemplatePages,
     given_options, settings_from_options, with_semantic,
 )
-from copytrace.faces.server.cli import serve_command
-from copytrace.faces.terminal import EXIT_INPUT, EXIT_INTERNAL, SafeConsole, err_console, fail, quiet_flags
+from copytrace.faces.lazy import LazyCommands
+from copytrace.faces.terminal import (EXIT_INPUT, EXIT_INTERNAL, SafeConsole, err_console, fail, quiet_flags,
+                                      unset_flags_uncoerced)
 
 quiet_flags()
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+unset_flags_uncoerced()
+app = typer.Typer(cls=LazyCommands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Find who republished whose text.\n\nExit codes: 0 done, 2 usage, 3 input, 4 internal error.")
 console = SafeConsole()
 
@@ -209,13 +207,6 @@ def lsh_command(
     for j, p in params.s_curve():
         table.add_row(f"{j:.2f}", f"{p:.3f}")
     console.print(table)
-
-
-app.command("explain")(explain_command)
-app.add_typer(bench_app, name="bench")
-app.add_typer(index_app, name="index")
-app.command("serve")(serve_command)
-app.command("dedup")(dedup_command)
 
 
 @app.command("warm")

@@ -92,14 +92,14 @@ def add_command(
         fail("--batch-docs must be at least 1")
     from contextlib import nullcontext
 
-    from copytrace.progress import Progress, RichProgress
+    from copytrace.progress import BatchSteps, Progress, RichProgress, ingest_task
 
     store = _open(index)
     progress = Progress() if quiet or as_json else RichProgress(err_console)
     totals = {"added": 0, "present": 0, "rejected": [], "pairs": 0, "missing": set()}
     with progress if isinstance(progress, RichProgress) else nullcontext():
         try:
-            with progress.task("ingest") as advance:
+            with ingest_task(progress, paths) as advance:
                 ingested = read_inputs(paths, FieldMap(id=id_field, text=text_field), advance=advance)
         except InputError as err:
             store.close()
@@ -112,8 +112,9 @@ def add_command(
             with progress.task("index add", total=docs.num_rows) as advance:
                 for start in range(0, docs.num_rows, batch_docs):
                     batch = docs.slice(start, batch_docs)
-                    report = add_documents(store, batch, label, explain=trace_now)
-                    advance(batch.num_rows)
+                    steps = BatchSteps(advance, batch.num_rows)
+                    report = add_documents(store, batch, label, explain=trace_now, step=steps)
+                    steps.done()
                     totals["added"] += report.added
                     totals["present"] += report.present
                     totals["pairs"] += report.pairs

@@ -131,3 +131,25 @@ def quiet_flags() -> None:
 
     display_type_rich.flags_quiet = True
     TyperOption.display_type_rich = display_type_rich
+
+
+def unset_flags_uncoerced() -> None:
+    """A flag not given (`--help` of the top level during `scan --help`) is False without typer's coercion.
+
+    typer 0.29 coerces every parameter value through pydantic, except bools that are already bools; a flag
+    left unset arrives as None, so the first `copytrace CMD --help` imported pydantic (about 0.1 s) to read
+    None as False.
+    """
+    from typer.core import _TyperParameter
+
+    process = _TyperParameter.process_value
+    if getattr(process, "flags_uncoerced", False):
+        return
+
+    def process_value(self, ctx, value):
+        if value is None and getattr(self, "is_flag", False) and self.type_descriptor.annotation is bool:
+            value = bool(self.default)
+        return process(self, ctx, value)
+
+    process_value.flags_uncoerced = True
+    _TyperParameter.process_value = process_value

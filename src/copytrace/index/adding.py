@@ -90,7 +90,7 @@ def _column(docs: pa.Table, name: str) -> list:
 
 
 def add_documents(store: Store, docs: pa.Table, label: str | None = None, explain: bool = True,
-                  settings: ScanSettings | None = None) -> AddReport:
+                  settings: ScanSettings | None = None, step=None) -> AddReport:
     """Add a batch of documents (columns id, text and optionally url, source, date, title, origin).
 
     The documents are taken as they are: clean them first as a scan would
@@ -127,7 +127,7 @@ def add_documents(store: Store, docs: pa.Table, label: str | None = None, explai
             if new_rows:  # an add that adds nothing (a re-run) records no batch and writes nothing
                 batch = store.counter(cur, "next_batch", 1)
                 new = docs.take(pa.array(new_rows, pa.int64()))
-                _add_new(store, cur, new, digests[new_rows], batch, report, explain, written)
+                _add_new(store, cur, new, digests[new_rows], batch, report, explain, written, step or _no_step)
                 cur.execute("insert into batches (batch, label, added, present, rejected) values (?, ?, ?, ?, ?)",
                             [batch, label, report.added, report.present, len(report.rejected)])
                 report.batch = batch
@@ -159,12 +159,17 @@ def _known_digests(cur, ids: list[str]):
         cur.unregister("batch_ids")
 
 
+def _no_step(name: str) -> None:
+    """`step(name)` is told as each part of an add ends (`progress.batch_steps`: progress inside a batch)."""
+
+
 def _add_new(store: Store, cur, new: pa.Table, digests: np.ndarray, batch: int, report: AddReport,
-             explain: bool, written: list) -> None:
+             explain: bool, written: list, step=_no_step) -> None:
     settings = store.settings
     n = new.num_rows
     texts = new["text"].combine_chunks()  # the Arrow buffer goes to the fingerprint kernel as is
     fingerprints = fingerprint_batch(texts, settings)
+    step("fingerprint")
     first = store.counter(cur, "next_doc", n)
     docs = np.arange(first, first + n, dtype=np.int64)
     anchors = document_anchors(fingerprints)
@@ -174,6 +179,7 @@ def _add_new(store: Store, cur, new: pa.Table, digests: np.ndarray, batch: int, 
 
     a, b, bands_shared, old = _candidates(store, fingerprints, anchors, settings, order)
     figures = _verify(texts, old["text"], a, b, settings)
+    step("verify")
 
     written.append((BANDS, store.segments.add(batch, band_keys, band_docs, order)))  # durable before the commit
     if ANCHORS in rows:
@@ -182,6 +188,7 @@ def _add_new(store: Store, cur, new: pa.Table, digests: np.ndarray, batch: int, 
     written.append((None, store.parts.documents.write(batch, rows_in.select(DOC_FILE_COLUMNS.split(", ")))))
     insert_table(cur, "documents", rows_in)
     report.added = n
+    step("write")
 
     # Position k < n is a new document (doc number docs[k]); k >= n is an indexed one.
     doc_of = np.concatenate([docs, np.asarray(old["doc"].to_numpy(zero_copy_only=False), dtype=np.int64)])
