@@ -152,7 +152,11 @@ def dated_pages():
     import gzip
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "article-extraction-benchmark"
+    here = Path(__file__).resolve().parent.parent
+    roots = [up / "shared" / "data" / "article-extraction-benchmark" for up in (here.parent, here.parent.parent)]
+    root = next((r for r in roots if (r / "ground-truth.json").exists()), None)
+    if root is None:  # a worktree sits one level deeper than the repository beside ../shared
+        raise SystemExit("--pages needs ../shared/data/article-extraction-benchmark beside the repository")
     truth = json.loads((root / "ground-truth.json").read_text())
     for key, row in sorted(truth.items()):
         m = URL_DAY.search(row["url"])
