@@ -142,6 +142,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True)
     args = parser.parse_args()
+    missing = [name for name in ("gold.json", "documents.jsonl") if not (args.corpus / name).is_file()]
+    if missing:
+        parser.error(f"{args.corpus} is not a `copytrace bench make` corpus (no {' or '.join(missing)})")
     family_of = gold_families(args.corpus)
     work = Path(tempfile.mkdtemp(prefix="dedup-bench-"))
     runs = {}
