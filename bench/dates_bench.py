@@ -4,10 +4,12 @@ The dates are those the benchmark corpus writes (`copytrace bench make`:
 evaluation/outlets.py `format_date`, six formats, and `junk_date`, four
 kinds of broken scraper output), for random moments; plus day-month-year
 dates with month names in five other languages (written from a small
-table here). Scored: right to the minute (UTC; a value without a zone is
-read as UTC, as the published column does), right to the day, a date where
-there is none (junk), nothing where there is one (missed), and the time per
-value.
+table here), month-and-year values ("March 2021", "März 2021") in six
+languages and bare years. Scored: right to the minute (UTC; a value without
+a zone is read as UTC, as the published column does), right to the day, a
+date where there is none (junk), nothing where there is one (missed), a
+precision finer than the value gives ("fine+": a day made up for "März
+2021"), and the time per value.
 
     PYTHONPATH=src .venv/bin/python bench/dates_bench.py --per-format 300
     PYTHONPATH=src .venv/bin/python bench/dates_bench.py --pages
@@ -26,7 +28,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from copytrace.evaluation.outlets import DATE_FORMATS, format_date, junk_date
-from copytrace.text.dates import parse_date, published_of
+from copytrace.text.dates import PRECISIONS, parse_date, published_of
 
 MONTH_NAMES = {
     "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
@@ -56,6 +58,15 @@ def cases(per_format: int, seed: int = 7):
         for _ in range(per_format // 2):
             m = moment()
             yield f"long_{language}", f"{m.day} {months[m.month - 1]} {m.year}", m, "day"
+    for language, names in {"en": "January February March April May June July August September October "
+                                  "November December", **MONTH_NAMES}.items():
+        months = names.split()
+        for _ in range(per_format // 10):  # a month and a year only: no day may be made up
+            m = moment()
+            yield f"month_{language}", f"{months[m.month - 1]} {m.year}", m, "month"
+    for _ in range(per_format // 10):  # a bare year
+        m = moment()
+        yield "year", str(m.year), m, "year"
     for _ in range(per_format):
         m = moment()
         text = junk_date(rng, m)
@@ -82,11 +93,14 @@ def make_dateparser():
     parser = dateparser.DateDataParser(settings={"TO_TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True,
                                                  "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "DMY"})
 
+    periods = {"year": "year", "quarter": "year", "month": "month", "week": "month"}
+
     def read(text: str):
         data = parser.get_date_data(text)
         if data is None or data.date_obj is None:
             return None, None
-        return data.date_obj, "minute"  # its `period` says "day" even when a time was read
+        # its `period` says "day" even when a time was read: minute where the text holds a time
+        return data.date_obj, periods.get(data.period) or ("minute" if re.search(r"\d:\d\d", text) else "day")
 
     return read
 
@@ -99,7 +113,8 @@ def score(read, items) -> dict:
     out = {}
     started = time.perf_counter()
     for style, text, truth, precision in items:
-        row = out.setdefault(style, {"n": 0, "minute": 0, "day": 0, "month": 0, "false_date": 0, "missed": 0})
+        row = out.setdefault(style, {"n": 0, "minute": 0, "day": 0, "month": 0, "year": 0, "false_date": 0,
+                                     "missed": 0, "too_fine": 0})
         row["n"] += 1
         value, got = read(text)
         if value is None:
@@ -108,8 +123,11 @@ def score(read, items) -> dict:
         if precision is None:
             row["false_date"] += 1
             continue
+        # A precision finer than the value gives (a day for "March 2021"): a made-up day or month
+        row["too_fine"] += PRECISIONS.index(got) > PRECISIONS.index(precision)
         value = utc(value)
-        row["month"] += (value.year, value.month) == (truth.year, truth.month)
+        row["year"] += value.year == truth.year
+        row["month"] += (value.year, value.month) == (truth.year, truth.month) and precision != "year"
         row["day"] += value.date() == truth.date() and precision in ("day", "minute")
         row["minute"] += value.replace(second=0) == truth.replace(second=0) and precision == "minute" and got == "minute"
     out["_seconds"] = time.perf_counter() - started
@@ -128,14 +146,15 @@ def main() -> None:
     results = {"own rules": score(own, items), "dateparser": score(make_dateparser(), items),
                "published column": score(published, items)}
     styles = sorted({i[0] for i in items})
-    print(f"{'format':<12} {'n':>5}  " + "  ".join(f"{name:>36}" for name in results))
-    print(f"{'':<12} {'':>5}  " + "  ".join(f"{'minute  day  month  false  missed':>36}" for _ in results))
+    print(f"{'format':<12} {'n':>5}  " + "  ".join(f"{name:>50}" for name in results))
+    print(f"{'':<12} {'':>5}  " + "  ".join(f"{'minute  day  month  year  false  missed  fine+':>50}" for _ in results))
     for style in styles:
         cells = []
         for res in results.values():
             r = res[style]
-            cells.append(f"{r['minute']:>6} {r['day']:>4} {r['month']:>6} {r['false_date']:>6} {r['missed']:>7}")
-        print(f"{style:<12} {results['own rules'][style]['n']:>5}  " + "  ".join(f"{c:>36}" for c in cells))
+            cells.append(f"{r['minute']:>6} {r['day']:>4} {r['month']:>6} {r['year']:>5} {r['false_date']:>6} {r['missed']:>7}"
+                         f" {r['too_fine']:>6}")
+        print(f"{style:<12} {results['own rules'][style]['n']:>5}  " + "  ".join(f"{c:>50}" for c in cells))
     for name, res in results.items():
         print(f"{name}: {res['_seconds'] / len(items) * 1e6:.0f} µs per value")
     print(json.dumps({name: res for name, res in results.items()}, default=str))
@@ -152,7 +171,11 @@ def dated_pages():
     import gzip
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "article-extraction-benchmark"
+    here = Path(__file__).resolve().parent.parent
+    roots = [up / "shared" / "data" / "article-extraction-benchmark" for up in (here.parent, here.parent.parent)]
+    root = next((r for r in roots if (r / "ground-truth.json").exists()), None)
+    if root is None:  # a worktree sits one level deeper than the repository beside ../shared
+        raise SystemExit("--pages needs ../shared/data/article-extraction-benchmark beside the repository")
     truth = json.loads((root / "ground-truth.json").read_text())
     for key, row in sorted(truth.items()):
         m = URL_DAY.search(row["url"])

@@ -6,8 +6,12 @@ kept, seconds, and against the gold: families left with more than one
 document (copies kept) and families left with none (stories lost).
 "One per family" is the ideal count.
 
-    PYTHONPATH=src .venv/bin/python -m copytrace bench make --out /tmp/bench
+    PYTHONPATH=src .venv/bin/python -m copytrace bench make --out /tmp/bench \
+        --input ../shared/data/article-extraction-benchmark/ground-truth.json
     PYTHONPATH=src .venv/bin/python bench/dedup_bench.py --corpus /tmp/bench
+
+(807 documents, 230 gold families; without --input and without ../shared, `bench make` uses the 60
+articles shipped in the package: 283 documents, 81 families.)
 
 datatrove and datasketch are bench-only: `pip install -e .[dedup-bench]` (datatrove's MinHash steps import
 `tokenizers` through `pipeline.dedup`, and its English word tokenizer is spaCy's blank "en": no model is
@@ -88,8 +92,25 @@ def datasketch_dedup(corpus: Path, threshold: float) -> set[str]:
     return kept
 
 
+def _xxhash_takes_str() -> None:
+    """datatrove 0.10.1 hashes its shingles as str with xxhash, which xxhash 4 refuses ("Strings must be encoded
+    before hashing"; xxhash 3 encoded them as UTF-8 itself). Its two wrappers get the UTF-8 encoding back, so the
+    default configuration (64-bit xxhash) runs unchanged; nothing else differs."""
+    import xxhash
+    from datatrove.utils.hashes import xxhash as wrappers
+
+    try:
+        xxhash.xxh64_intdigest("a")
+        return
+    except TypeError:
+        pass
+    wrappers.xxhash32 = lambda data: xxhash.xxh32_intdigest(data.encode() if isinstance(data, str) else data)
+    wrappers.xxhash64 = lambda data: xxhash.xxh64_intdigest(data.encode() if isinstance(data, str) else data)
+
+
 def datatrove_dedup(corpus: Path, work: Path) -> set[str]:
-    """datatrove's four MinHash steps with its default configuration (5-grams, 14 buckets x 8 hashes), one task."""
+    """datatrove's four MinHash steps with its default configuration (5-grams, 14 buckets x 8 hashes), one worker:
+    one task for signatures, clustering and filtering; one per bucket for the bucket step, as datatrove requires."""
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.dedup import (MinhashDedupBuckets, MinhashDedupCluster, MinhashDedupFilter,
                                           MinhashDedupSignature)
@@ -97,18 +118,19 @@ def datatrove_dedup(corpus: Path, work: Path) -> set[str]:
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
 
+    _xxhash_takes_str()
     config = MinhashConfig()
     base = work / "datatrove"
 
     def reader():
         return JsonlReader(str(corpus), glob_pattern="documents.jsonl", id_key="id", text_key="text")
 
-    def run(pipeline, logs):
-        LocalPipelineExecutor(pipeline=pipeline, tasks=1, workers=1, logging_dir=str(base / logs)).run()
+    def run(pipeline, logs, tasks=1):
+        LocalPipelineExecutor(pipeline=pipeline, tasks=tasks, workers=1, logging_dir=str(base / logs)).run()
 
     run([reader(), MinhashDedupSignature(output_folder=str(base / "sigs"), config=config)], "l1")
     run([MinhashDedupBuckets(input_folder=str(base / "sigs"), output_folder=str(base / "buckets"), config=config)],
-        "l2")
+        "l2", tasks=config.num_buckets)  # one task per bucket, as datatrove requires (run one after another)
     run([MinhashDedupCluster(input_folder=str(base / "buckets"), output_folder=str(base / "remove"), config=config)],
         "l3")
     run([reader(), MinhashDedupFilter(input_folder=str(base / "remove")),
@@ -120,6 +142,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True)
     args = parser.parse_args()
+    missing = [name for name in ("gold.json", "documents.jsonl") if not (args.corpus / name).is_file()]
+    if missing:
+        parser.error(f"{args.corpus} is not a `copytrace bench make` corpus (no {' or '.join(missing)})")
     family_of = gold_families(args.corpus)
     work = Path(tempfile.mkdtemp(prefix="dedup-bench-"))
     runs = {}

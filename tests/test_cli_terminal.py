@@ -1,7 +1,9 @@
-"""`scan` and `explain` in a real terminal (tmux) at 80 columns: readable, and the screens kept.
+"""`scan`, `explain`, `dedup`, `index add` and `index query` in a real terminal (tmux) at 80 columns.
 
-The captures are saved under test-artifacts/terminal/ (or $COPYTRACE_ARTIFACTS/terminal/) for a person
-to read. Skipped where tmux is absent (`apt-get install tmux`).
+Readable: no line folded a word at a time, ids whole (never `#1/#2` nor cut to `002_9…`), bars with their
+totals. The captures are saved under test-artifacts/terminal/ (scan-80.txt, explain-80.txt, dedup-80.txt,
+index-add-80.txt, index-query-80.txt; or $COPYTRACE_ARTIFACTS/terminal/) for a person to read. Skipped
+where tmux is absent: `apt-get install -y tmux` is a set-up step of the test machine (.ci/run does it).
 """
 
 from __future__ import annotations
@@ -67,3 +69,39 @@ def test_scan_and_explain_read_well_at_80_columns(lavrov_dir, tmp_path):
     evidence = [line for line in lines if line.strip().startswith("- ")]
     assert evidence and all(len(line.split()) >= 4 for line in evidence), explained
     assert sum(len(line.split()) == 1 for line in lines) < 0.1 * len(lines), explained
+
+
+def test_dedup_and_index_add_and_query_read_well_at_80_columns(lavrov_dir, tmp_path):
+    python = shlex.quote(sys.executable)
+    out = shlex.quote(str(tmp_path / "deduped"))
+    deduped = screen(f"{python} -m copytrace dedup {shlex.quote(str(lavrov_dir))} -o {out}", "dedup-80")
+    lines = deduped.splitlines()
+    # The two lines of the report whole, not folded by the terminal
+    assert "kept 1 of 3 documents, dropped 2 (family rule, earliest first)" in lines, deduped
+    # The line naming the folder (folded only where the path itself is longer than the screen)
+    last = "".join(lines[lines.index("kept 1 of 3 documents, dropped 2 (family rule, earliest first)") + 1:])
+    assert last == f"written to {tmp_path / 'deduped'}/; dropped.jsonl says why each was dropped", deduped
+
+    index = tmp_path / "watch.ctx"
+    subprocess.run([sys.executable, "-m", "copytrace", "index", "create", str(index)], check=True,
+                   capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    added = screen(f"{python} -m copytrace index add {shlex.quote(str(index))} {shlex.quote(str(lavrov_dir))}",
+                   "index-add-80")
+    # Bars with their totals: the records read, then the documents added
+    bars = {line.split()[0] + " " + line.split()[1] if line.startswith("index add") else line.split()[0]: line
+            for line in added.splitlines() if "━" in line}
+    assert {"ingest", "clean", "index add"} <= set(bars), added
+    assert all(" 3/3 " in bars[name] for name in ("ingest", "clean", "index add")), added
+    assert "added 3, already present 0, rejected 0" in added, added
+    suspect = shlex.quote(str(lavrov_dir / SEED_IDS[2]))
+    queried = screen(f"{python} -m copytrace index query {shlex.quote(str(index))} --text-file {suspect}",
+                     "index-query-80")
+    lines = queried.splitlines()
+    assert lines[0] == "3 match(es) for query", queried
+    # Each match's id whole with its outlet (a table would cut the ids to "002_9…" at this width)
+    assert f"  {SEED_IDS[2]}  The Duran" in lines, queried
+    assert f"  {SEED_IDS[0]}  Sputnik News" in lines, queried
+    assert "…" not in queried
+    figures = [line for line in lines if "shingles shared" in line]
+    assert len(figures) == 3 and all(line.startswith("      ") and "match in query" in line for line in figures)
+    assert sum(len(line.split()) == 1 for line in lines) == 0, queried

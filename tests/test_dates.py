@@ -125,3 +125,41 @@ def test_same_day_times_without_a_zone_order_weakly():
     assert order_dates(naive, zoned) == (-1, NAIVE_TIME_WEIGHT)
     assert order_dates(parse_date("2020-10-16"), zoned) == (-1, 1.0)
     assert order_dates(None, zoned) == (None, 1.0)
+
+
+@pytest.mark.parametrize(("value", "day"), [("3. März 2021", (2021, 3, 3)), ("31 июля 2022", (2022, 7, 31)),
+                                            ("12 octobre 2020", (2020, 10, 12)), ("5 de mayo de 2019", (2019, 5, 5))])
+def test_field_dates_in_other_languages_read_by_dateparser(value, day):
+    """Month names the rules do not know: dateparser reads them (bench/dates_bench.py), for every user of a
+    document's date (provenance, dedup's earliest), as for the published column."""
+    pytest.importorskip("dateparser")
+    from copytrace.text.dates import field_date, published_of
+
+    assert parse_date(value) is None  # the rules alone miss it
+    found = document_date(value, "No dateline here.\n\nThe minister said ...")
+    assert found is not None and found.precision == "day" and (found.value.year, found.value.month,
+                                                                found.value.day) == day
+    assert field_date(value).value == found.value
+    assert published_of(value, None)[0].date() == found.value.date()
+
+
+@pytest.mark.parametrize("value", ["Updated 5 hours ago", "vor 3 Stunden", "1970-01-01T00:00:00Z", "Sommer"])
+def test_the_fallback_gives_no_date_for_relative_times_and_placeholders(value):
+    pytest.importorskip("dateparser")
+    from copytrace.text.dates import field_date
+
+    assert field_date(value) is None
+
+
+@pytest.mark.parametrize(("value", "precision", "moment"), [
+    ("2021", "year", datetime(2021, 1, 1)), ("Q3 2021", "year", datetime(2021, 1, 1)),
+    ("März 2021", "month", datetime(2021, 3, 1)), ("31 июля 2022 14:05", "minute", datetime(2022, 7, 31, 14, 5)),
+])
+def test_the_fallback_reads_no_finer_than_the_value_says(value, precision, moment):
+    """dateparser fills a missing day or month from today's date; its `period` says what was given, and the
+    value is kept at that precision (never a made-up day)."""
+    pytest.importorskip("dateparser")
+    from copytrace.text.dates import field_date
+
+    found = field_date(value)
+    assert (found.precision, found.value) == (precision, moment)

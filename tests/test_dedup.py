@@ -106,3 +106,16 @@ def test_json_counts(lavrov_dir, tmp_path):
     result = runner.invoke(app, ["dedup", str(lavrov_dir), "-o", str(tmp_path / "j"), "--json"])
     counts = json.loads(result.stdout)
     assert (counts["kept"], counts["dropped"], counts["rule"]) == (1, 2, "family")
+
+
+def test_earliest_reads_dates_in_other_languages(lavrov_dir, tmp_path):
+    """A date field the rules cannot read ("3. März 2019") is read by dateparser, as the published column
+    reads it: the earliest member is kept, not the only one with an English or numeric date."""
+    pytest.importorskip("dateparser")
+    german = {"000": "15. Oktober 2019", "001": "3. März 2019"}
+    source = tmp_path / "docs.jsonl"
+    source.write_text("".join(json.dumps({**r, "date": german.get(r["id"], r["date"])}, ensure_ascii=False) + "\n"
+                              for r in rows(lavrov_dir)), encoding="utf-8")
+    assert run(str(source), "-o", str(tmp_path / "out")).exit_code == 0
+    report = dropped(tmp_path / "out")
+    assert set(report) == {"000", "002"} and {r["kept"] for r in report.values()} == {"001"}, report

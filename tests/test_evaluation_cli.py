@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from copytrace.faces.cli import app
-from copytrace.evaluation.generator import DEFAULT_INPUT
+from copytrace.evaluation.generator import DEFAULT_INPUT, load_articles
 
 runner = CliRunner()
 
@@ -15,12 +15,14 @@ runner = CliRunner()
 def small_input(tmp_path_factory):
     if not DEFAULT_INPUT.exists():
         pytest.skip(f"{DEFAULT_INPUT} is absent")
-    data = json.loads(DEFAULT_INPUT.read_text(encoding="utf-8"))
+    # ../shared's ground-truth.json, or without it the sample shipped in the package (.jsonl.gz): read both
+    # as `bench make` reads them
+    articles = load_articles(DEFAULT_INPUT)
     folder = tmp_path_factory.mktemp("input")
     path = folder / "articles.jsonl"
     with open(path, "w", encoding="utf-8") as handle:
-        for row in list(data.values())[:45]:
-            handle.write(json.dumps({"url": row["url"], "text": row["articleBody"]}) + "\n")
+        for url, text in articles[:45]:
+            handle.write(json.dumps({"url": url, "text": text}) + "\n")
     return path
 
 

@@ -92,7 +92,8 @@ def dedup_command(
         print(json.dumps(counts))
     elif not quiet:
         print(f"kept {counts['kept']:,} of {result.documents.num_rows:,} documents, dropped {counts['dropped']:,} "
-              f"({rule} rule, {keep} first); reasons in {out / 'dropped.jsonl'}")
+              f"({rule} rule, {keep} first)")
+        print(f"written to {out}/; dropped.jsonl says why each was dropped")
 
 
 def _kind(path: Path) -> str:

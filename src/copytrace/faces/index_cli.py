@@ -180,20 +180,41 @@ def _read(path: Path) -> str:
         fail(f"{path}: cannot read: {err}", EXIT_INPUT)
 
 
+MATCH_HEADERS = ("id", "outlet", "role", "relation", "credit", "shared", "query in match", "match in query",
+                 "passages")
+
+
+def _match_cells(m: dict) -> list[str]:
+    edge = m["edge"] or {}
+    return [m["id"], m.get("source") or "", m["role"] or "?", edge.get("relation") or "?",
+            "yes" if edge.get("credit") else ("no" if edge else "?"), str(m["shared_shingles"]),
+            f"{m['containment_query_in_match']:.2f}", f"{m['containment_match_in_query']:.2f}",
+            str(len(m["passages"]))]
+
+
 def _print_matches(out: dict) -> None:
     from rich.table import Table
     from rich.text import Text
 
     matches = out["matches"]
     console.print(f"{len(matches)} match(es) for {out['query']['id']}", highlight=False, markup=False)
-    table = Table("id", "outlet", "role", "relation", "credit", "shared", "query in match", "match in query", "passages")
-    for m in matches:
-        edge = m["edge"] or {}
-        table.add_row(Text(m["id"]), Text(m.get("source") or ""), m["role"] or "?", edge.get("relation") or "?",
-                      "yes" if edge.get("credit") else ("no" if edge else "?"), str(m["shared_shingles"]),
-                      f"{m['containment_query_in_match']:.2f}", f"{m['containment_match_in_query']:.2f}",
-                      str(len(m["passages"])))
-    console.print(table)
+    rows = [_match_cells(m) for m in matches]
+    # A table only where every cell fits whole (3 columns of border and padding each); else one block per
+    # match, its id whole on a line of its own, as the scan summary prints pairs on a narrow terminal.
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(MATCH_HEADERS)]
+    if sum(widths) + 3 * len(widths) + 1 <= console.width:
+        table = Table(*MATCH_HEADERS)
+        for cells in rows:
+            table.add_row(*(Text(c) for c in cells))
+        console.print(table)
+    else:
+        for m, (mid, outlet, role, relation, credit, shared, q_in_m, m_in_q, passages) in zip(matches, rows):
+            console.print(Text(f"  {mid}" + (f"  {outlet}" if outlet else "")), soft_wrap=True, highlight=False)
+            n = len(m["passages"])
+            console.print(Text(f"      {role}, {relation}, credit {credit}; {passages} "
+                               f"{'passage' if n == 1 else 'passages'}"), highlight=False)
+            console.print(Text(f"      {shared} shingles shared, query in match {q_in_m}, match in query {m_in_q}"),
+                          highlight=False)
     for note in out["missing"]:
         err_console.print(f"warning: {note}", highlight=False, markup=False)
 

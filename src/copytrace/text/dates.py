@@ -13,8 +13,11 @@ date ("Published 17 October 2019"). Dates inside sentences name events
 ("a press conference on December 13, 2016") and dates on photo-credit lines
 ("© AFP 2017") name the photo, so both are ignored.
 
-Standard library only: ISO 8601, RFC 2822 (`email.utils`), month names,
-numeric day/month/year forms and Unix timestamps.
+The rules use the standard library only: ISO 8601, RFC 2822 (`email.utils`),
+English month names, numeric day/month/year forms and Unix timestamps. A
+field value they cannot read that holds a year goes to dateparser
+(`field_date`): month names in other languages. Where each wins is measured
+in bench/dates_bench.py (BENCHMARKS.md, "Usability (issue 18)").
 """
 
 from __future__ import annotations
@@ -304,9 +307,27 @@ def find_dateline(text: str, max_lines: int = DATELINE_MAX_LINES) -> ParsedDate 
     return None
 
 
+def field_date(value) -> ParsedDate | None:
+    """A date field read as the published column reads it: the rules above, then dateparser for a value they
+    cannot read that holds a year (month names in other languages: "3. März 2021", "31 июля 2022").
+
+    bench/dates_bench.py: the rules are as right as dateparser on every English and numeric form, better on
+    junk (epoch placeholders, a zone glued to the day) and ~500x faster; dateparser reads the other languages'
+    month names the rules miss (150/150 each of de, es, fr, it, ru against 64/0/0/0/0).
+    """
+    found = parse_date(value)
+    if found is None and isinstance(value, str) and value.strip() and len(value) <= 200:
+        found = _fallback(value.strip())
+    return found
+
+
 def document_date(field_value, text: str | None = None) -> ParsedDate | None:
-    """The date of a document: its date field when readable, else a dateline in its text."""
-    return parse_date(field_value) or (find_dateline(text) if text else None)
+    """The date of a document: its date field when readable (`field_date`), else a dateline in its text.
+
+    Datelines keep the rules alone: on real pages dateparser's search over the start of the main text gave a
+    wrong day on 33 of 45 (bench/dates_bench.py --pages).
+    """
+    return field_date(field_value) or (find_dateline(text) if text else None)
 
 
 def compare_dates(x: ParsedDate | None, y: ParsedDate | None) -> int | None:
@@ -362,19 +383,38 @@ def _fallback(text: str) -> ParsedDate | None:
     return _dateparser(text)
 
 
+# dateparser's `period` (what the value says) as a precision: "2021" is a year, "März 2021" a month, never a
+# made-up day; a quarter or a week is read no finer than its year or month.
+_PERIODS = {"year": "year", "quarter": "year", "month": "month", "week": "month", "day": "day", "time": "day"}
+
+
+@lru_cache(maxsize=1)
+def _date_data_parser():
+    import dateparser
+
+    return dateparser.DateDataParser(settings={"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first"})
+
+
 @lru_cache(maxsize=1 << 14)
 def _dateparser(text: str) -> ParsedDate | None:
     try:
-        import dateparser
+        parser = _date_data_parser()
     except ImportError:  # optional: without it such dates stay unread, as before
         return None
     try:
-        value = dateparser.parse(text, settings={"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first"})
+        data = parser.get_date_data(text)
     except Exception:  # noqa: BLE001  (a date field never stops a run)
         return None
+    value = data.date_obj if data is not None else None
     if value is None or not MIN_YEAR <= value.year <= MAX_YEAR or (value.year, value.month, value.day) in _PLACEHOLDERS:
         return None
-    precision = "minute" if _TIME_OF_DAY.search(text) else "day"
+    precision = _PERIODS.get(data.period or "day", "day")
+    if precision == "day" and _TIME_OF_DAY.search(text):
+        precision = "minute"
+    elif precision == "month":
+        value = value.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    elif precision == "year":
+        value = value.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
     return ParsedDate(value, precision, _PRECISION_CONFIDENCE[precision] * 0.9, text, "field")
 
 
@@ -386,7 +426,7 @@ def published_of(date_value, text: str | None, origin: str | None = None) -> tup
     found, source = None, "field"
     if date_value not in (None, ""):
         raw = str(date_value).strip()
-        found = parse_date(raw) or _fallback(raw)
+        found = field_date(raw)
         if found is not None and origin and _PAGE_FILES.search(origin):
             source = "page"
     if found is None and text:
