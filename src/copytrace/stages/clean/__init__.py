@@ -40,7 +40,6 @@ from copytrace.settings import CleanSettings
 from copytrace.outlets import Aliases, site_host
 from copytrace.stages.clean.chrome import ChromeSettings, TemplateLookup, Templates, chrome_reasons, template_lines
 from copytrace.stages.clean.extract import ExtractSettings
-from copytrace.stages.clean.templates import template_candidates
 
 __all__ = [
     "ChromeSettings", "CleanSettings", "Cleaned", "ExtractSettings", "Templates",
@@ -194,29 +193,39 @@ def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
     return "\n".join(kept)
 
 
-def _examined_lines(arrow_texts, live: list[int], n: int, candidates) -> list:
-    """Per row, the ascending 0-based indices of the lines a chrome rule could hold (`gate.gated_lines`) or its
-    source's template could (`candidates`): the only lines `chrome_reasons` asks the rules of."""
-    from copytrace.stages.clean.gate import gated_lines
+def _flagged_lines(arrow_texts, live: list[int], groups: dict, templates: dict | None):
+    """One compiled pass (`scan.scan_lines`) over the live texts: per live row, the lines a chrome rule could
+    hold or its source's template could, as {0-based line index: line stripped} (ascending), and which of
+    them are template candidates (None without templates: every line may be looked up)."""
+    from copytrace.stages.clean.scan import CANDIDATE, scan_lines
+    from copytrace.stages.clean.templates import key_hashes, with_group
 
-    examined: list = [()] * n
-    if not live:
-        return examined
     rows = np.array(live, dtype=np.int64)
-    row_pos, line = gated_lines(arrow_texts, rows)
-    cuts = np.searchsorted(row_pos, np.arange(len(rows) + 1))
-    lines = line.tolist()
+    ids: dict[str, int] = {}
+    wanted = None
+    gids = None
+    if templates is not None:
+        ids = {group: gid for gid, group in enumerate(g for g, lines in templates.items() if lines)}
+        keys = [(ids[g], key) for g, lines in templates.items() if g in ids for key in lines]
+        wanted = np.unique(with_group(key_hashes([k for _, k in keys]), np.array([g for g, _ in keys], dtype=np.int64)))
+        gids = np.array([ids.get(groups[i], -1) for i in live], dtype=np.int64)
+    row_pos, line, first, end, flags = scan_lines(arrow_texts, rows, gids, wanted)
+    cuts = np.searchsorted(row_pos, np.arange(len(rows) + 1)).tolist()
+    line, first, end, flags = line.tolist(), first.tolist(), end.tolist(), flags.tolist()
+    found = {}
     for k, i in enumerate(live):
-        found = lines[cuts[k]:cuts[k + 1]]
-        if candidates is not None and candidates[i]:
-            found = sorted(set(found).union(candidates[i]))
-        examined[i] = found
-    return examined
+        a, b = cuts[k], cuts[k + 1]
+        if a == b:
+            continue
+        found[i] = (a, b)
+    return found, line, first, end, flags, CANDIDATE
 
 
 def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, templates: dict | None,
                    rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None) -> None:
     """Chrome lines out of the live documents' texts (`arrow_texts`: the same texts in Arrow, if at hand)."""
+    from copytrace.stages.clean.chrome import line_reasons
+
     n = len(columns["id"])
     live = [i for i in range(n) if i not in rejects]
     groups = {i: source_group(columns["source"][i], columns["url"][i], aliases) for i in live}
@@ -225,21 +234,26 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
     lookups = {group: TemplateLookup(lines) for group, lines in templates.items() if lines}
     if arrow_texts is None:
         arrow_texts = pa.array([t if i not in rejects else None for i, t in enumerate(columns["text"])], pa.large_string())
-    candidates = None
-    if lookups and options.repeated:
-        # Lines whose key hash is in their source's template: the only lines looked up there.
-        candidates = template_candidates(columns["text"], [groups.get(i) for i in range(n)], templates, arrow_texts)
-    examined = _examined_lines(arrow_texts, live, n, candidates)
+    use_templates = bool(lookups) and options.repeated
+    found, line, first, end, flags, candidate = (
+        _flagged_lines(arrow_texts, live, groups, templates if use_templates else None) if live else ({}, [], [], [], [], 0))
     plain_options, marked_options = options, replace(options, density=False)
     with progress.task("clean", total=len(live)) as advance:
         for i in live:
+            where = found.get(i)
+            if where is None:  # no line a rule or the template could hold
+                advance(1)
+                continue
             text = columns["text"][i]
+            a, b = where
+            stripped = {line[k]: text[first[k]:end[k]].strip() for k in range(a, b)}
+            candidates = {line[k] for k in range(a, b) if flags[k] & candidate} if use_templates else None
             group = groups[i]
             # Markup was already judged (by the extractor, or a feed's own item boundaries):
             # line-density features are for text that lost its markup.
             chosen = marked_options if columns["has_html"][i] else plain_options
-            reasons = chrome_reasons(text, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen,
-                                     None if candidates is None else candidates[i], examined[i])
+            reasons = line_reasons(stripped, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen,
+                                   candidates)
             advance(1)
             if not reasons:
                 continue

@@ -351,14 +351,19 @@ def chrome_reasons(
 def _examined_reasons(text, template, source, title, options, candidates, examined) -> dict[int, str]:
     """`chrome_reasons` asking its rules of the `examined` lines only (every other line: no rule holds it)."""
     pieces = text.split("\n")
-    stripped = {i: pieces[i].strip() for i in examined}
+    return line_reasons({i: pieces[i].strip() for i in examined}, template, source, title, options, candidates)
+
+
+def line_reasons(stripped: dict[int, str], template, source, title, options, candidates) -> dict[int, str]:
+    """`chrome_reasons` of a text given by its `examined` lines only: 0-based line index (ascending) -> the
+    line stripped (`scan.scan_lines` finds them; every other line is one no rule holds)."""
     title_key = line_key(title) if title else None
     kept: dict[int, bool] = {}
 
     def protected(i: int) -> bool:
         answer = kept.get(i)
         if answer is None:
-            line = stripped[i] if i in stripped else pieces[i].strip()
+            line = stripped[i]  # asked only of lines a rule holds: examined lines
             answer = kept[i] = _is_credit_memo(line) or bool(title_key and _line_key_memo(line) == title_key)
         return answer
 

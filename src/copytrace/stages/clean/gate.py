@@ -46,7 +46,7 @@ from copytrace.stages.clean.patterns import (
     _holds_open_clue_word,
     _holds_player_word,
 )
-from copytrace.stages.clean.templates import _TABLE_SIZE, _utf8, fold_table
+from copytrace.stages.clean.templates import _TABLE_SIZE
 
 # Character property bits (code points below _TABLE_SIZE).
 _LETTER, _UPPER, _DIGIT_CHAR, _DECIMAL, _NAV_SEP, _TAG_SEP, _LEAD_FIRST = 1, 2, 4, 8, 16, 32, 64
@@ -102,7 +102,16 @@ def _needle_table():
         lead_second = np.zeros(128, dtype=np.bool_)
         for ch in "aAoOeEiI":  # second letter of tags, topics, keywords, filed (a non-ASCII one: flagged)
             lead_second[ord(ch)] = True
-        _needles = (data, starts, ends, kinds, by_first, codes, lead_second)
+        # by the first two bytes of a position (0 after the last one): 1 some needle other than a player one
+        # starts there, 2 some player needle does (most positions of a line start none: one look-up)
+        pair = np.zeros(1 << 16, dtype=np.uint8)
+        for (word, kind), raw in zip(words, encoded):
+            bit = 2 if kind == _PLAYER else 1
+            if len(raw) == 1:
+                pair[raw[0] << 8:(raw[0] + 1) << 8] |= bit
+            else:
+                pair[(raw[0] << 8) | raw[1]] |= bit
+        _needles = (data, starts, ends, kinds, by_first, codes, lead_second, pair)
     return _needles
 
 
@@ -152,7 +161,7 @@ def _encode(out, m, cp):
 
 
 @njit(cache=True)
-def _holds_needle(buf, start, end, fold, folded, data, starts, ends, kinds, by_first, player_ok):
+def _holds_needle(buf, start, end, fold, folded, data, starts, ends, kinds, by_first, pair, player_ok):
     """Whether the casefolded text of buf[start:end] (no character folding to more than one) holds a needle
     (player needles only if `player_ok`)."""
     m = 0
@@ -174,8 +183,12 @@ def _holds_needle(buf, start, end, fold, folded, data, starts, ends, kinds, by_f
         kind = fold[cp] if cp < len(fold) else cp
         m = _encode(folded, m, kind if kind >= 0 else cp)
         k += width
+    folded[m] = 0
     for p in range(m):
         b = folded[p]
+        at = pair[(np.int64(b) << 8) | folded[p + 1]]
+        if at == 0 or (at == 2 and not player_ok):
+            continue
         for k in range(by_first[b], by_first[b + 1]):
             if kinds[k] == 1 and not player_ok:
                 continue
@@ -206,188 +219,169 @@ def _is_small(buf, start, end, codes):
 
 
 @njit(cache=True)
-def _gate_lines(buf, offsets, rows, fold, props, data, starts, ends, kinds, by_first, codes, lead_second, nav_words, player_max, nav_chars, share_codes, time_codes):
-    """(row position, line index) of every non-blank line of the texts `rows` that a rule could hold."""
-    total = 0
-    longest = 0
-    for r in range(len(rows)):
-        total += 1
-        last = offsets[rows[r]]
-        for j in range(offsets[rows[r]], offsets[rows[r] + 1]):
-            if buf[j] == 10:
-                total += 1
-                longest = max(longest, j - last)
-                last = j + 1
-        longest = max(longest, offsets[rows[r] + 1] - last)
-    out_row = np.empty(total, dtype=np.int32)
-    out_line = np.empty(total, dtype=np.int32)
-    folded = np.empty(4 * longest + 4, dtype=np.uint8)
-    n = 0
-    for r in range(len(rows)):
-        end = offsets[rows[r] + 1]
-        j = offsets[rows[r]]
-        line = 0
-        while j <= end:
-            # Over 400 ASCII non-space characters: longer than any rule's line (most of a corpus' bytes).
-            k = j
-            visible = 0
-            while k < end and buf[k] != 10:
-                if 33 <= buf[k] < 128:
-                    visible += 1
-                k += 1
-            if visible > 400:
-                line += 1
-                j = k + 1
-                continue
-            size = 0  # characters up to the last non-space one
-            pending = 0  # spaces after the last non-space character
-            first = -1
-            second = -1
-            last_cp = -1
-            python = False
-            tokens = 0
-            letter_tokens = 0
-            lower_tokens = 0
-            keep_tokens = 0  # tokens holding a character other than navigation separators
-            in_token = False
-            token_letter = False
-            token_keep = False
-            token_lower = True
-            token_start = 0
-            keep_chars = 0  # characters other than spaces and navigation separators
-            word_state = 0  # the first word (a run of letters): 0 not met, 1 in it, 2 past it
-            word_code = np.uint64(0)
-            word_size = 0
-            run_code = np.uint64(0)  # the letter run being read, and whether every run so far is a time word
-            run_size = 0
-            time_words = True
-            digit = False
-            seps = False  # , : or |
-            before_sep = -1  # tokens before the first item separator
-            spaced = 0  # non-space characters (of the folded line)
-            k = j
-            while True:
-                at_end = k >= end or buf[k] == 10
-                if at_end:
-                    cp = 32
-                    width = 0
-                else:
-                    b = buf[k]
-                    if b < 0x80:
-                        cp, width = b, 1
-                    elif b < 0xE0:
-                        cp, width = ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F), 2
-                    elif b < 0xF0:
-                        cp, width = ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F), 3
-                    else:
-                        cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
-                        width = 4
-                kind = fold[cp] if cp < len(fold) else -3
-                if kind == -1 or at_end:  # a space ends a token, a letter run, the first word
-                    if run_size:
-                        time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
-                        run_size = 0
-                        run_code = np.uint64(0)
-                    if word_state == 1:
-                        word_state = 2
-                    if in_token:
-                        if token_letter:
-                            letter_tokens += 1
-                        if token_keep:
-                            keep_tokens += 1
-                        if token_lower and not _is_small(buf, token_start, k, codes):
-                            lower_tokens += 1
-                        in_token = False
-                    if at_end:
-                        break
-                    if first >= 0:
-                        pending += 1
-                    k += width
-                    continue
-                if kind == -3:
-                    python = True
-                prop = props[cp] if cp < len(props) else 0
-                if first < 0:
-                    first = cp
-                elif second < 0:
-                    second = cp
-                size += pending + 1
-                pending = 0
-                last_cp = cp
-                spaced += 1
-                if not in_token:
-                    in_token = True
-                    tokens += 1
-                    token_letter = token_keep = False
-                    token_lower = True
-                    token_start = k
-                if prop & 1:
-                    token_letter = True
-                if not prop & 16:
-                    token_keep = True
-                    keep_chars += 1
-                if prop & 1:
-                    run_size += 1
-                    run_code = run_code * np.uint64(1000003) + np.uint64(fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp)
-                elif run_size:
-                    time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
-                    run_size = 0
-                    run_code = np.uint64(0)
-                if word_state < 2:
-                    if prop & 1:
-                        word_state = 1
-                        word_size += 1
-                        folded_cp = fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp
-                        word_code = word_code * np.uint64(1000003) + np.uint64(folded_cp)
-                    elif word_state == 1:
-                        word_state = 2
-                if not 97 <= cp <= 122:
-                    token_lower = False
-                if prop & 8:
-                    digit = True
-                if cp == 44 or cp == 58 or cp == 124:
-                    seps = True
-                if prop & 32 and before_sep < 0:
-                    before_sep = tokens - 1 if token_start == k else tokens
-                k += width
+def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_first, pair, codes, lead_second, nav_words, player_max,
+               nav_chars, share_codes, time_codes):
+    """Whether a rule could hold the line buf[j:end] (its bytes, without the line break): the per-line test
+    of `_gate_lines` and of `scan.scan_lines` (lines of more than 400 visible ASCII characters are not asked)."""
+    size = 0  # characters up to the last non-space one
+    pending = 0  # spaces after the last non-space character
+    first = -1
+    second = -1
+    last_cp = -1
+    python = False
+    tokens = 0
+    letter_tokens = 0
+    lower_tokens = 0
+    keep_tokens = 0  # tokens holding a character other than navigation separators
+    in_token = False
+    token_letter = False
+    token_keep = False
+    token_lower = True
+    token_start = 0
+    keep_chars = 0  # characters other than spaces and navigation separators
+    word_state = 0  # the first word (a run of letters): 0 not met, 1 in it, 2 past it
+    word_code = np.uint64(0)
+    word_size = 0
+    run_code = np.uint64(0)  # the letter run being read, and whether every run so far is a time word
+    run_size = 0
+    time_words = True
+    digit = False
+    seps = False  # , : or |
+    before_sep = -1  # tokens before the first item separator
+    spaced = 0  # non-space characters (of the folded line)
+    k = j
+    while True:
+        at_end = k >= end or buf[k] == 10
+        if at_end:
+            cp = 32
+            width = 0
+        else:
+            b = buf[k]
+            if b < 0x80:
+                cp, width = b, 1
+            elif b < 0xE0:
+                cp, width = ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F), 2
+            elif b < 0xF0:
+                cp, width = ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F), 3
+            else:
+                cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
+                width = 4
+        kind = fold[cp] if cp < len(fold) else -3
+        if kind == -1 or at_end:  # a space ends a token, a letter run, the first word
+            if run_size:
+                time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
+                run_size = 0
+                run_code = np.uint64(0)
+            if word_state == 1:
+                word_state = 2
+            if in_token:
+                if token_letter:
+                    letter_tokens += 1
+                if token_keep:
+                    keep_tokens += 1
+                if token_lower and not _is_small(buf, token_start, k, codes):
+                    lower_tokens += 1
+                in_token = False
+            if at_end:
+                break
             if first >= 0:
-                flag = python or size <= 40
-                if not flag and size <= 220 and not (last_cp == 46 or last_cp == 44 or last_cp == 59 or last_cp == 58):
-                    flag = lower_tokens < 6 and letter_tokens <= 25
-                if not flag and seps and size <= 400:
-                    if first >= len(props) or props[first] & 64 != 0:
-                        flag = second < 0 or second >= 128 or lead_second[second]
-                    if not flag and 1 <= before_sep <= 4:
-                        sentence_end = (last_cp == 46 or last_cp == 33 or last_cp == 63 or last_cp == 0x2026
-                                        or last_cp == 58 or last_cp == 59 or last_cp == 34 or last_cp == 0x201D
-                                        or last_cp == 93)
-                        upper = first < len(props) and props[first] & 6 != 0
-                        flag = not sentence_end and (upper or first == 35)
-                if not flag and size <= 320 and letter_tokens <= 40:
-                    sentence = last_cp == 46 or last_cp == 33 or last_cp == 63
-                    folded_size = spaced + tokens - 1
-                    if size > 80 and sentence:
-                        flag = _holds_needle(buf, j, k, fold, folded, data, starts, ends, kinds, by_first, folded_size <= player_max)
-                    else:
-                        nav = keep_tokens <= nav_words and keep_chars <= nav_chars
-                        share = not sentence and letter_tokens <= 8 and 0 < word_size <= 9 and _known(word_code, share_codes)
-                        flag = (nav or share or (size <= 80 and digit and time_words)
-                                or _holds_needle(buf, j, k, fold, folded, data, starts, ends, kinds, by_first, folded_size <= player_max))
-                if flag:
-                    out_row[n] = r
-                    out_line[n] = line
-                    n += 1
-            line += 1
-            j = k + 1
-    return out_row[:n], out_line[:n]
+                pending += 1
+            k += width
+            continue
+        if kind == -3:
+            python = True
+        prop = props[cp] if cp < len(props) else 0
+        if first < 0:
+            first = cp
+        elif second < 0:
+            second = cp
+        size += pending + 1
+        pending = 0
+        last_cp = cp
+        spaced += 1
+        if not in_token:
+            in_token = True
+            tokens += 1
+            token_letter = token_keep = False
+            token_lower = True
+            token_start = k
+        if prop & 1:
+            token_letter = True
+        if not prop & 16:
+            token_keep = True
+            keep_chars += 1
+        if prop & 1:
+            run_size += 1
+            run_code = run_code * np.uint64(1000003) + np.uint64(fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp)
+        elif run_size:
+            time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
+            run_size = 0
+            run_code = np.uint64(0)
+        if word_state < 2:
+            if prop & 1:
+                word_state = 1
+                word_size += 1
+                folded_cp = fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp
+                word_code = word_code * np.uint64(1000003) + np.uint64(folded_cp)
+            elif word_state == 1:
+                word_state = 2
+        if not 97 <= cp <= 122:
+            token_lower = False
+        if prop & 8:
+            digit = True
+        if cp == 44 or cp == 58 or cp == 124:
+            seps = True
+        if prop & 32 and before_sep < 0:
+            before_sep = tokens - 1 if token_start == k else tokens
+        k += width
+    flag = False
+    if first >= 0:
+        flag = python or size <= 40
+        if not flag and size <= 220 and not (last_cp == 46 or last_cp == 44 or last_cp == 59 or last_cp == 58):
+            flag = lower_tokens < 6 and letter_tokens <= 25
+        if not flag and seps and size <= 400:
+            if first >= len(props) or props[first] & 64 != 0:
+                flag = second < 0 or second >= 128 or lead_second[second]
+            if not flag and 1 <= before_sep <= 4:
+                sentence_end = (last_cp == 46 or last_cp == 33 or last_cp == 63 or last_cp == 0x2026
+                                or last_cp == 58 or last_cp == 59 or last_cp == 34 or last_cp == 0x201D
+                                or last_cp == 93)
+                upper = first < len(props) and props[first] & 6 != 0
+                flag = not sentence_end and (upper or first == 35)
+        if not flag and size <= 320 and letter_tokens <= 40:
+            sentence = last_cp == 46 or last_cp == 33 or last_cp == 63
+            folded_size = spaced + tokens - 1
+            if size > 80 and sentence:
+                flag = _holds_needle(buf, j, k, fold, folded, data, starts, ends, kinds, by_first, pair, folded_size <= player_max)
+            else:
+                nav = keep_tokens <= nav_words and keep_chars <= nav_chars
+                share = not sentence and letter_tokens <= 8 and 0 < word_size <= 9 and _known(word_code, share_codes)
+                flag = (nav or share or (size <= 80 and digit and time_words)
+                        or _holds_needle(buf, j, k, fold, folded, data, starts, ends, kinds, by_first, pair, folded_size <= player_max))
+    return flag
+
+
+_codes: dict = {}
+
+
+def share_codes() -> np.ndarray:
+    """The codes (`word_code`) of the share words, sorted."""
+    if "share" not in _codes:
+        _codes["share"] = np.array(sorted({word_code(w) for w in _SHARE_WORDS}), dtype=np.uint64)
+    return _codes["share"]
+
+
+def time_codes() -> np.ndarray:
+    """The codes (`word_code`) of the timestamp words, sorted."""
+    if "time" not in _codes:
+        _codes["time"] = np.array(sorted({word_code(w) for w in _TIME_WORDS}), dtype=np.uint64)
+    return _codes["time"]
 
 
 def gated_lines(texts, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(row position, 0-based line index) of the lines of the texts `rows` (an Arrow string array's rows)
     that a pattern or a density feature could hold: the only lines `chrome_reasons` must ask them of."""
-    buf, offsets = _utf8(texts)
-    data, starts, ends, kinds, by_first, codes, lead_second = _needle_table()
-    share_codes = np.array(sorted({word_code(w) for w in _SHARE_WORDS}), dtype=np.uint64)
-    time_codes = np.array(sorted({word_code(w) for w in _TIME_WORDS}), dtype=np.uint64)
-    return _gate_lines(buf, offsets, np.asarray(rows, dtype=np.int64), fold_table(), char_props(),
-                       data, starts, ends, kinds, by_first, codes, lead_second, _NAV_WORDS, _PLAYER_MAX, _NAV_CHARS, share_codes, time_codes)
+    from copytrace.stages.clean.scan import scan_lines
+
+    row_pos, line, _, _, _ = scan_lines(texts, rows)
+    return row_pos, line
