@@ -247,13 +247,14 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
             text = columns["text"][i]
             a, b = where
             stripped = {line[k]: text[first[k]:end[k]].strip() for k in range(a, b)}
+            rules = {line[k]: flags[k] for k in range(a, b)}
             candidates = {line[k] for k in range(a, b) if flags[k] & candidate} if use_templates else None
             group = groups[i]
             # Markup was already judged (by the extractor, or a feed's own item boundaries):
             # line-density features are for text that lost its markup.
             chosen = marked_options if columns["has_html"][i] else plain_options
             reasons = line_reasons(stripped, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen,
-                                   candidates)
+                                   candidates, rules)
             advance(1)
             if not reasons:
                 continue

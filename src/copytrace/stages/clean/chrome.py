@@ -354,9 +354,13 @@ def _examined_reasons(text, template, source, title, options, candidates, examin
     return line_reasons({i: pieces[i].strip() for i in examined}, template, source, title, options, candidates)
 
 
-def line_reasons(stripped: dict[int, str], template, source, title, options, candidates) -> dict[int, str]:
+def line_reasons(stripped: dict[int, str], template, source, title, options, candidates,
+                 rules: dict[int, int] | None = None) -> dict[int, str]:
     """`chrome_reasons` of a text given by its `examined` lines only: 0-based line index (ascending) -> the
-    line stripped (`scan.scan_lines` finds them; every other line is one no rule holds)."""
+    line stripped (`scan.scan_lines` finds them; every other line is one no rule holds). `rules`: per line,
+    the `scan` bits of the rules that could hold it (the others are not asked); None: any rule."""
+    if rules is not None:
+        return _ruled_reasons(stripped, template, source, title, options, candidates, rules)
     title_key = line_key(title) if title else None
     kept: dict[int, bool] = {}
 
@@ -384,6 +388,55 @@ def line_reasons(stripped: dict[int, str], template, source, title, options, can
             reasons[i] = reason
     if options.density:
         features = {i: _features_memo(line) for i, line in stripped.items() if line and len(line) <= 400}
+        reasons.update(_sparse_density(features, lambda i: i in reasons or protected(i)))
+    return {i + 1: reason for i, reason in sorted(reasons.items())}
+
+
+def _ruled_reasons(stripped, template, source, title, options, candidates, rules) -> dict[int, str]:
+    """`line_reasons` asking each line only the rules its `rules` bits allow (2 pattern, 4 tag list, 8 headline,
+    16 short line; 30 all: the memoized features then)."""
+    title_key = line_key(title) if title else None
+    kept: dict[int, bool] = {}
+
+    def protected(i: int) -> bool:
+        answer = kept.get(i)
+        if answer is None:
+            line = stripped[i]
+            answer = kept[i] = _is_credit_memo(line) or bool(title_key and _line_key_memo(line) == title_key)
+        return answer
+
+    reasons: dict[int, str] = {}
+    use_template = options.repeated and bool(template)
+    if use_template and not isinstance(template, TemplateLookup):
+        template = TemplateLookup(template)
+    patterns = options.patterns
+    for i, line in stripped.items():
+        if not line:
+            continue
+        reason = _pattern_memo(line) if patterns and rules[i] & 2 and len(line) <= 320 else None
+        if reason is None and use_template and (candidates is None or i in candidates):
+            pages = template.get(line)
+            if pages:
+                reason = f"repeated on {pages} pages of {source}"
+        if reason and not protected(i):
+            reasons[i] = reason
+    if options.density:
+        features = {}
+        for i, line in stripped.items():
+            bits = rules[i] & 28
+            if not bits or not line:
+                continue
+            size = len(line)
+            if bits == 28:
+                if size <= 400:
+                    features[i] = _features_memo(line)
+                continue
+            # _line_features, each test only where its bit allows it
+            found = (bool(bits & 4) and size <= 400 and is_tag_list(line),
+                     bool(bits & 8) and size <= 220 and line[-1] not in ".,;:" and is_title_case(line),
+                     bool(bits & 16) and size <= 40 and is_short_line(line))
+            if found != _NO_FEATURES:
+                features[i] = found
         reasons.update(_sparse_density(features, lambda i: i in reasons or protected(i)))
     return {i + 1: reason for i, reason in sorted(reasons.items())}
 

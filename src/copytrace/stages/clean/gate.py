@@ -32,7 +32,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from numba import njit
 
 from copytrace.stages.clean.chrome import _SENTENCE_END_CHARS, _SMALL_WORDS, _TAG_LEAD_FIRST
 from copytrace.stages.clean.patterns import (
@@ -102,17 +101,26 @@ def _needle_table():
         lead_second = np.zeros(128, dtype=np.bool_)
         for ch in "aAoOeEiI":  # second letter of tags, topics, keywords, filed (a non-ASCII one: flagged)
             lead_second[ord(ch)] = True
-        # by the first two bytes of a position (0 after the last one): 1 some needle other than a player one
-        # starts there, 2 some player needle does (most positions of a line start none: one look-up)
-        pair = np.zeros(1 << 16, dtype=np.uint8)
+        # What a position of a casefolded line must start for a needle to start there (most start none: a
+        # look-up or three): [0, 256) its byte (needles of 1 byte), [256, 256 + 65536) its 2 bytes (of 2),
+        # then `_triple` of its 3 bytes (needles of 3 bytes or more); 1 a needle other than a player one, 2 a
+        # player needle (the table holds a superset: a hit is then compared byte by byte).
+        pair = np.zeros(256 + 2 * (1 << 16), dtype=np.uint8)
         for (word, kind), raw in zip(words, encoded):
             bit = 2 if kind == _PLAYER else 1
             if len(raw) == 1:
-                pair[raw[0] << 8:(raw[0] + 1) << 8] |= bit
+                pair[raw[0]] |= bit
+            elif len(raw) == 2:
+                pair[256 + ((raw[0] << 8) | raw[1])] |= bit
             else:
-                pair[(raw[0] << 8) | raw[1]] |= bit
+                pair[256 + (1 << 16) + triple(raw[0], raw[1], raw[2])] |= bit
         _needles = (data, starts, ends, kinds, by_first, codes, lead_second, pair)
     return _needles
+
+
+def triple(a: int, b: int, c: int) -> int:
+    """A 16-bit hash of three bytes (`scan._triple`)."""
+    return ((((a << 16) | (b << 8) | c) * 2654435761) >> 12) & 0xFFFF
 
 
 def word_code(word: str) -> int:
@@ -123,242 +131,11 @@ def word_code(word: str) -> int:
     return code
 
 
-@njit(cache=True, inline="always")
-def _known(code, codes):
-    for c in codes:
-        if c == code:
-            return True
-    return False
-
-
 def _small_code(word: bytes) -> int:
     code = 0
     for b in word:
         code = code * 256 + b
     return code
-
-
-@njit(cache=True, inline="always")
-def _encode(out, m, cp):
-    """UTF-8 of `cp` into out[m:], the new end."""
-    if cp < 0x80:
-        out[m] = cp
-        return m + 1
-    if cp < 0x800:
-        out[m] = 0xC0 | (cp >> 6)
-        out[m + 1] = 0x80 | (cp & 0x3F)
-        return m + 2
-    if cp < 0x10000:
-        out[m] = 0xE0 | (cp >> 12)
-        out[m + 1] = 0x80 | ((cp >> 6) & 0x3F)
-        out[m + 2] = 0x80 | (cp & 0x3F)
-        return m + 3
-    out[m] = 0xF0 | (cp >> 18)
-    out[m + 1] = 0x80 | ((cp >> 12) & 0x3F)
-    out[m + 2] = 0x80 | ((cp >> 6) & 0x3F)
-    out[m + 3] = 0x80 | (cp & 0x3F)
-    return m + 4
-
-
-@njit(cache=True)
-def _holds_needle(buf, start, end, fold, folded, data, starts, ends, kinds, by_first, pair, player_ok):
-    """Whether the casefolded text of buf[start:end] (no character folding to more than one) holds a needle
-    (player needles only if `player_ok`)."""
-    m = 0
-    k = start
-    while k < end:
-        b = buf[k]
-        if b < 0x80:
-            folded[m] = b + 32 if 65 <= b <= 90 else b
-            m += 1
-            k += 1
-            continue
-        if b < 0xE0:
-            cp, width = ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F), 2
-        elif b < 0xF0:
-            cp, width = ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F), 3
-        else:
-            cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
-            width = 4
-        kind = fold[cp] if cp < len(fold) else cp
-        m = _encode(folded, m, kind if kind >= 0 else cp)
-        k += width
-    folded[m] = 0
-    for p in range(m):
-        b = folded[p]
-        at = pair[(np.int64(b) << 8) | folded[p + 1]]
-        if at == 0 or (at == 2 and not player_ok):
-            continue
-        for k in range(by_first[b], by_first[b + 1]):
-            if kinds[k] == 1 and not player_ok:
-                continue
-            size = ends[k] - starts[k]
-            if p + size > m:
-                continue
-            same = True
-            for q in range(1, size):
-                if folded[p + q] != data[starts[k] + q]:
-                    same = False
-                    break
-            if same:
-                return True
-    return False
-
-
-@njit(cache=True, inline="always")
-def _is_small(buf, start, end, codes):
-    if end - start > 4:
-        return False
-    code = 0
-    for j in range(start, end):
-        code = code * 256 + buf[j]
-    for c in codes:
-        if c == code:
-            return True
-    return False
-
-
-@njit(cache=True)
-def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_first, pair, codes, lead_second, nav_words, player_max,
-               nav_chars, share_codes, time_codes):
-    """Whether a rule could hold the line buf[j:end] (its bytes, without the line break): the per-line test
-    of `_gate_lines` and of `scan.scan_lines` (lines of more than 400 visible ASCII characters are not asked)."""
-    size = 0  # characters up to the last non-space one
-    pending = 0  # spaces after the last non-space character
-    first = -1
-    second = -1
-    last_cp = -1
-    python = False
-    tokens = 0
-    letter_tokens = 0
-    lower_tokens = 0
-    keep_tokens = 0  # tokens holding a character other than navigation separators
-    in_token = False
-    token_letter = False
-    token_keep = False
-    token_lower = True
-    token_start = 0
-    keep_chars = 0  # characters other than spaces and navigation separators
-    word_state = 0  # the first word (a run of letters): 0 not met, 1 in it, 2 past it
-    word_code = np.uint64(0)
-    word_size = 0
-    run_code = np.uint64(0)  # the letter run being read, and whether every run so far is a time word
-    run_size = 0
-    time_words = True
-    digit = False
-    seps = False  # , : or |
-    before_sep = -1  # tokens before the first item separator
-    spaced = 0  # non-space characters (of the folded line)
-    k = j
-    while True:
-        at_end = k >= end or buf[k] == 10
-        if at_end:
-            cp = 32
-            width = 0
-        else:
-            b = buf[k]
-            if b < 0x80:
-                cp, width = b, 1
-            elif b < 0xE0:
-                cp, width = ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F), 2
-            elif b < 0xF0:
-                cp, width = ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F), 3
-            else:
-                cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
-                width = 4
-        kind = fold[cp] if cp < len(fold) else -3
-        if kind == -1 or at_end:  # a space ends a token, a letter run, the first word
-            if run_size:
-                time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
-                run_size = 0
-                run_code = np.uint64(0)
-            if word_state == 1:
-                word_state = 2
-            if in_token:
-                if token_letter:
-                    letter_tokens += 1
-                if token_keep:
-                    keep_tokens += 1
-                if token_lower and not _is_small(buf, token_start, k, codes):
-                    lower_tokens += 1
-                in_token = False
-            if at_end:
-                break
-            if first >= 0:
-                pending += 1
-            k += width
-            continue
-        if kind == -3:
-            python = True
-        prop = props[cp] if cp < len(props) else 0
-        if first < 0:
-            first = cp
-        elif second < 0:
-            second = cp
-        size += pending + 1
-        pending = 0
-        last_cp = cp
-        spaced += 1
-        if not in_token:
-            in_token = True
-            tokens += 1
-            token_letter = token_keep = False
-            token_lower = True
-            token_start = k
-        if prop & 1:
-            token_letter = True
-        if not prop & 16:
-            token_keep = True
-            keep_chars += 1
-        if prop & 1:
-            run_size += 1
-            run_code = run_code * np.uint64(1000003) + np.uint64(fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp)
-        elif run_size:
-            time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
-            run_size = 0
-            run_code = np.uint64(0)
-        if word_state < 2:
-            if prop & 1:
-                word_state = 1
-                word_size += 1
-                folded_cp = fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp
-                word_code = word_code * np.uint64(1000003) + np.uint64(folded_cp)
-            elif word_state == 1:
-                word_state = 2
-        if not 97 <= cp <= 122:
-            token_lower = False
-        if prop & 8:
-            digit = True
-        if cp == 44 or cp == 58 or cp == 124:
-            seps = True
-        if prop & 32 and before_sep < 0:
-            before_sep = tokens - 1 if token_start == k else tokens
-        k += width
-    flag = False
-    if first >= 0:
-        flag = python or size <= 40
-        if not flag and size <= 220 and not (last_cp == 46 or last_cp == 44 or last_cp == 59 or last_cp == 58):
-            flag = lower_tokens < 6 and letter_tokens <= 25
-        if not flag and seps and size <= 400:
-            if first >= len(props) or props[first] & 64 != 0:
-                flag = second < 0 or second >= 128 or lead_second[second]
-            if not flag and 1 <= before_sep <= 4:
-                sentence_end = (last_cp == 46 or last_cp == 33 or last_cp == 63 or last_cp == 0x2026
-                                or last_cp == 58 or last_cp == 59 or last_cp == 34 or last_cp == 0x201D
-                                or last_cp == 93)
-                upper = first < len(props) and props[first] & 6 != 0
-                flag = not sentence_end and (upper or first == 35)
-        if not flag and size <= 320 and letter_tokens <= 40:
-            sentence = last_cp == 46 or last_cp == 33 or last_cp == 63
-            folded_size = spaced + tokens - 1
-            if size > 80 and sentence:
-                flag = _holds_needle(buf, j, k, fold, folded, data, starts, ends, kinds, by_first, pair, folded_size <= player_max)
-            else:
-                nav = keep_tokens <= nav_words and keep_chars <= nav_chars
-                share = not sentence and letter_tokens <= 8 and 0 < word_size <= 9 and _known(word_code, share_codes)
-                flag = (nav or share or (size <= 80 and digit and time_words)
-                        or _holds_needle(buf, j, k, fold, folded, data, starts, ends, kinds, by_first, pair, folded_size <= player_max))
-    return flag
 
 
 _codes: dict = {}
@@ -383,5 +160,5 @@ def gated_lines(texts, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     that a pattern or a density feature could hold: the only lines `chrome_reasons` must ask them of."""
     from copytrace.stages.clean.scan import scan_lines
 
-    row_pos, line, _, _, _ = scan_lines(texts, rows)
+    row_pos, line, _, _, _ = scan_lines(texts, rows)  # without templates every flagged line is a gated one
     return row_pos, line

@@ -21,11 +21,293 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from copytrace.stages.clean.gate import _gate_line
 from copytrace.stages.clean.templates import _feed, _feed_code_point, _feed_digit_run, _finish, _utf8, fold_table
 from copytrace.text.tokens import mix64
 
-GATED, CANDIDATE = 1, 2  # flag bits of a line: a rule could hold it; its template key could be its source's
+# Flag bits of a line: its template key's hash is one of its source's template keys' (or cannot be worked
+# out here); a generic pattern (`patterns._pattern_reason`) could hold it; a tag list, headline or short line
+# test (`chrome._line_features`) could.
+CANDIDATE, PATTERN, TAG, HEADLINE, SHORT = 1, 2, 4, 8, 16
+RULES = PATTERN | TAG | HEADLINE | SHORT
+
+
+# --- the gate: whether a chrome rule could hold a line (its tables: `gate.py`) ---
+
+@njit(cache=True, inline="always")
+def _known(code, codes):
+    for c in codes:
+        if c == code:
+            return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def _encode(out, m, cp):
+    """UTF-8 of `cp` into out[m:], the new end."""
+    if cp < 0x80:
+        out[m] = cp
+        return m + 1
+    if cp < 0x800:
+        out[m] = 0xC0 | (cp >> 6)
+        out[m + 1] = 0x80 | (cp & 0x3F)
+        return m + 2
+    if cp < 0x10000:
+        out[m] = 0xE0 | (cp >> 12)
+        out[m + 1] = 0x80 | ((cp >> 6) & 0x3F)
+        out[m + 2] = 0x80 | (cp & 0x3F)
+        return m + 3
+    out[m] = 0xF0 | (cp >> 18)
+    out[m + 1] = 0x80 | ((cp >> 12) & 0x3F)
+    out[m + 2] = 0x80 | ((cp >> 6) & 0x3F)
+    out[m + 3] = 0x80 | (cp & 0x3F)
+    return m + 4
+
+
+@njit(cache=True, inline="always")
+def _triple(a, b, c):
+    """`gate.triple`: a 16-bit hash of three bytes."""
+    return ((((a << 16) | (b << 8) | c) * 2654435761) >> 12) & 0xFFFF
+
+
+@njit(cache=True)
+def _holds_needle(buf, start, end, fold, folded, data, starts, ends, kinds, by_first, pair, player_ok):
+    """Whether the casefolded text of buf[start:end] (no character folding to more than one) holds a needle
+    (player needles only if `player_ok`)."""
+    m = 0
+    k = start
+    while k < end:
+        b = buf[k]
+        if b < 0x80:
+            folded[m] = b + 32 if 65 <= b <= 90 else b
+            m += 1
+            k += 1
+            continue
+        if b < 0xE0:
+            cp, width = ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F), 2
+        elif b < 0xF0:
+            cp, width = ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F), 3
+        else:
+            cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
+            width = 4
+        if cp >= len(fold) or fold[cp] == -3:
+            return True  # a character the gate cannot read: the line is flagged anyway
+        kind = fold[cp]
+        m = _encode(folded, m, kind if kind >= 0 else cp)
+        k += width
+    folded[m] = 0
+    folded[m + 1] = 0
+    for p in range(m):
+        b = np.int64(folded[p])
+        c = np.int64(folded[p + 1])
+        at = pair[b] | pair[256 + ((b << 8) | c)] | pair[65792 + _triple(b, c, np.int64(folded[p + 2]))]
+        if at == 0 or (at == 2 and not player_ok):
+            continue
+        for k in range(by_first[b], by_first[b + 1]):
+            if kinds[k] == 1 and not player_ok:
+                continue
+            size = ends[k] - starts[k]
+            if p + size > m:
+                continue
+            same = True
+            for q in range(1, size):
+                if folded[p + q] != data[starts[k] + q]:
+                    same = False
+                    break
+            if same:
+                return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def _is_small(buf, start, end, codes):
+    if end - start > 4:
+        return False
+    code = 0
+    for j in range(start, end):
+        code = code * 256 + buf[j]
+    for c in codes:
+        if c == code:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_first, pair, codes, lead_second, nav_words, player_max,
+               nav_chars, share_codes, time_codes):
+    """Which rules could hold the line buf[j:end] (its bytes, without the line break), by the conditions in
+    `gate`'s docstring: PATTERN, TAG, HEADLINE, SHORT bits, each a necessary condition of its rule (all four
+    for a line of at most 40 characters or one the gate cannot read). `_scan` does not ask lines of more
+    than 400 visible ASCII characters."""
+    # Two quick answers from the line's ends, before the full reading below (the same answers it gives):
+    f = j
+    while f < end and (buf[f] == 32 or 9 <= buf[f] <= 13 or 28 <= buf[f] <= 31):
+        f += 1
+    if f == end:
+        return 0  # blank
+    last = end - 1
+    while buf[last] == 32 or 9 <= buf[last] <= 13 or 28 <= buf[last] <= 31:
+        last -= 1
+    if buf[f] < 0x80 and buf[last] < 0x80 and last - f < 40:
+        return RULES  # at most 40 characters between two non-space ones: a short line (any rule may hold it)
+    size = 0  # characters up to the last non-space one
+    pending = 0  # spaces after the last non-space character
+    first = -1
+    second = -1
+    last_cp = -1
+    python = False
+    tokens = 0
+    letter_tokens = 0
+    lower_tokens = 0
+    keep_tokens = 0  # tokens holding a character other than navigation separators
+    in_token = False
+    token_letter = False
+    token_keep = False
+    token_lower = True
+    token_start = 0
+    keep_chars = 0  # characters other than spaces and navigation separators
+    word_state = 0  # the first word (a run of letters): 0 not met, 1 in it, 2 past it
+    word_code = np.uint64(0)
+    word_size = 0
+    run_code = np.uint64(0)  # the letter run being read, and whether every run so far is a time word
+    run_size = 0
+    time_words = True
+    digit = False
+    seps = False  # , : or |
+    before_sep = -1  # tokens before the first item separator
+    spaced = 0  # non-space characters (of the folded line)
+    decided = False  # every test but a clue word's was ruled out, and the line holds a clue word
+    k = j
+    while True:
+        at_end = k >= end or buf[k] == 10
+        if at_end:
+            cp = 32
+            width = 0
+        else:
+            b = buf[k]
+            if b < 0x80:
+                cp, width = b, 1
+            elif b < 0xE0:
+                cp, width = ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F), 2
+            elif b < 0xF0:
+                cp, width = ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F), 3
+            else:
+                cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
+                width = 4
+        kind = fold[cp] if cp < len(fold) else -3
+        if kind == -1 or at_end:  # a space ends a token, a letter run, the first word
+            if run_size:
+                time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
+                run_size = 0
+                run_code = np.uint64(0)
+            if word_state == 1:
+                word_state = 2
+            if in_token:
+                if token_letter:
+                    letter_tokens += 1
+                if token_keep:
+                    keep_tokens += 1
+                if token_lower and not _is_small(buf, token_start, k, codes):
+                    lower_tokens += 1
+                in_token = False
+            if at_end:
+                break
+            if not decided and size > 40 and (lower_tokens >= 6 or letter_tokens > 25 or size > 220):
+                # No short line or headline now; once no tag list, navigation, share or timestamp line either
+                # (each test's counts only grow), only a clue word (or an unreadable character) is left to ask.
+                lead_out = (first < len(props) and props[first] & 64 == 0) or (0 <= second < 128 and not lead_second[second])
+                item_out = (not ((first < len(props) and props[first] & 6 != 0) or first == 35)
+                            or (before_sep >= 0 and not 1 <= before_sep <= 4) or (before_sep < 0 and tokens >= 6))
+                if (lead_out and item_out and (keep_tokens > nav_words or keep_chars > nav_chars)
+                        and (size > 80 or not time_words)
+                        and (letter_tokens > 8 or (word_state == 2 and not (0 < word_size <= 9 and _known(word_code, share_codes))))):
+                    decided = True
+                    if not _holds_needle(buf, j, end, fold, folded, data, starts, ends, kinds, by_first, pair,
+                                         spaced + tokens - 1 <= player_max):
+                        return 0
+            if first >= 0:
+                pending += 1
+            k += width
+            continue
+        if kind == -3:
+            python = True
+        prop = props[cp] if cp < len(props) else 0
+        if first < 0:
+            first = cp
+        elif second < 0:
+            second = cp
+        size += pending + 1
+        pending = 0
+        last_cp = cp
+        spaced += 1
+        if not in_token:
+            in_token = True
+            tokens += 1
+            token_letter = token_keep = False
+            token_lower = True
+            token_start = k
+        if prop & 1:
+            token_letter = True
+        if not prop & 16:
+            token_keep = True
+            keep_chars += 1
+        if prop & 1:
+            run_size += 1
+            run_code = run_code * np.uint64(1000003) + np.uint64(fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp)
+        elif run_size:
+            time_words = time_words and run_size <= 9 and _known(run_code, time_codes)
+            run_size = 0
+            run_code = np.uint64(0)
+        if word_state < 2:
+            if prop & 1:
+                word_state = 1
+                word_size += 1
+                folded_cp = fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp
+                word_code = word_code * np.uint64(1000003) + np.uint64(folded_cp)
+            elif word_state == 1:
+                word_state = 2
+        if not 97 <= cp <= 122:
+            token_lower = False
+        if prop & 8:
+            digit = True
+        if cp == 44 or cp == 58 or cp == 124:
+            seps = True
+        if prop & 32 and before_sep < 0:
+            before_sep = tokens - 1 if token_start == k else tokens
+        k += width
+    if first < 0:
+        return 0
+    if python or size <= 40:
+        return RULES
+    found = 0
+    if size <= 220 and not (last_cp == 46 or last_cp == 44 or last_cp == 59 or last_cp == 58):
+        if lower_tokens < 6 and letter_tokens <= 25:
+            found |= HEADLINE
+    if seps and size <= 400:
+        if (first >= len(props) or props[first] & 64 != 0) and (second < 0 or second >= 128 or lead_second[second]):
+            found |= TAG
+        elif 1 <= before_sep <= 4:
+            sentence_end = (last_cp == 46 or last_cp == 33 or last_cp == 63 or last_cp == 0x2026
+                            or last_cp == 58 or last_cp == 59 or last_cp == 34 or last_cp == 0x201D
+                            or last_cp == 93)
+            upper = first < len(props) and props[first] & 6 != 0
+            if not sentence_end and (upper or first == 35):
+                found |= TAG
+    if size <= 320 and letter_tokens <= 40:
+        sentence = last_cp == 46 or last_cp == 33 or last_cp == 63
+        folded_size = spaced + tokens - 1
+        if size > 80 and sentence:
+            held = _holds_needle(buf, j, k, fold, folded, data, starts, ends, kinds, by_first, pair, folded_size <= player_max)
+        else:
+            nav = keep_tokens <= nav_words and keep_chars <= nav_chars
+            share = not sentence and letter_tokens <= 8 and 0 < word_size <= 9 and _known(word_code, share_codes)
+            held = (nav or share or (size <= 80 and digit and time_words)
+                    or _holds_needle(buf, j, k, fold, folded, data, starts, ends, kinds, by_first, pair, folded_size <= player_max))
+        if held:
+            found |= PATTERN
+    return found
+
+
+# --- the pass ---
 
 
 @njit(cache=True, inline="always")
@@ -138,9 +420,9 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
                         digits = False
                         started = True
                 if python:
-                    flags = 2
+                    flags = 1
                 elif started and _member(wanted, mix64(_finish(h, size) ^ salt)):
-                    flags = 2
+                    flags = 1
             else:
                 while k < end and buf[k] != 10:
                     b = buf[k]
@@ -152,9 +434,8 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
             if gate and visible <= 400 and k > j:
                 if 4 * (k - j) + 4 > len(folded):
                     folded = np.empty(8 * (k - j) + 8, dtype=np.uint8)
-                if _gate_line(buf, j, k, fold, props, folded, data, starts, ends, kinds, by_first, pair, codes,
-                              lead_second, nav_words, player_max, nav_chars, share_codes, time_codes):
-                    flags |= 1
+                flags |= _gate_line(buf, j, k, fold, props, folded, data, starts, ends, kinds, by_first, pair, codes,
+                                    lead_second, nav_words, player_max, nav_chars, share_codes, time_codes)
             if flags:
                 if n == len(out_row):
                     out_row, out_line = _grow(out_row, n), _grow(out_line, n)
@@ -174,8 +455,8 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
 def scan_lines(texts, rows, groups=None, wanted=None, gate: bool = True):
     """The flagged lines of the texts `rows` (an Arrow string array's rows), one compiled pass:
     (row position, 0-based line index, first character, end character, flags) arrays, ordered by row
-    position then line. Flags: GATED (a chrome rule could hold the line, `gate=True`), CANDIDATE (its
-    key's hash, mixed with `groups[r]`, is in `wanted`; `groups` None or -1: no candidates)."""
+    position then line. Flags (bits): CANDIDATE (the key's hash, mixed with `groups[r]`, is in `wanted`;
+    `groups` None or -1: never), and with `gate` PATTERN, TAG, HEADLINE, SHORT (`_gate_line`)."""
     from copytrace.stages.clean.gate import (
         _NAV_CHARS, _NAV_WORDS, _PLAYER_MAX, _needle_table, char_props, share_codes, time_codes)
 
