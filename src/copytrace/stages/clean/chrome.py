@@ -292,6 +292,9 @@ _pattern_memo = lru_cache(maxsize=_MEMO_LINES)(_pattern_reason)
 _features_memo = lru_cache(maxsize=_MEMO_LINES)(_line_features)
 _is_credit_memo = lru_cache(maxsize=_MEMO_LINES)(is_credit)
 _line_key_memo = lru_cache(maxsize=_MEMO_LINES)(line_key)
+_tag_memo = lru_cache(maxsize=_MEMO_LINES)(is_tag_list)
+_title_memo = lru_cache(maxsize=_MEMO_LINES)(is_title_case)
+_short_memo = lru_cache(maxsize=_MEMO_LINES)(is_short_line)
 
 
 
@@ -432,9 +435,9 @@ def _ruled_reasons(stripped, template, source, title, options, candidates, rules
                     features[i] = _features_memo(line)
                 continue
             # _line_features, each test only where its bit allows it
-            found = (bool(bits & 4) and size <= 400 and is_tag_list(line),
-                     bool(bits & 8) and size <= 220 and line[-1] not in ".,;:" and is_title_case(line),
-                     bool(bits & 16) and size <= 40 and is_short_line(line))
+            found = (bool(bits & 4) and size <= 400 and _tag_memo(line),
+                     bool(bits & 8) and size <= 220 and line[-1] not in ".,;:" and _title_memo(line),
+                     bool(bits & 16) and size <= 40 and _short_memo(line))
             if found != _NO_FEATURES:
                 features[i] = found
         reasons.update(_sparse_density(features, lambda i: i in reasons or protected(i)))
