@@ -166,3 +166,32 @@ def test_clean_stage_equals_the_rules_asked_of_every_line(lines):
             assert got[f"d{i}"] == expected
             changed += expected != text
         assert changed > 50
+
+
+def test_take_out_equals_cleaned_text(lines):
+    """The compiled take-out against `cleaned_text`: blank runs, CRLF, Unicode spaces at line ends."""
+    from copytrace.stages.clean.scan import take_out
+
+    rng = random.Random(29)
+    texts = _texts(lines, rng)
+    ends = [" ", "\t", "\r", "\u00a0", "\u3000", "\u2029", "\x85", "\x1f", "é", ""]
+    texts = ["\n".join(piece + rng.choice(ends) * rng.randint(0, 2) for piece in text.split("\n")) for text in texts]
+    texts += ["a\n\n\n b \n\n", "\n\n x", " \u00a0\n\u3000\nx\u00a0", "x\r\n\r\n\r\ny\r\n"]
+    changed, taken = [], []
+    for r, text in enumerate(texts):
+        count = text.count("\n") + 1
+        if rng.random() < 0.8:
+            changed.append(r)
+            taken.append(sorted(rng.sample(range(count), rng.randint(0, count))))
+    array, empty = take_out(pa.array(texts, pa.large_string()), changed, taken)
+    got = array.to_pylist()
+    by_row = dict(zip(changed, zip(taken, empty.tolist())))
+    for r, text in enumerate(texts):
+        if r not in by_row:
+            assert got[r] == text
+            continue
+        lines_out, nothing = by_row[r]
+        expected = cleaned_text(split_lines(text), {i + 1: "r" for i in lines_out})
+        assert got[r] == expected, (text, lines_out)
+        assert nothing == (not expected.strip())
+    assert len(changed) > 100

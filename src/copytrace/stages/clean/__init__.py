@@ -222,9 +222,11 @@ def _flagged_lines(arrow_texts, live: list[int], groups: dict, templates: dict |
 
 
 def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, templates: dict | None,
-                   rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None) -> None:
-    """Chrome lines out of the live documents' texts (`arrow_texts`: the same texts in Arrow, if at hand)."""
+                   rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None):
+    """Chrome lines out of the live documents' texts (`arrow_texts`: the same texts in Arrow, if at hand):
+    the texts after it as an Arrow large_string array (every row), and the rows it changed and kept."""
     from copytrace.stages.clean.chrome import line_reasons
+    from copytrace.stages.clean.scan import take_out
 
     n = len(columns["id"])
     live = [i for i in range(n) if i not in rejects]
@@ -238,6 +240,9 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
     found, line, first, end, flags, candidate = (
         _flagged_lines(arrow_texts, live, groups, templates if use_templates else None) if live else ({}, [], [], [], [], 0))
     plain_options, marked_options = options, replace(options, density=False)
+    changed: list[int] = []
+    taken: list[list[int]] = []
+    changed_reasons: list[dict] = []
     with progress.task("clean", total=len(live)) as advance:
         for i in live:
             where = found.get(i)
@@ -246,8 +251,10 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
                 continue
             text = columns["text"][i]
             a, b = where
-            stripped = {line[k]: text[first[k]:end[k]].strip() for k in range(a, b)}
-            rules = {line[k]: flags[k] for k in range(a, b)}
+            stripped, rules = {}, {}
+            for k in range(a, b):
+                stripped[line[k]] = text[first[k]:end[k]].strip()
+                rules[line[k]] = flags[k]
             candidates = {line[k] for k in range(a, b) if flags[k] & candidate} if use_templates else None
             group = groups[i]
             # Markup was already judged (by the extractor, or a feed's own item boundaries):
@@ -258,14 +265,32 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
             advance(1)
             if not reasons:
                 continue
-            cleaned = _take_out(text, reasons, columns["id"][i], removed)
-            if not cleaned.strip():
-                counts = Counter(r.split(" (")[0].split(" on ")[0] for r in reasons.values())
-                summary = ", ".join(f"{reason} {k}" for reason, k in counts.most_common())
-                rejects[i] = _reject(columns, i, f"chrome removal left no text: all {len(reasons)} lines removed ({summary})")
-                continue
-            columns["raw_text"][i] = text
-            columns["text"][i] = cleaned
+            at = {line[k]: k for k in range(a, b)}
+            doc_id = columns["id"][i]
+            for number, reason in reasons.items():
+                k = at[number - 1]
+                piece = text[first[k]:end[k]]
+                if piece.endswith("\r"):
+                    piece = piece[:-1]
+                removed["id"].append(doc_id)
+                removed["line"].append(number)
+                removed["start"].append(first[k])
+                removed["end"].append(first[k] + len(piece))
+                removed["text"].append(piece)
+                removed["reason"].append(reason)
+            changed.append(i)
+            taken.append([number - 1 for number in reasons])
+            changed_reasons.append(reasons)
+    texts, empty = take_out(arrow_texts, changed, taken)
+    kept = []
+    for i, reasons, nothing in zip(changed, changed_reasons, empty.tolist()):
+        if nothing:
+            counts = Counter(r.split(" (")[0].split(" on ")[0] for r in reasons.values())
+            summary = ", ".join(f"{reason} {k}" for reason, k in counts.most_common())
+            rejects[i] = _reject(columns, i, f"chrome removal left no text: all {len(reasons)} lines removed ({summary})")
+        else:
+            kept.append(i)
+    return texts, arrow_texts, kept
 
 
 def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progress=None,
@@ -296,17 +321,35 @@ def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progr
         if fetched and not columns["fetched"][i]:
             columns["fetched"][i] = fetched.group(1)
     _extract(columns, pending, options.extract, rejects, progress)
+    arrays = {}
     if options.chrome_removal:
         # Without extraction the texts are still the Arrow column's: the template scan reads them there.
-        _remove_chrome(columns, options.chrome, aliases or Aliases(), templates, rejects, removed, progress,
-                       None if pending else documents.column("text"))
+        texts, before, changed = _remove_chrome(columns, options.chrome, aliases or Aliases(), templates, rejects, removed,
+                                                progress, None if pending else documents.column("text"))
+        # The cleaned texts come back in Arrow; the raw text is kept where lines were taken out.
+        if isinstance(before, pa.ChunkedArray):
+            before = before.combine_chunks()
+        if before.null_count:
+            texts = pc.if_else(before.is_null(), pa.scalar(None, texts.type), texts)
+        mask = np.zeros(n, dtype=bool)
+        mask[changed] = True
+        arrays["text"] = texts
+        arrays["raw_text"] = pc.if_else(pa.array(mask), before.cast(pa.large_string()),
+                                        pa.array(columns["raw_text"], pa.large_string()))
     keep = [i for i in range(n) if i not in rejects]
     schema = documents.schema
     for name, kind in ADDED_COLUMNS:
         if name not in schema.names:
             schema = schema.append(pa.field(name, kind))
-    kept = {name: (html.take(pa.array(keep, pa.int64())) if name == "html" else [columns[name][i] for i in keep])
-            for name in schema.names}
+    rows = pa.array(keep, pa.int64())
+    kept = {}
+    for name in schema.names:
+        if name == "html":
+            kept[name] = html.take(rows)
+        elif name in arrays:
+            kept[name] = arrays[name].take(rows).cast(schema.field(name).type)
+        else:
+            kept[name] = [columns[name][i] for i in keep]
     table = pa.table(kept, schema=schema)
     return Cleaned(table, pa.table(removed, schema=REMOVED_LINE_SCHEMA), [rejects[i] for i in sorted(rejects)])
 
