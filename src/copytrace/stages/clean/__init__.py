@@ -347,7 +347,8 @@ def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progr
         if name == "html":
             kept[name] = html.take(rows)
         elif name in arrays:
-            kept[name] = arrays[name].take(rows).cast(schema.field(name).type)
+            array = arrays[name] if len(keep) == n else arrays[name].take(rows)
+            kept[name] = array.cast(schema.field(name).type)
         else:
             kept[name] = [columns[name][i] for i in keep]
     table = pa.table(kept, schema=schema)

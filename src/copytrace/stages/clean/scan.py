@@ -507,9 +507,8 @@ def _take_out_all(buf, offsets, changed, cuts, lines, fold):
         out_offsets[r] = m
         start, end = offsets[r], offsets[r + 1]
         if k >= len(changed) or changed[k] != r:
-            for j in range(start, end):
-                out[m] = buf[j]
-                m += 1
+            out[m:m + end - start] = buf[start:end]
+            m += end - start
             continue
         first = m
         c = cuts[k]
@@ -539,9 +538,8 @@ def _take_out_all(buf, offsets, changed, cuts, lines, fold):
                             out[m] = 10
                             m += 1
                     pending = False
-                    for p in range(j, last):
-                        out[m] = buf[p]
-                        m += 1
+                    out[m:m + last - j] = buf[j:last]
+                    m += last - j
             line += 1
             j = e + 1
         empty[k] = m == first
