@@ -1,12 +1,15 @@
-"""Which lines a chrome rule could hold, found by one compiled pass over a batch's UTF-8 text.
+"""Which lines a chrome rule could hold: the gate's conditions and tables (its compiled test is
+`scan._gate_line`, asked by the clean stage's one pass, `scan.scan_lines`).
 
 Most lines of a corpus are article text that no rule holds, yet the rules
 (`patterns._pattern_reason`, `chrome._line_features`) are Python and were
-asked of every line. This pass works out, per line, exact necessary
-conditions of each rule from the line's bytes, and flags the lines meeting
-one; `chrome.chrome_reasons` then asks the rules of flagged lines only. A
-line the pass cannot read exactly (a character whose case folding is more
-than one character, or beyond the folding table) is flagged, never judged.
+asked of every line. The gate works out, per line, exact necessary
+conditions of each rule from the line's bytes, and gives each line the bits
+of the rules whose condition it meets; `chrome.line_reasons` then asks each
+flagged line only those rules. A line the gate cannot read exactly (a
+character whose case folding is more than one character, or beyond the
+folding table) gets every bit, never judged. Lines of more than 400
+visible ASCII characters are not asked (no rule holds a line that long).
 
 The conditions, on the stripped line (size in characters), each implied by
 the rule it stands for:
@@ -124,7 +127,7 @@ def triple(a: int, b: int, c: int) -> int:
 
 
 def word_code(word: str) -> int:
-    """The code `_gate_lines` gives a casefolded word (64-bit polynomial of its code points)."""
+    """The code `scan._gate_line` gives a casefolded word (64-bit polynomial of its code points)."""
     code = 0
     for ch in word:
         code = (code * 1000003 + ord(ch)) & 0xFFFFFFFFFFFFFFFF

@@ -1,19 +1,28 @@
-"""The clean stage's per-line work on a batch, in one compiled pass over its UTF-8 text.
+"""The clean stage's per-line work on a batch, in compiled passes over its UTF-8 text (Arrow buffers).
 
-For every line of the texts asked for, the pass finds its bounds (in
-characters, as Python slices a str), the hash of its template key when its
-text's source has a template (`templates`: the same hash `line_hashes`
-gives, mixed with the source's id and looked up among the template keys'
-hashes), and whether a chrome rule could hold it (`gate._gate_line`, asked
-of lines of at most 400 visible ASCII characters). It gives back only the
-lines something flags, with their bounds, so that `chrome_reasons` reads
-just those lines (sliced from the text, never split) and the texts with no
-flagged line are not asked at all.
+`scan_lines`, one pass: for every line of the texts asked for, its bounds
+(in characters, as Python slices a str), the hash of its template key when
+its text's source has a template (the hash `templates.line_hashes` gives,
+mixed with the source's id and looked up among the template keys' hashes),
+and which chrome rules could hold it (`_gate_line`, the gate of `gate.py`:
+a bit per rule, asked of lines of at most 400 visible ASCII characters).
+It gives back only the lines something flags, so that `chrome.line_reasons`
+reads just those lines (sliced from the text, never split), asks each only
+the rules its bits allow, and the texts with no flagged line are not asked
+at all.
 
 Lines whose key the compiled hash cannot work out (a character folding to
 more than one, or beyond the folding table) are flagged as template
 candidates: the template look-up confirms a candidate by its key, so a
 candidate too many changes no output, a candidate missed would.
+
+`take_out`, one pass: the texts with their chrome lines taken out as
+`chrome.cleaned_text` does, straight into a new Arrow array.
+
+Numba caches each module's kernels by that module's source: the gate's
+kernels live here, beside the pass that inlines them, so that an edit to
+them recompiles the pass (the `templates.py` helpers it uses are stable;
+after editing those, clear `__pycache__/scan.*.nbi`).
 """
 
 from __future__ import annotations
