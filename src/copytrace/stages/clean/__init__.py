@@ -168,7 +168,8 @@ def clean_batch(batch: pa.Table, templates: Templates, options: CleanSettings | 
 
 
 def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
-    """`cleaned_text(split_lines(text), reasons)`, with each removed line added to `removed`."""
+    """`cleaned_text(split_lines(text), reasons)`, with each removed line added to `removed` (one text in
+    Python; the stage takes lines out of a whole batch with the compiled `scan.take_out`)."""
     kept: list[str] = []
     start = 0
     for number, piece in enumerate(text.split("\n"), 1):
