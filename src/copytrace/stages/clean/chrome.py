@@ -398,14 +398,19 @@ def line_reasons(stripped: dict[int, str], template, source, title, options, can
 def _ruled_reasons(stripped, template, source, title, options, candidates, rules) -> dict[int, str]:
     """`line_reasons` asking each line only the rules its `rules` bits allow (2 pattern, 4 tag list, 8 headline,
     16 short line; 30 all: the memoized features then)."""
-    title_key = line_key(title) if title else None
+    title_key: list[str] = []  # the title's key, worked out the first time a rule holds a line
     kept: dict[int, bool] = {}
 
     def protected(i: int) -> bool:
         answer = kept.get(i)
         if answer is None:
             line = stripped[i]
-            answer = kept[i] = _is_credit_memo(line) or bool(title_key and _line_key_memo(line) == title_key)
+            answer = _is_credit_memo(line)
+            if not answer and title:
+                if not title_key:
+                    title_key.append(_line_key_memo(title))
+                answer = bool(title_key[0]) and _line_key_memo(line) == title_key[0]
+            kept[i] = answer
         return answer
 
     reasons: dict[int, str] = {}
