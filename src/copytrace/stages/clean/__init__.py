@@ -195,9 +195,10 @@ def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
 
 
 def _flagged_lines(arrow_texts, live: list[int], groups: dict, templates: dict | None):
-    """One compiled pass (`scan.scan_lines`) over the live texts: per live row, the lines a chrome rule could
-    hold or its source's template could, as {0-based line index: line stripped} (ascending), and which of
-    them are template candidates (None without templates: every line may be looked up)."""
+    """One compiled pass (`scan.scan_lines`) over the live texts, for the lines a chrome rule could hold or
+    their source's template could (`templates` None: no template look-ups): {row: (a, b)} for the rows with
+    any such line, whose lines are [a, b) of the lists (0-based line index, first and end character, flag
+    bits) that follow; and the candidate bit."""
     from copytrace.stages.clean.scan import CANDIDATE, scan_lines
     from copytrace.stages.clean.templates import key_hashes, with_group
 
