@@ -6,6 +6,10 @@ Raw shards are cut from a corpus by `io.stream_documents` with the engine's shar
 (the exact units the local engine maps over its workers) are timed by CPU seconds. With
 `--keep DIR` the cleaned shards, removed lines and rejects are left in DIR, to compare runs.
 
+The script imports the `src` beside it (not the installed package): to time another
+commit, copy its `src` and this script together (`git archive COMMIT src bench/clean_shards.py
+| tar -x -C DIR`) and run DIR's copy; the first line printed names the source timed.
+
 Usage: python bench/clean_shards.py --data bench/data/news-100000-r10-s42.parquet [--shards N] [--keep DIR]
 """
 
@@ -63,6 +67,10 @@ def main() -> None:
     out = args.keep or Path(f"/tmp/clean-shards-out-{os.getpid()}")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
+    import copytrace
+
+    # which source this run times (a baseline copy of another commit's src must be the one imported)
+    print(f"copytrace from {Path(copytrace.__file__).parent}")
     print(f"{len(paths)} shards of {budget.text_per_shard >> 20} MB, load {os.getloadavg()[0]:.2f}")
     cpu = time.process_time()
     templates: dict = {}

@@ -40,7 +40,6 @@ from copytrace.settings import CleanSettings
 from copytrace.outlets import Aliases, site_host
 from copytrace.stages.clean.chrome import ChromeSettings, TemplateLookup, Templates, chrome_reasons, template_lines
 from copytrace.stages.clean.extract import ExtractSettings
-from copytrace.stages.clean.templates import template_candidates
 
 __all__ = [
     "ChromeSettings", "CleanSettings", "Cleaned", "ExtractSettings", "Templates",
@@ -169,7 +168,8 @@ def clean_batch(batch: pa.Table, templates: Templates, options: CleanSettings | 
 
 
 def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
-    """`cleaned_text(split_lines(text), reasons)`, with each removed line added to `removed`."""
+    """`cleaned_text(split_lines(text), reasons)`, with each removed line added to `removed` (one text in
+    Python; the stage takes lines out of a whole batch with the compiled `scan.take_out`)."""
     kept: list[str] = []
     start = 0
     for number, piece in enumerate(text.split("\n"), 1):
@@ -194,29 +194,42 @@ def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
     return "\n".join(kept)
 
 
-def _examined_lines(arrow_texts, live: list[int], n: int, candidates) -> list:
-    """Per row, the ascending 0-based indices of the lines a chrome rule could hold (`gate.gated_lines`) or its
-    source's template could (`candidates`): the only lines `chrome_reasons` asks the rules of."""
-    from copytrace.stages.clean.gate import gated_lines
+def _flagged_lines(arrow_texts, live: list[int], groups: dict, templates: dict | None):
+    """One compiled pass (`scan.scan_lines`) over the live texts, for the lines a chrome rule could hold or
+    their source's template could (`templates` None: no template look-ups): {row: (a, b)} for the rows with
+    any such line, whose lines are [a, b) of the lists (0-based line index, first and end character, flag
+    bits) that follow; and the candidate bit."""
+    from copytrace.stages.clean.scan import CANDIDATE, scan_lines
+    from copytrace.stages.clean.templates import key_hashes, with_group
 
-    examined: list = [()] * n
-    if not live:
-        return examined
     rows = np.array(live, dtype=np.int64)
-    row_pos, line = gated_lines(arrow_texts, rows)
-    cuts = np.searchsorted(row_pos, np.arange(len(rows) + 1))
-    lines = line.tolist()
+    ids: dict[str, int] = {}
+    wanted = None
+    gids = None
+    if templates is not None:
+        ids = {group: gid for gid, group in enumerate(g for g, lines in templates.items() if lines)}
+        keys = [(ids[g], key) for g, lines in templates.items() if g in ids for key in lines]
+        wanted = np.unique(with_group(key_hashes([k for _, k in keys]), np.array([g for g, _ in keys], dtype=np.int64)))
+        gids = np.array([ids.get(groups[i], -1) for i in live], dtype=np.int64)
+    row_pos, line, first, end, flags = scan_lines(arrow_texts, rows, gids, wanted)
+    cuts = np.searchsorted(row_pos, np.arange(len(rows) + 1)).tolist()
+    line, first, end, flags = line.tolist(), first.tolist(), end.tolist(), flags.tolist()
+    found = {}
     for k, i in enumerate(live):
-        found = lines[cuts[k]:cuts[k + 1]]
-        if candidates is not None and candidates[i]:
-            found = sorted(set(found).union(candidates[i]))
-        examined[i] = found
-    return examined
+        a, b = cuts[k], cuts[k + 1]
+        if a == b:
+            continue
+        found[i] = (a, b)
+    return found, line, first, end, flags, CANDIDATE
 
 
 def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, templates: dict | None,
-                   rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None) -> None:
-    """Chrome lines out of the live documents' texts (`arrow_texts`: the same texts in Arrow, if at hand)."""
+                   rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None):
+    """Chrome lines out of the live documents' texts (`arrow_texts`: the same texts in Arrow, if at hand):
+    the texts after it as an Arrow large_string array (every row), and the rows it changed and kept."""
+    from copytrace.stages.clean.chrome import line_reasons
+    from copytrace.stages.clean.scan import take_out
+
     n = len(columns["id"])
     live = [i for i in range(n) if i not in rejects]
     groups = {i: source_group(columns["source"][i], columns["url"][i], aliases) for i in live}
@@ -225,32 +238,61 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
     lookups = {group: TemplateLookup(lines) for group, lines in templates.items() if lines}
     if arrow_texts is None:
         arrow_texts = pa.array([t if i not in rejects else None for i, t in enumerate(columns["text"])], pa.large_string())
-    candidates = None
-    if lookups and options.repeated:
-        # Lines whose key hash is in their source's template: the only lines looked up there.
-        candidates = template_candidates(columns["text"], [groups.get(i) for i in range(n)], templates, arrow_texts)
-    examined = _examined_lines(arrow_texts, live, n, candidates)
+    use_templates = bool(lookups) and options.repeated
+    found, line, first, end, flags, candidate = (
+        _flagged_lines(arrow_texts, live, groups, templates if use_templates else None) if live else ({}, [], [], [], [], 0))
     plain_options, marked_options = options, replace(options, density=False)
+    changed: list[int] = []
+    taken: list[list[int]] = []
+    changed_reasons: list[dict] = []
     with progress.task("clean", total=len(live)) as advance:
         for i in live:
+            where = found.get(i)
+            if where is None:  # no line a rule or the template could hold
+                advance(1)
+                continue
             text = columns["text"][i]
+            a, b = where
+            stripped, rules = {}, {}
+            for k in range(a, b):
+                stripped[line[k]] = text[first[k]:end[k]].strip()
+                rules[line[k]] = flags[k]
+            candidates = {line[k] for k in range(a, b) if flags[k] & candidate} if use_templates else None
             group = groups[i]
             # Markup was already judged (by the extractor, or a feed's own item boundaries):
             # line-density features are for text that lost its markup.
             chosen = marked_options if columns["has_html"][i] else plain_options
-            reasons = chrome_reasons(text, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen,
-                                     None if candidates is None else candidates[i], examined[i])
+            reasons = line_reasons(stripped, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen,
+                                   candidates, rules)
             advance(1)
             if not reasons:
                 continue
-            cleaned = _take_out(text, reasons, columns["id"][i], removed)
-            if not cleaned.strip():
-                counts = Counter(r.split(" (")[0].split(" on ")[0] for r in reasons.values())
-                summary = ", ".join(f"{reason} {k}" for reason, k in counts.most_common())
-                rejects[i] = _reject(columns, i, f"chrome removal left no text: all {len(reasons)} lines removed ({summary})")
-                continue
-            columns["raw_text"][i] = text
-            columns["text"][i] = cleaned
+            at = {line[k]: k for k in range(a, b)}
+            doc_id = columns["id"][i]
+            for number, reason in reasons.items():
+                k = at[number - 1]
+                piece = text[first[k]:end[k]]
+                if piece.endswith("\r"):
+                    piece = piece[:-1]
+                removed["id"].append(doc_id)
+                removed["line"].append(number)
+                removed["start"].append(first[k])
+                removed["end"].append(first[k] + len(piece))
+                removed["text"].append(piece)
+                removed["reason"].append(reason)
+            changed.append(i)
+            taken.append([number - 1 for number in reasons])
+            changed_reasons.append(reasons)
+    texts, empty = take_out(arrow_texts, changed, taken)
+    kept = []
+    for i, reasons, nothing in zip(changed, changed_reasons, empty.tolist()):
+        if nothing:
+            counts = Counter(r.split(" (")[0].split(" on ")[0] for r in reasons.values())
+            summary = ", ".join(f"{reason} {k}" for reason, k in counts.most_common())
+            rejects[i] = _reject(columns, i, f"chrome removal left no text: all {len(reasons)} lines removed ({summary})")
+        else:
+            kept.append(i)
+    return texts, arrow_texts, kept
 
 
 def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progress=None,
@@ -281,17 +323,36 @@ def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progr
         if fetched and not columns["fetched"][i]:
             columns["fetched"][i] = fetched.group(1)
     _extract(columns, pending, options.extract, rejects, progress)
+    arrays = {}
     if options.chrome_removal:
         # Without extraction the texts are still the Arrow column's: the template scan reads them there.
-        _remove_chrome(columns, options.chrome, aliases or Aliases(), templates, rejects, removed, progress,
-                       None if pending else documents.column("text"))
+        texts, before, changed = _remove_chrome(columns, options.chrome, aliases or Aliases(), templates, rejects, removed,
+                                                progress, None if pending else documents.column("text"))
+        # The cleaned texts come back in Arrow; the raw text is kept where lines were taken out.
+        if isinstance(before, pa.ChunkedArray):
+            before = before.combine_chunks()
+        if before.null_count:
+            texts = pc.if_else(before.is_null(), pa.scalar(None, texts.type), texts)
+        mask = np.zeros(n, dtype=bool)
+        mask[changed] = True
+        arrays["text"] = texts
+        arrays["raw_text"] = pc.if_else(pa.array(mask), before.cast(pa.large_string()),
+                                        pa.array(columns["raw_text"], pa.large_string()))
     keep = [i for i in range(n) if i not in rejects]
     schema = documents.schema
     for name, kind in ADDED_COLUMNS:
         if name not in schema.names:
             schema = schema.append(pa.field(name, kind))
-    kept = {name: (html.take(pa.array(keep, pa.int64())) if name == "html" else [columns[name][i] for i in keep])
-            for name in schema.names}
+    rows = pa.array(keep, pa.int64())
+    kept = {}
+    for name in schema.names:
+        if name == "html":
+            kept[name] = html.take(rows)
+        elif name in arrays:
+            array = arrays[name] if len(keep) == n else arrays[name].take(rows)
+            kept[name] = array.cast(schema.field(name).type)
+        else:
+            kept[name] = [columns[name][i] for i in keep]
     table = pa.table(kept, schema=schema)
     return Cleaned(table, pa.table(removed, schema=REMOVED_LINE_SCHEMA), [rejects[i] for i in sorted(rejects)])
 

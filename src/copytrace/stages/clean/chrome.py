@@ -292,6 +292,9 @@ _pattern_memo = lru_cache(maxsize=_MEMO_LINES)(_pattern_reason)
 _features_memo = lru_cache(maxsize=_MEMO_LINES)(_line_features)
 _is_credit_memo = lru_cache(maxsize=_MEMO_LINES)(is_credit)
 _line_key_memo = lru_cache(maxsize=_MEMO_LINES)(line_key)
+_tag_memo = lru_cache(maxsize=_MEMO_LINES)(is_tag_list)
+_title_memo = lru_cache(maxsize=_MEMO_LINES)(is_title_case)
+_short_memo = lru_cache(maxsize=_MEMO_LINES)(is_short_line)
 
 
 
@@ -351,14 +354,23 @@ def chrome_reasons(
 def _examined_reasons(text, template, source, title, options, candidates, examined) -> dict[int, str]:
     """`chrome_reasons` asking its rules of the `examined` lines only (every other line: no rule holds it)."""
     pieces = text.split("\n")
-    stripped = {i: pieces[i].strip() for i in examined}
+    return line_reasons({i: pieces[i].strip() for i in examined}, template, source, title, options, candidates)
+
+
+def line_reasons(stripped: dict[int, str], template, source, title, options, candidates,
+                 rules: dict[int, int] | None = None) -> dict[int, str]:
+    """`chrome_reasons` of a text given by its `examined` lines only: 0-based line index (ascending) -> the
+    line stripped (`scan.scan_lines` finds them; every other line is one no rule holds). `rules`: per line,
+    the `scan` bits of the rules that could hold it (the others are not asked); None: any rule."""
+    if rules is not None:
+        return _ruled_reasons(stripped, template, source, title, options, candidates, rules)
     title_key = line_key(title) if title else None
     kept: dict[int, bool] = {}
 
     def protected(i: int) -> bool:
         answer = kept.get(i)
         if answer is None:
-            line = stripped[i] if i in stripped else pieces[i].strip()
+            line = stripped[i]  # asked only of lines a rule holds: examined lines
             answer = kept[i] = _is_credit_memo(line) or bool(title_key and _line_key_memo(line) == title_key)
         return answer
 
@@ -379,6 +391,60 @@ def _examined_reasons(text, template, source, title, options, candidates, examin
             reasons[i] = reason
     if options.density:
         features = {i: _features_memo(line) for i, line in stripped.items() if line and len(line) <= 400}
+        reasons.update(_sparse_density(features, lambda i: i in reasons or protected(i)))
+    return {i + 1: reason for i, reason in sorted(reasons.items())}
+
+
+def _ruled_reasons(stripped, template, source, title, options, candidates, rules) -> dict[int, str]:
+    """`line_reasons` asking each line only the rules its `rules` bits allow (2 pattern, 4 tag list, 8 headline,
+    16 short line; 30 all: the memoized features then)."""
+    title_key: list[str] = []  # the title's key, worked out the first time a rule holds a line
+    kept: dict[int, bool] = {}
+
+    def protected(i: int) -> bool:
+        answer = kept.get(i)
+        if answer is None:
+            line = stripped[i]
+            answer = _is_credit_memo(line)
+            if not answer and title:
+                if not title_key:
+                    title_key.append(_line_key_memo(title))
+                answer = bool(title_key[0]) and _line_key_memo(line) == title_key[0]
+            kept[i] = answer
+        return answer
+
+    reasons: dict[int, str] = {}
+    use_template = options.repeated and bool(template)
+    if use_template and not isinstance(template, TemplateLookup):
+        template = TemplateLookup(template)
+    patterns = options.patterns
+    for i, line in stripped.items():
+        if not line:
+            continue
+        reason = _pattern_memo(line) if patterns and rules[i] & 2 and len(line) <= 320 else None
+        if reason is None and use_template and (candidates is None or i in candidates):
+            pages = template.get(line)
+            if pages:
+                reason = f"repeated on {pages} pages of {source}"
+        if reason and not protected(i):
+            reasons[i] = reason
+    if options.density:
+        features = {}
+        for i, line in stripped.items():
+            bits = rules[i] & 28
+            if not bits or not line:
+                continue
+            size = len(line)
+            if bits == 28:
+                if size <= 400:
+                    features[i] = _features_memo(line)
+                continue
+            # _line_features, each test only where its bit allows it
+            found = (bool(bits & 4) and size <= 400 and _tag_memo(line),
+                     bool(bits & 8) and size <= 220 and line[-1] not in ".,;:" and _title_memo(line),
+                     bool(bits & 16) and size <= 40 and _short_memo(line))
+            if found != _NO_FEATURES:
+                features[i] = found
         reasons.update(_sparse_density(features, lambda i: i in reasons or protected(i)))
     return {i + 1: reason for i, reason in sorted(reasons.items())}
 

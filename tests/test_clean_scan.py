@@ -1,0 +1,197 @@
+"""The clean stage's one compiled pass (`stages/clean/scan.py`) against the plain Python rules.
+
+Line bounds (in characters, as Python slices a str) against `str.split`, template candidates against the
+keys `line_key` gives, and each rule bit against the rule itself, on tricky lines: Unicode (characters of
+2, 3 and 4 bytes, characters whose case folding is special, Unicode spaces), empty and blank lines, CRLF,
+very long lines; and the cleaned documents of `clean_stage` against `chrome_reasons` asked of every line.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from copytrace.stages.clean import clean_stage, source_group
+from copytrace.stages.clean.chrome import (
+    ChromeSettings, TemplateLookup, _line_features, chrome_reasons, cleaned_text, line_key, split_lines)
+from copytrace.stages.clean.patterns import _pattern_reason
+from copytrace.stages.clean.scan import CANDIDATE, HEADLINE, PATTERN, RULES, SHORT, TAG, scan_lines
+from copytrace.stages.clean.templates import fold_table, key_hashes, with_group
+from copytrace.settings import CleanSettings
+
+from test_clean_gate import _bent, _page_lines, _rule_lines
+
+TRICKY = [
+    "", " ", "\t", "\r", "\u00a0", "\u3000 \u2003", "x", "Home", "Home\r", "  Sport  ", "ß", "STRASSE straße",
+    "İstanbul", "ﬁnance ﬂow", "\U00030000 beyond the table", "Ǆ digraph", "ΣΑΣ σας ς", "Kelvin \u212a", "ſport",
+    "日本語のニュース、東京、大阪、京都", "Новости дня: Москва, Киев, Минск", "مرحبا بالعالم", "👍 Share 👍",
+    "© 2021 Reuters", "Photo: AFP/Getty Images", "Follow us on Twitter", "12:04 PM", "Tags: Russia, NATO, Ukraine",
+    "Putin Meets Erdogan In Sochi For Talks", "a" * 400, "a" * 401, "word " * 80, ("x" * 399 + " ") * 3,
+    "é" * 500, "Ж" * 401 + " photo", "日" * 1000, "Sign up " + "ü" * 395, "1 2 3 4 5 6 7 8 9 10 11 12",
+    "\u2028line separator\u2029", "\x1c\x1d\x1e\x1fcontrol spaces", "tab\tseparated\tmenu", "…", "— • —",
+    "photo " * 2000 + "é",
+]
+
+
+@pytest.fixture(scope="module")
+def lines() -> list[str]:
+    rng = random.Random(23)
+    out = list(TRICKY)
+    for line in _page_lines() + _rule_lines(rng):
+        out.append(line)
+        if len(line) <= 120 and rng.random() < 0.3:
+            out += _bent(line, rng)
+    return out
+
+
+def _rule_bits(line: str) -> int:
+    """The bits of the rules that hold `line` (the reference: the Python rules themselves)."""
+    stripped = line.strip()
+    if not stripped:
+        return 0
+    bits = PATTERN if len(stripped) <= 320 and _pattern_reason(stripped) is not None else 0
+    if len(stripped) <= 400:
+        tag, title, short = _line_features(stripped)
+        bits |= (TAG if tag else 0) | (HEADLINE if title else 0) | (SHORT if short else 0)
+    return bits
+
+
+def _scan(texts, groups=None, wanted=None):
+    row_pos, line, first, end, flags = scan_lines(pa.array(texts, pa.large_string()), np.arange(len(texts)), groups, wanted)
+    return {(r, i): (a, b, f) for r, i, a, b, f in zip(row_pos.tolist(), line.tolist(), first.tolist(), end.tolist(),
+                                                       flags.tolist())}
+
+
+def test_every_rule_holding_a_line_has_its_bit(lines):
+    found = _scan(lines)  # one line per text
+    held = 0
+    for k, line in enumerate(lines):
+        bits = _rule_bits(line)
+        held += bool(bits)
+        got = found.get((k, 0), (0, 0, 0))[2]
+        assert bits & ~got == 0, (line, bits, got)
+        assert got & ~RULES == 0  # no candidate without templates
+    assert held > 1000
+
+
+def _all_keys(texts: list[str]) -> np.ndarray:
+    """The hashes (group 0) of every line key of `texts`: each non-blank line is then a candidate."""
+    keys = sorted({line_key(piece) for text in texts for piece in text.split("\n") if piece.strip()})
+    return np.unique(with_group(key_hashes(keys), np.zeros(len(keys), dtype=np.int64)))
+
+
+def _texts(lines: list[str], rng: random.Random) -> list[str]:
+    texts = ["", "\n", "\r\n", "\n\n\n", "a\rb\nc", TRICKY[-1]]
+    k = 0
+    while k < len(lines):
+        chunk = lines[k:k + rng.randint(0, 25)]
+        k += max(len(chunk), 1)
+        for _ in range(rng.randint(0, 4)):
+            chunk.insert(rng.randint(0, len(chunk)), rng.choice(["", " ", "\r", "\u00a0\t"]))
+        text = ("\r\n" if rng.random() < 0.25 else "\n").join(chunk)
+        texts.append(text + rng.choice(["", "\n", "\r\n", " "]))
+    return texts
+
+
+def test_line_bounds_are_str_slices(lines):
+    rng = random.Random(11)
+    texts = _texts(lines, rng)
+    found = _scan(texts, np.zeros(len(texts), dtype=np.int64), _all_keys(texts))
+    for r, text in enumerate(texts):
+        for i, piece in enumerate(text.split("\n")):
+            if not piece.strip():
+                assert (r, i) not in found or found[(r, i)][2] & CANDIDATE == 0
+                continue
+            first, end, flags = found[(r, i)]  # every non-blank line: its key is one of the template's
+            assert flags & CANDIDATE
+            assert text[first:end] == piece
+            assert first == sum(len(p) + 1 for p in text.split("\n")[:i])
+
+
+def _unreadable(line: str) -> bool:
+    table = fold_table()
+    return any(ord(ch) >= len(table) or table[ord(ch)] == -3 for ch in line)
+
+
+def test_candidates_are_the_template_lines(lines):
+    rng = random.Random(13)
+    texts = _texts(lines, rng)
+    groups = [rng.randint(-1, 2) for _ in texts]  # -1: a source without a template
+    keys = {g: {line_key(line) for line in rng.sample(lines, 300) if line.strip()} for g in range(3)}
+    wanted = np.unique(np.concatenate([with_group(key_hashes(sorted(k)), np.full(len(k), g, dtype=np.int64))
+                                       for g, k in keys.items()]))
+    found = _scan(texts, np.array(groups, dtype=np.int64), wanted)
+    hits = 0
+    for r, text in enumerate(texts):
+        for i, piece in enumerate(text.split("\n")):
+            flagged = bool(found.get((r, i), (0, 0, 0))[2] & CANDIDATE)
+            expected = groups[r] >= 0 and bool(piece.strip()) and line_key(piece) in keys[groups[r]]
+            hits += expected
+            # a line the hash cannot key is a candidate (its key is then checked); any other is one if in the template
+            assert flagged == expected or (flagged and groups[r] >= 0 and _unreadable(piece)), (piece, groups[r])
+    assert hits > 200
+
+
+def _table(texts: list[str], rng: random.Random) -> pa.Table:
+    n = len(texts)
+    return pa.table({
+        "id": [f"d{i}" for i in range(n)], "text": pa.array(texts, pa.large_string()),
+        "url": [f"https://site{i % 3}.example/{i}" for i in range(n)], "source": [f"site{i % 3}" for i in range(n)],
+        "date": [None] * n, "title": [rng.choice(t.split("\n")) for t in texts],
+        "html": pa.array([None] * n, pa.large_string()), "origin": [f"f.jsonl:{i}" for i in range(n)]})
+
+
+def test_clean_stage_equals_the_rules_asked_of_every_line(lines):
+    rng = random.Random(17)
+    texts = [t for t in _texts(lines, rng) if t.strip()]
+    table = _table(texts, rng)
+    groups = [source_group(s, u) for s, u in zip(table["source"].to_pylist(), table["url"].to_pylist())]
+    templates = {g: {line_key(line): 4 for line in rng.sample(lines, 200) if line.strip()} for g in set(groups)}
+    for chrome in (ChromeSettings(), ChromeSettings(density=False), ChromeSettings(patterns=False),
+                   ChromeSettings(repeated=False)):
+        cleaned = clean_stage(table, CleanSettings(chrome=chrome), templates=templates)
+        got = dict(zip(cleaned.documents["id"].to_pylist(), cleaned.documents["text"].to_pylist()))
+        rejected = {r.id for r in cleaned.rejects}
+        changed = 0
+        for i, text in enumerate(texts):
+            reasons = chrome_reasons(text, TemplateLookup(templates[groups[i]]), f"site{i % 3}", table["title"][i].as_py(),
+                                     chrome)
+            expected = cleaned_text(split_lines(text), reasons) if reasons else text
+            if not expected.strip():
+                assert f"d{i}" in rejected
+                continue
+            assert got[f"d{i}"] == expected
+            changed += expected != text
+        assert changed > 50
+
+
+def test_take_out_equals_cleaned_text(lines):
+    """The compiled take-out against `cleaned_text`: blank runs, CRLF, Unicode spaces at line ends."""
+    from copytrace.stages.clean.scan import take_out
+
+    rng = random.Random(29)
+    texts = _texts(lines, rng)
+    ends = [" ", "\t", "\r", "\u00a0", "\u3000", "\u2029", "\x85", "\x1f", "é", ""]
+    texts = ["\n".join(piece + rng.choice(ends) * rng.randint(0, 2) for piece in text.split("\n")) for text in texts]
+    texts += ["a\n\n\n b \n\n", "\n\n x", " \u00a0\n\u3000\nx\u00a0", "x\r\n\r\n\r\ny\r\n"]
+    changed, taken = [], []
+    for r, text in enumerate(texts):
+        count = text.count("\n") + 1
+        if rng.random() < 0.8:
+            changed.append(r)
+            taken.append(sorted(rng.sample(range(count), rng.randint(0, count))))
+    array, empty = take_out(pa.array(texts, pa.large_string()), changed, taken)
+    got = array.to_pylist()
+    by_row = dict(zip(changed, zip(taken, empty.tolist())))
+    for r, text in enumerate(texts):
+        if r not in by_row:
+            assert got[r] == text
+            continue
+        lines_out, nothing = by_row[r]
+        expected = cleaned_text(split_lines(text), {i + 1: "r" for i in lines_out})
+        assert got[r] == expected, (text, lines_out)
+        assert nothing == (not expected.strip())
+    assert len(changed) > 100
