@@ -68,3 +68,16 @@ def test_align_plan_of_pairs_naming_unknown_documents_aligns_them_all(scanned):
     mixed = pa.concat_tables([known, stray])
     assert align_plan(documents, mixed).all()
     assert align_plan(documents, mixed.slice(0, 0)).tolist() == []
+
+
+def test_sentence_splits_are_both_splits_in_one_pass():
+    from copytrace.text.sentences import sentence_splits, sentences
+
+    texts = [paragraphs(*ARTICLE), paragraphs(*OWN_STORY), "", "...", "No quote here. None at all!",
+             'He said: "We will build it." Then he left.\n"Quoted whole sentence."\nShe added, \u201cnot now\u201d, and went.',
+             "\u00abCitation\u00bb dit-il. \u201c\u201d empty quotes. 'single' words"]
+    for text in texts:
+        aside, whole = sentence_splits(text)
+        assert aside == sentences(text) and whole == sentences(text, set_quotes_aside=False), text
+    aside, whole = sentence_splits(texts[5])
+    assert any(s.quoted for s in aside) and not any(s.quoted for s in whole)

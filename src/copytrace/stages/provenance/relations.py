@@ -35,7 +35,7 @@ Relation (names kept from before; the classes are the journalists'):
 from __future__ import annotations
 
 from copytrace.settings import RelationSettings
-from copytrace.text.sentences import Matching, Sentence, SentenceIndex, index_sentences, match_sentences, sentences
+from copytrace.text.sentences import Matching, Sentence, SentenceIndex, index_sentences, match_sentences, sentence_splits
 
 WHOLE_COPY = 0.9  # share of a copy's words, quotes included, in the source's sentences: nothing of its own
 CLASS_OF = {"same": "wholly derived", "republication": "wholly derived", "cut": "wholly derived",
@@ -73,10 +73,12 @@ class SentenceCache:
         key = (doc, set_quotes_aside)
         found = self._of.get(key)
         if found is None:
-            if not set_quotes_aside and not any(s.quoted for s in self.of(doc, text)):
-                found = self._of[key] = self.of(doc, text)  # no quoted word: both splits are one
-            else:
-                found = self._of[key] = sentences(text, set_quotes_aside)
+            # Both splits in one pass over the text: a family's members are matched both ways.
+            aside, whole = sentence_splits(text)
+            if not any(s.quoted for s in aside):
+                whole = aside  # no quoted word: both splits are one
+            self._of[(doc, True)], self._of[(doc, False)] = aside, whole
+            found = self._of[key]
         return found
 
     def index(self, doc: str, text: str, set_quotes_aside: bool, min_words: int) -> SentenceIndex:
