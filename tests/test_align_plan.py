@@ -81,3 +81,20 @@ def test_sentence_splits_are_both_splits_in_one_pass():
         assert aside == sentences(text) and whole == sentences(text, set_quotes_aside=False), text
     aside, whole = sentence_splits(texts[5])
     assert any(s.quoted for s in aside) and not any(s.quoted for s in whole)
+
+
+def test_sentence_cache_indexes_are_index_sentences_whichever_split_comes_first():
+    from copytrace.stages.provenance.relations import SentenceCache
+    from copytrace.text.sentences import index_sentences, sentences
+
+    quoted = 'He said: "We will build the new bridge over the river next year." Then he left the hall for the night.'
+    for text in (quoted, paragraphs(*ARTICLE), paragraphs(*OWN_STORY)):
+        for first in (True, False):
+            cache = SentenceCache()
+            made = {aside: cache.index("d", text, aside, 3) for aside in (first, not first)}
+            for aside, index in made.items():
+                assert index == index_sentences(sentences(text, aside), 3)
+    cache = SentenceCache()
+    assert cache.index("d", quoted, True, 3) is not cache.index("d", quoted, False, 3)
+    assert cache.index("x", "No quote here at all, none.", True, 3) is cache.index("x", "No quote here at all, none.",
+                                                                                    False, 3)
