@@ -124,12 +124,14 @@ def run_child(args: list[str]) -> tuple[dict, float, int, int]:
 
 
 def keep_outputs(out: Path, keep: Path) -> None:
-    """The run's pairs and families, rows sorted, as Parquet under `keep` (for `cmp`-style comparison of versions)."""
+    """The run's output tables (pairs, families, documents, passages...), rows sorted, as Parquet under `keep`
+    (for `cmp`-style comparison of versions)."""
     import pyarrow.parquet as pq
 
     keep.mkdir(parents=True, exist_ok=True)
-    for name in ("pairs", "families"):
-        table = pq.read_table(out / f"{name}.parquet")
+    for path in sorted(out.glob("*.parquet")):
+        name = path.stem
+        table = pq.read_table(path)
         keys = [(c, "ascending") for c in table.column_names if not str(table.schema.field(c).type).startswith("list")]
         pq.write_table(table.sort_by(keys), keep / f"{name}.parquet")
 

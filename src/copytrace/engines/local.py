@@ -16,9 +16,10 @@ schedules the units of `copytrace.stages`:
 - verify: `verify_pairs` over chunks of candidate pairs, with the texts of
   the documents each chunk names;
 - families: `connected_components` over the kept pairs (one integer per document);
-- align and provenance: `plan_explain`, `align_pairs` (the plan's pairs:
-  a large family's tree edges) and `trace` over chunks of whole families,
-  in worker processes (`engines.results`).
+- align and provenance: `align_plan` (the pairs `plan_explain` would align,
+  planned for the large families alone), `align_pairs` (a large family's
+  tree edges, every pair of a small one) and `trace` over chunks of whole
+  families, in worker processes (`engines.results`).
 
 Every shard has a done marker, so a killed scan started again with the same
 `work_dir` skips what was finished. The results are the memory engine's,

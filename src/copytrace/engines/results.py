@@ -87,13 +87,15 @@ def _chunk_documents(spec: dict) -> pa.Table:
 
 def align_chunk(spec: dict) -> pa.Table:
     """Passages of the pairs one chunk's explain plan needs (`provenance.plan_explain`: a large family's tree
-    edges, every pair of a small one, every possible quote); each pair is aligned on its own."""
+    edges, every pair of a small one, every possible quote); each pair is aligned on its own. The plan is
+    made for the large families alone (`provenance.align_plan`): a small family has every pair aligned."""
     from copytrace.stages.align import align_pairs
-    from copytrace.stages.provenance import plan_explain
+    from copytrace.stages.provenance import align_plan
 
     documents = _chunk_documents(spec)
-    plan = plan_explain(documents, spec["pairs"], spec["settings"].provenance, plan_only=True)
-    return align_pairs(documents, plan.to_align(spec["pairs"]), spec["settings"].align)
+    mask = align_plan(documents, spec["pairs"], spec["settings"].provenance)
+    pairs = spec["pairs"] if mask.all() else spec["pairs"].filter(pa.array(mask, pa.bool_()))
+    return align_pairs(documents, pairs, spec["settings"].align)
 
 
 def _trace_chunk_on_disk(spec: dict) -> Path:

@@ -55,6 +55,26 @@ def sentences(text: str, set_quotes_aside: bool = True) -> list[Sentence]:
     return out
 
 
+def sentence_splits(text: str) -> tuple[list[Sentence], list[Sentence]]:
+    """`sentences(text)` and `sentences(text, set_quotes_aside=False)` in one pass over the text."""
+    spans = quote_spans(text)
+    starts = [s for s, _ in spans]
+    aside, whole = [], []
+    for m in _SENTENCE.finditer(text):
+        lo, hi = m.start(), m.end()
+        every = [w.lower() for w in _WORD.findall(text, lo, hi)]
+        k = bisect_right(starts, hi - 1) - 1
+        if k < 0 or spans[k][1] <= lo:
+            words, quoted = every, 0
+        else:
+            words, quoted = _outside_quotes(text, lo, hi, spans, starts)
+        if words or quoted:
+            aside.append(Sentence(lo, hi, words, quoted))
+        if every:
+            whole.append(Sentence(lo, hi, every, 0))
+    return aside, whole
+
+
 def _outside_quotes(text: str, lo: int, hi: int, spans, starts) -> tuple[list[str], int]:
     """Words of text[lo:hi] whose first character lies outside every quote span, and the count of the others."""
     words, quoted = [], 0

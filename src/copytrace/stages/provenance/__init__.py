@@ -68,6 +68,7 @@ from copytrace.stages.provenance.facts import (  # noqa: F401  (the package's AP
     _document_rows,
     _explainable,
     add_outlets,
+    learn_outlets,
     corpus_outlets,
     document_facts,
     pair_views,
@@ -173,17 +174,31 @@ def plan_explain(documents: pa.Table, pairs: pa.Table, settings: ProvenanceSetti
     Families up to `all_pairs_up_to` members have every pair aligned (their
     tree is then drawn from every pair's cues); larger ones only the tree's
     edges: n - 1 alignments for n members. `plan_only`: the plan is for
-    choosing the pairs to align, not for `trace` (`document_facts(plan_only=True)`).
+    choosing the pairs to align, not for `trace` (`document_facts(plan_only=True)`);
+    `align_plan` gives the same pairs for less.
     """
     settings = settings or ProvenanceSettings()
     pairs, ids = _explainable(documents, pairs)
     facts, index = document_facts(_document_rows(documents, ids), settings, index, plan_only)
     family_of = _family_column(documents, pairs)
+    family_pairs = _family_pairs(pairs, family_of)
+    plans = _family_plans(_members(ids, facts, family_of), facts, index, family_pairs, settings)
+    large = {fam: plan for fam, plan in plans.items() if len(plan.order) > settings.all_pairs_up_to}
+    mask = explain_mask(pairs, family_of, large, settings)
+    return ExplainPlan(facts, index, family_of, plans, family_pairs, mask)
+
+
+def _members(ids, facts: dict[str, DocumentFacts], family_of: dict) -> dict[int, list[str]]:
+    """Each family's members among `ids` (those with facts), in input order."""
     members: dict[int, list[str]] = {}
-    for doc in sorted(ids, key=lambda d: facts[d].order):
+    for doc in sorted((d for d in ids if d in facts), key=lambda d: facts[d].order):
         if family_of.get(doc) is not None:
             members.setdefault(family_of[doc], []).append(doc)
-    family_pairs = _family_pairs(pairs, family_of)
+    return members
+
+
+def _family_plans(members: dict[int, list[str]], facts: dict[str, DocumentFacts], index: OutletIndex,
+                  family_pairs: dict, settings: ProvenanceSettings) -> dict[int, FamilyPlan]:
     plans = {}
     for fam, docs in members.items():
         if len(docs) < 2:
@@ -196,9 +211,42 @@ def plan_explain(documents: pa.Table, pairs: pa.Table, settings: ProvenanceSetti
         plans[fam] = FamilyPlan(fam, order, parent, reasons)
         if len(order) > settings.all_pairs_up_to and fam in family_pairs:
             plans[fam].same_cut = same_cuts(order, parent, *_ranked_pairs(order, family_pairs[fam]))
-    large = {fam: plan for fam, plan in plans.items() if len(plan.order) > settings.all_pairs_up_to}
-    mask = explain_mask(pairs, family_of, large, settings)
-    return ExplainPlan(facts, index, family_of, plans, family_pairs, mask)
+    return plans
+
+
+def align_plan(documents: pa.Table, pairs: pa.Table, settings: ProvenanceSettings | None = None) -> np.ndarray:
+    """The pairs to align, over `pairs`: `plan_explain(documents, pairs, settings, plan_only=True).mask`,
+    with facts made for the members of large families alone.
+
+    Only a family of more than `all_pairs_up_to` members has pairs left out
+    (only its tree's edges are aligned); every pair of a small family, and
+    every possible quote, is aligned whatever the plan. So the facts (credit
+    lines, dates: the plan's cost) of a small family's members are not made
+    here. The outlets are still learnt from every document named by the
+    pairs, as `plan_explain` learns them, so each large family's plan, and
+    the mask, are `plan_explain`'s.
+    """
+    settings = settings or ProvenanceSettings()
+    explainable, ids = _explainable(documents, pairs)
+    if explainable.num_rows != pairs.num_rows or not ids:
+        # Pairs naming documents not given: every pair, as `ExplainPlan.to_align` does then.
+        return np.ones(pairs.num_rows, dtype=bool)
+    family_of = _family_column(documents, pairs)
+    sizes: dict[int, int] = {}
+    for doc in ids:
+        if family_of.get(doc) is not None:
+            sizes[family_of[doc]] = sizes.get(family_of[doc], 0) + 1
+    large = {fam for fam, size in sizes.items() if size > settings.all_pairs_up_to}
+    if not large:
+        return np.ones(pairs.num_rows, dtype=bool)
+    rows = _document_rows(documents, ids)
+    index, scans = learn_outlets(rows, settings)
+    facts, _ = document_facts([r for r in rows if family_of.get(r["id"]) in large], settings, index,
+                              plan_only=True, scans=scans)
+    family_pairs = _family_pairs(pairs, family_of)
+    plans = _family_plans(_members(ids, facts, family_of), facts, index,
+                          {fam: family_pairs[fam] for fam in large if fam in family_pairs}, settings)
+    return explain_mask(pairs, family_of, plans, settings)
 
 
 def trace(documents: pa.Table, pairs: pa.Table, passages: pa.Table,

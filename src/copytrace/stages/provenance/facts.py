@@ -121,19 +121,28 @@ def add_outlets(index: OutletIndex, rows: list[dict], settings: ProvenanceSettin
                 index.add(row["id"], c.name, c.kind.replace("_", " "))
 
 
+def learn_outlets(rows: list[dict], settings: ProvenanceSettings) -> tuple[OutletIndex, dict[str, tuple]]:
+    """The outlets of `rows` (`add_outlets`), and the self-name scans made, for `document_facts(scans=...)`."""
+    scans: dict[str, tuple] = {}
+    index = OutletIndex(aliases=settings.aliases)
+    add_outlets(index, rows, settings, scans if roles_lead(("self",), settings.languages) else None)
+    return index, scans
+
+
 def document_facts(rows: list[dict], settings: ProvenanceSettings, index: OutletIndex | None = None,
-                   plan_only: bool = False) -> tuple[dict[str, DocumentFacts], OutletIndex]:
+                   plan_only: bool = False, scans: dict[str, tuple] | None = None
+                   ) -> tuple[dict[str, DocumentFacts], OutletIndex]:
     """Facts of each document, and the corpus' outlets (metadata first, self-names where it is missing).
 
     With `index` (the outlets of the whole corpus, from `corpus_outlets`), the
     outlets are not learnt from `rows` but taken from it. `plan_only`: only
     what `plan_explain` reads (date, credits, order, text): no text and prose
     masks, no agency cues, which only judging a pair needs (a third of the cost).
+    `scans`: the self-name scans `learn_outlets` made for these rows, with the `index` it returned.
     """
-    scans: dict[str, tuple] = {}
     if index is None:
-        index = OutletIndex(aliases=settings.aliases)
-        add_outlets(index, rows, settings, scans if roles_lead(("self",), settings.languages) else None)
+        index, scans = learn_outlets(rows, settings)
+    scans = scans or {}
     is_outlet = _is_outlet(index)
     facts = {}
     for row in rows:

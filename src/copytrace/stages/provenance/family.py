@@ -95,8 +95,10 @@ class FamilyTracer:
                            lambda p, c: (p, c) in here and self.derived_link(p, c), self.spans_in)
             # A member rehang leaves without a parent (it shares only quotes with earlier ones) still hangs
             # from its best earlier member: the tree spans the family, its edge says "quote".
-            fallback = _parents(order, family_pairs)
-            parent = {m: found.get(m) or fallback[m] for m in order[1:]}
+            parent = {m: found.get(m) for m in order[1:]}
+            if not all(parent.values()):  # only then the fallback (one pass over the family's pairs)
+                fallback = _parents(order, family_pairs)
+                parent = {m: p or fallback[m] for m, p in parent.items()}
             reasons = [r for r in plan.reasons if r.startswith("date:")]
             reasons.append(f"original: {order[0]}, first in the order that agrees best with the cues of "
                            f"every pair of the family (dates, credits, framing, coverage)")
