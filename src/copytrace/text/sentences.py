@@ -140,7 +140,7 @@ def index_sentences(text: list[Sentence], min_words: int) -> SentenceIndex:
     distinct, bags, bigrams = {}, {}, {}
     for i, s in enumerate(text):
         if len(s.words) >= min_words:
-            distinct[i] = tuple(set(s.words))
+            distinct[i] = tuple(dict.fromkeys(s.words))  # word order: ties in most_common follow it, not the hash seed
             for w in distinct[i]:
                 postings.setdefault(w, set()).add(i)
             bags[i], bigrams[i] = s.bag, s.bigrams

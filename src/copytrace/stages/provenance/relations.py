@@ -110,7 +110,7 @@ def _index_alike(split: list[Sentence], min_words: int, other: list[Sentence], m
             if i < len(other) and other[i].words is s.words and i in made.distinct:
                 distinct[i], bags[i], bigrams[i] = made.distinct[i], made.bags[i], made.bigrams[i]
             else:
-                distinct[i] = tuple(set(s.words))
+                distinct[i] = tuple(dict.fromkeys(s.words))  # word order: ties in most_common follow it, not the hash seed
                 bags[i], bigrams[i] = s.bag, s.bigrams
             for w in distinct[i]:
                 postings.setdefault(w, set()).add(i)
