@@ -69,9 +69,21 @@ class Budget:
         # 32 MB shards keep every worker busy to the end.
         return self.shard_bytes or max(1 << 20, min(self.memory // 16 // self.workers, 32 << 20))
 
-    @property
-    def duckdb_memory(self) -> str:
-        return f"{max(64, self.memory // 2 // 2**20)}MB"
+    def anchor_rows(self) -> int:
+        """Anchor rows (value, document) paired at once by the local engine's candidates stage.
+
+        `anchor_pairs` holds a row about 6 times over (the rows, their order by document, the
+        partitions by hash, the pieces) plus its pair codes: 128 bytes a row in a quarter of the budget.
+        """
+        return int(max(4096, self.memory // 4 // 128))
+
+    def reduce_rows(self) -> int:
+        """Pair-code rows (a code once per band shared, or per anchor run) reduced at once (`runs.reduce_runs`).
+
+        The range's codes, NumPy's sorted copy and counts, the anchor rows' inverse and sums, and the merged
+        output: 64 bytes a row in a quarter of the budget.
+        """
+        return int(max(4096, self.memory // 4 // 64))
 
     def band_group(self, n_docs: int, bands: int) -> int:
         """Bands whose keys for every document are grouped in memory at once."""
