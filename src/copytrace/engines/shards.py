@@ -75,7 +75,7 @@ class Budget:
         `anchor_pairs` holds a row about 6 times over (the rows, their order by document, the
         partitions by hash, the pieces) plus its pair codes: 128 bytes a row in a quarter of the budget.
         """
-        return int(max(4096, self.memory // 4 // 128))
+        return int(max(256, self.memory // 4 // 128))
 
     def reduce_rows(self) -> int:
         """Pair-code rows (a code once per band shared, or per anchor run) reduced at once (`runs.reduce_runs`).
@@ -83,7 +83,7 @@ class Budget:
         The range's codes, NumPy's sorted copy and counts, the anchor rows' inverse and sums, and the merged
         output: 64 bytes a row in a quarter of the budget.
         """
-        return int(max(4096, self.memory // 4 // 64))
+        return int(max(256, self.memory // 4 // 64))
 
     def band_group(self, n_docs: int, bands: int) -> int:
         """Bands whose keys for every document are grouped in memory at once."""

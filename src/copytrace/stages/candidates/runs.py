@@ -10,9 +10,8 @@ takes the runs' rows a range of codes at a time, with no more than
 
 - a run is written once its producer holds it whole (a group of bands'
   codes, a range of anchor values' pairs), sorted, as raw uint64 codes plus
-  the positions in it of `bins + 1` bin edges: bin k holds the codes whose
-  first document is in [first[k], first[k + 1]), with first = `doc_bins`. The
-  positions cost one `searchsorted` while the run is in memory, and let the
+  the positions in it of the `bin_edges` (bin k: codes from edge k to edge
+  k + 1, evenly cut pair numbers a * n_docs + b). The positions cost one `searchsorted` while the run is in memory, and let the
   reduce read any range of bins of any run without a search or a whole read;
 - `plan_ranges` cuts the bins into consecutive ranges of at most `max_rows`
   rows over every run (a bin over it alone is a range of its own);
@@ -37,19 +36,23 @@ from pathlib import Path
 
 import numpy as np
 
-# Bins of first documents: runs record where each bin starts (8 bytes a bin), ranges are unions of bins.
+# Bins of pair codes: runs record where each bin starts (8 bytes a bin), ranges are unions of bins.
 MAX_BINS = 1 << 16
 
 
-def doc_bins(n_docs: int) -> np.ndarray:
-    """First document of each bin (and n_docs last): at most `MAX_BINS` bins of about equal documents."""
-    bins = max(1, min(n_docs, MAX_BINS))
-    return np.linspace(0, n_docs, bins + 1).astype(np.int64)
-
-
 def bin_edges(n_docs: int) -> np.ndarray:
-    """The pair codes at which the bins start (code of (first[k], 0)), and one past the last document."""
-    return doc_bins(n_docs).astype(np.uint64) << np.uint64(32)
+    """The pair codes at which the bins start, and one past the last pair (`bins + 1` ascending codes).
+
+    Pair (a, b) of documents 0..n_docs-1 is number a * n_docs + b in code order; the bins cut those numbers
+    evenly: ten million documents give bins of ~150 first documents, a small corpus a bin per pair or so,
+    so a range of bins can always be as small as one pair's rows (one a band, one an anchor run).
+    """
+    n = max(1, n_docs)
+    bins = max(1, min(MAX_BINS, n * n))
+    number = np.floor(np.linspace(0.0, float(n) * n, bins + 1)).astype(np.uint64)
+    number[-1] = np.uint64(n) * np.uint64(n)
+    first, second = number // np.uint64(n), number % np.uint64(n)
+    return (first << np.uint64(32)) | second
 
 
 def _save(path: Path, array: np.ndarray) -> None:
