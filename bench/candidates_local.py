@@ -53,7 +53,7 @@ def run(work_dir: Path, memory: str, out: Path | None) -> None:
     shutil.rmtree(work_dir / "candidates", ignore_errors=True)
     shutil.rmtree(work_dir / "spill", ignore_errors=True)
     store = DocumentStore(work.shards("documents", "part-*.arrow"))
-    fp_paths = sorted((work_dir / "fingerprint").glob("part-*[0-9].parquet"))
+    fp_paths = sorted(p for p in (work_dir / "fingerprint").glob("part-*.parquet") if ".anchors-" not in p.name)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     load = os.getloadavg()
     wall, cpu = time.perf_counter(), time.process_time()
