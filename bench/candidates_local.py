@@ -38,7 +38,42 @@ def prepare(corpus: Path, work_dir: Path, memory: str) -> None:
     print(json.dumps({"docs": counts.used, "text_bytes": counts.text_bytes}))
 
 
-def run(work_dir: Path, memory: str, out: Path | None) -> None:
+def _watch_phases(local) -> dict:
+    """Seconds, CPU seconds and peak RSS (sampled every 0.05 s) of each step of the runs version's stage."""
+    import threading
+
+    phases, current = {}, {"name": None, "peak": 0}
+
+    def rss() -> int:
+        with open("/proc/self/status") as handle:
+            return next(int(line.split()[1]) * 1024 for line in handle if line.startswith("VmRSS:"))
+
+    def sample():
+        while True:
+            current["peak"] = max(current["peak"], rss())
+            time.sleep(0.05)
+
+    threading.Thread(target=sample, daemon=True).start()
+    for name in ("band_runs", "anchor_runs", "count_shared_bands"):
+        original = getattr(local, name, None)
+        if original is None:
+            continue
+
+        def wrapped(*args, _original=original, _name=name, **kwargs):
+            current["peak"] = rss()
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                got = phases.setdefault(_name, {"s": 0.0, "cpu_s": 0.0, "peak_rss_gb": 0.0})
+                got["s"] = round(got["s"] + time.perf_counter() - wall, 1)
+                got["cpu_s"] = round(got["cpu_s"] + time.process_time() - cpu, 1)
+                got["peak_rss_gb"] = max(got["peak_rss_gb"], round(max(current["peak"], rss()) / 2**30, 2))
+        setattr(local, name, wrapped)
+    return phases
+
+
+def run(work_dir: Path, memory: str, out: Path | None, phases_wanted: bool = False) -> None:
     import pyarrow.parquet as pq
 
     from copytrace.engines import local
@@ -54,6 +89,7 @@ def run(work_dir: Path, memory: str, out: Path | None) -> None:
     shutil.rmtree(work_dir / "spill", ignore_errors=True)
     store = DocumentStore(work.shards("documents", "part-*.arrow"))
     fp_paths = sorted(p for p in (work_dir / "fingerprint").glob("part-*.parquet") if ".anchors-" not in p.name)
+    phases = _watch_phases(local) if phases_wanted else None
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     load = os.getloadavg()
     wall, cpu = time.perf_counter(), time.process_time()
@@ -64,6 +100,8 @@ def run(work_dir: Path, memory: str, out: Path | None) -> None:
               "pairs": pq.ParquetFile(final).metadata.num_rows, "memory": memory,
               "load_before": [round(x, 2) for x in load], "load_after": [round(x, 2) for x in os.getloadavg()],
               "recorded": done_info(final)}
+    if phases is not None:
+        report["phases"] = phases
     if out is not None:
         shutil.copyfile(final, out)
     print(json.dumps(report))
@@ -80,11 +118,12 @@ def main() -> None:
     r.add_argument("work", type=Path)
     r.add_argument("--memory", default="6GB")
     r.add_argument("--out", type=Path)
+    r.add_argument("--phases", action="store_true", help="time each step (band runs, anchor runs, reduce)")
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.corpus, args.work, args.memory)
     else:
-        run(args.work, args.memory, args.out)
+        run(args.work, args.memory, args.out, args.phases)
 
 
 if __name__ == "__main__":

@@ -71,7 +71,8 @@ def test_ranges_hold_at_most_the_rows_asked_unless_one_bin_does():
     assert plan_ranges([], 10) == []
     values = np.random.default_rng(2).integers(0, 2**63, 10_000, dtype=np.uint64)
     cut = value_ranges([values[:4000], values[4000:]], 4, 1000)
-    assert 10 <= len(cut) <= 12
+    assert 10 <= len(cut) <= 12 and sum(rows for _, _, rows in cut) == 10_000
+    assert all(rows <= 1000 for _, _, rows in cut) and cut[0][0] == 0 and cut[-1][1] == 2**16
 
 
 def test_the_reduce_of_runs_is_count_codes_of_every_row(tmp_path):

@@ -148,31 +148,34 @@ def anchor_runs(folder: Path, fp_paths: list[Path], partition: int, n_docs: int,
     `partition` (`partition_anchor_codes`): the partition's rows paired at once when they fit
     `budget.anchor_rows`, else range of anchor values by range (`runs.value_ranges`)."""
     max_rows = budget.anchor_rows()
-    rows = sum(pq.ParquetFile(anchor_path(p, partition)).metadata.num_rows for p in fp_paths)
-    if rows <= max_rows:
-        ranges = [(0, 1 << VALUE_BITS)]
+    per_file = [pq.ParquetFile(anchor_path(p, partition)).metadata.num_rows for p in fp_paths]
+    whole = (0, 1 << VALUE_BITS, sum(per_file))
+    if whole[2] <= max_rows:
+        ranges = [whole]
     else:
         ranges = value_ranges((_anchor_table(p, partition, ["value"])["value"].to_numpy() for p in fp_paths),
                               ANCHOR_PARTITION_BITS, max_rows)
     runs = []
-    for lo, hi in ranges:
+    for lo, hi, rows in ranges:
         run = Run(folder / f"anchors-{partition:02d}-{lo:05d}-{hi:05d}", weighted=True)
         runs.append(run)
         if run.exists():
             continue
-        values, docs = [], []
-        for p in fp_paths:
+        # Filled file by file (documents ascending, as `anchor_pairs` finds them fastest): no list to concatenate.
+        values, docs, at = np.empty(rows, dtype=np.uint64), np.empty(rows, dtype=np.int64), 0
+        for p, n in zip(fp_paths, per_file):
+            if not n:
+                continue
             table = _anchor_table(p, partition)
             v, d = table["value"].to_numpy(), table["doc"].to_numpy()
-            if (lo, hi) != (0, 1 << VALUE_BITS):
+            if (lo, hi, rows) != whole:
                 bins = sub_bins(v, ANCHOR_PARTITION_BITS)
                 keep = (bins >= lo) & (bins < hi)
                 v, d = v[keep], d[keep]
-            values.append(v)
-            docs.append(d)
-            del table
-        values = np.concatenate(values) if values else np.empty(0, np.uint64)
-        docs = np.concatenate(docs) if docs else np.empty(0, np.int64)
+            values[at:at + len(v)], docs[at:at + len(v)] = v, d
+            at += len(v)
+            del table, v, d
+        values, docs = values[:at], docs[:at]
         held.saw(len(values))
         codes, shared = partition_anchor_codes(values, docs, settings)
         del values, docs

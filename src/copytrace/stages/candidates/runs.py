@@ -186,13 +186,13 @@ def reduce_runs(band_runs: list[Run], anchor_runs: list[Run], max_rows: int, cou
 VALUE_BITS = 16  # a histogram of 2**16 bins of anchor values below the partition's bits
 
 
-def value_ranges(value_columns, partition_bits: int, max_rows: int) -> list[tuple[int, int]]:
-    """Ranges [lo, hi) of the `VALUE_BITS` bits of anchor values after the top `partition_bits`, holding at most
-    `max_rows` rows of `value_columns` (arrays of one partition's values, read one at a time) each."""
+def value_ranges(value_columns, partition_bits: int, max_rows: int) -> list[tuple[int, int, int]]:
+    """Ranges [lo, hi) of the `VALUE_BITS` bits of anchor values after the top `partition_bits`, with their rows:
+    at most `max_rows` rows of `value_columns` (arrays of one partition's values, read one at a time) each."""
     per_bin = np.zeros(1 << VALUE_BITS, dtype=np.int64)
     for values in value_columns:
         per_bin += np.bincount(sub_bins(values, partition_bits), minlength=1 << VALUE_BITS)
-    return greedy_ranges(per_bin, max_rows)
+    return [(lo, hi, int(per_bin[lo:hi].sum())) for lo, hi in greedy_ranges(per_bin, max_rows)]
 
 
 def sub_bins(values: np.ndarray, partition_bits: int) -> np.ndarray:
