@@ -139,7 +139,8 @@ def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None
 
 
 def _anchor_table(fp_path: Path, partition: int, columns=None) -> pa.Table:
-    return pq.read_table(anchor_path(fp_path, partition), columns=columns)
+    # One small file at a time: Arrow's threads cost twice the CPU here (0.46 vs 0.25 s for 13.6M rows).
+    return pq.read_table(anchor_path(fp_path, partition), columns=columns, use_threads=False)
 
 
 def anchor_runs(folder: Path, fp_paths: list[Path], partition: int, n_docs: int, settings: ScanSettings,
@@ -180,19 +181,23 @@ def anchor_runs(folder: Path, fp_paths: list[Path], partition: int, n_docs: int,
         codes, shared = partition_anchor_codes(values, docs, settings)
         del values, docs
         run.write(codes, n_docs, shared)
+        del codes, shared
+        release_memory()  # the next range starts from what the budget allows, not from this one's peak
     return runs
 
 
 def read_band_group(fp_paths: list[Path], n_docs: int, lo: int, hi: int, settings: ScanSettings) -> np.ndarray:
     """`band_codes` of bands lo..hi-1, with every document's keys of those bands in memory (row = document)."""
-    keys = np.empty((n_docs, hi - lo), dtype=np.uint64)
+    # Band-major (a band's keys side by side, as `band_codes` pairs them): its transposed view needs no copy.
+    by_band = np.empty((hi - lo, n_docs), dtype=np.uint64)
     row = 0
     for path in fp_paths:
         table = pq.read_table(path, columns=[_key_column(j) for j in range(lo, hi)])
         for c in range(hi - lo):
-            keys[row:row + table.num_rows, c] = table.column(c).to_numpy()
+            by_band[c, row:row + table.num_rows] = table.column(c).to_numpy()
         row += table.num_rows
-    return band_codes(keys, settings.max_bucket, settings.clique_bucket, settings.bucket_window)
+        del table
+    return band_codes(by_band.T, settings.max_bucket, settings.clique_bucket, settings.bucket_window)
 
 
 def short_document_flags(fp_paths: list[Path], settings: ScanSettings) -> np.ndarray | None:
@@ -255,6 +260,7 @@ def band_runs(folder: Path, fp_paths: list[Path], n_docs: int, bands: int, group
             codes.sort()
             run.write(codes, n_docs)
             del codes
+            release_memory()
         advance(hi - lo)
     return runs
 
