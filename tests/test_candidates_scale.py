@@ -23,12 +23,13 @@ from copytrace.settings import ScanSettings
 from copytrace.stages.candidates import candidates, count_code_rows
 from copytrace.stages.candidates.runs import (
     ReduceStats,
+    VALUE_BITS,
+    AnchorSpill,
     Run,
     bin_edges,
     greedy_ranges,
     plan_ranges,
     reduce_runs,
-    value_ranges,
 )
 from copytrace.stages.fingerprint import fingerprint
 
@@ -69,10 +70,24 @@ def test_ranges_hold_at_most_the_rows_asked_unless_one_bin_does():
     held = [int(per_bin[lo:hi].sum()) for lo, hi in ranges]
     assert all(h <= 6 or hi - lo == 1 for h, (lo, hi) in zip(held, ranges))  # the bin of 9 alone
     assert plan_ranges([], 10) == []
-    values = np.random.default_rng(2).integers(0, 2**63, 10_000, dtype=np.uint64)
-    cut = value_ranges([values[:4000], values[4000:]], 4, 1000)
-    assert 10 <= len(cut) <= 12 and sum(rows for _, _, rows in cut) == 10_000
-    assert all(rows <= 1000 for _, _, rows in cut) and cut[0][0] == 0 and cut[-1][1] == 2**16
+
+
+
+def test_an_anchor_spill_gives_back_every_row_by_range(tmp_path):
+    rng = np.random.default_rng(2)
+    values = rng.integers(0, 2**60, 10_000, dtype=np.uint64)  # partition 0 of 16
+    docs = np.sort(rng.integers(0, 500, 10_000))
+    spill = AnchorSpill(tmp_path / "spill", 4)
+    for part in np.array_split(np.arange(10_000), 3):  # three shards, documents ascending across them
+        spill.add(values[part], docs[part])
+    cut = spill.ranges(1000)
+    assert 10 <= len(cut) <= 12 and sum(n for _, _, n in cut) == 10_000
+    assert all(n <= 1000 for _, _, n in cut) and cut[0][0] == 0 and cut[-1][1] == 2**VALUE_BITS
+    got = [spill.rows(lo, hi, n) for lo, hi, n in cut]
+    pairs = sorted(zip(np.concatenate([v for v, _ in got]).tolist(), np.concatenate([d for _, d in got]).tolist()))
+    assert pairs == sorted(zip(values.tolist(), docs.tolist()))
+    spill.remove()
+    assert not (tmp_path / "spill").exists()
 
 
 def test_the_reduce_of_runs_is_count_codes_of_every_row(tmp_path):

@@ -30,6 +30,7 @@ table for table.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from contextlib import contextmanager
@@ -68,7 +69,7 @@ from copytrace.parallel import process_pool, stop_pool
 from copytrace.progress import Progress
 from copytrace.settings import ScanSettings
 from copytrace.stages.candidates import band_codes, count_code_rows, partition_anchor_codes
-from copytrace.stages.candidates.runs import VALUE_BITS, ReduceStats, Run, reduce_runs, sub_bins, value_ranges
+from copytrace.stages.candidates.runs import AnchorSpill, ReduceStats, Run, reduce_runs
 from copytrace.stages.families import connected_components
 from copytrace.stages.fingerprint import fingerprint_batch
 
@@ -147,43 +148,56 @@ def anchor_runs(folder: Path, fp_paths: list[Path], partition: int, n_docs: int,
                 budget: Budget, held: ReduceStats) -> list[Run]:
     """Sorted runs of (code, anchors shared) of the pairs sharing useful anchors whose hash falls in
     `partition` (`partition_anchor_codes`): the partition's rows paired at once when they fit
-    `budget.anchor_rows`, else range of anchor values by range (`runs.value_ranges`)."""
+    `budget.anchor_rows`, else a range of anchor values at a time (`runs.AnchorSpill`)."""
     max_rows = budget.anchor_rows()
     per_file = [pq.ParquetFile(anchor_path(p, partition)).metadata.num_rows for p in fp_paths]
-    whole = (0, 1 << VALUE_BITS, sum(per_file))
-    if whole[2] <= max_rows:
-        ranges = [whole]
+    rows = sum(per_file)
+    done_plan = folder / f"anchors-{partition:02d}.plan"
+    if rows <= max_rows:
+        run = Run(folder / f"anchors-{partition:02d}-whole", weighted=True)
+        if not run.exists():
+            # Filled file by file (documents ascending, as `anchor_pairs` takes them fastest).
+            values, docs, at = np.empty(rows, dtype=np.uint64), np.empty(rows, dtype=np.int64), 0
+            for p, n in zip(fp_paths, per_file):
+                if n:
+                    table = _anchor_table(p, partition)
+                    values[at:at + n], docs[at:at + n] = table["value"].to_numpy(), table["doc"].to_numpy()
+                    at += n
+                    del table
+            _pair_anchor_rows(run, values[:at], docs[:at], n_docs, settings, held)
+        return [run]
+    if done_plan.exists():  # a resumed scan: the ranges of the run that wrote the spill and some runs
+        ranges = [tuple(r) for r in json.loads(done_plan.read_text())]
     else:
-        ranges = value_ranges((_anchor_table(p, partition, ["value"])["value"].to_numpy() for p in fp_paths),
-                              ANCHOR_PARTITION_BITS, max_rows)
+        ranges = None
+    spill = AnchorSpill(folder / f"anchors-{partition:02d}.spill", ANCHOR_PARTITION_BITS)
+    runs = [Run(folder / f"anchors-{partition:02d}-{lo:04d}-{hi:04d}", weighted=True) for lo, hi, _ in ranges or []]
+    if ranges is not None and all(run.exists() for run in runs):
+        return runs
+    for p, n in zip(fp_paths, per_file):  # the spill, written again whole when a run is missing
+        table = _anchor_table(p, partition)
+        spill.add(table["value"].to_numpy(), table["doc"].to_numpy())
+        del table
+    ranges = spill.ranges(max_rows)
+    done_plan.write_text(json.dumps(ranges))
     runs = []
-    for lo, hi, rows in ranges:
-        run = Run(folder / f"anchors-{partition:02d}-{lo:05d}-{hi:05d}", weighted=True)
+    for lo, hi, n in ranges:
+        run = Run(folder / f"anchors-{partition:02d}-{lo:04d}-{hi:04d}", weighted=True)
         runs.append(run)
-        if run.exists():
-            continue
-        # Filled file by file (documents ascending, as `anchor_pairs` finds them fastest): no list to concatenate.
-        values, docs, at = np.empty(rows, dtype=np.uint64), np.empty(rows, dtype=np.int64), 0
-        for p, n in zip(fp_paths, per_file):
-            if not n:
-                continue
-            table = _anchor_table(p, partition)
-            v, d = table["value"].to_numpy(), table["doc"].to_numpy()
-            if (lo, hi, rows) != whole:
-                bins = sub_bins(v, ANCHOR_PARTITION_BITS)
-                keep = (bins >= lo) & (bins < hi)
-                v, d = v[keep], d[keep]
-            values[at:at + len(v)], docs[at:at + len(v)] = v, d
-            at += len(v)
-            del table, v, d
-        values, docs = values[:at], docs[:at]
-        held.saw(len(values))
-        codes, shared = partition_anchor_codes(values, docs, settings)
-        del values, docs
-        run.write(codes, n_docs, shared)
-        del codes, shared
-        release_memory()  # the next range starts from what the budget allows, not from this one's peak
+        if not run.exists():
+            _pair_anchor_rows(run, *spill.rows(lo, hi, n), n_docs, settings, held)
+    spill.remove()
     return runs
+
+
+def _pair_anchor_rows(run: Run, values: np.ndarray, docs: np.ndarray, n_docs: int, settings: ScanSettings,
+                      held: ReduceStats) -> None:
+    held.saw(len(values))
+    codes, shared = partition_anchor_codes(values, docs, settings)
+    del values, docs
+    run.write(codes, n_docs, shared)
+    del codes, shared
+    release_memory()  # the next range starts from what the budget allows, not from this one's peak
 
 
 def read_band_group(fp_paths: list[Path], n_docs: int, lo: int, hi: int, settings: ScanSettings) -> np.ndarray:
