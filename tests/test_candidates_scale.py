@@ -25,6 +25,7 @@ from copytrace.stages.candidates.runs import (
     ReduceStats,
     VALUE_BITS,
     AnchorSpill,
+    value_ranges,
     Run,
     bin_edges,
     greedy_ranges,
@@ -77,13 +78,16 @@ def test_an_anchor_spill_gives_back_every_row_by_range(tmp_path):
     rng = np.random.default_rng(2)
     values = rng.integers(0, 2**60, 10_000, dtype=np.uint64)  # partition 0 of 16
     docs = np.sort(rng.integers(0, 500, 10_000))
-    spill = AnchorSpill(tmp_path / "spill", 4)
-    for part in np.array_split(np.arange(10_000), 3):  # three shards, documents ascending across them
-        spill.add(values[part], docs[part])
-    cut = spill.ranges(1000)
+    shards = np.array_split(np.arange(10_000), 3)  # three shards, documents ascending across them
+    cut = value_ranges([values[part] for part in shards], 4, 1000)
     assert 10 <= len(cut) <= 12 and sum(n for _, _, n in cut) == 10_000
     assert all(n <= 1000 for _, _, n in cut) and cut[0][0] == 0 and cut[-1][1] == 2**VALUE_BITS
-    got = [spill.rows(lo, hi, n) for lo, hi, n in cut]
+    spill = AnchorSpill(tmp_path / "spill", 4, cut)
+    for part in shards:
+        spill.add(values[part], docs[part])
+    got = [spill.rows(r) for r in range(len(cut))]
+    assert [len(v) for v, _ in got] == [n for _, _, n in cut]
+    assert all(np.all(np.diff(d) >= 0) for _, d in got)  # documents ascending in every range
     pairs = sorted(zip(np.concatenate([v for v, _ in got]).tolist(), np.concatenate([d for _, d in got]).tolist()))
     assert pairs == sorted(zip(values.tolist(), docs.tolist()))
     spill.remove()

@@ -54,6 +54,7 @@ from copytrace.engines.shards import (
     Budget,
     DocumentStore,
     WorkDir,
+    atomic_write,
     ingest,
     is_done,
     mark_done,
@@ -69,7 +70,7 @@ from copytrace.parallel import process_pool, stop_pool
 from copytrace.progress import Progress
 from copytrace.settings import ScanSettings
 from copytrace.stages.candidates import band_codes, count_code_rows, partition_anchor_codes
-from copytrace.stages.candidates.runs import AnchorSpill, ReduceStats, Run, reduce_runs
+from copytrace.stages.candidates.runs import AnchorSpill, ReduceStats, Run, reduce_runs, value_ranges
 from copytrace.stages.families import connected_components
 from copytrace.stages.fingerprint import fingerprint_batch
 
@@ -148,7 +149,7 @@ def anchor_runs(folder: Path, fp_paths: list[Path], partition: int, n_docs: int,
                 budget: Budget, held: ReduceStats) -> list[Run]:
     """Sorted runs of (code, anchors shared) of the pairs sharing useful anchors whose hash falls in
     `partition` (`partition_anchor_codes`): the partition's rows paired at once when they fit
-    `budget.anchor_rows`, else a range of anchor values at a time (`runs.AnchorSpill`)."""
+    `budget.anchor_rows`, else a range of anchor values at a time (`runs.value_ranges`, `runs.AnchorSpill`)."""
     max_rows = budget.anchor_rows()
     per_file = [pq.ParquetFile(anchor_path(p, partition)).metadata.num_rows for p in fp_paths]
     rows = sum(per_file)
@@ -166,26 +167,23 @@ def anchor_runs(folder: Path, fp_paths: list[Path], partition: int, n_docs: int,
                     del table
             _pair_anchor_rows(run, values[:at], docs[:at], n_docs, settings, held)
         return [run]
-    if done_plan.exists():  # a resumed scan: the ranges of the run that wrote the spill and some runs
+    if done_plan.exists():  # a resumed scan: the ranges of the run that wrote some of them
         ranges = [tuple(r) for r in json.loads(done_plan.read_text())]
     else:
-        ranges = None
-    spill = AnchorSpill(folder / f"anchors-{partition:02d}.spill", ANCHOR_PARTITION_BITS)
-    runs = [Run(folder / f"anchors-{partition:02d}-{lo:04d}-{hi:04d}", weighted=True) for lo, hi, _ in ranges or []]
-    if ranges is not None and all(run.exists() for run in runs):
+        ranges = value_ranges((_anchor_table(p, partition, ["value"])["value"].to_numpy() for p in fp_paths),
+                              ANCHOR_PARTITION_BITS, max_rows)
+        atomic_write(done_plan, lambda tmp: tmp.write_text(json.dumps(ranges)))
+    runs = [Run(folder / f"anchors-{partition:02d}-{lo:04d}-{hi:04d}", weighted=True) for lo, hi, _ in ranges]
+    if all(run.exists() for run in runs):
         return runs
-    for p, n in zip(fp_paths, per_file):  # the spill, written again whole when a run is missing
+    spill = AnchorSpill(folder / f"anchors-{partition:02d}.spill", ANCHOR_PARTITION_BITS, ranges)
+    for p, n in zip(fp_paths, per_file):
         table = _anchor_table(p, partition)
         spill.add(table["value"].to_numpy(), table["doc"].to_numpy())
         del table
-    ranges = spill.ranges(max_rows)
-    done_plan.write_text(json.dumps(ranges))
-    runs = []
-    for lo, hi, n in ranges:
-        run = Run(folder / f"anchors-{partition:02d}-{lo:04d}-{hi:04d}", weighted=True)
-        runs.append(run)
+    for r, run in enumerate(runs):
         if not run.exists():
-            _pair_anchor_rows(run, *spill.rows(lo, hi, n), n_docs, settings, held)
+            _pair_anchor_rows(run, *spill.rows(r), n_docs, settings, held)
     spill.remove()
     return runs
 

@@ -21,8 +21,8 @@ takes the runs' rows a range of codes at a time, with no more than
 
 Anchor rows are bounded the same way before they are paired: a partition of
 anchor values larger than `Budget.anchor_rows` is cut into ranges of values
-(`AnchorSpill`: one pass writes each shard's rows by bin of the next 12 bits
-of the hash) paired one at a time. Winnowed anchors are minima, so their
+(`value_ranges` from a histogram of the next 12 bits of the hash; `AnchorSpill`
+writes each shard's rows once by range) paired one at a time. Winnowed anchors are minima, so their
 values crowd the low partitions (at 1M news documents partition 0 of 16 held
 29M rows, partition 15 none): the cut follows the rows, not the hash space. All rows of one anchor value are in one range and all rows of one
 pair code are in one code range, so the pairs are those of the memory
@@ -194,39 +194,46 @@ def sub_bins(values: np.ndarray, partition_bits: int) -> np.ndarray:
     return ((values >> shift) & np.uint64((1 << VALUE_BITS) - 1)).astype(np.uint16)
 
 
-class AnchorSpill:
-    """One anchor partition too large to pair at once, cut by value bins in a single pass over its shards.
+def value_ranges(value_columns, partition_bits: int, max_rows: int) -> list[tuple[int, int, int]]:
+    """Ranges [lo, hi) of value bins (`sub_bins`) with their rows, at most `max_rows` each (a bin over it
+    alone), from a histogram of `value_columns` (one partition's values, one shard at a time)."""
+    per_bin = np.zeros(1 << VALUE_BITS, dtype=np.int64)
+    for values in value_columns:
+        per_bin += np.bincount(sub_bins(values, partition_bits), minlength=1 << VALUE_BITS)
+    return [(lo, hi, int(per_bin[lo:hi].sum())) for lo, hi in greedy_ranges(per_bin, max_rows)]
 
-    Each shard's rows are written once, ordered by bin (a stable sort: documents stay ascending within a
-    bin), with the positions of the bins; a range of bins is then read back from every shard's slice
-    (`rows`; `anchor_pairs` orders them by document). The partition's files are read once, not once a range.
+
+class AnchorSpill:
+    """One anchor partition too large to pair at once, written once by range of values (`value_ranges`).
+
+    Each shard's rows are written grouped by range (a stable sort: documents stay ascending within a
+    range), with the positions of the ranges; a range is then read back from every shard's slice
+    (`rows`), documents ascending across shards as `anchor_pairs` takes them fastest. The partition's
+    shards are read twice (values for the histogram, then rows), not once a range.
     """
 
-    def __init__(self, folder: Path, partition_bits: int):
-        self.folder, self.partition_bits = folder, partition_bits
-        self.per_bin = np.zeros(1 << VALUE_BITS, dtype=np.int64)
+    def __init__(self, folder: Path, partition_bits: int, ranges: list[tuple[int, int, int]]):
+        self.folder, self.partition_bits, self.ranges = folder, partition_bits, ranges
+        self.starts = np.array([lo for lo, _, _ in ranges], dtype=np.int64)
         self.cuts: list[np.ndarray] = []
         folder.mkdir(parents=True, exist_ok=True)
 
     def add(self, values: np.ndarray, docs: np.ndarray) -> None:
         """The rows of the next shard (its documents after those of the shards added before)."""
-        bins = sub_bins(values, self.partition_bits)
-        order = np.argsort(bins, kind="stable")  # radix sort of 16-bit keys
+        which = (np.searchsorted(self.starts, sub_bins(values, self.partition_bits), side="right") - 1)
+        which = which.astype(np.uint16)
+        order = np.argsort(which, kind="stable")  # radix sort of 16-bit keys
         k = len(self.cuts)
         _save(self.folder / f"{k:06d}.values", np.ascontiguousarray(values[order], dtype=np.uint64))
         _save(self.folder / f"{k:06d}.docs", np.ascontiguousarray(docs[order], dtype=np.int64))
-        self.cuts.append(np.searchsorted(bins[order], np.arange((1 << VALUE_BITS) + 1)).astype(np.int64))
-        self.per_bin += np.diff(self.cuts[-1])
+        self.cuts.append(np.searchsorted(which[order], np.arange(len(self.ranges) + 1)).astype(np.int64))
 
-    def ranges(self, max_rows: int) -> list[tuple[int, int, int]]:
-        """Ranges [lo, hi) of bins with their rows, at most `max_rows` each (a bin over it alone)."""
-        return [(lo, hi, int(self.per_bin[lo:hi].sum())) for lo, hi in greedy_ranges(self.per_bin, max_rows)]
-
-    def rows(self, lo: int, hi: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """(values, docs) of bins lo..hi-1 of every shard (by shard, then bin, then document); `n` rows in all."""
+    def rows(self, r: int) -> tuple[np.ndarray, np.ndarray]:
+        """(values, docs) of range r of every shard, documents ascending."""
+        n = self.ranges[r][2]
         values, docs, at = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.int64), 0
         for k, c in enumerate(self.cuts):
-            start, count = int(c[lo]), int(c[hi] - c[lo])
+            start, count = int(c[r]), int(c[r + 1] - c[r])
             if count:
                 values[at:at + count] = np.fromfile(self.folder / f"{k:06d}.values", dtype=np.uint64,
                                                     count=count, offset=8 * start)
