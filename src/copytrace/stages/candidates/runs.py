@@ -11,8 +11,9 @@ takes the runs' rows a range of codes at a time, with no more than
 - a run is written once its producer holds it whole (a group of bands'
   codes, a range of anchor values' pairs), sorted, as raw uint64 codes plus
   the positions in it of the `bin_edges` (bin k: codes from edge k to edge
-  k + 1, evenly cut pair numbers a * n_docs + b). The positions cost one `searchsorted` while the run is in memory, and let the
-  reduce read any range of bins of any run without a search or a whole read;
+  k + 1, evenly cut pair numbers a * n_docs + b). The positions cost one
+  `searchsorted` while the run is in memory, and let the reduce read any
+  range of bins of any run without a search or a whole read;
 - `plan_ranges` cuts the bins into consecutive ranges of at most `max_rows`
   rows over every run (a bin over it alone is a range of its own);
 - `reduce_runs` reads each range's slices of every run (`np.fromfile` with an
@@ -21,12 +22,13 @@ takes the runs' rows a range of codes at a time, with no more than
 
 Anchor rows are bounded the same way before they are paired: a partition of
 anchor values larger than `Budget.anchor_rows` is cut into ranges of values
-(`value_ranges` from a histogram of the next 12 bits of the hash; `AnchorSpill`
-writes each shard's rows once by range) paired one at a time. Winnowed anchors are minima, so their
-values crowd the low partitions (at 1M news documents partition 0 of 16 held
-29M rows, partition 15 none): the cut follows the rows, not the hash space. All rows of one anchor value are in one range and all rows of one
-pair code are in one code range, so the pairs are those of the memory
-engine's `candidates`, whatever the budget.
+(`value_ranges`, from a histogram of the next 12 bits of the hash;
+`AnchorSpill` writes each shard's rows once by range) paired one at a time.
+Winnowed anchors are minima, so their values crowd the low partitions (at 1M
+news documents partition 0 of 16 held 29M rows, partition 15 none): the cut
+follows the rows, not the hash space. All rows of one anchor value are in one
+range and all rows of one pair code are in one code range, so the pairs are
+those of the memory engine's `candidates`, whatever the budget.
 """
 
 from __future__ import annotations
