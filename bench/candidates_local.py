@@ -81,10 +81,10 @@ def run(work_dir: Path, memory: str, out: Path | None, phases_wanted: bool = Fal
 
     engine = LocalEngine(work_dir, memory)
     settings = ScanSettings(explain=False)
-    manifest = json.loads((work_dir / "manifest.json").read_text())
-    work = WorkDir.__new__(WorkDir)  # the prepared folder, whatever the inputs' paths are now
+    if not (work_dir / "manifest.json").exists():
+        raise SystemExit(f"{work_dir}: not a prepared work folder (run `prepare` first)")
+    work = WorkDir.__new__(WorkDir)  # the prepared folder as it is: its manifest is not checked again
     work.root = work_dir
-    del manifest
     shutil.rmtree(work_dir / "candidates", ignore_errors=True)
     shutil.rmtree(work_dir / "spill", ignore_errors=True)
     store = DocumentStore(work.shards("documents", "part-*.arrow"))

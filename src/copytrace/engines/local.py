@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from contextlib import contextmanager
 from functools import partial
@@ -253,8 +254,6 @@ def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings:
                       "anchor_rows_held": anchor_held.held, "anchor_ranges": anchor_held.ranges,
                       "reduce_rows": reduced.max_rows, "reduce_rows_held": reduced.held,
                       "reduce_ranges": reduced.ranges, "reduce_rows_read": reduced.rows})
-    import shutil
-
     shutil.rmtree(runs_folder, ignore_errors=True)
     return final
 
