@@ -65,6 +65,14 @@ def count_codes(codes: np.ndarray, bands: np.ndarray | None, anchored: np.ndarra
     """The candidates reduce: each pair once, with the bands it shares; anchor pairs join it
     when they share at least `min_anchors` anchors in all (one, when a side is `short`). `bands`: the bands
     each row of `codes` stands for (None: one each). Returns (a, b, bands_shared), sorted."""
+    unique, shared = count_code_rows(codes, bands, anchored, anchored_shared, min_anchors, short)
+    return ((unique >> np.uint64(32)).astype(np.int64), (unique & np.uint64(0xFFFFFFFF)).astype(np.int64),
+            shared.astype(np.int64))
+
+
+def count_code_rows(codes: np.ndarray, bands: np.ndarray | None, anchored: np.ndarray | None = None,
+                    anchored_shared: np.ndarray | None = None, min_anchors: int = 1, short: np.ndarray | None = None):
+    """`count_codes` as (pair codes, bands shared), sorted: the local engine's reduce of each range of codes."""
     if bands is None:  # one row per band shared: counting is enough (NumPy's radix sort of the codes)
         unique, shared = np.unique(codes, return_counts=True)
     else:
@@ -79,6 +87,5 @@ def count_codes(codes: np.ndarray, bands: np.ndarray | None, anchored: np.ndarra
             y = (acodes & np.uint64(0xFFFFFFFF)).astype(np.int64)
             enough |= short[x] | short[y]
         acodes = acodes[enough]
-        unique, shared = merge_codes(unique, shared, acodes)
-    return ((unique >> np.uint64(32)).astype(np.int64), (unique & np.uint64(0xFFFFFFFF)).astype(np.int64),
-            shared.astype(np.int64))
+        unique, shared = merge_codes(unique, shared.astype(np.int64), acodes)
+    return unique, shared.astype(np.int64)

@@ -357,11 +357,14 @@ def anchor_pairs(values: np.ndarray, docs: np.ndarray, settings: AnchorSettings)
     """
     values = np.ascontiguousarray(values, dtype=np.uint64)
     docs = np.ascontiguousarray(docs, dtype=np.int64)
-    order = np.argsort(docs, kind="stable")
-    numbers, per_doc = np.unique(docs[order], return_counts=True)
-    offsets = np.zeros(len(numbers) + 1, dtype=np.int64)
-    np.cumsum(per_doc, out=offsets[1:])
-    a, b, shared = _shared_pairs(values[order], offsets, settings)
+    if len(docs) > 1 and not bool(np.all(docs[1:] >= docs[:-1])):
+        order = np.argsort(docs, kind="stable")
+        values, docs = values[order], docs[order]
+    # Documents in order (as the local engine reads them, shard after shard): each one's run of rows.
+    starts = np.flatnonzero(np.diff(docs)) + 1 if len(docs) else np.empty(0, dtype=np.int64)
+    numbers = docs[np.concatenate([[0], starts])] if len(docs) else docs
+    offsets = np.concatenate([[0], starts, [len(docs)]]).astype(np.int64) if len(docs) else np.zeros(1, np.int64)
+    a, b, shared = _shared_pairs(values, offsets, settings)
     return numbers[a], numbers[b], shared
 
 
