@@ -10,7 +10,10 @@ Runs after the lexical stages when `ScanSettings.semantic.enabled` (`scan
 - sentences (`sentences.sentence_spans`) with offsets, a language per
   document (`sentences.language_of`);
 - a document vector: the mean of the vectors of up to `doc_sentences`
-  sentences spread over it (`model.embed`: multilingual USE v3);
+  sentences spread over it (`model.embed`: multilingual USE v3); every
+  sentence vector goes through `SentenceCache` (by text: a sentence met
+  again, in a copy or in the alignment of a document read for its vector,
+  is embedded once);
 - candidates (`candidates`): nearest document vectors in other languages,
   documents sharing rare language-independent anchors, and the lexical
   stage's near misses within one language;
@@ -280,7 +283,7 @@ def semantic_stage(result, settings: ScanSettings, progress=None):
                     "families_with_copies": int(pc.sum(pc.greater(families["size"], 1)).as_py() or 0),
                     "semantic": {
         "documents": len(ids), "languages": dict(Counter(corpus.languages.tolist()).most_common()),
-        "sentences_embedded": corpus.embedded, "candidates": counts,
+        "sentences_embedded": corpus.embedded, "sentence_vectors_asked": corpus.asked, "candidates": counts,
         "translations": sum(m.relation == "translation" for m in matches),
         "rewrites": sum(m.relation == "rewrite" for m in matches), **added,
         "vector_seconds": round(vector_seconds, 3), "seconds": round(seconds, 3)}}

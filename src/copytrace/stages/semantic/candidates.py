@@ -2,8 +2,11 @@
 
 Across languages: each document in a language other than the corpus' most
 common one asks for its `neighbours` nearest document vectors among the
-documents in other languages (an exact search in blocks of queries: one
-matrix product per block, memory bounded by the block), and for the
+documents of the majority language, and as many among those of the other
+languages (an exact search over the documents that have a vector, in blocks
+of queries: one matrix product per block, memory bounded by the block; two
+lists, so that an article's translations into many languages do not fill
+its translation's list and push the article out), and for the
 documents sharing language-independent anchors with it (numbers, Latin-script
 names in a text of another script), each anchor counted only where it is
 rare. Within one language: only the lexical stage's near misses (pairs it
