@@ -85,13 +85,34 @@ class SentenceCache:
         return self.matrix[np.fromiter((self.rows[p] for p in pieces), np.int64, len(pieces))]
 
 
+class Spans:
+    """The sentence spans of each text, cut on first use: most documents of the majority language are never
+    read sentence by sentence (no document vector, no candidate pair)."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self._spans: list[list[tuple[int, int]] | None] = [None] * len(texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, doc: int) -> list[tuple[int, int]]:
+        spans = self._spans[doc]
+        if spans is None:
+            spans = self._spans[doc] = sentence_spans(self.texts[doc])
+        return spans
+
+    def __iter__(self):
+        return (self[d] for d in range(len(self.texts)))
+
+
 @dataclass
 class Corpus:
     """Sentences, languages and vectors of the scan's documents; sentence vectors only where asked."""
 
     ids: list[str]
     texts: list[str]
-    spans: list[list[tuple[int, int]]]
+    spans: Spans  # sentence spans by document, cut on first use
     languages: np.ndarray
     doc_vectors: np.ndarray
     anchors: list[set[str]]  # numbers; Latin-script names in a text of another script
@@ -141,7 +162,8 @@ def read_corpus(ids: list[str], texts: list[str], settings: SemanticSettings, ad
     With `settings.shortlist_max_df`, a document of the majority language gets a vector only if it shares
     a rare anchor with a document in another language (`majority_shortlist`); the others keep a zero
     vector, which no search reaches."""
-    spans = [sentence_spans(t) for t in texts]
+    texts = list(texts)
+    spans = Spans(texts)
     languages = np.array([language_of(t) for t in texts], dtype=object)
     majority = Counter(languages.tolist()).most_common(1)[0][0] if len(texts) else None
     anchors = [anchors_of(t, lang) for t, lang in zip(texts, languages)]
@@ -164,7 +186,7 @@ def read_corpus(ids: list[str], texts: list[str], settings: SemanticSettings, ad
             advance(min(step, len(texts) - lo))
     norms = np.linalg.norm(doc_vectors, axis=1, keepdims=True)
     doc_vectors /= np.where(norms > 0, norms, 1.0)
-    return Corpus(list(ids), list(texts), spans, languages, doc_vectors, anchors, names, majority, cache.embedded,
+    return Corpus(list(ids), texts, spans, languages, doc_vectors, anchors, names, majority, cache.embedded,
                   int(wanted.sum()), cache, cache.asked)
 
 
