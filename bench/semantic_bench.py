@@ -138,13 +138,14 @@ def cost(n_docs: int, foreign: float, tuning: dict, majority: Path | None = None
     t, c = time.perf_counter(), time.process_time()
     matches = verify_in_chunks(corpus, pairs, settings)
     phase("align", t, c, sentences=corpus.embedded - before, matches=len(matches))
+    asked = getattr(corpus, "asked", None)
     cpu = time.process_time() - cpu0
     recall = planted_recall(cases, ids, pairs, matches) if cases else None
     return {"planted_recall": recall, "cpu_s": round(cpu, 1), "sentences_per_cpu_s": round(corpus.embedded / cpu, 1), "documents": n_docs,
             "foreign_share": foreign, "majority": str(majority) if majority else "NTREX lines",
             "settings": {"doc_sentences": settings.doc_sentences, "neighbours": settings.neighbours},
             "model_load_s": round(load, 2), "phases": phases, "languages": len(set(corpus.languages.tolist())),
-            "sentences_embedded": corpus.embedded, "matches": len(matches),
+            "sentences_embedded": corpus.embedded, "sentence_vectors_asked": asked, "matches": len(matches),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "load_after": os.getloadavg()}
 

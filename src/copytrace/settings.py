@@ -159,7 +159,9 @@ class SemanticSettings:
 
     enabled: bool = False
     doc_sentences: int = 8  # sentences, spread over a document, whose mean is its vector
-    neighbours: int = 5  # nearest documents in other languages checked per document
+    # nearest documents checked per document outside the majority language: this many in the majority
+    # language and as many in the other languages (not its own)
+    neighbours: int = 5
     min_doc_cosine: float = 0.35  # document vectors this close are aligned sentence by sentence
     min_sentence_cosine: float = 0.5  # a translated sentence pair (unrelated sentences: about 0.05, rarely 0.45)
     rewrite_cosine: float = 0.75  # a paraphrased sentence pair in one language (same-event sentences share facts)

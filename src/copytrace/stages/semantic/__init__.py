@@ -10,7 +10,10 @@ Runs after the lexical stages when `ScanSettings.semantic.enabled` (`scan
 - sentences (`sentences.sentence_spans`) with offsets, a language per
   document (`sentences.language_of`);
 - a document vector: the mean of the vectors of up to `doc_sentences`
-  sentences spread over it (`model.embed`: multilingual USE v3);
+  sentences spread over it (`model.embed`: multilingual USE v3); every
+  sentence vector goes through `SentenceCache` (by text: a sentence met
+  again, in a copy or in the alignment of a document read for its vector,
+  is embedded once);
 - candidates (`candidates`): nearest document vectors in other languages,
   documents sharing rare language-independent anchors, and the lexical
   stage's near misses within one language;
@@ -42,7 +45,65 @@ from copytrace.stages.semantic.model import embed, encoder_text
 from copytrace.stages.semantic.sentences import language_of, sentence_spans, spread
 
 DOC_SENTENCE_CHARS = 300  # a document vector reads the start of each sentence it takes
-ALIGN_CHUNK = 2000  # candidate pairs whose sentence vectors are held at once
+ALIGN_CHUNK = 2000  # candidate pairs whose sentence vectors are gathered at once
+SENTENCE_CACHE = 400_000  # sentence vectors kept by text (2 KB each: 800 MB); over it, the cache starts again
+EMBED_BATCH = 1024  # sentences per call of the encoder
+
+
+class SentenceCache:
+    """Sentence vectors by the encoder's input text: a sentence met again (a copy, boilerplate, a document
+    read for its vector then aligned) is embedded once. Bounded: past `limit` vectors it is emptied."""
+
+    def __init__(self, limit: int = SENTENCE_CACHE):
+        self.limit = limit
+        self.rows: dict[str, int] = {}
+        self.matrix: np.ndarray | None = None  # limit x 512, zeros: memory is taken as rows are written
+        self.embedded = 0  # sentences given to the encoder
+        self.asked = 0  # sentences asked for
+
+    def __call__(self, pieces: list[str]) -> np.ndarray:
+        """One vector per piece (the same as `embed(pieces)`)."""
+        self.asked += len(pieces)
+        new = list(dict.fromkeys(p for p in pieces if p not in self.rows))
+        if len(self.rows) + len(new) > self.limit:
+            self.rows.clear()
+            new = list(dict.fromkeys(pieces))
+            if len(new) > self.limit:  # more distinct sentences than the cache holds: no cache
+                self.embedded += len(pieces)
+                return embed(pieces)
+        if self.matrix is None:
+            self.matrix = np.zeros((self.limit, 512), np.float32)
+        base = len(self.rows)
+        for lo in range(0, len(new), EMBED_BATCH):
+            part = new[lo:lo + EMBED_BATCH]
+            self.matrix[base + lo:base + lo + len(part)] = embed(part)
+        for k, piece in enumerate(new):
+            self.rows[piece] = base + k
+        self.embedded += len(new)
+        if not pieces:
+            return np.zeros((0, 512), np.float32)
+        return self.matrix[np.fromiter((self.rows[p] for p in pieces), np.int64, len(pieces))]
+
+
+class Spans:
+    """The sentence spans of each text, cut on first use: most documents of the majority language are never
+    read sentence by sentence (no document vector, no candidate pair)."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self._spans: list[list[tuple[int, int]] | None] = [None] * len(texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, doc: int) -> list[tuple[int, int]]:
+        spans = self._spans[doc]
+        if spans is None:
+            spans = self._spans[doc] = sentence_spans(self.texts[doc])
+        return spans
+
+    def __iter__(self):
+        return (self[d] for d in range(len(self.texts)))
 
 
 @dataclass
@@ -51,20 +112,21 @@ class Corpus:
 
     ids: list[str]
     texts: list[str]
-    spans: list[list[tuple[int, int]]]
+    spans: Spans  # sentence spans by document, cut on first use
     languages: np.ndarray
     doc_vectors: np.ndarray
     anchors: list[set[str]]  # numbers; Latin-script names in a text of another script
     names: list[set[str]]  # capitalised words of a Latin-script text (where a name in another script is looked up)
     majority: str | None  # the corpus' most common language
-    embedded: int = 0  # sentences embedded
+    embedded: int = 0  # sentences given to the encoder (a sentence met again comes from the cache)
     shortlisted: int = 0  # documents given a document vector
+    cache: SentenceCache = field(default_factory=SentenceCache)
+    asked: int = 0  # sentences whose vector was asked for (embedded + found in the cache)
     _vectors: dict[int, np.ndarray] = field(default_factory=dict)
 
     def vectors(self, doc: int) -> np.ndarray:
         if doc not in self._vectors:
-            self._vectors[doc] = embed(self.sentences(doc))
-            self.embedded += len(self.spans[doc])
+            self.prefetch([doc])
         return self._vectors[doc]
 
     def sentences(self, doc: int) -> list[str]:
@@ -73,22 +135,23 @@ class Corpus:
         return [encoder_text(text[s:e], language) for s, e in self.spans[doc]]
 
     def release(self) -> None:
-        """Forget the sentence vectors (memory stays bounded by one chunk of pairs)."""
+        """Forget the documents' sentence matrices (the cache by text stays, bounded by its limit)."""
         self._vectors.clear()
 
-    def prefetch(self, docs, advance=None, batch: int = 512) -> None:
-        """Embed the sentences of `docs` in large batches (the encoder is faster on long lists)."""
+    def prefetch(self, docs, advance=None, batch: int = 4096) -> None:
+        """Sentence vectors of `docs`, the sentences not met before embedded in large batches."""
         todo = [d for d in sorted(set(docs)) if d not in self._vectors]
-        for lo in range(0, len(todo), 64):
-            group = todo[lo:lo + 64]
-            pieces = [piece for d in group for piece in self.sentences(d)]
-            vectors = embed(pieces)
+        for lo in range(0, len(todo), batch):
+            group = todo[lo:lo + batch]
+            per_doc = [self.sentences(d) for d in group]
+            before = self.cache.embedded
+            vectors = self.cache([piece for pieces in per_doc for piece in pieces])
             k = 0
-            for d in group:
-                n = len(self.spans[d])
-                self._vectors[d] = vectors[k:k + n]
-                k += n
-            self.embedded += len(pieces)
+            for d, pieces in zip(group, per_doc):
+                self._vectors[d] = vectors[k:k + len(pieces)]
+                k += len(pieces)
+            self.embedded += self.cache.embedded - before
+            self.asked += k
             if advance:
                 advance(len(group))
 
@@ -99,7 +162,8 @@ def read_corpus(ids: list[str], texts: list[str], settings: SemanticSettings, ad
     With `settings.shortlist_max_df`, a document of the majority language gets a vector only if it shares
     a rare anchor with a document in another language (`majority_shortlist`); the others keep a zero
     vector, which no search reaches."""
-    spans = [sentence_spans(t) for t in texts]
+    texts = list(texts)
+    spans = Spans(texts)
     languages = np.array([language_of(t) for t in texts], dtype=object)
     majority = Counter(languages.tolist()).most_common(1)[0][0] if len(texts) else None
     anchors = [anchors_of(t, lang) for t, lang in zip(texts, languages)]
@@ -107,24 +171,23 @@ def read_corpus(ids: list[str], texts: list[str], settings: SemanticSettings, ad
     wanted = (majority_shortlist(anchors, names, languages, majority, settings.shortlist_max_df)
               if settings.shortlist_max_df else np.ones(len(texts), bool))
     doc_vectors = np.zeros((len(texts), 512), np.float32)
-    embedded = 0
-    for lo in range(0, len(texts), 256):
+    cache = SentenceCache()
+    step = 2048
+    for lo in range(0, len(texts), step):
         pieces, owners = [], []
-        for d in np.flatnonzero(wanted[lo:lo + 256]) + lo:
+        for d in np.flatnonzero(wanted[lo:lo + step]) + lo:
             for k in spread(len(spans[d]), settings.doc_sentences):
                 s, e = spans[d][k]
                 pieces.append(encoder_text(texts[d][s:min(e, s + DOC_SENTENCE_CHARS)], languages[d]))
                 owners.append(d)
         if pieces:
-            vectors = embed(pieces)
-            np.add.at(doc_vectors, np.asarray(owners), vectors)
-            embedded += len(pieces)
+            np.add.at(doc_vectors, np.asarray(owners), cache(pieces))
         if advance:
-            advance(min(256, len(texts) - lo))
+            advance(min(step, len(texts) - lo))
     norms = np.linalg.norm(doc_vectors, axis=1, keepdims=True)
     doc_vectors /= np.where(norms > 0, norms, 1.0)
-    return Corpus(list(ids), list(texts), spans, languages, doc_vectors, anchors, names, majority, embedded,
-                  int(wanted.sum()))
+    return Corpus(list(ids), texts, spans, languages, doc_vectors, anchors, names, majority, cache.embedded,
+                  int(wanted.sum()), cache, cache.asked)
 
 
 _LATIN_NAMED = ("en", "es", "pt", "fr", "de", "it", "id", "nl")
@@ -136,7 +199,7 @@ def candidate_pairs(corpus: Corpus, near_misses: list[tuple[int, int]], settings
     queries = np.flatnonzero(corpus.languages != corpus.majority)
     found: dict[tuple[int, int], str] = {}
     by_vector = vector_neighbours(corpus.doc_vectors, corpus.languages, queries, settings.neighbours,
-                                  settings.min_doc_cosine)
+                                  settings.min_doc_cosine, corpus.majority, corpus.doc_vectors.any(axis=1))
     for q, d, _ in by_vector:
         found.setdefault((min(q, d), max(q, d)), "vector")
     by_anchor = anchor_neighbours(corpus.anchors, corpus.languages, queries, corpus.names)
@@ -242,7 +305,7 @@ def semantic_stage(result, settings: ScanSettings, progress=None):
                     "families_with_copies": int(pc.sum(pc.greater(families["size"], 1)).as_py() or 0),
                     "semantic": {
         "documents": len(ids), "languages": dict(Counter(corpus.languages.tolist()).most_common()),
-        "sentences_embedded": corpus.embedded, "candidates": counts,
+        "sentences_embedded": corpus.embedded, "sentence_vectors_asked": corpus.asked, "candidates": counts,
         "translations": sum(m.relation == "translation" for m in matches),
         "rewrites": sum(m.relation == "rewrite" for m in matches), **added,
         "vector_seconds": round(vector_seconds, 3), "seconds": round(seconds, 3)}}

@@ -2,8 +2,11 @@
 
 Across languages: each document in a language other than the corpus' most
 common one asks for its `neighbours` nearest document vectors among the
-documents in other languages (an exact search in blocks of queries: one
-matrix product per block, memory bounded by the block), and for the
+documents of the majority language, and as many among those of the other
+languages (an exact search over the documents that have a vector, in blocks
+of queries: one matrix product per block, memory bounded by the block; two
+lists, so that an article's translations into many languages do not fill
+its translation's list and push the article out), and for the
 documents sharing language-independent anchors with it (numbers, Latin-script
 names in a text of another script), each anchor counted only where it is
 rare. Within one language: only the lexical stage's near misses (pairs it
@@ -24,21 +27,38 @@ _LATIN_NAME = re.compile(r"\b[A-Z][a-zA-Z]{2,}\b")
 
 
 def vector_neighbours(doc_vectors: np.ndarray, languages: np.ndarray, queries: np.ndarray, k: int,
-                      min_cosine: float) -> list[tuple[int, int, float]]:
-    """(query, neighbour, cosine) for the k nearest documents in another language than each query's."""
-    out = []
+                      min_cosine: float, majority: str | None = None, searchable: np.ndarray | None = None
+                      ) -> list[tuple[int, int, float]]:
+    """(query, neighbour, cosine) for the k nearest documents in another language than each query's.
+
+    With `majority`, k nearest among the documents of the majority language and k among those of the other
+    languages (not the query's): one translation of an article into many languages must not push the
+    article itself out of its translations' lists. `searchable`: the documents that have a vector (the
+    others are not searched)."""
+    out: list[tuple[int, int, float]] = []
     if len(queries) == 0 or k < 1:
         return out
+    columns = np.flatnonzero(searchable) if searchable is not None else np.arange(len(doc_vectors))
+    if len(columns) == 0:
+        return out
+    matrix = np.ascontiguousarray(doc_vectors[columns])
+    column_languages = languages[columns]
+    if majority is None:
+        groups = [np.arange(len(columns))]
+    else:
+        is_major = column_languages == majority
+        groups = [g for g in (np.flatnonzero(is_major), np.flatnonzero(~is_major)) if len(g)]
     for lo in range(0, len(queries), BLOCK):
         block = queries[lo:lo + BLOCK]
-        sim = doc_vectors[block] @ doc_vectors.T
-        sim[languages[block][:, None] == languages[None, :]] = -1.0  # same language: the lexical stage's job
-        kk = min(k, sim.shape[1])
-        top = np.argpartition(-sim, kk - 1, axis=1)[:, :kk]
-        for row, q in enumerate(block):
-            for j in top[row]:
-                if sim[row, j] >= min_cosine:
-                    out.append((int(q), int(j), float(sim[row, j])))
+        sim = doc_vectors[block] @ matrix.T
+        sim[languages[block][:, None] == column_languages[None, :]] = -1.0  # same language: the lexical stage's job
+        for group in groups:
+            part = sim[:, group]
+            kk = min(k, part.shape[1])
+            top = np.argpartition(-part, kk - 1, axis=1)[:, :kk]
+            cos = np.take_along_axis(part, top, axis=1)
+            rows, ranks = np.nonzero(cos >= min_cosine)
+            out += [(int(block[r]), int(columns[group[top[r, c]]]), float(cos[r, c])) for r, c in zip(rows, ranks)]
     return out
 
 

@@ -55,9 +55,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _letters(piece: str) -> int:
-    """Letters, a Han, Kana or Hangul character counting as three (it is a word, or most of one)."""
-    return sum((3 if ch >= "\u3040" else 1) for ch in piece if ch.isalpha())
+def _letters(piece: str, enough: int = MIN_CHARS // 2) -> int:
+    """Letters, a Han, Kana or Hangul character counting as three (it is a word, or most of one).
+
+    Exact below `enough`; at or above it, some count >= `enough` (all the caller asks)."""
+    alpha = "".join(filter(str.isalpha, piece))  # C speed: no Python loop over a long sentence
+    if len(alpha) >= enough:
+        return len(alpha)
+    return sum((3 if ch >= "\u3040" else 1) for ch in alpha)
 
 
 _SCRIPTS = (  # (first, last code point, script)
@@ -88,31 +93,39 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def language_of(text: str, sample: int = 2000) -> str:
     """A language code in Latin/Cyrillic script ('en', 'es', ...), else the script ('Hani', 'Arab', ...)."""
     piece = text[:sample]
-    counts: Counter = Counter()
-    for ch in piece:
-        if ch.isalpha():
-            code = ord(ch)
-            if code < 0x0250:
-                counts["Latn"] += 1
-                continue
-            for lo, hi, name in _SCRIPTS:
-                if lo <= code <= hi:
-                    counts[name] += 1
-                    break
-    if not counts:
+    alpha = "".join(filter(str.isalpha, piece))
+    if not alpha:
         return "und"
-    script = counts.most_common(1)[0][0]
-    if script == "Kana" or (script == "Hani" and counts["Kana"] > counts["Hani"] * 0.1):
+    codes = np.frombuffer(alpha.encode("utf-32-le"), np.uint32)
+    # Category per letter: 0 Latin (below U+0250), 1 + k the k-th of _SCRIPTS, -1 none; counted at C speed.
+    slot = np.searchsorted(_EDGES, codes, side="right")
+    category = np.where(codes < 0x0250, 0, np.where(slot % 2 == 1, _SLOT_SCRIPT[slot // 2], -1))
+    counts = np.bincount(category[category >= 0], minlength=len(_NAMES))
+    if not counts.any():
+        return "und"
+    tied = np.flatnonzero(counts == counts.max())
+    if len(tied) > 1:  # Counter.most_common's tie: the category seen first in the text
+        first = [int(np.argmax(category == t)) for t in tied]
+        script = _NAMES[tied[int(np.argmin(first))]]
+    else:
+        script = _NAMES[tied[0]]
+    if script == "Kana" or (script == "Hani" and counts[_NAMES.index("Kana")] > counts[_NAMES.index("Hani")] * 0.1):
         return "ja"
     if script not in ("Latn", "Cyrl"):
         return script
-    words = [w.lower() for w in _WORD.findall(piece)]
+    words = Counter(w.lower() for w in _WORD.findall(piece))
     best, hits = script, 0
     for lang, vocab in _WORDS.items():
-        n = sum(w in vocab for w in words)
+        n = sum(words[w] for w in vocab if w in words)
         if n > hits:
             best, hits = lang, n
     return best if hits >= 3 else script
+
+
+_NAMES = ["Latn"] + [name for _, _, name in _SCRIPTS]
+_ORDER = sorted(range(len(_SCRIPTS)), key=lambda k: _SCRIPTS[k][0])
+_EDGES = np.array([edge for k in _ORDER for edge in (_SCRIPTS[k][0], _SCRIPTS[k][1] + 1)], np.int64)
+_SLOT_SCRIPT = np.array([1 + k for k in _ORDER] + [0], np.int64)  # odd slot s: inside range _ORDER[s // 2]
 
 
 def spread(n: int, k: int) -> np.ndarray:
