@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from copytrace.stages.clean.templates import _feed, _feed_code_point, _feed_digit_run, _finish, _utf8, fold_table
+from copytrace.stages.clean.templates import _decode, _feed, _feed_digit_run, _feed_kind, _finish, _utf8, fold_table
 from copytrace.text.tokens import mix64
 
 # Flag bits of a line: its template key's hash is one of its source's template keys' (or cannot be worked
@@ -91,13 +91,8 @@ def _holds_needle(buf, start, end, fold, folded, data, starts, ends, kinds, by_f
             m += 1
             k += 1
             continue
-        if b < 0xE0:
-            cp, width = ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F), 2
-        elif b < 0xF0:
-            cp, width = ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F), 3
-        else:
-            cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
-            width = 4
+        cp, after = _decode(buf, k, b)
+        width = after - k
         if cp >= len(fold) or fold[cp] == -3:
             return True  # a character the gate cannot read: the line is flagged anyway
         kind = fold[cp]
@@ -195,13 +190,9 @@ def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_f
             b = buf[k]
             if b < 0x80:
                 cp, width = b, 1
-            elif b < 0xE0:
-                cp, width = ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F), 2
-            elif b < 0xF0:
-                cp, width = ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F), 3
             else:
-                cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
-                width = 4
+                cp, after = _decode(buf, k, b)
+                width = after - k
         kind = fold[cp] if cp < len(fold) else -3
         if kind == -1 or at_end:  # a space ends a token, a letter run, the first word
             if run_size:
@@ -400,34 +391,12 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
                         digits = False
                         started = True
                         continue
-                    if b < 0xE0:
-                        cp = ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F)
-                        k += 2
-                    elif b < 0xF0:
-                        cp = ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F)
-                        k += 3
-                    else:
-                        cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
-                        k += 4
+                    cp, k = _decode(buf, k, b)
                     kind = fold[cp] if cp < len(fold) else -3
                     if kind == -3:
                         python = True
-                    elif kind == -1:
-                        space = started
-                        digits = False
-                    elif kind == -2:
-                        if not digits:
-                            h, size = _feed_digit_run(h, size, space)
-                            space, digits, started = False, True, True
                     else:
-                        if space:
-                            h = _feed(h, 32)
-                            size += 1
-                            space = False
-                        h = _feed_code_point(h, kind)
-                        size += 1 if kind < 0x80 else (2 if kind < 0x800 else (3 if kind < 0x10000 else 4))
-                        digits = False
-                        started = True
+                        h, size, space, digits, started = _feed_kind(h, size, space, digits, started, kind)
                 if python:
                     flags = 1
                 elif started and _member(wanted, mix64(_finish(h, size) ^ salt)):
@@ -491,12 +460,7 @@ def _space_before(buf, start, p, fold):
     b = buf[q]
     if b < 0x80:
         return b == 32 or 9 <= b <= 13 or 28 <= b <= 31, q
-    if b < 0xE0:
-        cp = ((b & 0x1F) << 6) | (buf[q + 1] & 0x3F)
-    elif b < 0xF0:
-        cp = ((b & 0x0F) << 12) | ((buf[q + 1] & 0x3F) << 6) | (buf[q + 2] & 0x3F)
-    else:
-        cp = ((b & 0x07) << 18) | ((buf[q + 1] & 0x3F) << 12) | ((buf[q + 2] & 0x3F) << 6) | (buf[q + 3] & 0x3F)
+    cp, _ = _decode(buf, q, b)
     return cp < len(fold) and fold[cp] == -1, q
 
 

@@ -90,6 +90,35 @@ def _finish(h, size):
     return mix64(h ^ (np.uint64(size) * np.uint64(0x9E3779B97F4A7C15)))
 
 
+@njit(cache=True, inline="always")
+def _decode(buf, k, b):
+    """(code point, next position) of the multi-byte UTF-8 character whose lead byte `b` is at k."""
+    if b < 0xE0:
+        return ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F), k + 2
+    if b < 0xF0:
+        return ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F), k + 3
+    return ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F), k + 4
+
+
+@njit(cache=True, inline="always")
+def _feed_kind(h, size, space, digits, started, kind):
+    """One character of `fold_table`'s kind (-1 space, -2 digit, else its folded code point; not -3) fed to a
+    line key's hash: the new (hash, key size, space pending, in digits, started)."""
+    if kind == -1:
+        return h, size, started, False, started
+    if kind == -2:
+        if digits:
+            return h, size, space, digits, started
+        h, size = _feed_digit_run(h, size, space)
+        return h, size, False, True, True
+    if space:
+        h = _feed(h, 32)
+        size += 1
+    h = _feed_code_point(h, kind)
+    size += 1 if kind < 0x80 else (2 if kind < 0x800 else (3 if kind < 0x10000 else 4))
+    return h, size, False, False, True
+
+
 @njit(cache=True, nogil=True)
 def _hash_segments(buf, offsets):
     """The key hash of each UTF-8 segment buf[offsets[i]:offsets[i+1]] (a key as line_key gives it)."""
@@ -177,34 +206,12 @@ def _scan_lines(buf, offsets, rows, table, text_hashes):
                     digits = False
                     started = True
                     continue
-                if b < 0xE0:
-                    cp = ((b & 0x1F) << 6) | (buf[k + 1] & 0x3F)
-                    k += 2
-                elif b < 0xF0:
-                    cp = ((b & 0x0F) << 12) | ((buf[k + 1] & 0x3F) << 6) | (buf[k + 2] & 0x3F)
-                    k += 3
-                else:
-                    cp = ((b & 0x07) << 18) | ((buf[k + 1] & 0x3F) << 12) | ((buf[k + 2] & 0x3F) << 6) | (buf[k + 3] & 0x3F)
-                    k += 4
+                cp, k = _decode(buf, k, b)
                 kind = table[cp] if cp < len(table) else -3
                 if kind == -3:
                     python = True
-                elif kind == -1:
-                    space = started
-                    digits = False
-                elif kind == -2:
-                    if not digits:
-                        h, size = _feed_digit_run(h, size, space)
-                        space, digits, started = False, True, True
                 else:
-                    if space:
-                        h = _feed(h, 32)
-                        size += 1
-                        space = False
-                    h = _feed_code_point(h, kind)
-                    size += 1 if kind < 0x80 else (2 if kind < 0x800 else (3 if kind < 0x10000 else 4))
-                    digits = False
-                    started = True
+                    h, size, space, digits, started = _feed_kind(h, size, space, digits, started, kind)
             if python or started:
                 out_row[n] = r
                 out_line[n] = line
