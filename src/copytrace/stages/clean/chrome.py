@@ -362,37 +362,8 @@ def line_reasons(stripped: dict[int, str], template, source, title, options, can
     """`chrome_reasons` of a text given by its `examined` lines only: 0-based line index (ascending) -> the
     line stripped (`scan.scan_lines` finds them; every other line is one no rule holds). `rules`: per line,
     the `scan` bits of the rules that could hold it (the others are not asked); None: any rule."""
-    if rules is not None:
-        return _ruled_reasons(stripped, template, source, title, options, candidates, rules)
-    title_key = line_key(title) if title else None
-    kept: dict[int, bool] = {}
-
-    def protected(i: int) -> bool:
-        answer = kept.get(i)
-        if answer is None:
-            line = stripped[i]  # asked only of lines a rule holds: examined lines
-            answer = kept[i] = _is_credit_memo(line) or bool(title_key and _line_key_memo(line) == title_key)
-        return answer
-
-    reasons: dict[int, str] = {}
-    use_template = options.repeated and bool(template)
-    if use_template and not isinstance(template, TemplateLookup):
-        template = TemplateLookup(template)
-    patterns = options.patterns
-    for i, line in stripped.items():
-        if not line:
-            continue
-        reason = _pattern_memo(line) if patterns and len(line) <= 320 else None
-        if reason is None and use_template and (candidates is None or i in candidates):
-            pages = template.get(line)
-            if pages:
-                reason = f"repeated on {pages} pages of {source}"
-        if reason and not protected(i):
-            reasons[i] = reason
-    if options.density:
-        features = {i: _features_memo(line) for i, line in stripped.items() if line and len(line) <= 400}
-        reasons.update(_sparse_density(features, lambda i: i in reasons or protected(i)))
-    return {i + 1: reason for i, reason in sorted(reasons.items())}
+    return _ruled_reasons(stripped, template, source, title, options, candidates,
+                          dict.fromkeys(stripped, 30) if rules is None else rules)
 
 
 def _ruled_reasons(stripped, template, source, title, options, candidates, rules) -> dict[int, str]:
