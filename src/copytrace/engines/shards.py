@@ -115,10 +115,10 @@ class Budget:
 
         At most a quarter of the linked documents per worker, so that every worker has chunks to the end.
         """
-        # At 16x a 1M-document scan with a 6 GB budget peaked at 7.72 GB in provenance (the facts,
-        # sentence indexes and masks of a chunk's members outgrow the text ~3x more than assumed);
-        # 48x brought the peak to 4.59 GB for 8% more time (bench/scale.py --docs 1000000 --memory 6GB).
-        per_doc = max(256.0, mean_doc_bytes) * 48
+        # The facts, sentence splits and indexes of a chunk's members outgrow their text far more than
+        # assumed: at 1M documents with a 6 GB budget provenance peaked at 8.67 GB with 48x, 4.29 GB
+        # with 128x for 6% more provenance time (bench/scale.py --docs 1000000 --memory 6GB).
+        per_doc = max(256.0, mean_doc_bytes) * 128
         fits = self.memory // 2 // self.workers / per_doc
         return int(max(16, min(fits, -(-linked_docs // (4 * self.workers)) if linked_docs else fits)))
 
