@@ -93,7 +93,7 @@ def test_sentence_cache_indexes_are_index_sentences_whichever_split_comes_first(
             cache = SentenceCache()
             made = {aside: cache.index("d", text, aside, 3) for aside in (first, not first)}
             for aside, index in made.items():
-                assert index == index_sentences(sentences(text, aside), 3)
+                assert index.same_as(index_sentences(sentences(text, aside), 3))
     cache = SentenceCache()
     assert cache.index("d", quoted, True, 3) is not cache.index("d", quoted, False, 3)
     assert cache.index("x", "No quote here at all, none.", True, 3) is cache.index("x", "No quote here at all, none.",

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 # The modules holding the scan's kernels: their cache files tell whether compiling is still to come.
-KERNEL_MODULES = ("text/tokens.py", "stages/fingerprint.py", "stages/candidates/bands.py", "stages/verify.py",
+KERNEL_MODULES = ("text/tokens.py", "text/sentence_match.py", "stages/fingerprint.py", "stages/candidates/bands.py", "stages/verify.py",
                   "stages/align.py", "stages/families.py", "stages/clean/templates.py")
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_articles.jsonl.gz"
 

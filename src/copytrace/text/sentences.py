@@ -5,18 +5,23 @@ sentence is matched to the source sentence closest to it by the Dice overlap
 of their word multisets, with a few word pairs in common: verbatim and
 near-verbatim sentences (words swapped or dropped, a clause moved) match,
 two sentences on one subject do not. See `stages.provenance.relations`.
+Splitting and matching run in compiled code (`text.sentence_match`); a
+text's sentences are arrays, read as `Sentence`s where a person needs them.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from copytrace.settings import RelationSettings
 from copytrace.text.quotes import quote_spans
+from copytrace.text.sentence_match import SentenceIndex, index_ids, match_indexes, split_words
 
+# The rule `sentence_match` compiles (kept here as the readable statement and for tests).
 _SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"'”’»“」』]*|\n|$)")
 _WORD = re.compile(r"\w+")
 
@@ -28,64 +33,63 @@ class Sentence:
     words: list[str]  # lower-cased, outside quotes
     quoted: int  # words inside quotes
 
-    @property
-    def bag(self) -> Counter:
-        return Counter(self.words)
 
-    @property
-    def bigrams(self) -> set:
-        return set(zip(self.words, self.words[1:]))
+class Sentences(Sequence):
+    """A text's sentences of one split (quoted words set aside, or all words), as arrays.
+
+    Sentence k spans text[starts[k]:ends[k]]; its words (outside quotes, in the
+    aside split) are hashes ids[at[k]:at[k + 1]] at [word_starts, word_ends);
+    `quoted[k]` counts its words inside quotes (0 in the whole split). Every
+    sentence holds at least one word, quoted or not: both splits of a text list
+    the same sentences.
+    """
+
+    def __init__(self, text: str, starts, ends, lengths, quoted, ids, word_starts, word_ends):
+        self.text, self.starts, self.ends, self.lengths, self.quoted = text, starts, ends, lengths, quoted
+        self.ids, self.word_starts, self.word_ends = ids, word_starts, word_ends
+        self.at = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.at[1:])
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        lo, hi = self.at[k], self.at[k + 1]
+        words = [self.text[a:b].lower() for a, b in zip(self.word_starts[lo:hi].tolist(), self.word_ends[lo:hi].tolist())]
+        return Sentence(int(self.starts[k]), int(self.ends[k]), words, int(self.quoted[k]))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def words(self) -> int:
+        return int(self.lengths.sum())
 
 
-def sentences(text: str, set_quotes_aside: bool = True) -> list[Sentence]:
+def sentences(text: str, set_quotes_aside: bool = True) -> Sentences:
     """The text's sentences with their words outside quoted speech (all words, if not `set_quotes_aside`)."""
-    spans = quote_spans(text) if set_quotes_aside else []
-    starts = [s for s, _ in spans]
-    out = []
-    for m in _SENTENCE.finditer(text):
-        lo, hi = m.start(), m.end()
-        k = bisect_right(starts, hi - 1) - 1  # the last quote starting inside or before the sentence
-        if k < 0 or spans[k][1] <= lo:
-            # No quote reaches into the sentence: every word counts (the common case, without a mask).
-            words, quoted = [w.lower() for w in _WORD.findall(text, lo, hi)], 0
-        else:
-            words, quoted = _outside_quotes(text, lo, hi, spans, starts)
-        if words or quoted:
-            out.append(Sentence(lo, hi, words, quoted))
-    return out
+    aside, whole = sentence_splits(text) if set_quotes_aside else _splits(text, [])
+    return aside
 
 
-def sentence_splits(text: str) -> tuple[list[Sentence], list[Sentence]]:
-    """`sentences(text)` and `sentences(text, set_quotes_aside=False)` in one pass over the text."""
-    spans = quote_spans(text)
-    starts = [s for s, _ in spans]
-    aside, whole = [], []
-    for m in _SENTENCE.finditer(text):
-        lo, hi = m.start(), m.end()
-        every = [w.lower() for w in _WORD.findall(text, lo, hi)]
-        k = bisect_right(starts, hi - 1) - 1
-        if k < 0 or spans[k][1] <= lo:
-            words, quoted = every, 0
-        else:
-            words, quoted = _outside_quotes(text, lo, hi, spans, starts)
-        if words or quoted:
-            aside.append(Sentence(lo, hi, words, quoted))
-        if every:
-            whole.append(Sentence(lo, hi, every, 0))
+def sentence_splits(text: str) -> tuple[Sentences, Sentences]:
+    """`sentences(text)` and `sentences(text, set_quotes_aside=False)` in one pass over the text; one object
+    when no word is quoted."""
+    return _splits(text, quote_spans(text))
+
+
+def _splits(text: str, quotes) -> tuple[Sentences, Sentences]:
+    starts, ends, first, w_starts, w_ends, ids, quoted = split_words(text, quotes)
+    counts = np.diff(first)
+    whole = Sentences(text, starts, ends, counts, np.zeros(len(counts), np.int64), ids, w_starts, w_ends)
+    if not quoted.any():
+        return whole, whole
+    sentence_of = np.repeat(np.arange(len(counts)), counts)
+    in_quotes = np.bincount(sentence_of[quoted], minlength=len(counts)).astype(np.int64)
+    keep = ~quoted
+    aside = Sentences(text, starts, ends, counts - in_quotes, in_quotes, ids[keep], w_starts[keep], w_ends[keep])
     return aside, whole
-
-
-def _outside_quotes(text: str, lo: int, hi: int, spans, starts) -> tuple[list[str], int]:
-    """Words of text[lo:hi] whose first character lies outside every quote span, and the count of the others."""
-    words, quoted = [], 0
-    for w in _WORD.finditer(text, lo, hi):
-        at = w.start()
-        k = bisect_right(starts, at) - 1
-        if k >= 0 and at < spans[k][1]:
-            quoted += 1
-        else:
-            words.append(w.group().lower())
-    return words, quoted
 
 
 @dataclass
@@ -112,42 +116,13 @@ class Matching:
         return self.source_derived / self.source_words if self.source_words else 0.0
 
 
-def _dice(a: Counter, b: Counter, total: int) -> float:
-    """Dice overlap of two word multisets; `total`: their sizes summed."""
-    if len(a) > len(b):
-        a, b = b, a
-    common = 0
-    for word, n in a.items():
-        m = b.get(word)
-        if m:
-            common += n if n < m else m
-    return 2 * common / total if total else 0.0
+def index_sentences(text: Sentences, min_words: int) -> SentenceIndex:
+    """The text's sentences of `min_words` or more as sorted word hashes (`text.sentence_match`); made once per
+    text, as a text is matched against many others."""
+    return index_ids(text.lengths, text.ids, min_words)
 
 
-@dataclass
-class SentenceIndex:
-    """A text's sentences of `min_words` or more, by position: their distinct words, word bags and word pairs;
-    and which of them hold each word. Made once per text: a text is matched against many others."""
-
-    postings: dict[str, set[int]]
-    distinct: dict[int, tuple[str, ...]]
-    bags: dict[int, Counter]
-    bigrams: dict[int, set]
-
-
-def index_sentences(text: list[Sentence], min_words: int) -> SentenceIndex:
-    postings: dict[str, set[int]] = {}
-    distinct, bags, bigrams = {}, {}, {}
-    for i, s in enumerate(text):
-        if len(s.words) >= min_words:
-            distinct[i] = tuple(dict.fromkeys(s.words))  # word order: ties in most_common follow it, not the hash seed
-            for w in distinct[i]:
-                postings.setdefault(w, set()).add(i)
-            bags[i], bigrams[i] = s.bag, s.bigrams
-    return SentenceIndex(postings, distinct, bags, bigrams)
-
-
-def match_sentences(source: list[Sentence], copy: list[Sentence], settings: RelationSettings = RelationSettings(),
+def match_sentences(source: Sentences, copy: Sentences, settings: RelationSettings = RelationSettings(),
                     index: SentenceIndex | None = None, copy_index: SentenceIndex | None = None) -> Matching:
     """Each copy sentence with enough unquoted words against its closest source sentence.
 
@@ -155,28 +130,18 @@ def match_sentences(source: list[Sentence], copy: list[Sentence], settings: Rela
     """
     index = index or index_sentences(source, settings.min_words)
     copy_index = copy_index or index_sentences(copy, settings.min_words)
-    postings, bags, source_grams = index.postings, index.bags, index.bigrams
-    pairs = []
-    for j, words in copy_index.distinct.items():
-        hits = Counter(i for w in words for i in postings.get(w, ()))
-        bag, grams, best, size = copy_index.bags[j], copy_index.bigrams[j], None, len(copy[j].words)
-        for i, _ in hits.most_common(5):
-            overlap = _dice(bag, bags[i], size + len(source[i].words))
-            if overlap >= settings.min_overlap and len(grams & source_grams[i]) >= settings.min_bigrams:
-                if best is None or overlap > best[2]:
-                    best = (j, i, overlap)
-        if best:
-            pairs.append(best)
-    derived = sum(len(copy[j].words) for j, _, _ in pairs)
-    used = {i for _, i, _ in pairs}
-    in_order = longest_increasing([i for _, i, _ in pairs])
+    matched, overlaps, same = match_indexes(index, copy_index, settings.min_overlap, settings.min_bigrams)
+    found = np.flatnonzero(matched >= 0)
+    used = matched[found]
+    pairs = list(zip(found.tolist(), used.tolist(), overlaps[found].tolist()))
+    in_order = longest_increasing(used.tolist())
     return Matching(
-        pairs=pairs, copy_words=sum(len(s.words) for s in copy), derived_words=derived,
-        source_words=sum(len(s.words) for s in source), source_derived=sum(len(source[i].words) for i in used),
-        verbatim=sum(1 for j, i, _ in pairs if copy[j].words == source[i].words),
+        pairs=pairs, copy_words=copy.words(), derived_words=int(copy.lengths[found].sum()),
+        source_words=source.words(), source_derived=int(source.lengths[np.unique(used)].sum()),
+        verbatim=int(same[found].sum()),
         order_kept=len(pairs) - in_order <= settings.order_slack * len(pairs),
-        takes_lead=_opens_with_lead(pairs, bags, copy, settings.min_words),
-        quoted_words=sum(s.quoted for s in copy),
+        takes_lead=_opens_with_lead(pairs, index.lead, copy_index),
+        quoted_words=int(copy.quoted.sum()),
     )
 
 
@@ -195,11 +160,11 @@ def longest_increasing(values: list[int]) -> int:
     return len(tails)
 
 
-def _opens_with_lead(pairs, bags: dict, copy: list[Sentence], min_words: int) -> bool:
-    """Does one of the copy's first two sentences (of `min_words` or more) match the source's lead?
-    A brief or a cut opens with the wire's lead; a rewrite opens with a lead of its own."""
-    if not bags:
+def _opens_with_lead(pairs, lead: int, copy: SentenceIndex) -> bool:
+    """Does one of the copy's first two sentences (of `min_words` or more) match the source's lead (its first
+    sentence of `min_words` or more; -1: none)? A brief or a cut opens with the wire's lead; a rewrite opens
+    with a lead of its own."""
+    if lead < 0:
         return False
-    opening = [j for j, s in enumerate(copy) if len(s.words) >= min_words][:2]
-    lead = min(bags)
+    opening = np.flatnonzero(np.diff(copy.ids_at))[:2].tolist()
     return any(i == lead and j in opening for j, i, _ in pairs)

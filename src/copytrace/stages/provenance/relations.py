@@ -35,7 +35,8 @@ Relation (names kept from before; the classes are the journalists'):
 from __future__ import annotations
 
 from copytrace.settings import RelationSettings
-from copytrace.text.sentences import Matching, Sentence, SentenceIndex, index_sentences, match_sentences, sentence_splits
+from copytrace.text.sentence_match import SentenceIndex
+from copytrace.text.sentences import Matching, Sentences, index_sentences, match_sentences, sentence_splits
 
 WHOLE_COPY = 0.9  # share of a copy's words, quotes included, in the source's sentences: nothing of its own
 CLASS_OF = {"same": "wholly derived", "republication": "wholly derived", "cut": "wholly derived",
@@ -66,17 +67,15 @@ class SentenceCache:
     """Sentences of each document, split once per trace, and indexed once as a source."""
 
     def __init__(self):
-        self._of: dict[tuple[str, bool], list[Sentence]] = {}
+        self._of: dict[tuple[str, bool], Sentences] = {}
         self._index: dict[tuple[str, bool, int], SentenceIndex] = {}
 
-    def of(self, doc: str, text: str, set_quotes_aside: bool = True) -> list[Sentence]:
+    def of(self, doc: str, text: str, set_quotes_aside: bool = True) -> Sentences:
         key = (doc, set_quotes_aside)
         found = self._of.get(key)
         if found is None:
             # Both splits in one pass over the text: a family's members are matched both ways.
-            aside, whole = sentence_splits(text)
-            if not any(s.quoted for s in aside):
-                whole = aside  # no quoted word: both splits are one
+            aside, whole = sentence_splits(text)  # one object when no word is quoted
             self._of[(doc, True)], self._of[(doc, False)] = aside, whole
             found = self._of[key]
         return found
@@ -89,32 +88,10 @@ class SentenceCache:
             other = (doc, not set_quotes_aside, min_words)
             if other in self._index and self.of(doc, text, not set_quotes_aside) is split:
                 found = self._index[other]  # no quoted word: one split, one index
-            elif other in self._index:
-                found = _index_alike(split, min_words, self.of(doc, text, not set_quotes_aside), self._index[other])
             else:
                 found = index_sentences(split, min_words)
             self._index[key] = found
         return found
-
-
-def _index_alike(split: list[Sentence], min_words: int, other: list[Sentence], made: SentenceIndex) -> SentenceIndex:
-    """`index_sentences(split, min_words)`, taking each sentence's words, bag and word pairs from `made` (the
-    index of the other split of the same text) where the sentence holds no quote: its words are the same list.
-
-    `sentence_splits` lists the same sentences in both splits, so position i is one sentence in both.
-    """
-    postings: dict[str, set[int]] = {}
-    distinct, bags, bigrams = {}, {}, {}
-    for i, s in enumerate(split):
-        if len(s.words) >= min_words:
-            if i < len(other) and other[i].words is s.words and i in made.distinct:
-                distinct[i], bags[i], bigrams[i] = made.distinct[i], made.bags[i], made.bigrams[i]
-            else:
-                distinct[i] = tuple(dict.fromkeys(s.words))  # word order: ties in most_common follow it, not the hash seed
-                bags[i], bigrams[i] = s.bag, s.bigrams
-            for w in distinct[i]:
-                postings.setdefault(w, set()).add(i)
-    return SentenceIndex(postings, distinct, bags, bigrams)
 
 
 def relation_between(source: tuple[str, str], copy: tuple[str, str], cache: SentenceCache,

@@ -1,0 +1,267 @@
+"""Sentences split and matched in compiled code: the hot loop of provenance's relations.
+
+A text is read once, as code points, into its sentences (`text.sentences`'
+rule: a run of characters up to `.!?…` and the closing quotes after them, or
+up to a line end) and their words (`\\w+`, lower-cased; `ς` and `σ` are one
+letter, `İ` is `i`), each word a fixed 64-bit hash and each word marked when
+it starts inside quoted speech (`text.quotes`). A sentence in an index is
+three sorted arrays of hashes (its word multiset, its distinct words, its
+word pairs), so matching a copy to a source merges short sorted arrays
+instead of building Python Counters and sets per sentence and pair. The
+rule matched is `text.sentences.match_sentences`': for each copy sentence,
+the `CANDIDATES` source sentences sharing most distinct words (ties: the
+earlier one), and of them the one with the highest Dice overlap of word
+multisets, at least `min_overlap`, with at least `min_bigrams` word pairs
+shared.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numba import njit
+
+from copytrace.text.tokens import mix64
+
+CANDIDATES = 5  # source sentences looked at per copy sentence (most distinct words shared)
+STOPS = ".!?…"  # end a sentence, with the closing quotes after them
+CLOSING = "\"'”’»“」』"
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_PAIR = np.uint64(0x9E3779B97F4A7C15)
+
+
+@lru_cache(maxsize=1)
+def word_table() -> np.ndarray:
+    """Code point -> its lower-case form if it belongs to a `\\w` word, else 0 (built once per process)."""
+    chars = "".join(map(chr, range(0x110000)))
+    lowered = chars[:0x130].lower() + "i" + chars[0x131:].lower()  # U+0130 alone lowers to two characters
+    table = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    word = np.zeros(len(table), dtype=bool)
+    for m in re.finditer(r"\w+", chars):
+        word[m.start():m.end()] = True
+    table[~word] = 0
+    table[table == 0x3C2] = 0x3C3  # final sigma: the word's letter, whatever its place
+    return table
+
+
+def _marks(chars: str) -> np.ndarray:
+    marks = np.zeros(0x2800, dtype=np.uint8)  # every stop and closing quote is below U+2800 but the CJK corners
+    for c in chars:
+        if ord(c) < len(marks):
+            marks[ord(c)] = 1
+    return marks
+
+
+_STOP = _marks(STOPS)
+_CLOSING = _marks(CLOSING)
+_CORNERS = np.array([ord(c) for c in CLOSING if ord(c) >= 0x2800], dtype=np.uint32)
+
+
+@njit(cache=True, inline="always")
+def _is(cp, marks, far):
+    if cp < len(marks):
+        return marks[cp] != 0
+    for f in far:
+        if cp == f:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _split(cps, table, quote_lo, quote_hi, stops, closing, corners):
+    """Sentences (start, end, first word) and words (start, end, hash, quoted) of a text's code points."""
+    n = len(cps)
+    no_far = corners[:0]
+    s_lo, s_hi, s_first = np.empty(n + 1, np.int64), np.empty(n + 1, np.int64), np.zeros(n + 2, np.int64)
+    w_lo, w_hi = np.empty(n, np.int64), np.empty(n, np.int64)
+    w_hash, w_quoted = np.empty(n, np.uint64), np.zeros(n, np.bool_)
+    ns = nw = q = 0
+    i = 0
+    while i < n:
+        if cps[i] == 10 or _is(cps[i], stops, no_far):
+            i += 1
+            continue
+        lo = i
+        while i < n and cps[i] != 10 and not _is(cps[i], stops, no_far):
+            i += 1
+        if i < n and cps[i] == 10:
+            i += 1
+        elif i < n:
+            while i < n and _is(cps[i], stops, no_far):
+                i += 1
+            while i < n and _is(cps[i], closing, corners):
+                i += 1
+        first, k = nw, lo
+        while k < i:
+            if table[cps[k]] == 0:
+                k += 1
+                continue
+            start, h = k, _FNV_OFFSET
+            while k < i and table[cps[k]] != 0:
+                h = (h ^ np.uint64(table[cps[k]])) * _FNV_PRIME
+                k += 1
+            while q < len(quote_lo) and quote_hi[q] <= start:
+                q += 1
+            w_lo[nw], w_hi[nw], w_hash[nw] = start, k, mix64(h)
+            w_quoted[nw] = q < len(quote_lo) and quote_lo[q] <= start
+            nw += 1
+        if nw > first:
+            s_lo[ns], s_hi[ns], s_first[ns] = lo, i, first
+            ns += 1
+    s_first[ns] = nw
+    return s_lo[:ns], s_hi[:ns], s_first[:ns + 1], w_lo[:nw], w_hi[:nw], w_hash[:nw], w_quoted[:nw]
+
+
+def split_words(text: str, quotes: list[tuple[int, int]]):
+    """`_split` of a text, with its merged quote spans (`text.quotes.quote_spans`)."""
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    spans = np.asarray(quotes, dtype=np.int64).reshape(-1, 2)
+    return _split(cps, word_table(), np.ascontiguousarray(spans[:, 0]), np.ascontiguousarray(spans[:, 1]),
+                  _STOP, _CLOSING, _CORNERS)
+
+
+@dataclass
+class SentenceIndex:
+    """A text's sentences of `min_words` or more as sorted word hashes; other sentences have empty ranges.
+
+    Arrays of one kind are concatenated over the sentences, `*_at` their offsets (n + 1).
+    """
+
+    lengths: np.ndarray  # words of every sentence (eligible or not)
+    ids: np.ndarray  # word hashes in text order: verbatim sentences are equal runs
+    ids_at: np.ndarray
+    bag: np.ndarray  # sorted hashes (with repeats): the multiset of the Dice overlap
+    distinct: np.ndarray  # sorted distinct hashes: which source sentences are candidates
+    distinct_at: np.ndarray
+    grams: np.ndarray  # sorted distinct word pairs (a hash of the two words' hashes)
+    grams_at: np.ndarray
+    postings: np.ndarray  # the distinct hashes of every sentence, sorted (the text's words, each once a sentence)
+    posting_sentence: np.ndarray  # the sentence of each; ascending within one word
+
+    def same_as(self, other: "SentenceIndex") -> bool:
+        """The same sentences (arrays compared by value)."""
+        return all(np.array_equal(getattr(self, name), getattr(other, name)) for name in self.__dataclass_fields__)
+
+    @property
+    def lead(self) -> int:
+        """The first eligible sentence, or -1."""
+        eligible = np.flatnonzero(np.diff(self.ids_at))
+        return int(eligible[0]) if len(eligible) else -1
+
+
+def index_ids(lengths: np.ndarray, ids: np.ndarray, min_words: int) -> SentenceIndex:
+    """The index of sentences given by their word counts and concatenated word hashes."""
+    eligible = lengths >= min_words
+    if not eligible.all():
+        ids = ids[np.repeat(eligible, lengths)]
+    at = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.where(eligible, lengths, 0), out=at[1:])
+    bag, distinct, distinct_at, grams, grams_at = _sorted_forms(ids, at)
+    order = np.argsort(distinct, kind="stable")
+    sentence = np.repeat(np.arange(len(lengths), dtype=np.int64), np.diff(distinct_at))
+    return SentenceIndex(lengths, ids, at, bag, distinct, distinct_at, grams, grams_at, distinct[order],
+                         sentence[order])
+
+
+@njit(cache=True)
+def _sorted_forms(ids, at):
+    """Per sentence: its hashes sorted, its distinct hashes, its distinct word pairs (sorted)."""
+    n = len(at) - 1
+    bag = np.empty_like(ids)
+    distinct = np.empty_like(ids)
+    distinct_at = np.zeros(n + 1, dtype=np.int64)
+    grams = np.empty(max(len(ids) - 1, 0), dtype=np.uint64)
+    grams_at = np.zeros(n + 1, dtype=np.int64)
+    d = g = 0
+    for s in range(n):
+        lo, hi = at[s], at[s + 1]
+        run = np.sort(ids[lo:hi])
+        bag[lo:hi] = run
+        for k in range(hi - lo):
+            if k == 0 or run[k] != run[k - 1]:
+                distinct[d] = run[k]
+                d += 1
+        distinct_at[s + 1] = d
+        if hi - lo > 1:
+            pairs = np.empty(hi - lo - 1, dtype=np.uint64)
+            for k in range(hi - lo - 1):
+                pairs[k] = mix64(ids[lo + k] * _PAIR + ids[lo + k + 1])
+            pairs.sort()
+            for k in range(len(pairs)):
+                if k == 0 or pairs[k] != pairs[k - 1]:
+                    grams[g] = pairs[k]
+                    g += 1
+        grams_at[s + 1] = g
+    return bag, distinct[:d], distinct_at, grams[:g], grams_at
+
+
+@njit(cache=True, inline="always")
+def _common(x, y) -> int:
+    """Elements two sorted arrays share, with repeats (the multiset intersection's size)."""
+    i = j = n = 0
+    while i < len(x) and j < len(y):
+        if x[i] < y[j]:
+            i += 1
+        elif x[i] > y[j]:
+            j += 1
+        else:
+            n += 1
+            i += 1
+            j += 1
+    return n
+
+
+@njit(cache=True)
+def _match(c_ids, c_ids_at, c_bag, c_distinct, c_distinct_at, c_grams, c_grams_at, c_lengths,
+           s_ids, s_ids_at, s_bag, s_postings, s_posting_sentence, s_grams, s_grams_at, s_lengths,
+           min_overlap, min_bigrams, candidates):
+    """For each copy sentence: its matched source sentence (-1: none), their overlap, and whether verbatim."""
+    n_copy, n_source = len(c_ids_at) - 1, len(s_ids_at) - 1
+    matched = np.full(n_copy, -1, dtype=np.int64)
+    overlaps = np.zeros(n_copy)
+    same = np.zeros(n_copy, dtype=np.bool_)
+    shared = np.zeros(n_source, dtype=np.int64)
+    for j in range(n_copy):
+        if c_ids_at[j + 1] == c_ids_at[j]:
+            continue
+        shared[:] = 0
+        for w in c_distinct[c_distinct_at[j]:c_distinct_at[j + 1]]:  # distinct words shared, by the postings
+            k = np.searchsorted(s_postings, w)
+            while k < len(s_postings) and s_postings[k] == w:
+                shared[s_posting_sentence[k]] += 1
+                k += 1
+        best = -1.0
+        for _ in range(candidates):
+            pick = -1
+            for i in range(n_source):  # most shared distinct words; the earlier sentence on a tie
+                if shared[i] > 0 and (pick < 0 or shared[i] > shared[pick]):
+                    pick = i
+            if pick < 0:
+                break
+            shared[pick] = 0
+            common = _common(c_bag[c_ids_at[j]:c_ids_at[j + 1]], s_bag[s_ids_at[pick]:s_ids_at[pick + 1]])
+            total = c_lengths[j] + s_lengths[pick]
+            overlap = 2 * common / total if total else 0.0
+            if overlap >= min_overlap and overlap > best:
+                pairs = _common(c_grams[c_grams_at[j]:c_grams_at[j + 1]],
+                                s_grams[s_grams_at[pick]:s_grams_at[pick + 1]])
+                if pairs >= min_bigrams:
+                    best = overlap
+                    matched[j], overlaps[j] = pick, overlap
+        if matched[j] >= 0:
+            x = c_ids[c_ids_at[j]:c_ids_at[j + 1]]
+            y = s_ids[s_ids_at[matched[j]]:s_ids_at[matched[j] + 1]]
+            same[j] = len(x) == len(y) and np.all(x == y)
+    return matched, overlaps, same
+
+
+def match_indexes(source: SentenceIndex, copy: SentenceIndex, min_overlap: float, min_bigrams: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(matched source sentence per copy sentence, -1 for none; overlap; verbatim) of two indexes."""
+    return _match(copy.ids, copy.ids_at, copy.bag, copy.distinct, copy.distinct_at, copy.grams, copy.grams_at,
+                  copy.lengths, source.ids, source.ids_at, source.bag, source.postings, source.posting_sentence,
+                  source.grams, source.grams_at, source.lengths, float(min_overlap), int(min_bigrams), CANDIDATES)
