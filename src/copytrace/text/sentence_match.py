@@ -1,8 +1,9 @@
 """Sentences split and matched in compiled code: the hot loop of provenance's relations.
 
 A text is read once, as code points, into its sentences (`text.sentences`'
-rule: a run of characters up to `.!?…` and the closing quotes after them, or
-up to a line end) and their words (`\\w+`, lower-cased; `ς` and `σ` are one
+rule: a run of characters up to a stop (`STOPS`: `.!?…`, the Indic dandas,
+Arabic and CJK stops) and the closing quotes after it, or up to a line end)
+and their words (`\\w+`, lower-cased; `ς` and `σ` are one
 letter, `İ` is `i`), each word a fixed 64-bit hash and each word marked when
 it starts inside quoted speech (`text.quotes`). A sentence in an index is
 three sorted arrays of hashes (its word multiset, its distinct words, its
@@ -27,7 +28,7 @@ from numba import njit
 from copytrace.text.tokens import mix64
 
 CANDIDATES = 5  # source sentences looked at per copy sentence (most distinct words shared)
-STOPS = ".!?…"  # end a sentence, with the closing quotes after them
+STOPS = ".!?…।॥؟۔。！？"  # end a sentence, with the closing quotes after them (Latin, Indic dandas, Arabic, CJK)
 CLOSING = "\"'”’»“」』"
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -48,17 +49,17 @@ def word_table() -> np.ndarray:
     return table
 
 
-def _marks(chars: str) -> np.ndarray:
-    marks = np.zeros(0x2800, dtype=np.uint8)  # every stop and closing quote is below U+2800 but the CJK corners
+def _marks(chars: str) -> tuple[np.ndarray, np.ndarray]:
+    """A table of the marks below U+2800 and the list of the others (CJK)."""
+    marks = np.zeros(0x2800, dtype=np.uint8)
     for c in chars:
         if ord(c) < len(marks):
             marks[ord(c)] = 1
-    return marks
+    return marks, np.array([ord(c) for c in chars if ord(c) >= len(marks)], dtype=np.uint32)
 
 
-_STOP = _marks(STOPS)
-_CLOSING = _marks(CLOSING)
-_CORNERS = np.array([ord(c) for c in CLOSING if ord(c) >= 0x2800], dtype=np.uint32)
+_STOP, _STOP_FAR = _marks(STOPS)
+_CLOSING, _CLOSING_FAR = _marks(CLOSING)
 
 
 @njit(cache=True, inline="always")
@@ -72,28 +73,27 @@ def _is(cp, marks, far):
 
 
 @njit(cache=True)
-def _split(cps, table, quote_lo, quote_hi, stops, closing, corners):
+def _split(cps, table, quote_lo, quote_hi, stops, stops_far, closing, closing_far):
     """Sentences (start, end, first word) and words (start, end, hash, quoted) of a text's code points."""
     n = len(cps)
-    no_far = corners[:0]
     s_lo, s_hi, s_first = np.empty(n + 1, np.int64), np.empty(n + 1, np.int64), np.zeros(n + 2, np.int64)
     w_lo, w_hi = np.empty(n, np.int64), np.empty(n, np.int64)
     w_hash, w_quoted = np.empty(n, np.uint64), np.zeros(n, np.bool_)
     ns = nw = q = 0
     i = 0
     while i < n:
-        if cps[i] == 10 or _is(cps[i], stops, no_far):
+        if cps[i] == 10 or _is(cps[i], stops, stops_far):
             i += 1
             continue
         lo = i
-        while i < n and cps[i] != 10 and not _is(cps[i], stops, no_far):
+        while i < n and cps[i] != 10 and not _is(cps[i], stops, stops_far):
             i += 1
         if i < n and cps[i] == 10:
             i += 1
         elif i < n:
-            while i < n and _is(cps[i], stops, no_far):
+            while i < n and _is(cps[i], stops, stops_far):
                 i += 1
-            while i < n and _is(cps[i], closing, corners):
+            while i < n and _is(cps[i], closing, closing_far):
                 i += 1
         first, k = nw, lo
         while k < i:
@@ -121,7 +121,7 @@ def split_words(text: str, quotes: list[tuple[int, int]]):
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     spans = np.asarray(quotes, dtype=np.int64).reshape(-1, 2)
     return _split(cps, word_table(), np.ascontiguousarray(spans[:, 0]), np.ascontiguousarray(spans[:, 1]),
-                  _STOP, _CLOSING, _CORNERS)
+                  _STOP, _STOP_FAR, _CLOSING, _CLOSING_FAR)
 
 
 @dataclass
