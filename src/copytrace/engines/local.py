@@ -131,15 +131,16 @@ def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None
         bounds = np.searchsorted(part[order], np.arange(ANCHOR_PARTITIONS + 1))
         for p in range(ANCHOR_PARTITIONS):
             rows = order[bounds[p]:bounds[p + 1]]
+            # Random 64-bit values: zstd saved 8% for 15% more CPU; a dictionary of the shard's documents does pay.
             write_parquet(anchor_path(out, p), pa.table({"value": values[rows], "doc": docs[rows]}),
-                          compression="none")  # random 64-bit values: zstd saved 8% for 15% more CPU
+                          compression="none", dictionary=["doc"])
     columns = {"doc": documents["doc"], "n_shingles": pa.array(fingerprints.n_shingles, pa.int64())}
     if settings.anchors.enabled:  # a brief with few anchors pairs on one (candidates.short_documents)
         columns["n_anchors"] = pa.array(np.diff(fingerprints.anchors.offsets), pa.int64())
     columns.update({_key_column(j): pa.array(fingerprints.keys[:, j], pa.uint64())
                     for j in range(fingerprints.keys.shape[1])})
     # Band keys are random 64-bit values: compressing them costs time and saves nothing.
-    write_parquet(out, pa.table(columns), compression="none")
+    write_parquet(out, pa.table(columns), compression="none", dictionary=["n_shingles", "n_anchors"])
 
 
 def _anchor_table(fp_path: Path, partition: int, columns=None) -> pa.Table:

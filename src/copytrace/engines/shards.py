@@ -168,8 +168,11 @@ def done_info(path: Path) -> dict:
     return json.loads(done_marker(path).read_text())
 
 
-def write_parquet(path: Path, table: pa.Table, info: dict | None = None, compression: str = "zstd") -> None:
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression=compression))
+def write_parquet(path: Path, table: pa.Table, info: dict | None = None, compression: str = "zstd",
+                  dictionary: bool | list[str] = True) -> None:
+    """`dictionary`: the columns worth dictionary-encoding (all by default). Columns of random 64-bit values
+    (band keys, anchors) are not: the dictionary is built, found too large and dropped, at 4x the write's cost."""
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression=compression, use_dictionary=dictionary))
     mark_done(path, info)
 
 
