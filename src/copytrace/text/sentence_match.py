@@ -167,34 +167,44 @@ def index_ids(lengths: np.ndarray, ids: np.ndarray, min_words: int) -> SentenceI
                          sentence[order])
 
 
+@njit(cache=True, inline="always")
+def _insertion_sort(a, lo, hi):
+    """Sort a[lo:hi] in place: a sentence's few dozen values, without np.sort's allocation per call."""
+    for k in range(lo + 1, hi):
+        v = a[k]
+        m = k - 1
+        while m >= lo and a[m] > v:
+            a[m + 1] = a[m]
+            m -= 1
+        a[m + 1] = v
+
+
 @njit(cache=True)
 def _sorted_forms(ids, at):
     """Per sentence: its hashes sorted, its distinct hashes, its distinct word pairs (sorted)."""
     n = len(at) - 1
-    bag = np.empty_like(ids)
+    bag = ids.copy()
     distinct = np.empty_like(ids)
     distinct_at = np.zeros(n + 1, dtype=np.int64)
-    grams = np.empty(max(len(ids) - 1, 0), dtype=np.uint64)
+    pairs = np.empty(max(len(ids), 1), dtype=np.uint64)
+    grams = np.empty(max(len(ids), 1), dtype=np.uint64)
     grams_at = np.zeros(n + 1, dtype=np.int64)
     d = g = 0
     for s in range(n):
         lo, hi = at[s], at[s + 1]
-        run = np.sort(ids[lo:hi])
-        bag[lo:hi] = run
-        for k in range(hi - lo):
-            if k == 0 or run[k] != run[k - 1]:
-                distinct[d] = run[k]
+        _insertion_sort(bag, lo, hi)
+        for k in range(lo, hi):
+            if k == lo or bag[k] != bag[k - 1]:
+                distinct[d] = bag[k]
                 d += 1
         distinct_at[s + 1] = d
-        if hi - lo > 1:
-            pairs = np.empty(hi - lo - 1, dtype=np.uint64)
-            for k in range(hi - lo - 1):
-                pairs[k] = mix64(ids[lo + k] * _PAIR + ids[lo + k + 1])
-            pairs.sort()
-            for k in range(len(pairs)):
-                if k == 0 or pairs[k] != pairs[k - 1]:
-                    grams[g] = pairs[k]
-                    g += 1
+        for k in range(lo, hi - 1):
+            pairs[k - lo] = mix64(ids[k] * _PAIR + ids[k + 1])
+        _insertion_sort(pairs, 0, hi - lo - 1)
+        for k in range(hi - lo - 1):
+            if k == 0 or pairs[k] != pairs[k - 1]:
+                grams[g] = pairs[k]
+                g += 1
         grams_at[s + 1] = g
     return bag, distinct[:d], distinct_at, grams[:g], grams_at
 
