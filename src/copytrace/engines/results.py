@@ -254,7 +254,9 @@ def with_singletons(traced: pa.Table, families: pa.Table) -> pa.Table:
 def shard_language_and_dates(spec: tuple) -> pa.Table:
     """The language and published columns of one document shard (`families.language_and_dates`), in a worker."""
     store, shard = spec
-    return language_and_dates(store.table(shard))
+    # Only the columns read: the raw text, html and the rest stay compressed.
+    names = store.schema.names
+    return language_and_dates(store.table(shard, [c for c in ("text", "date", "origin", "lang") if c in names]))
 
 
 def output_documents(store: DocumentStore, family: np.ndarray, n_shingles: np.ndarray,
