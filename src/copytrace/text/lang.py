@@ -186,7 +186,8 @@ def prose_samples(texts) -> list[str]:
     longest = np.maximum.reduceat(line_chars, starts)
     at_max = np.flatnonzero(line_chars == np.repeat(longest, counts))
     first = at_max[np.searchsorted(at_max, starts)]  # max() keeps the first of equal lines
-    whole = pc.or_(pc.less_equal(pc.utf8_length(texts), SAMPLE_CHARS), pa.array(counts == 1))
+    chars = np.add.reduceat(line_chars, starts) + counts - 1  # the lines and the "\n"s between them
+    whole = pa.array((chars <= SAMPLE_CHARS) | (counts == 1))
     prose = pc.if_else(whole, texts, pc.list_flatten(lines).take(pa.array(first)))
     return pc.utf8_slice_codeunits(prose, 0, SAMPLE_CHARS).to_pylist()
 
