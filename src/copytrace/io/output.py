@@ -229,8 +229,11 @@ def _one_ahead(parts):
 
 def write_parquet(table, path: Path) -> None:
     """One output table as Parquet, zstd (a third smaller than snappy on news text), written part by part."""
-    parts = _one_ahead(table.tables()) if hasattr(table, "tables") else [table]
-    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
+    parts = iter(_one_ahead(table.tables()) if hasattr(table, "tables") else [table])
+    first = next(parts, None)  # its schema is the table's: no shard decompressed twice to learn it
+    with pq.ParquetWriter(path, table.schema if first is None else first.schema, compression="zstd") as writer:
+        for part in ([] if first is None else [first]):
+            writer.write_table(part)
         for part in parts:
             writer.write_table(part)
 
