@@ -49,7 +49,8 @@ def _real_texts() -> list[str]:
         for path in sorted((bench / "html").glob("*.html.gz")):
             page = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
             texts.append(html.unescape(_TAGS.sub("\n", page)))  # menus, footers and all
-        texts += [page.get("articleBody") or "" for page in json.loads((bench / "ground-truth.json").read_text()).values()]
+        truth = json.loads((bench / "ground-truth.json").read_text())
+        texts += [page.get("articleBody") or "" for page in truth.values()]
     ntrex = DATA / "ntrex"
     if ntrex.is_dir():
         for path in sorted(ntrex.glob("*.txt")):
