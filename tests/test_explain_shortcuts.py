@@ -121,10 +121,11 @@ class _Store:
 
     def __init__(self, table):
         self._table = table
+        self.schema = table.schema
 
-    def table(self, i):
+    def table(self, i, columns=None):
         assert i == 0
-        return self._table
+        return self._table.select(columns) if columns else self._table
 
 
 def test_language_and_dates_computed_apart_give_the_same_documents():

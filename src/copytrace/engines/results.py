@@ -237,6 +237,11 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
     return tables
 
 
+def _empty_lists(n: int, kind: pa.ListType) -> pa.Array:
+    """`n` empty lists of type `kind`, from offsets alone (no Python list per row: a million singletons)."""
+    return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)), pa.array([], kind.value_type), type=kind)
+
+
 def with_singletons(traced: pa.Table, families: pa.Table) -> pa.Table:
     """Traced families plus every single document not traced, as a family of its own with itself as the original
     (what `provenance.trace` gives a single document)."""
@@ -244,9 +249,8 @@ def with_singletons(traced: pa.Table, families: pa.Table) -> pa.Table:
                                      pc.invert(pc.is_in(families["family"], value_set=traced["family"]))))
     originals = pc.list_element(single["members"], 0)
     rows = pa.table({"family": single["family"], "size": single["size"], "members": single["members"],
-                     "original": originals,
-                     "tree": pa.array([[]] * single.num_rows, FAMILY_SCHEMA.field("tree").type),
-                     "original_evidence": pa.array([[]] * single.num_rows, pa.list_(pa.string()))},
+                     "original": originals, "tree": _empty_lists(single.num_rows, FAMILY_SCHEMA.field("tree").type),
+                     "original_evidence": _empty_lists(single.num_rows, FAMILY_SCHEMA.field("original_evidence").type)},
                     schema=FAMILY_SCHEMA)
     return pa.concat_tables([traced.cast(FAMILY_SCHEMA), rows]).sort_by("family")
 
@@ -254,7 +258,9 @@ def with_singletons(traced: pa.Table, families: pa.Table) -> pa.Table:
 def shard_language_and_dates(spec: tuple) -> pa.Table:
     """The language and published columns of one document shard (`families.language_and_dates`), in a worker."""
     store, shard = spec
-    return language_and_dates(store.table(shard))
+    # Only the columns read: the raw text, html and the rest stay compressed.
+    names = store.schema.names
+    return language_and_dates(store.table(shard, [c for c in ("text", "date", "origin", "lang") if c in names]))
 
 
 def output_documents(store: DocumentStore, family: np.ndarray, n_shingles: np.ndarray,

@@ -505,7 +505,9 @@ class ShardedDocuments:
 
         lo, hi = int(self.store.starts[i]), int(self.store.starts[i + 1])
         facts = self.facts[i] if self.facts is not None else True
-        return with_families(self.store.table(i), self.family[lo:hi], self.n_shingles[lo:hi], facts)
+        # Not the html (several times the text) nor the document number: with_families drops them.
+        columns = [c for c in self.store.schema.names if c not in ("html", "doc")]
+        return with_families(self.store.table(i, columns), self.family[lo:hi], self.n_shingles[lo:hi], facts)
 
     def tables(self):
         """The documents table shard by shard (each decompressed, then let go)."""

