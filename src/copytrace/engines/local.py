@@ -57,6 +57,8 @@ from copytrace.engines.shards import (
     DocumentStore,
     WorkDir,
     atomic_write,
+    drop_shard,
+    gathered_store,
     ingest,
     is_done,
     mark_done,
@@ -311,11 +313,21 @@ def verify_shards(work: WorkDir, candidates: Path, store: DocumentStore, setting
         start += batch.num_rows
         if not is_done(out):
             specs.append({"out": out, "codes": batch.column("code").to_numpy(),
-                          "bands_shared": batch.column("bands_shared"), "store": store, "settings": settings})
+                          "bands_shared": batch.column("bands_shared"), "settings": settings})
     with progress.task("verify", total=total) as advance:
         advance(total - sum(len(spec["codes"]) for spec in specs))
-        for n in map_chunks(_verify_one, specs):
-            advance(n)
+        if specs:
+            # The pairs' texts once out of the compressed shards, then read at random from uncompressed ones.
+            codes = np.concatenate([spec["codes"] for spec in specs])
+            docs = np.unique(np.concatenate([codes >> np.uint64(32), codes & np.uint64(0xFFFFFFFF)]))
+            texts = gathered_store(store, docs.astype(np.int64), folder, map_chunks)
+            del codes, docs
+            for spec in specs:
+                spec["store"] = texts
+            for n in map_chunks(_verify_one, specs):
+                advance(n)
+        for path in folder.glob("texts-*.arrow"):
+            drop_shard(path)
     return out_paths
 
 
