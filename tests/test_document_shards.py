@@ -9,6 +9,7 @@ from copytrace.engines.shards import (
     DOC_BATCH_ROWS,
     DocumentStore,
     ShardedDocuments,
+    gathered_store,
     read_columns,
     write_arrow,
     write_document_shard,
@@ -61,6 +62,24 @@ def test_take_reads_any_rows_and_columns_as_the_whole_table(tmp_path):
             assert got.equals(expected.cast(got.schema)) if got.num_rows else got.num_rows == 0
     assert store.column("id").to_pylist() == whole["id"].to_pylist()
     assert read_columns(store.paths[1], ["text", "doc"]).column_names == ["text", "doc"]
+
+
+def test_gathered_store_holds_the_texts_asked_for_uncompressed_in_the_same_numbering(tmp_path):
+    store, whole = _store(tmp_path)
+    docs = np.array([1, 2, 255, 300, 784, 785, 1040, 1046])  # none in shard 1 but 785
+    folder = tmp_path / "verify"
+    folder.mkdir()
+    gathered = gathered_store(store, docs, folder)
+    assert gathered.n_docs == store.n_docs and list(gathered.starts) == list(store.starts)
+    assert gathered.take(docs, ["text"]).equals(whole.select(["text"]).take(pa.array(docs)))
+    others = np.setdiff1d(np.arange(whole.num_rows), docs)
+    assert gathered.take(others, ["text"])["text"].null_count == len(others)
+    shard = ipc.open_file(str(gathered.paths[0]))
+    assert shard.num_record_batches == 1 and shard.schema.names == ["doc", "text"]
+    held = whole["text"].take(pa.array(docs[:5])).to_pylist()  # shard 0's five texts alone, uncompressed
+    assert shard.get_batch(0).column(1).buffers()[2].size == sum(len(t.encode()) for t in held)
+    # A gathered shard that is done is kept as it is (a resumed verify).
+    assert gathered_store(store, docs[:2], folder).take(docs, ["text"]).equals(gathered.take(docs, ["text"]))
 
 
 def test_documents_output_streamed_shard_by_shard_is_the_whole_table(tmp_path):

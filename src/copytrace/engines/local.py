@@ -17,7 +17,8 @@ schedules the units of `copytrace.stages`:
   range of codes at a time, at most `Budget.reduce_rows` rows in memory
   (`stages.candidates.runs`);
 - verify: `verify_pairs` over chunks of candidate pairs, with the texts of
-  the documents each chunk names;
+  the documents each chunk names (gathered once out of the compressed
+  shards into uncompressed ones, `gathered_store`, when there are several chunks);
 - families: `connected_components` over the kept pairs (one integer per document);
 - align and provenance: `align_plan` (the pairs `plan_explain` would align,
   planned for the large families alone), `align_pairs` (a large family's
@@ -57,6 +58,8 @@ from copytrace.engines.shards import (
     DocumentStore,
     WorkDir,
     atomic_write,
+    drop_shard,
+    gathered_store,
     ingest,
     is_done,
     mark_done,
@@ -312,11 +315,22 @@ def verify_shards(work: WorkDir, candidates: Path, store: DocumentStore, setting
         start += batch.num_rows
         if not is_done(out):
             specs.append({"out": out, "codes": batch.column("code").to_numpy(),
-                          "bands_shared": batch.column("bands_shared"), "store": store, "settings": settings})
+                          "bands_shared": batch.column("bands_shared"), "settings": settings})
     with progress.task("verify", total=total) as advance:
         advance(total - sum(len(spec["codes"]) for spec in specs))
-        for n in map_chunks(_verify_one, specs):
+        if len(specs) > 1:
+            # The pairs' texts once out of the compressed shards, then read at random from uncompressed ones
+            # (one chunk reads each record batch once as it is).
+            codes = np.concatenate([spec["codes"] for spec in specs])
+            docs = np.unique(np.concatenate([codes >> np.uint64(32), codes & np.uint64(0xFFFFFFFF)]))
+            texts = gathered_store(store, docs.astype(np.int64), folder, map_chunks)
+            del codes, docs
+            for spec in specs:
+                spec["store"] = texts
+        for n in map_chunks(_verify_one, [{"store": store, **spec} for spec in specs]):
             advance(n)
+        for path in folder.glob("texts-*.arrow"):
+            drop_shard(path)
     return out_paths
 
 
