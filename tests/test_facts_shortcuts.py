@@ -72,3 +72,19 @@ def test_head_cues_are_found_at_line_starts_as_a_search_finds_them():
             got, want = cues._search_lines(pattern, head), pattern.search(head)
             assert (got and (got.span(), got.group())) == (want and (want.span(), want.group())), text
     assert [c.kind for c in cues.document_cues("LONDON, Dec 4 (Reuters) - Talks.\n(Reuters)")] == ["dateline", "credit"]
+
+
+def test_hints_around_a_held_text_are_the_hints_of_the_whole():
+    from copytrace.text.substrings import SubstringSet
+
+    needles = SubstringSet(["via", "report", "©", ")", "σας", "appeared first on", "i̇st", "сначала на"])
+    texts = ["", "x", "via Reuters", "ort ed", "ΣΑΣ", "İST", "ap", "appeared first"]
+    arounds = ["", "re", "rep", " on RT", "Σ", "ΟΔΟΣ ", "İ", "\n©", "via", "сначала", " на"]
+    for text in texts:
+        for before in arounds:
+            for after in arounds:
+                whole = before + text + after
+                low, found = needles.present_around(text, text.lower(), needles.present(text.lower()), whole)
+                assert low == whole.lower() and found == needles.present(whole.lower()), (before, text, after)
+        low, found = needles.present_around(text + "!", (text + "!").lower(), set(), "elsewhere")
+        assert low == "elsewhere" and found == needles.present("elsewhere")

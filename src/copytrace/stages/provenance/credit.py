@@ -292,20 +292,22 @@ def _native_name(raw: str) -> str | None:
 
 
 def scan_mentions(text: str, languages=("en",), is_outlet: Callable[[str], bool] = looks_like_outlet,
-                  roles=("credit", "self", "photo"), prior: list[Credit] = ()) -> list[Credit]:
+                  roles=("credit", "self", "photo"), prior: list[Credit] = (), lowered: str | None = None,
+                  hints: set[str] | None = None) -> list[Credit]:
     """Every credit, self-name and photo credit in `text`, in text order, spans not overlapping.
 
     Self-names and photo credits are kept whatever their name looks like
     (their place tells what they are); credits only when `is_outlet` accepts
     the name. `prior`: the mentions of an earlier scan of this text for roles
     whose patterns all come before those of `roles` (see `roles_lead`): they
-    are kept and their spans taken, as one scan of all the roles would.
+    are kept and their spans taken, as one scan of all the roles would. `lowered`, `hints`: `text.lower()`
+    and the languages' hints it holds, when the caller has them.
     """
     found: list[Credit] = list(prior)
     taken: list[tuple[int, int]] = [c.match for c in prior]
     text = text or ""
-    lowered = text.lower()
-    hints = _hint_set(languages).present(lowered)
+    lowered = text.lower() if lowered is None else lowered
+    hints = _hint_set(languages).present(lowered) if hints is None else hints
     places: dict = {}  # where each start string occurs: patterns share them ("first", the copyright signs)
     for code in languages:
         for pattern in PATTERNS.get(code, ()):
@@ -505,11 +507,16 @@ def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=(
     text_prior, raw_prior = prior if prior is not None else ([], [])
     if prior is not None:
         roles = tuple(r for r in roles if r != "self")
-    found = scan_mentions(row["text"], languages, is_outlet, roles, text_prior)
+    text, hint_set = row["text"] or "", _hint_set(languages)
+    lowered = text.lower()
+    hints = hint_set.present(lowered)
+    found = scan_mentions(text, languages, is_outlet, roles, text_prior, lowered, hints)
     raw = row.get("raw_text")
     if raw and raw != row["text"]:
         seen = {(c.kind, c.name, c.text) for c in found}
-        for c in scan_mentions(raw, languages, is_outlet, roles, raw_prior):
+        # The raw text mostly holds the text whole: only the chrome around it is lower-cased and read for hints.
+        raw_lowered, raw_hints = hint_set.present_around(text, lowered, hints, raw)
+        for c in scan_mentions(raw, languages, is_outlet, roles, raw_prior, raw_lowered, raw_hints):
             if (c.kind, c.name, c.text) not in seen:
                 found.append(_unplaced(c))
     return found
