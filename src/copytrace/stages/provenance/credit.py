@@ -123,8 +123,16 @@ class Credit:
                 "end": self.end, "role": self.role}
 
 
+def _line_starts(text: str, lowered: str) -> list[int]:
+    """Where a line begins: the only places a pattern opening with `^` (multi-line) can match."""
+    return [0] + [at + 1 for at in occurrences("\n", text)]
+
+
 def _p(kind: str, pattern: str, role: str = "credit", flags: int = 0, hints=(), anchor: str | None = None,
        starts=(), requires: str | None = None, anchor_words=(), candidates=None) -> CreditPattern:
+    if pattern.startswith("^") and not starts:
+        # A search tries the regex at every character; its matches begin at line starts alone.
+        starts, candidates = ("\n",), _line_starts
     return CreditPattern(kind, re.compile(pattern, flags | re.MULTILINE), role, tuple(hints),
                          re.compile(anchor) if anchor else None, tuple(starts),
                          re.compile(requires) if requires else None, tuple(anchor_words),
@@ -284,27 +292,30 @@ def _native_name(raw: str) -> str | None:
 
 
 def scan_mentions(text: str, languages=("en",), is_outlet: Callable[[str], bool] = looks_like_outlet,
-                  roles=("credit", "self", "photo"), prior: list[Credit] = ()) -> list[Credit]:
+                  roles=("credit", "self", "photo"), prior: list[Credit] = (), lowered: str | None = None,
+                  hints: set[str] | None = None) -> list[Credit]:
     """Every credit, self-name and photo credit in `text`, in text order, spans not overlapping.
 
     Self-names and photo credits are kept whatever their name looks like
     (their place tells what they are); credits only when `is_outlet` accepts
     the name. `prior`: the mentions of an earlier scan of this text for roles
     whose patterns all come before those of `roles` (see `roles_lead`): they
-    are kept and their spans taken, as one scan of all the roles would.
+    are kept and their spans taken, as one scan of all the roles would. `lowered`, `hints`: `text.lower()`
+    and the languages' hints it holds, when the caller has them.
     """
     found: list[Credit] = list(prior)
     taken: list[tuple[int, int]] = [c.match for c in prior]
     text = text or ""
-    lowered = text.lower()
-    hints = _hint_set(languages).present(lowered)
+    lowered = text.lower() if lowered is None else lowered
+    hints = _hint_set(languages).present(lowered) if hints is None else hints
+    places: dict = {}  # where each start string occurs: patterns share them ("first", the copyright signs)
     for code in languages:
         for pattern in PATTERNS.get(code, ()):
             if pattern.role not in roles:
                 continue
             windows = _windows(pattern, text, hints)
             if windows:
-                search = _searcher(pattern, text, lowered)
+                search = _searcher(pattern, text, lowered, places)
                 for lo, hi in windows:
                     _scan_window(pattern, text, lo, hi, is_outlet, found, taken, search)
     found.sort(key=lambda c: (c.start, c.end))
@@ -383,23 +394,31 @@ def occurrences(needle: str, text: str, start: int = 0) -> list[int]:
     return found
 
 
-def _searcher(pattern: CreditPattern, text: str, lowered: str):
+def _searcher(pattern: CreditPattern, text: str, lowered: str, places: dict | None = None):
     """`search(pos, hi)`: the first match of the pattern in text[pos:hi], as `regex.search` finds it.
 
     With `starts`, the regex is matched only where one of them occurs: every
     match begins there, so the first that matches is the one a scan of every
-    position would find.
+    position would find. `places`: the candidate lists of this text found so far, by starts, shared.
     """
     regex = pattern.regex
     if not pattern.starts or len(lowered) != len(text):
         return lambda pos, hi: regex.search(text, pos, hi)
-    if pattern.candidates is not None:
-        ordered = pattern.candidates(text, lowered)
-    else:
-        candidates: set[int] = set()
-        for start in pattern.starts:
-            candidates.update(occurrences(start, lowered))
-        ordered = sorted(candidates)
+    places = {} if places is None else places
+    key = pattern.candidates or pattern.starts
+    ordered = places.get(key)
+    if ordered is None:
+        if pattern.candidates is not None:
+            ordered = pattern.candidates(text, lowered)
+        else:
+            candidates: set[int] = set()
+            for start in pattern.starts:
+                found = places.get(start)
+                if found is None:
+                    found = places[start] = occurrences(start, lowered)
+                candidates.update(found)
+            ordered = sorted(candidates)
+        places[key] = ordered
 
     def search(pos: int, hi: int):
         for k in range(bisect_left(ordered, pos), len(ordered)):
@@ -488,14 +507,24 @@ def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=(
     text_prior, raw_prior = prior if prior is not None else ([], [])
     if prior is not None:
         roles = tuple(r for r in roles if r != "self")
-    found = scan_mentions(row["text"], languages, is_outlet, roles, text_prior)
+    text, hint_set = row["text"] or "", _hint_set(languages)
+    lowered = text.lower()
+    hints = hint_set.present(lowered)
+    found = scan_mentions(text, languages, is_outlet, roles, text_prior, lowered, hints)
     raw = row.get("raw_text")
     if raw and raw != row["text"]:
         seen = {(c.kind, c.name, c.text) for c in found}
-        for c in scan_mentions(raw, languages, is_outlet, roles, raw_prior):
+        # The raw text mostly holds the text whole: only the chrome around it is lower-cased and read for hints.
+        raw_lowered, raw_hints = hint_set.present_around(text, lowered, hints, raw)
+        for c in scan_mentions(raw, languages, is_outlet, roles, raw_prior, raw_lowered, raw_hints):
             if (c.kind, c.name, c.text) not in seen:
-                found.append(replace(c, start=-1, end=-1))
+                found.append(_unplaced(c))
     return found
+
+
+def _unplaced(c: Credit) -> Credit:
+    """`c` with no span in the text (found in the raw text alone); `dataclasses.replace` costs ten times more."""
+    return Credit(c.kind, c.name, c.text, -1, -1, c.role, c.match)
 
 
 def self_scans(row: dict, languages) -> tuple[list[Credit], list[Credit]]:
@@ -509,7 +538,7 @@ def self_scans(row: dict, languages) -> tuple[list[Credit], list[Credit]]:
 def merged_self_names(scans: tuple[list[Credit], list[Credit]]) -> list[Credit]:
     found = list(scans[0])
     seen = {(c.kind, c.name, c.text) for c in found}
-    found += [replace(c, start=-1, end=-1) for c in scans[1] if (c.kind, c.name, c.text) not in seen]
+    found += [_unplaced(c) for c in scans[1] if (c.kind, c.name, c.text) not in seen]
     return found
 
 

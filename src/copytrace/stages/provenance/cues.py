@@ -73,7 +73,7 @@ def document_cues(text: str) -> list[Cue]:
     found: list[Cue] = []
     head = text[:HEAD_CHARS]
     for kind, pattern in (("dateline", DATELINE), ("byline", BYLINE), ("slug", SLUG), ("embargo", EMBARGO)):
-        m = pattern.search(head)
+        m = _search_lines(pattern, head)
         if m:
             found.append(Cue(kind, m.group(), m.start(), m.end()))
     tail_start = _last_line_start(text)
@@ -84,6 +84,19 @@ def document_cues(text: str) -> list[Cue]:
         found.append(Cue("credit", m.group(), m.start(), m.end()))
         break
     return sorted(found, key=lambda c: c.start)
+
+
+def _search_lines(pattern: re.Pattern, text: str) -> re.Match | None:
+    """`pattern.search(text)` for a pattern whose every branch opens with `^` (multi-line): tried at line starts
+    alone, in order, since no match can begin elsewhere (a search tries every character)."""
+    at = 0
+    while at >= 0:
+        m = pattern.match(text, at)
+        if m is not None:
+            return m
+        at = text.find("\n", at)
+        at = at + 1 if at >= 0 else -1
+    return None
 
 
 def _last_line_start(text: str) -> int:

@@ -1,0 +1,90 @@
+"""Shortcuts of the per-document facts give the plain scans' answers (session 10, facts20).
+
+Patterns opening with `^` are tried at line starts alone (`credit._line_starts`),
+start-string places are shared between the patterns of one scan, and the
+head-of-story cues are tried at line starts alone (`cues._search_lines`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from copytrace.stages.provenance import credit, cues
+from copytrace.stages.provenance.credit import PATTERNS, _searcher, occurrences, scan_mentions
+
+from test_credit_shortcuts import TEXTS
+
+LINES = TEXTS + [
+    "Source: Reuters\nSOURCES - The Daily Voice", "x\n  Source link: RT\n", "\n\nИсточник: РИА Новости",
+    "МОСКВА, 4 дек — РИА Новости.\nтекст", "BEIJING, 4 dic (Xinhua) -- x", "a\n\tFuente: EFE\n", "Source:\n",
+    "\nSource: Sputnik News\r\nSource: RT", "Kaynak: Anadolu Ajansı", "text\nQuelle: dpa\n\n",
+]
+HEADS = LINES + [
+    "LONDON, Dec 4 (Reuters) - x", "\n\nBy Jill Lawless, Associated Press\nWASHINGTON (AP) — y",
+    "A\nBRITAIN-WALES/\nEMBARGOED UNTIL now\n", "  \n MOSCOW, December 4. /TASS/. z", "x\n\n\n", "\n",
+    "Embargoed until Monday\nENDS", " \n\n  \tBy Staff, PA News\n",
+]
+
+
+def line_patterns() -> list:
+    found = [p for code in PATTERNS for p in PATTERNS[code] if p.candidates is credit._line_starts]
+    assert {p.kind for p in found} >= {"source", "dateline"}
+    return list({id(p): p for p in found}.values())
+
+
+def test_line_start_patterns_match_as_a_search_does():
+    for pattern in line_patterns():
+        for text in LINES:
+            lowered = text.lower()
+            if len(lowered) != len(text):
+                continue
+            search = _searcher(pattern, text, lowered)
+            for lo, hi in ((0, len(text)), (1, len(text)), (0, max(0, len(text) - 3))):
+                got, want = search(lo, hi), pattern.regex.search(text, lo, hi)
+                assert (got and got.span()) == (want and want.span()), (pattern.regex.pattern, text, lo, hi)
+
+
+def test_scans_of_every_language_match_the_plain_scans(monkeypatch):
+    languages = tuple(PATTERNS)
+    found = {text: [(c.as_dict(), c.match) for c in scan_mentions(text, languages)] for text in LINES}
+    for code in languages:
+        monkeypatch.setitem(PATTERNS, code, [replace(p, candidates=None, starts=()) for p in PATTERNS[code]])
+    monkeypatch.setattr(credit, "_HINT_SETS", {})
+    for text in LINES:
+        assert [(c.as_dict(), c.match) for c in scan_mentions(text, languages)] == found[text], text
+
+
+def test_shared_places_are_the_places_of_each_start():
+    text = "First, the © sign; (c) first (C) Copyright © first"
+    places: dict = {}
+    for pattern in PATTERNS["en"]:
+        if pattern.starts and pattern.candidates is None:
+            _searcher(pattern, text, text.lower(), places)
+    for start, found in places.items():
+        if isinstance(start, str):
+            assert found == occurrences(start, text.lower())
+
+
+def test_head_cues_are_found_at_line_starts_as_a_search_finds_them():
+    for text in HEADS:
+        head = text[: cues.HEAD_CHARS]
+        for pattern in (cues.DATELINE, cues.BYLINE, cues.SLUG, cues.EMBARGO):
+            got, want = cues._search_lines(pattern, head), pattern.search(head)
+            assert (got and (got.span(), got.group())) == (want and (want.span(), want.group())), text
+    assert [c.kind for c in cues.document_cues("LONDON, Dec 4 (Reuters) - Talks.\n(Reuters)")] == ["dateline", "credit"]
+
+
+def test_hints_around_a_held_text_are_the_hints_of_the_whole():
+    from copytrace.text.substrings import SubstringSet
+
+    needles = SubstringSet(["via", "report", "©", ")", "σας", "appeared first on", "i̇st", "сначала на"])
+    texts = ["", "x", "via Reuters", "ort ed", "ΣΑΣ", "İST", "ap", "appeared first"]
+    arounds = ["", "re", "rep", " on RT", "Σ", "ΟΔΟΣ ", "İ", "\n©", "via", "сначала", " на"]
+    for text in texts:
+        for before in arounds:
+            for after in arounds:
+                whole = before + text + after
+                low, found = needles.present_around(text, text.lower(), needles.present(text.lower()), whole)
+                assert low == whole.lower() and found == needles.present(whole.lower()), (before, text, after)
+        low, found = needles.present_around(text + "!", (text + "!").lower(), set(), "elsewhere")
+        assert low == "elsewhere" and found == needles.present("elsewhere")
