@@ -235,16 +235,32 @@ def _long_lines(rng: random.Random) -> list[str]:
     return out
 
 
-def test_tag_lists_and_long_lines_keep_their_bits():
+def _headline_like_lines(rng: random.Random) -> list[str]:
+    """Lines around `is_title_case`'s edges: capitalized, lower-case and small words, apostrophes joining
+    words, digits inside words, non-ASCII capitals and lower-case letters, letters with no case."""
+    words = ["Putin", "Meets", "Erdogan", "the", "The", "of", "in", "talks", "sochi", "Don't", "don't", "O'Neil",
+             "Élysée", "élysée", "İstanbul", "ǅemal", "東京", "Covid19", "G7", "x2y", "’Tis", "A", "a", "—", "2026"]
+    out = []
+    for _ in range(3000):
+        line = " ".join(rng.choice(words[:3] * 3 + words) for _ in range(rng.randint(6, 16)))
+        out.append(line + rng.choice(["", "", "?", "!", ".", ":", " "]))
+    long = ["Extraordinarily", "Unprecedented", "Parliamentary", "Negotiations", "of", "the", "negotiations"]
+    for _ in range(300):  # 3 to 5 long words: over 40 characters
+        out.append(" ".join(rng.choice(long) for _ in range(rng.randint(3, 5))))
+    return out
+
+
+def test_tag_lists_headlines_and_long_lines_keep_their_bits():
     rng = random.Random(7)
-    lines = _tag_like_lines(rng) + _long_lines(rng)
+    lines = _tag_like_lines(rng) + _long_lines(rng) + _headline_like_lines(rng)
     found = _scan(lines)
-    held = ruled_out = long_patterns = 0
+    held = ruled_out = long_patterns = headlines = 0
     for k, line in enumerate(lines):
         bits = _rule_bits(line)
         got = found.get((k, 0), (0, 0, 0))[2]
         assert bits & ~got == 0, (line, bits, got)
         held += bool(bits & TAG)
+        headlines += bool(bits & HEADLINE) and len(line.strip()) > 40
         long_patterns += bool(bits & PATTERN) and len(line.strip()) > 300
         ruled_out += not got
-    assert held > 100 and ruled_out > 500 and long_patterns > 10  # the gate rules lines out, not only lets them through
+    assert held > 100 and ruled_out > 500 and long_patterns > 10 and headlines > 100  # the gate rules lines out, not only lets them through

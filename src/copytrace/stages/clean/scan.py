@@ -196,6 +196,8 @@ def _gate_line(buf, j, end, chars, fold, props, folded, data, starts, ends, kind
     digit = False
     seps = False  # , : or |
     before_sep = -1  # tokens before the first item separator
+    run_starts = 0  # letter runs, and those starting upper-case: at least the words, the capitalized words
+    upper_starts = 0
     item_seps = 0  # item separators (`chrome._TAG_SEPARATOR`'s characters)
     item_next = False  # an item separator read, the next item's first character not yet
     items_ok = True  # every item after a separator starts upper-case, with a digit or '#' (`is_tag_list`)
@@ -275,6 +277,10 @@ def _gate_line(buf, j, end, chars, fold, props, folded, data, starts, ends, kind
             token_keep = True
             keep_chars += 1
         if prop & 1:
+            if run_size == 0:  # a letter run starts: every `_WORDS` match starts one
+                run_starts += 1
+                if prop & 2:
+                    upper_starts += 1
             run_size += 1
             run_code = run_code * np.uint64(1000003) + np.uint64(fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp)
         elif run_size:
@@ -310,7 +316,10 @@ def _gate_line(buf, j, end, chars, fold, props, folded, data, starts, ends, kind
         return RULES
     found = 0
     if size <= 220 and not (last_cp == 46 or last_cp == 44 or last_cp == 59 or last_cp == 58):
-        if lower_tokens < 6 and letter_tokens <= 25:
+        # `is_title_case`: 4 words or more, and of its content words (3 or more) at least 80% capitalized,
+        # where each lowercase ASCII token that is not a small word is one content word not capitalized.
+        if (lower_tokens < 6 and letter_tokens <= 25 and run_starts >= 4 and upper_starts >= 3
+                and upper_starts >= 4 * lower_tokens):
             found |= HEADLINE
     if seps and size <= 400:
         if (first >= len(props) or props[first] & 64 != 0) and (second < 0 or second >= 128 or lead_second[second]):
