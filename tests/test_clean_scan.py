@@ -195,3 +195,72 @@ def test_take_out_equals_cleaned_text(lines):
         assert got[r] == expected, (text, lines_out)
         assert nothing == (not expected.strip())
     assert len(changed) > 100
+
+
+def _tag_like_lines(rng: random.Random) -> list[str]:
+    """Lines around `is_tag_list`'s edges: items after each separator (, | · •, Unicode spaces around them)
+    starting upper-case, with a digit, '#', lower-case or nothing; and prose with commas."""
+    starts = ["Nato", "nato", "#nato", "2026 Games", "Ünited", "über", "İstanbul", "ǅ", "١٢ Arabic digits", "", " ", "ß"]
+    seps = [",", ", ", " , ", "|", " | ", "·", " • ", ",\u00a0", "\u2003,\u3000", ",,"]
+    out = []
+    for _ in range(3000):
+        items = [rng.choice(starts[:4]) + rng.choice(["", " Talks", " of the Week"])]
+        for _ in range(rng.randint(0, 5)):
+            start = rng.choice(starts if rng.random() < 0.2 else ["Nato", "#nato", "2026 Games", "Ünited"])
+            items.append(start + rng.choice(["", " Cup", " Cup", " and more words here"]))
+        line = items[0]
+        for item in items[1:]:
+            line += rng.choice(seps if rng.random() < 0.2 else [",", ", ", " | "]) + item
+        out.append(line + rng.choice(["", "", "", " ", ",", " |", "\u00a0", ".", "'"]))
+    out += ["First of all, this is not, as they say, News", "According to The Version Times, Moscow, Kyiv",
+            "Russia, NATO, Sergei Lavrov, Ukraine", "Russia,NATO,Lavrov", "Russia, NATO,", "Russia, , NATO, Kyiv",
+            "Tags: russia, nato", "Sport | Politics | World", "A, B", "A · B · C"]
+    return out
+
+
+def _long_lines(rng: random.Random) -> list[str]:
+    """Lines of 300 to 420 characters (a pattern holds only lines of at most 320), with a clue word or an
+    unreadable character ('ß', beyond the table) late in the line, ASCII or not at either end."""
+    words = ["subscribe", "newsletter", "cookies", "photo", "the", "report", "said", "minister", "©", "ß", "\U00030000"]
+    out = []
+    for _ in range(1500):
+        size = rng.randint(300, 420)
+        body = " ".join(rng.choice(words[:8] + ["alpha", "beta", "gamma", "delta"] * 4) for _ in range(size // 6))
+        tail = rng.choice(["", " " + rng.choice(words), " é", "\u00a0"])
+        line = (rng.choice(["", "  ", "\u3000", "É"]) + body)[:size] + tail
+        out.append(line + rng.choice(["", ".", " ", "é"]))
+    for size in range(300, 341):  # a subscription line of at most 40 words, around 320 characters
+        line = "Subscribe to our newsletter " + " ".join(["Extraordinarily"] * 40)
+        out.append(rng.choice(["", " ", "É"]) + line[:size].rstrip() + rng.choice(["", ".", " "]))
+    return out
+
+
+def _headline_like_lines(rng: random.Random) -> list[str]:
+    """Lines around `is_title_case`'s edges: capitalized, lower-case and small words, apostrophes joining
+    words, digits inside words, non-ASCII capitals and lower-case letters, letters with no case."""
+    words = ["Putin", "Meets", "Erdogan", "the", "The", "of", "in", "talks", "sochi", "Don't", "don't", "O'Neil",
+             "Élysée", "élysée", "İstanbul", "ǅemal", "東京", "Covid19", "G7", "x2y", "’Tis", "A", "a", "—", "2026"]
+    out = []
+    for _ in range(3000):
+        line = " ".join(rng.choice(words[:3] * 3 + words) for _ in range(rng.randint(6, 16)))
+        out.append(line + rng.choice(["", "", "?", "!", ".", ":", " "]))
+    long = ["Extraordinarily", "Unprecedented", "Parliamentary", "Negotiations", "of", "the", "negotiations"]
+    for _ in range(300):  # 3 to 5 long words: over 40 characters
+        out.append(" ".join(rng.choice(long) for _ in range(rng.randint(3, 5))))
+    return out
+
+
+def test_tag_lists_headlines_and_long_lines_keep_their_bits():
+    rng = random.Random(7)
+    lines = _tag_like_lines(rng) + _long_lines(rng) + _headline_like_lines(rng)
+    found = _scan(lines)
+    held = ruled_out = long_patterns = headlines = 0
+    for k, line in enumerate(lines):
+        bits = _rule_bits(line)
+        got = found.get((k, 0), (0, 0, 0))[2]
+        assert bits & ~got == 0, (line, bits, got)
+        held += bool(bits & TAG)
+        headlines += bool(bits & HEADLINE) and len(line.strip()) > 40
+        long_patterns += bool(bits & PATTERN) and len(line.strip()) > 300
+        ruled_out += not got
+    assert held > 100 and ruled_out > 500 and long_patterns > 10 and headlines > 100  # the gate rules lines out, not only lets them through

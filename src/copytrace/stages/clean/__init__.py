@@ -344,6 +344,9 @@ def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progr
         if name not in schema.names:
             schema = schema.append(pa.field(name, kind))
     rows = pa.array(keep, pa.int64())
+    # Without extraction only `fetched` (and the added columns) changed in Python: the others are taken
+    # from the input's Arrow columns, not rebuilt from Python values.
+    as_given = set() if pending else set(documents.column_names) - {"fetched"}
     kept = {}
     for name in schema.names:
         if name == "html":
@@ -351,6 +354,8 @@ def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progr
         elif name in arrays:
             array = arrays[name] if len(keep) == n else arrays[name].take(rows)
             kept[name] = array.cast(schema.field(name).type)
+        elif name in as_given:
+            kept[name] = documents.column(name) if len(keep) == n else documents.column(name).take(rows)
         else:
             kept[name] = [columns[name][i] for i in keep]
     table = pa.table(kept, schema=schema)

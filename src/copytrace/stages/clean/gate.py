@@ -24,10 +24,19 @@ the rule it stands for:
   characters (timestamp);
 - tag list: a ',', ':' or '|', and either a possible "tags:" lead, or a
   first character upper-case, '#' or a digit, an allowed last character,
-  and 1 to 4 tokens before the first item separator;
+  1 to 4 tokens before the first item separator, two separators or more,
+  and after each one (and the white space after it) a character
+  upper-case, '#' or a digit;
 - headline: at most 220 characters, not ending in . , ; or :, fewer than 6
-  lowercase ASCII tokens that are not small words, at most 25 letter tokens;
+  lowercase ASCII tokens that are not small words, at most 25 letter tokens,
+  4 letter runs or more, and 3 or more starting upper-case, at least 4 per
+  such lowercase token (each is a content word not capitalized, and 80% of
+  the content words must be);
 - short line: at most 40 characters.
+
+A line of over 320 characters that comes to the point where only a clue
+word is left to ask is not searched for one: only a pattern needs a clue,
+and no pattern holds a line that long.
 """
 
 from __future__ import annotations

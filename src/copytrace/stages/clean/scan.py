@@ -135,13 +135,28 @@ def _is_small(buf, start, end, codes):
     return False
 
 
+@njit(cache=True, inline="always")
+def _unreadable(buf, j, end, fold):
+    """Whether buf[j:end] holds a character the gate cannot read (folding to more than one, or beyond the table)."""
+    k = j
+    while k < end:
+        b = buf[k]
+        if b < 0x80:
+            k += 1
+            continue
+        cp, k = _decode(buf, k, b)
+        if cp >= len(fold) or fold[cp] == -3:
+            return True
+    return False
+
+
 @njit(cache=True)
-def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_first, pair, codes, lead_second, nav_words, player_max,
-               nav_chars, share_codes, time_codes):
-    """Which rules could hold the line buf[j:end] (its bytes, without the line break), by the conditions in
-    `gate`'s docstring: PATTERN, TAG, HEADLINE, SHORT bits, each a necessary condition of its rule (all four
-    for a line of at most 40 characters or one the gate cannot read). `_scan` does not ask lines of more
-    than 400 visible ASCII characters."""
+def _gate_line(buf, j, end, chars, fold, props, folded, data, starts, ends, kinds, by_first, pair, codes, lead_second,
+               nav_words, player_max, nav_chars, share_codes, time_codes):
+    """Which rules could hold the line buf[j:end] (its bytes, without the line break; `chars` characters), by
+    the conditions in `gate`'s docstring: PATTERN, TAG, HEADLINE, SHORT bits, each a necessary condition of its
+    rule (all four for a line of at most 40 characters or one the gate cannot read). `_scan` does not ask
+    lines of more than 400 visible ASCII characters."""
     # Two quick answers from the line's ends, before the full reading below (the same answers it gives):
     f = j
     while f < end and (buf[f] == 32 or 9 <= buf[f] <= 13 or 28 <= buf[f] <= 31):
@@ -153,6 +168,9 @@ def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_f
         last -= 1
     if buf[f] < 0x80 and buf[last] < 0x80 and last - f < 40:
         return RULES  # at most 40 characters between two non-space ones: a short line (any rule may hold it)
+    # The line's size (`size` once read to its end) when both its ends are ASCII (the spaces trimmed are one
+    # character each), else unknown (-1).
+    whole = chars - (f - j) - (end - 1 - last) if buf[f] < 0x80 and buf[last] < 0x80 else -1
     size = 0  # characters up to the last non-space one
     pending = 0  # spaces after the last non-space character
     first = -1
@@ -178,6 +196,11 @@ def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_f
     digit = False
     seps = False  # , : or |
     before_sep = -1  # tokens before the first item separator
+    run_starts = 0  # letter runs, and those starting upper-case: at least the words, the capitalized words
+    upper_starts = 0
+    item_seps = 0  # item separators (`chrome._TAG_SEPARATOR`'s characters)
+    item_next = False  # an item separator read, the next item's first character not yet
+    items_ok = True  # every item after a separator starts upper-case, with a digit or '#' (`is_tag_list`)
     spaced = 0  # non-space characters (of the folded line)
     decided = False  # every test but a clue word's was ruled out, and the line holds a clue word
     k = j
@@ -221,6 +244,9 @@ def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_f
                         and (size > 80 or not time_words)
                         and (letter_tokens > 8 or (word_state == 2 and not (0 < word_size <= 9 and _known(word_code, share_codes))))):
                     decided = True
+                    if whole > 320:
+                        # No pattern either (at most 320 characters): only an unreadable character flags it.
+                        return RULES if _unreadable(buf, j, end, fold) else 0
                     if not _holds_needle(buf, j, end, fold, folded, data, starts, ends, kinds, by_first, pair,
                                          spaced + tokens - 1 <= player_max):
                         return 0
@@ -251,6 +277,10 @@ def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_f
             token_keep = True
             keep_chars += 1
         if prop & 1:
+            if run_size == 0:  # a letter run starts: every `_WORDS` match starts one
+                run_starts += 1
+                if prop & 2:
+                    upper_starts += 1
             run_size += 1
             run_code = run_code * np.uint64(1000003) + np.uint64(fold[cp] if cp < len(fold) and fold[cp] >= 0 else cp)
         elif run_size:
@@ -271,8 +301,14 @@ def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_f
             digit = True
         if cp == 44 or cp == 58 or cp == 124:
             seps = True
-        if prop & 32 and before_sep < 0:
-            before_sep = tokens - 1 if token_start == k else tokens
+        if item_next:
+            items_ok = items_ok and (prop & 6 != 0 or cp == 35)
+            item_next = False
+        if prop & 32:
+            item_seps += 1
+            item_next = True
+            if before_sep < 0:
+                before_sep = tokens - 1 if token_start == k else tokens
         k += width
     if first < 0:
         return 0
@@ -280,12 +316,17 @@ def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_f
         return RULES
     found = 0
     if size <= 220 and not (last_cp == 46 or last_cp == 44 or last_cp == 59 or last_cp == 58):
-        if lower_tokens < 6 and letter_tokens <= 25:
+        # `is_title_case`: 4 words or more, and of its content words (3 or more) at least 80% capitalized,
+        # where each lowercase ASCII token that is not a small word is one content word not capitalized.
+        if (lower_tokens < 6 and letter_tokens <= 25 and run_starts >= 4 and upper_starts >= 3
+                and upper_starts >= 4 * lower_tokens):
             found |= HEADLINE
     if seps and size <= 400:
         if (first >= len(props) or props[first] & 64 != 0) and (second < 0 or second >= 128 or lead_second[second]):
             found |= TAG
-        elif 1 <= before_sep <= 4:
+        elif 1 <= before_sep <= 4 and item_seps >= 2 and items_ok and not item_next:
+            # three items or more, none empty, each starting as `is_tag_list` asks (the separators split
+            # at white space around them, which `item_next` passes over)
             sentence_end = (last_cp == 46 or last_cp == 33 or last_cp == 63 or last_cp == 0x2026
                             or last_cp == 58 or last_cp == 59 or last_cp == 34 or last_cp == 0x201D
                             or last_cp == 93)
@@ -310,6 +351,13 @@ def _gate_line(buf, j, end, fold, props, folded, data, starts, ends, kinds, by_f
 # --- the pass ---
 
 
+@njit(cache=True)
+def _grow(a, n):
+    out = np.empty(2 * len(a) + 16, dtype=a.dtype)
+    out[:n] = a[:n]
+    return out
+
+
 @njit(cache=True, inline="always")
 def _member(sorted_values, value):
     lo, hi = 0, len(sorted_values)
@@ -320,13 +368,6 @@ def _member(sorted_values, value):
         else:
             hi = mid
     return lo < len(sorted_values) and sorted_values[lo] == value
-
-
-@njit(cache=True)
-def _grow(a, n):
-    out = np.empty(2 * len(a) + 16, dtype=a.dtype)
-    out[:n] = a[:n]
-    return out
 
 
 @njit(cache=True)
@@ -412,7 +453,7 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
             if gate and visible <= 400 and k > j:
                 if 4 * (k - j) + 4 > len(folded):
                     folded = np.empty(8 * (k - j) + 8, dtype=np.uint8)
-                flags |= _gate_line(buf, j, k, fold, props, folded, data, starts, ends, kinds, by_first, pair, codes,
+                flags |= _gate_line(buf, j, k, chars, fold, props, folded, data, starts, ends, kinds, by_first, pair, codes,
                                     lead_second, nav_words, player_max, nav_chars, share_codes, time_codes)
             if flags:
                 if n == len(out_row):
