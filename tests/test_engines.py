@@ -76,6 +76,8 @@ def test_local_engine_gives_the_in_memory_results(in_memory, uninterrupted, tmp_
     assert len(list((work / "documents").glob("part-*.arrow.done"))) >= 5
     assert len(list((work / "verify").glob("rows-*.parquet.done"))) >= 2  # a 2 MB budget verifies in chunks
     assert not list((work / "verify").glob("texts-*"))  # the pairs' gathered texts go once verified
+    assert len(list((work / "trace").glob("chunk-*"))) >= 2  # provenance in chunks, from gathered documents
+    assert not list((work / "align").glob("linked-*"))  # which go once traced
 
 
 def test_alignment_in_worker_processes_changes_nothing(corpus, in_memory, tmp_path):

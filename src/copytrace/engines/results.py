@@ -20,6 +20,8 @@ from copytrace.engines.shards import (
     ShardedDocuments,
     WorkDir,
     atomic_write,
+    drop_shard,
+    gathered_store,
     is_done,
     mark_done,
     read_arrow,
@@ -191,6 +193,18 @@ def aligned_pairs(kept: pa.Table, pairs: pa.Table, passages: pa.Table) -> tuple[
     return kept.take(left["row"]), left.drop_columns(["row"])
 
 
+def _linked_store(work: WorkDir, store: DocumentStore, docs: np.ndarray, chunks: int, map_chunks):
+    """The documents of the kept pairs, gathered once out of the compressed shards (`gathered_store`) for the
+    align and provenance chunks, which read a family's members wherever they are; the store itself when one
+    chunk reads them (as it is) or when every chunk is done already (a resumed run)."""
+    done = is_done(work.stage("trace") / "outlets.pickle") and all(
+        is_done(p / "families.arrow") for p in work.stage("trace").glob("chunk-*"))
+    if chunks <= 1 or (done and any(work.stage("trace").glob("chunk-*"))):
+        return store
+    columns = [c for c in store.schema.names if c not in ("html", "doc")]
+    return gathered_store(store, docs.astype(np.int64), work.stage("align"), map_chunks, columns, name="linked")
+
+
 def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: pa.Table, family: np.ndarray,
                    n_shingles: np.ndarray, settings: ScanSettings, budget, mean_doc_bytes: float, progress,
                    map_chunks) -> dict:
@@ -203,12 +217,16 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
     """
     if not settings.explain:
         return {}
-    linked = int(np.unique(np.concatenate([kept["a"].to_numpy(), kept["b"].to_numpy()])).size)
+    linked_docs = np.unique(np.concatenate([kept["a"].to_numpy(), kept["b"].to_numpy()]))
+    linked = int(linked_docs.size)
     align_specs = list(explain_specs(store, kept, pairs, family, n_shingles,
                                      budget.explain_docs(mean_doc_bytes, linked), settings, work.stage("align")))
     for spec in align_specs:
         spec["out"] = spec["out"].with_suffix(".parquet")
     pending = [spec for spec in align_specs if not is_done(spec["out"])]
+    texts = _linked_store(work, store, linked_docs, len(align_specs), map_chunks)
+    for spec in align_specs:
+        spec["store"] = texts
     with progress.task("align", total=len(align_specs)) as advance:
         advance(len(align_specs) - len(pending))
         for spec, table in zip(pending, map_chunks(align_chunk, pending)):
@@ -219,7 +237,7 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
     passages = in_pair_order(passages, pairs)
     kept, pairs = aligned_pairs(kept, pairs, passages)
     tables = {"passages": passages, "pairs": pairs}
-    trace_specs = list(explain_specs(store, kept, pairs, family, n_shingles,
+    trace_specs = list(explain_specs(texts, kept, pairs, family, n_shingles,
                                      budget.trace_docs(mean_doc_bytes, linked), settings, work.stage("trace")))
     outlets = work.stage("trace") / "outlets.pickle"
     with progress.task("provenance", total=len(trace_specs)) as advance:
@@ -231,6 +249,8 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
         advance(len(trace_specs) - len(pending))
         for _ in map_chunks(_trace_chunk_on_disk, pending):
             advance(1)
+    for path in work.stage("align").glob("linked-*.arrow"):
+        drop_shard(path)
     traced = {name: [read_arrow(spec["out"] / f"{name}.arrow") for spec in trace_specs]
               for name in ("edges", "edits", "links", "families")}
     tables.update({name: pa.concat_tables(parts) for name, parts in traced.items() if parts})

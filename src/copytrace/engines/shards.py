@@ -480,37 +480,40 @@ class DocumentStore:
 
 
 def gather_texts(spec: dict) -> int:
-    """Shard `spec["shard"]` of `spec["store"]` as an uncompressed text shard for random reads (`gathered_store`).
+    """Shard `spec["shard"]` of `spec["store"]` as an uncompressed shard for random reads (`gathered_store`).
 
-    Only the rows `spec["rows"]` hold their text (each record batch holding one is decompressed once); every
-    other row is null, so the gathered shard numbers its documents as the document shard does.
+    Only the rows `spec["rows"]` hold their values (each record batch holding one is decompressed once); every
+    other row is null, so the gathered shard numbers its documents as the document shard does. The columns
+    are `spec["columns"]` (the text alone by default).
     """
     store, i, rows = spec["store"], spec["shard"], np.asarray(spec["rows"], dtype=np.int64)
+    columns = list(spec.get("columns") or ["text"])
     n = int(store.bounds[i][-1])
-    texts = store.shard_rows(i, rows, ["text"])["text"].combine_chunks() if len(rows) else None
     where = np.full(n, -1, dtype=np.int64)
     where[rows] = np.arange(len(rows))
-    text_type = store.schema.field("text").type
-    column = (texts.take(pa.array(where, mask=where < 0)) if texts is not None
-              else pa.nulls(n, text_type))
-    table = pa.table({"doc": pa.array(np.arange(store.starts[i], store.starts[i] + n, dtype=np.int64)),
-                      "text": column.cast(text_type)})
-    write_arrow(spec["out"], table)
+    picked = store.shard_rows(i, rows, columns).combine_chunks() if len(rows) else None
+    table = {"doc": pa.array(np.arange(store.starts[i], store.starts[i] + n, dtype=np.int64))}
+    for name in columns:
+        kind = store.schema.field(name).type
+        table[name] = (picked[name].take(pa.array(where, mask=where < 0)).cast(kind) if picked is not None
+                       else pa.nulls(n, kind))
+    write_arrow(spec["out"], pa.table(table))
     return len(rows)
 
 
-def gathered_store(store: DocumentStore, docs: np.ndarray, folder: Path, map_chunks=map) -> DocumentStore:
-    """A `DocumentStore` of the texts of documents `docs` (sorted) alone, uncompressed and memory-mapped.
+def gathered_store(store: DocumentStore, docs: np.ndarray, folder: Path, map_chunks=map,
+                   columns=("text",), name: str = "texts") -> DocumentStore:
+    """A `DocumentStore` of documents `docs` (sorted) alone, their `columns` uncompressed and memory-mapped.
 
-    Verifying takes the two documents of each candidate pair anywhere in the corpus: from compressed
-    shards each one decompresses a record batch of `DOC_BATCH_ROWS` documents, so every chunk of pairs
-    decompressed nearly the whole corpus (the verify stage grew with the square of the corpus). Here each
-    batch is decompressed once; a read is then a memory-mapped copy of the text alone.
+    Verifying takes the two documents of each candidate pair anywhere in the corpus, and so do the align and
+    provenance chunks (a family's copies are anywhere): from compressed shards each one decompresses a record
+    batch of `DOC_BATCH_ROWS` documents, so every chunk decompressed nearly the whole corpus (the stage grew
+    with the square of the corpus). Here each batch is decompressed once; a read is then a memory-mapped copy.
     """
     shard_of = np.searchsorted(store.starts, docs, side="right") - 1
-    paths = [folder / f"texts-{i:05d}.arrow" for i in range(len(store.paths))]
-    specs = [{"store": store, "shard": i, "rows": docs[shard_of == i] - store.starts[i], "out": path}
-             for i, path in enumerate(paths) if not is_done(path)]
+    paths = [folder / f"{name}-{i:05d}.arrow" for i in range(len(store.paths))]
+    specs = [{"store": store, "shard": i, "rows": docs[shard_of == i] - store.starts[i], "out": path,
+              "columns": list(columns)} for i, path in enumerate(paths) if not is_done(path)]
     for _ in map_chunks(gather_texts, specs):
         pass
     return DocumentStore(paths)
