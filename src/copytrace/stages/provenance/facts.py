@@ -220,5 +220,13 @@ def corpus_outlets(documents: pa.Table, passages: pa.Table, settings: Provenance
     settings = settings or ProvenanceSettings()
     index = index if index is not None else OutletIndex(aliases=settings.aliases)
     _, ids = _explainable(documents, passages.select(["a", "b"]))
-    add_outlets(index, _document_rows(documents, ids), settings)
+    # Metadata first, without the texts; only a document it leaves unknown is read whole (its self-names).
+    meta = [c for c in ("id", "url", "source") if c in documents.column_names]
+    rows = _document_rows(documents.select(meta), ids)
+    for row in rows:
+        index.add(row["id"], row.get("source"), "source")
+        index.add(row["id"], row.get("url"), "url")
+    unknown = {row["id"] for row in rows if not index.known(row["id"])}
+    if unknown:
+        add_outlets(index, _document_rows(documents, unknown), settings)
     return index
