@@ -196,7 +196,10 @@ def aligned_pairs(kept: pa.Table, pairs: pa.Table, passages: pa.Table) -> tuple[
 def _linked_store(work: WorkDir, store: DocumentStore, docs: np.ndarray, chunks: int, map_chunks):
     """The documents of the kept pairs, gathered once out of the compressed shards (`gathered_store`) for the
     align and provenance chunks, which read a family's members wherever they are; the store itself when one
-    chunk reads them (as it is) or when every chunk is done already (a resumed run)."""
+    chunk reads them (as it is), when every chunk is done already (a resumed run), or when the documents are
+    not in local shards (the Ray engine's object store)."""
+    if not getattr(store, "paths", None):  # Ray's ObjectStoreDocuments: no local shards to gather from
+        return store
     done = is_done(work.stage("trace") / "outlets.pickle") and all(
         is_done(p / "families.arrow") for p in work.stage("trace").glob("chunk-*"))
     if chunks <= 1 or (done and any(work.stage("trace").glob("chunk-*"))):
