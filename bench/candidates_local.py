@@ -77,7 +77,8 @@ def run(work_dir: Path, memory: str, out: Path | None, phases_wanted: bool = Fal
     import pyarrow.parquet as pq
 
     from copytrace.engines import local
-    from copytrace.engines.shards import DocumentStore, done_info
+    from copytrace.engines.documents import DocumentStore
+    from copytrace.engines.shards import done_info
 
     engine = LocalEngine(work_dir, memory)
     settings = ScanSettings(explain=False)

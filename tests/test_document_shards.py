@@ -5,11 +5,9 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
+from copytrace.engines.documents import DocumentStore, ShardedDocuments, gathered_store
 from copytrace.engines.shards import (
     DOC_BATCH_ROWS,
-    DocumentStore,
-    ShardedDocuments,
-    gathered_store,
     read_columns,
     write_arrow,
     write_document_shard,

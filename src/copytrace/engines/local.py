@@ -53,13 +53,12 @@ from copytrace.engines.results import (
     named_pairs,
     verify_chunk,
 )
+from copytrace.engines.documents import DocumentStore, gathered_store
 from copytrace.engines.shards import (
     Budget,
-    DocumentStore,
     WorkDir,
     atomic_write,
     drop_shard,
-    gathered_store,
     ingest,
     is_done,
     mark_done,

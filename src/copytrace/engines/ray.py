@@ -31,9 +31,9 @@ import pyarrow as pa
 
 from copytrace.stages.semantic import semantic_stage
 from copytrace.engines.results import VERIFIED_SCHEMA, assemble, explain_chunks, named_pairs, verify_chunk
+from copytrace.engines.documents import DocumentStore
 from copytrace.engines.shards import (
     Budget,
-    DocumentStore,
     WorkDir,
     ingest,
     parse_size,

@@ -15,13 +15,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from copytrace.engines.documents import DocumentStore, ShardedDocuments, gathered_store
 from copytrace.engines.shards import (
-    DocumentStore,
-    ShardedDocuments,
     WorkDir,
     atomic_write,
     drop_shard,
-    gathered_store,
     is_done,
     mark_done,
     read_arrow,
