@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from copytrace.stages.clean.templates import _decode, _feed, _feed_digit_run, _feed_kind, _finish, _utf8, fold_table
+from copytrace.stages.clean.templates import _ascii_kind, _decode, _feed_kind, _finish, _utf8, fold_table
 from copytrace.text.tokens import mix64
 
 # Flag bits of a line: its template key's hash is one of its source's template keys' (or cannot be worked
@@ -412,25 +412,9 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
                     chars += 1
                     if b < 0x80:
                         k += 1
-                        if b == 32 or 9 <= b <= 13 or 28 <= b <= 31:
-                            space = started
-                            digits = False
-                            continue
                         if b >= 33:
                             visible += 1
-                        if 48 <= b <= 57:
-                            if not digits:
-                                h, size = _feed_digit_run(h, size, space)
-                                space, digits, started = False, True, True
-                            continue
-                        if space:
-                            h = _feed(h, 32)
-                            size += 1
-                            space = False
-                        h = _feed(h, b + 32 if 65 <= b <= 90 else b)
-                        size += 1
-                        digits = False
-                        started = True
+                        h, size, space, digits, started = _feed_kind(h, size, space, digits, started, _ascii_kind(b))
                         continue
                     cp, k = _decode(buf, k, b)
                     kind = fold[cp] if cp < len(fold) else -3

@@ -101,6 +101,16 @@ def _decode(buf, k, b):
 
 
 @njit(cache=True, inline="always")
+def _ascii_kind(b):
+    """`fold_table`'s kind of an ASCII byte, without the table: -1 space, -2 digit, else its lower-case form."""
+    if b == 32 or 9 <= b <= 13 or 28 <= b <= 31:
+        return -1
+    if 48 <= b <= 57:
+        return -2
+    return b + 32 if 65 <= b <= 90 else b
+
+
+@njit(cache=True, inline="always")
 def _feed_kind(h, size, space, digits, started, kind):
     """One character of `fold_table`'s kind (-1 space, -2 digit, else its folded code point; not -3) fed to a
     line key's hash: the new (hash, key size, space pending, in digits, started)."""
@@ -188,23 +198,7 @@ def _scan_lines(buf, offsets, rows, table, text_hashes):
                 b = buf[k]
                 if b < 0x80:  # ASCII: most text, decided without the table
                     k += 1
-                    if b == 32 or 9 <= b <= 13 or 28 <= b <= 31:
-                        space = started
-                        digits = False
-                        continue
-                    if 48 <= b <= 57:
-                        if not digits:
-                            h, size = _feed_digit_run(h, size, space)
-                            space, digits, started = False, True, True
-                        continue
-                    if space:
-                        h = _feed(h, 32)
-                        size += 1
-                        space = False
-                    h = _feed(h, b + 32 if 65 <= b <= 90 else b)
-                    size += 1
-                    digits = False
-                    started = True
+                    h, size, space, digits, started = _feed_kind(h, size, space, digits, started, _ascii_kind(b))
                     continue
                 cp, k = _decode(buf, k, b)
                 kind = table[cp] if cp < len(table) else -3
