@@ -95,7 +95,7 @@ def test_matching_in_another_script_finds_the_copied_sentences():
     ntrex = DATA / "ntrex"
     if not ntrex.is_dir():
         pytest.skip("../shared/data/ntrex is not here")
-    for name in ("zho_simpl.txt", "rus.txt", "arb.txt", "hin.txt"):
+    for name in ("ell.txt", "rus.txt", "arb.txt", "hin.txt"):
         path = ntrex / name
         if not path.exists():
             continue
@@ -106,3 +106,18 @@ def test_matching_in_another_script_finds_the_copied_sentences():
         matched = {i for _, i, _ in matching.pairs}
         assert matching.pairs and matched <= set(range(len(sentences(source)))), name
         assert np.all(np.diff([i for _, i, _ in matching.pairs]) > 0), name  # in the source's order
+
+
+def test_a_cut_of_a_japanese_or_chinese_story_stays_a_cut():
+    """CJK stops do not end sentences: a Han sentence's words are its runs between punctuation, and cut at
+    "。" most sentences would fall under `min_words`, so a cut would read as sharing quotes only."""
+    from copytrace.stages.provenance.relations import SentenceCache, relation_between
+
+    ntrex = DATA / "ntrex"
+    if not ntrex.is_dir():
+        pytest.skip("../shared/data/ntrex is not here")
+    for name in ("jpn.txt", "zho-CN.txt"):
+        lines = [line for line in (ntrex / name).read_text(encoding="utf-8").split("\n") if line.strip()]
+        source, cut = "\n".join(lines[:12]), "\n".join(lines[:8])
+        relation, _ = relation_between(("source", source), ("cut", cut), SentenceCache(), 0.6)
+        assert relation in ("cut", "republication"), name

@@ -2,7 +2,7 @@
 
 A text is read once, as code points, into its sentences (`text.sentences`'
 rule: a run of characters up to a stop (`STOPS`: `.!?…`, the Indic dandas,
-Arabic and CJK stops) and the closing quotes after it, or up to a line end)
+Arabic stops) and the closing quotes after it, or up to a line end)
 and their words (`\\w+`, lower-cased; `ς` and `σ` are one
 letter, `İ` is `i`), each word a fixed 64-bit hash and each word marked when
 it starts inside quoted speech (`text.quotes`). A sentence in an index is
@@ -28,7 +28,10 @@ from numba import njit
 from copytrace.text.tokens import mix64
 
 CANDIDATES = 5  # source sentences looked at per copy sentence (most distinct words shared)
-STOPS = ".!?…।॥؟۔。！？"  # end a sentence, with the closing quotes after them (Latin, Indic dandas, Arabic, CJK)
+# End a sentence, with the closing quotes after them: Latin, the Indic dandas, Arabic. Not the CJK stops: a Han
+# or kana sentence's words are its runs between punctuation, few a sentence, and cut at "。" most sentences
+# fall under `min_words` (a Japanese cut then reads as sharing quotes only).
+STOPS = ".!?…।॥؟۔"
 CLOSING = "\"'”’»“」』"
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)

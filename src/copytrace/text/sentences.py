@@ -22,7 +22,7 @@ from copytrace.text.quotes import quote_spans
 from copytrace.text.sentence_match import SentenceIndex, index_ids, match_indexes, split_words
 
 # The rule `sentence_match` compiles (kept here as the readable statement and for tests).
-_SENTENCE = re.compile(r"[^.!?…।॥؟۔。！？\n]+(?:[.!?…।॥؟۔。！？]+[\"'”’»“」』]*|\n|$)")
+_SENTENCE = re.compile(r"[^.!?…।॥؟۔\n]+(?:[.!?…।॥؟۔]+[\"'”’»“」』]*|\n|$)")
 _WORD = re.compile(r"\w+")
 
 
