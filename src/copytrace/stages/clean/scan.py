@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from copytrace.stages.clean.templates import _ascii_kind, _decode, _feed_kind, _finish, _utf8, fold_table
+from copytrace.stages.clean.templates import _decode, _finish, _key_char, _utf8, fold_table
 from copytrace.text.tokens import mix64
 
 # Flag bits of a line: its template key's hash is one of its source's template keys' (or cannot be worked
@@ -408,20 +408,11 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
                 digits = False
                 python = False
                 while k < end and buf[k] != 10:
-                    b = buf[k]
                     chars += 1
-                    if b < 0x80:
-                        k += 1
-                        if b >= 33:
-                            visible += 1
-                        h, size, space, digits, started = _feed_kind(h, size, space, digits, started, _ascii_kind(b))
-                        continue
-                    cp, k = _decode(buf, k, b)
-                    kind = fold[cp] if cp < len(fold) else -3
-                    if kind == -3:
-                        python = True
-                    else:
-                        h, size, space, digits, started = _feed_kind(h, size, space, digits, started, kind)
+                    if 33 <= buf[k] < 0x80:
+                        visible += 1
+                    k, h, size, space, digits, started, python = _key_char(buf, k, fold, h, size, space, digits,
+                                                                           started, python)
                 if python:
                     flags = 1
                 elif started and _member(wanted, mix64(_finish(h, size) ^ salt)):

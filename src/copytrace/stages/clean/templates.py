@@ -129,6 +129,22 @@ def _feed_kind(h, size, space, digits, started, kind):
     return h, size, False, False, True
 
 
+@njit(cache=True, inline="always")
+def _key_char(buf, k, table, h, size, space, digits, started, python):
+    """The character at buf[k] fed to its line's key hash (`fold_table` is `table`; a character it leaves to
+    Python marks the line `python`): the new (k, hash, key size, space pending, in digits, started, python)."""
+    b = buf[k]
+    if b < 0x80:  # ASCII: most text, decided without the table
+        h, size, space, digits, started = _feed_kind(h, size, space, digits, started, _ascii_kind(b))
+        return k + 1, h, size, space, digits, started, python
+    cp, k = _decode(buf, k, b)
+    kind = table[cp] if cp < len(table) else -3
+    if kind == -3:
+        return k, h, size, space, digits, started, True
+    h, size, space, digits, started = _feed_kind(h, size, space, digits, started, kind)
+    return k, h, size, space, digits, started, python
+
+
 @njit(cache=True, nogil=True)
 def _hash_segments(buf, offsets):
     """The key hash of each UTF-8 segment buf[offsets[i]:offsets[i+1]] (a key as line_key gives it)."""
@@ -195,17 +211,8 @@ def _scan_lines(buf, offsets, rows, table, text_hashes):
             python = False
             k = j
             while k < end and buf[k] != 10:
-                b = buf[k]
-                if b < 0x80:  # ASCII: most text, decided without the table
-                    k += 1
-                    h, size, space, digits, started = _feed_kind(h, size, space, digits, started, _ascii_kind(b))
-                    continue
-                cp, k = _decode(buf, k, b)
-                kind = table[cp] if cp < len(table) else -3
-                if kind == -3:
-                    python = True
-                else:
-                    h, size, space, digits, started = _feed_kind(h, size, space, digits, started, kind)
+                k, h, size, space, digits, started, python = _key_char(buf, k, table, h, size, space, digits,
+                                                                       started, python)
             if python or started:
                 out_row[n] = r
                 out_line[n] = line
