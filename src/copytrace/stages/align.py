@@ -35,15 +35,10 @@ from numba import njit
 from copytrace.settings import AlignSettings
 from copytrace.text.normalize import fold_with_map, original_spans
 from copytrace.schemas import PASSAGE_SCHEMA
-from copytrace.text.tokens import word_spans
-
+from copytrace.text.tokens import text_needs_nfkc, tokenize_into, word_spans
 # Characters that count as the same when extending a passage over punctuation.
 _PUNCT_FOLD = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
                              "\u2018": "'", "\u2019": "'", "\u2013": "-", "\u2014": "-", "\u00a0": " "})
-
-
-
-
 
 
 def _lookup(chars: str) -> np.ndarray:
@@ -80,6 +75,37 @@ def _gaps_with(marks_of, codes, starts, ends):
     return counts
 
 
+_ELLIPSIS = "\u2026".encode()  # the one sentence mark outside ASCII
+
+
+@njit(cache=True)
+def _unfolded_words(buf):
+    """`WordIndex` columns of a UTF-8 text that folding leaves as it is, in one pass: word hashes, character
+    spans, and the cumulative line breaks and sentence stops between words (as `_gaps_with` counts them)."""
+    cap = len(buf) // 2 + 2
+    hashes, starts, ends = np.empty(cap, np.uint64), np.empty(cap, np.int64), np.empty(cap, np.int64)
+    n = tokenize_into(buf, 0, len(buf), hashes, starts, ends)
+    breaks, stops = np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64)
+    for k in range(1, n):
+        line, stop = 0, 0
+        for i in range(ends[k - 1], starts[k]):
+            c = buf[i]
+            if c == 10:
+                line = 1
+            if c == 10 or c == 46 or c == 33 or c == 63 or (
+                    c == 0xE2 and i + 2 < len(buf) and buf[i + 1] == 0x80 and buf[i + 2] == 0xA6):
+                stop = 1
+        breaks[k + 1], stops[k + 1] = breaks[k] + line, stops[k] + stop
+    char_at = np.empty(len(buf) + 1, np.int64)  # byte offset -> character offset
+    c = -1
+    for i in range(len(buf)):
+        if (buf[i] & 0xC0) != 0x80:
+            c += 1
+        char_at[i] = c
+    char_at[len(buf)] = c + 1
+    return hashes[:n].copy(), char_at[starts[:n]], char_at[ends[:n]], breaks, stops
+
+
 @dataclass
 class WordIndex:
     """A document's words: hashes, original character spans, and what lies between words."""
@@ -95,6 +121,10 @@ class WordIndex:
 
     @classmethod
     def of(cls, text: str) -> "WordIndex":
+        raw = text.encode("utf-8", "surrogatepass")
+        if text.isascii() or not text_needs_nfkc(raw):  # nothing to fold: one compiled pass over the bytes
+            hashes, starts, ends, breaks, stops = _unfolded_words(np.frombuffer(raw, dtype=np.uint8))
+            return cls(hashes, starts, ends, text, breaks, stops)
         folded, origin = fold_with_map(text)
         hashes, starts, ends = word_spans(folded)
         starts, ends = original_spans(origin, starts, ends)
@@ -109,7 +139,7 @@ class WordIndex:
         """The document's n-grams sorted by hash: made once, merged against every other document."""
         found = self.seed_index.get(n)
         if found is None:
-            found = self.seed_index[n] = SeedIndex.of(ngram_hashes(self.hashes, n))
+            found = self.seed_index[n] = SeedIndex.of(self.hashes, n)
         return found
 
 
@@ -122,27 +152,39 @@ class SeedIndex:
     repeats: np.ndarray  # occurrences of each n-gram's hash in the document
 
     @classmethod
-    def of(cls, grams: np.ndarray) -> "SeedIndex":
-        order = np.argsort(grams, kind="stable")
-        ordered = grams[order]
-        if len(ordered):
-            first = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-            runs = np.diff(np.append(first, len(ordered)))
-            repeats = np.repeat(runs, runs)
-        else:
-            repeats = np.empty(0, dtype=np.int64)
-        return cls(ordered, order.astype(np.int64), repeats.astype(np.int64))
+    def of(cls, words: np.ndarray, n: int) -> "SeedIndex":
+        """The index of the n-grams of word hashes `words` (`ngram_hashes`)."""
+        return cls(*_sorted_ngrams(words, n))
 
 
+_NGRAM_PRIME = np.uint64(0x100000001B3)
+
+
+@njit(cache=True)
 def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
     """Rolling-free n-gram hashes: a fixed polynomial over the word hashes."""
-    if len(hashes) < n:
-        return np.empty(0, dtype=np.uint64)
-    out = np.zeros(len(hashes) - n + 1, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(n):
-            out = out * np.uint64(0x100000001B3) + hashes[k:len(hashes) - n + 1 + k]
+    out = np.zeros(max(len(hashes) - n + 1, 0), dtype=np.uint64)
+    for k in range(len(out)):
+        h = np.uint64(0)
+        for t in range(n):
+            h = h * _NGRAM_PRIME + hashes[k + t]
+        out[k] = h
     return out
+
+
+@njit(cache=True)
+def _sorted_ngrams(words, n):
+    """(n-gram hashes sorted, their word positions in a stable order, each hash's count): `SeedIndex`'s columns."""
+    grams = ngram_hashes(words, n)
+    order = np.argsort(grams, kind="mergesort").astype(np.int64)
+    ordered = grams[order]
+    repeats = np.empty(len(ordered), np.int64)
+    first = 0
+    for k in range(1, len(ordered) + 1):
+        if k == len(ordered) or ordered[k] != ordered[first]:
+            repeats[first:k] = k - first
+            first = k
+    return ordered, order, repeats
 
 
 @njit(cache=True)
