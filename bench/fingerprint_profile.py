@@ -73,12 +73,12 @@ def main() -> None:
         buf, offsets, hasher.shingle_size, hasher.num_perm, folding_table(), settings.anchor_window), mb)
     keys = step(rows, "4 band keys", lambda: band_keys_by_band(sigs, lsh.bands, lsh.rows), mb)
 
-    def partitions():
+    def partitions():  # as engines.local.fingerprint_shard splits them (Fingerprints.anchor_partitions)
+        from copytrace.stages.fingerprint import _partitioned
+
         docs = np.repeat(np.arange(len(counts), dtype=np.int64), np.diff(value_offsets))
-        part = (values >> np.uint64(60)).astype(np.int64)
-        order = np.argsort(part, kind="stable")
-        bounds = np.searchsorted(part[order], np.arange(17))
-        return [pa.table({"value": values[order[bounds[p]:bounds[p + 1]]], "doc": docs[order[bounds[p]:bounds[p + 1]]]})
+        ordered, ordered_docs, bounds = _partitioned(values, docs, 4)
+        return [pa.table({"value": ordered[bounds[p]:bounds[p + 1]], "doc": ordered_docs[bounds[p]:bounds[p + 1]]})
                 for p in range(16)]
 
     parts = step(rows, "5 anchor rows, 16 partitions", partitions, mb)

@@ -127,12 +127,9 @@ def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None
     fingerprints = fingerprint_batch(documents["text"], settings)
     if settings.anchors.enabled:
         first_doc = documents["doc"][0].as_py() if documents.num_rows else 0
-        values, docs = fingerprints.anchor_rows(first_doc)
-        part = (values >> np.uint64(64 - ANCHOR_PARTITION_BITS)).astype(np.int64)
-        order = np.argsort(part, kind="stable")
-        bounds = np.searchsorted(part[order], np.arange(ANCHOR_PARTITIONS + 1))
+        values, docs, bounds = fingerprints.anchor_partitions(first_doc, ANCHOR_PARTITION_BITS)
         for p in range(ANCHOR_PARTITIONS):
-            rows = order[bounds[p]:bounds[p + 1]]
+            rows = slice(bounds[p], bounds[p + 1])
             # Random 64-bit values: zstd saved 8% for 15% more CPU; a dictionary of the shard's documents does pay.
             write_parquet(anchor_path(out, p), pa.table({"value": values[rows], "doc": docs[rows]}),
                           compression="none", dictionary=["doc"])

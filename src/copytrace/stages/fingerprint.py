@@ -359,6 +359,12 @@ class Fingerprints:
         docs = np.repeat(np.arange(first_doc, first_doc + len(self), dtype=np.int64), per_doc)
         return self.anchors.values[self.anchors.offsets[0]:self.anchors.offsets[-1]], docs
 
+    def anchor_partitions(self, first_doc: int, bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`anchor_rows` grouped by the top `bits` bits of the value, each group in the rows' order:
+        (values, documents, bounds), group p at rows bounds[p]:bounds[p + 1]."""
+        values, docs = self.anchor_rows(first_doc)
+        return _partitioned(values, docs, bits)
+
     @classmethod
     def concat(cls, parts: list["Fingerprints"]) -> "Fingerprints":
         if len(parts) == 1:
@@ -366,6 +372,23 @@ class Fingerprints:
         anchors = None if parts[0].anchors is None else Anchors.concat([p.anchors for p in parts])
         return cls(np.concatenate([p.n_shingles for p in parts]), np.concatenate([p.by_band for p in parts], axis=1),
                    anchors)
+
+
+@njit(cache=True)
+def _partitioned(values, docs, bits):
+    # A counting sort on the top bits: one pass where a stable argsort of 2 M rows took a third of the shard's unit.
+    shift = np.uint64(64 - bits)
+    bounds = np.zeros((1 << bits) + 1, np.int64)
+    for v in values:
+        bounds[np.int64(v >> shift) + 1] += 1
+    bounds = np.cumsum(bounds)
+    at = bounds[:-1].copy()
+    out_values, out_docs = np.empty_like(values), np.empty_like(docs)
+    for k in range(len(values)):
+        p = np.int64(values[k] >> shift)
+        out_values[at[p]], out_docs[at[p]] = values[k], docs[k]
+        at[p] += 1
+    return out_values, out_docs, bounds
 
 
 def fingerprint_batch(texts, settings: ScanSettings) -> Fingerprints:
