@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -333,7 +334,9 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
     scratch = work.stage("raw")
     raw_paths, read_rejects = [], REJECT_SCHEMA.empty_table()
     final = lambda i: folder / f"part-{i:05d}.arrow"  # noqa: E731  (the document shard of raw shard i)
-    with ingest_task(progress, paths) as advance:
+    # A shard is written while the next is read (both release the GIL): one shard more in memory at most.
+    with ingest_task(progress, paths) as advance, ThreadPoolExecutor(1) as writer:
+        writing = None
         for table in stream_documents(paths, fields, metadata, max_doc_bytes or DEFAULT_MAX_DOC_BYTES,
                                       batch_bytes=budget.text_per_shard):
             if table.schema.equals(REJECT_SCHEMA):
@@ -342,11 +345,15 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
             # A resumed run reads its inputs again but writes only the shards not yet cleaned.
             path = scratch / f"part-{len(raw_paths):05d}.raw.arrow"
             if not is_done(path) and not is_done(final(len(raw_paths))):
-                write_arrow(path, table)
+                if writing is not None:
+                    writing.result()
+                writing = writer.submit(write_arrow, path, table)
             raw_paths.append(path)
             advance(table.num_rows)
             del table
             release_memory()
+        if writing is not None:
+            writing.result()
     counts = IngestCounts()
     extracted = [p.with_name(p.name.replace(".raw.", ".extracted.")) for p in raw_paths]
     with progress.task("clean", total=len(raw_paths)) as advance, worker_pool(budget.workers, pool_map) as pool_map:
