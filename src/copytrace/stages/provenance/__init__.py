@@ -162,7 +162,7 @@ def member_evidence(members: list[str], facts: dict[str, DocumentFacts], index: 
         f = facts[doc]
         credited = []
         for c in f.credits + f.feed_credits:
-            credited += [d for d in index.documents_of(c.name) if d in inside and d != doc and d not in credited]
+            credited += [d for d in index.documents_among(c.name, inside) if d != doc and d not in credited]
         out.append(MemberEvidence(doc, f.order, f.date, credited))
     return out
 

@@ -22,6 +22,7 @@ so further direction cues can be plugged in as fields of `MemberEvidence`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,14 +124,24 @@ FRAMING_CANDIDATES = 6
 def mark_framing(members: list[MemberEvidence], texts: dict[str, str]) -> None:
     """Set `framed` on the earliest-ranked members: does each open with words no other member carries?"""
     candidates = sorted(members, key=date_rank)[:FRAMING_CANDIDATES]
-    folded = {m.id: " ".join(texts[m.id].lower().split()) for m in members}
+    lowered = {m.id: texts[m.id].lower() for m in members}
     for m in candidates:
-        opening = " ".join(folded[m.id].split(" ", OPENING_WORDS)[:OPENING_WORDS])
-        if len(opening.split()) < OPENING_WORDS:
+        words = lowered[m.id].split(None, OPENING_WORDS)[:OPENING_WORDS]
+        if len(words) < OPENING_WORDS:
             continue
-        found = sum(1 for doc, other in folded.items() if doc != m.id and opening in other)
+        found = sum(1 for doc, other in lowered.items() if doc != m.id and _carries(other, words))
         m.carried = found / max(1, len(members) - 1)
         m.framed = found == 0
+
+
+def _carries(lowered: str, words: list[str]) -> bool:
+    """Does the lower-cased text hold `words` in a row, any run of spaces between them? (The opening inside
+    the text with its spaces folded, without folding every member's text: a family of thousands.)"""
+    if " ".join(words) in lowered:
+        return True
+    if max(words, key=len) not in lowered:
+        return False
+    return re.search(r"\s+".join(map(re.escape, words)), lowered) is not None
 
 
 @dataclass
