@@ -147,12 +147,24 @@ def _anchor_table(fp_path: Path, partition: int, columns=None) -> pa.Table:
     return pq.read_table(anchor_path(fp_path, partition), columns=columns, use_threads=False)
 
 
+def _anchor_partition(spec: tuple) -> tuple[list[Run], ReduceStats]:
+    """`anchor_runs` of one partition within `max_rows`, and what it held (in a worker: one numba thread)."""
+    import multiprocessing
+
+    folder, fp_paths, partition, n_docs, settings, max_rows = spec
+    if multiprocessing.parent_process() is not None:  # a worker: the other cores pair other partitions
+        import numba
+
+        numba.set_num_threads(1)
+    held = ReduceStats(max_rows)
+    return anchor_runs(folder, fp_paths, partition, n_docs, settings, max_rows, held), held
+
+
 def anchor_runs(folder: Path, fp_paths: list[Path], partition: int, n_docs: int, settings: ScanSettings,
-                budget: Budget, held: ReduceStats) -> list[Run]:
+                max_rows: int, held: ReduceStats) -> list[Run]:
     """Sorted runs of (code, anchors shared) of the pairs sharing useful anchors whose hash falls in
     `partition` (`partition_anchor_codes`): the partition's rows paired at once when they fit
-    `budget.anchor_rows`, else a range of anchor values at a time (`runs.value_ranges`, `runs.AnchorSpill`)."""
-    max_rows = budget.anchor_rows()
+    `max_rows` (`Budget.anchor_rows`), else a range of anchor values at a time (`runs.value_ranges`, `runs.AnchorSpill`)."""
     per_file = [pq.ParquetFile(anchor_path(p, partition)).metadata.num_rows for p in fp_paths]
     rows = sum(per_file)
     done_plan = folder / f"anchors-{partition:02d}.plan"
@@ -226,11 +238,12 @@ PAIRS_SCHEMA = pa.schema([("code", pa.uint64()), ("bands_shared", pa.int64())])
 
 
 def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings: ScanSettings, budget: Budget,
-                     progress) -> Path:
+                     progress, map_chunks=map) -> Path:
     """Every candidate pair once, with the number of bands it shares, sorted: candidates/pairs.parquet.
 
     Band groups and anchor partitions write sorted runs of pair codes (`stages.candidates.runs`), reduced
-    a range of codes at a time; the done marker records the rows each step held at most."""
+    a range of codes at a time; the done marker records the rows each step held at most. Anchor partitions
+    are paired through `map_chunks` (the engine's workers), each worker within its share of the budget."""
     folder = work.stage("candidates")
     final = folder / "pairs.parquet"
     if is_done(final):
@@ -238,14 +251,17 @@ def candidate_shards(work: WorkDir, fp_paths: list[Path], n_docs: int, settings:
     runs_folder = folder / "runs"
     runs_folder.mkdir(exist_ok=True)
     bands = settings.lsh.bands
-    anchor_held = ReduceStats(budget.anchor_rows())
+    parallel = map_chunks is not map and budget.workers > 1
+    anchor_held = ReduceStats(budget.anchor_rows() // (budget.workers if parallel else 1))
     with progress.task("candidates", total=bands + 1) as advance:
         group = budget.band_group(n_docs, bands)
         band_run_list = band_runs(runs_folder, fp_paths, n_docs, bands, group, settings, advance)
         anchored = []
         if settings.anchors.enabled and n_docs > 1:
-            for p in range(ANCHOR_PARTITIONS):
-                anchored += anchor_runs(runs_folder, fp_paths, p, n_docs, settings, budget, anchor_held)
+            specs = [(runs_folder, fp_paths, p, n_docs, settings, anchor_held.max_rows) for p in range(ANCHOR_PARTITIONS)]
+            for runs, held in map_chunks(_anchor_partition, specs):
+                anchored += runs
+                anchor_held.merge(held)
         reduced = ReduceStats(budget.reduce_rows())
         tmp = final.with_name(final.name + ".tmp")
         count_shared_bands(band_run_list, anchored, tmp, fp_paths, settings, reduced)
@@ -373,7 +389,7 @@ class LocalEngine:
         store = DocumentStore(doc_paths)
         mean_doc_bytes = counts.text_bytes / counts.used
         fp_paths = fingerprint_shards(work, doc_paths, settings, progress, self.map_chunks)
-        candidates = candidate_shards(work, fp_paths, store.n_docs, settings, self.budget, progress)
+        candidates = candidate_shards(work, fp_paths, store.n_docs, settings, self.budget, progress, self.map_chunks)
         release_candidate_inputs(work, fp_paths, lambda p: [anchor_path(p, k) for k in range(ANCHOR_PARTITIONS)])
         verify_paths = verify_shards(work, candidates, store, settings, self.budget, mean_doc_bytes, progress,
                                      self.map_chunks)

@@ -157,6 +157,13 @@ class ReduceStats:
         self.rows += rows
         self.per_range.append(rows)
 
+    def merge(self, other: "ReduceStats") -> None:
+        """Add what another reduce under the same bound held (a partition paired in a worker)."""
+        self.held = max(self.held, other.held)
+        self.ranges += other.ranges
+        self.rows += other.rows
+        self.per_range += other.per_range
+
 
 def reduce_runs(band_runs: list[Run], anchor_runs: list[Run], max_rows: int, count, stats: ReduceStats):
     """(codes, bands_shared) of each range of codes in turn, ascending, from every run's rows of the range.
