@@ -102,13 +102,18 @@ def fingerprint_shards(work: WorkDir, doc_paths: list[Path], settings: ScanSetti
     return out_paths
 
 
-def _fingerprint_one(spec: tuple[Path, Path, ScanSettings]) -> Path:
+def _one_thread_in_workers() -> None:
+    """In a worker process, numba on one thread: the other cores run other units of the same stage."""
     import multiprocessing
 
-    if multiprocessing.parent_process() is not None:  # a worker: the other cores run other shards
+    if multiprocessing.parent_process() is not None:
         import numba
 
         numba.set_num_threads(1)
+
+
+def _fingerprint_one(spec: tuple[Path, Path, ScanSettings]) -> Path:
+    _one_thread_in_workers()
     fingerprint_shard(*spec)
     return spec[1]
 
@@ -149,13 +154,8 @@ def _anchor_table(fp_path: Path, partition: int, columns=None) -> pa.Table:
 
 def _anchor_partition(spec: tuple) -> tuple[list[Run], ReduceStats]:
     """`anchor_runs` of one partition within `max_rows`, and what it held (in a worker: one numba thread)."""
-    import multiprocessing
-
     folder, fp_paths, partition, n_docs, settings, max_rows = spec
-    if multiprocessing.parent_process() is not None:  # a worker: the other cores pair other partitions
-        import numba
-
-        numba.set_num_threads(1)
+    _one_thread_in_workers()
     held = ReduceStats(max_rows)
     return anchor_runs(folder, fp_paths, partition, n_docs, settings, max_rows, held), held
 
