@@ -84,19 +84,28 @@ def _split(cps, table, quote_lo, quote_hi, stops, stops_far, closing, closing_fa
     w_hash, w_quoted = np.empty(n, np.uint64), np.zeros(n, np.bool_)
     ns = nw = q = 0
     i = 0
+    # Loops written with `break`: numba compiles `while i < n and ... and not _is(...)` ten times slower.
     while i < n:
-        if cps[i] == 10 or _is(cps[i], stops, stops_far):
+        c = cps[i]
+        if c == 10 or _is(c, stops, stops_far):
             i += 1
             continue
         lo = i
-        while i < n and cps[i] != 10 and not _is(cps[i], stops, stops_far):
+        while i < n:
+            c = cps[i]
+            if c == 10 or _is(c, stops, stops_far):
+                break
             i += 1
         if i < n and cps[i] == 10:
             i += 1
         elif i < n:
-            while i < n and _is(cps[i], stops, stops_far):
+            while i < n:
+                if not _is(cps[i], stops, stops_far):
+                    break
                 i += 1
-            while i < n and _is(cps[i], closing, closing_far):
+            while i < n:
+                if not _is(cps[i], closing, closing_far):
+                    break
                 i += 1
         first, k = nw, lo
         while k < i:
