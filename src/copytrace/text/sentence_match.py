@@ -247,6 +247,7 @@ def _match(c_ids, c_ids_at, c_bag, c_distinct, c_distinct_at, c_grams, c_grams_a
     overlaps = np.zeros(n_copy)
     same = np.zeros(n_copy, dtype=np.bool_)
     shared = np.zeros(n_source, dtype=np.int64)
+    top = np.empty(candidates, dtype=np.int64)
     for j in range(n_copy):
         if c_ids_at[j + 1] == c_ids_at[j]:
             continue
@@ -257,23 +258,36 @@ def _match(c_ids, c_ids_at, c_bag, c_distinct, c_distinct_at, c_grams, c_grams_a
                 shared[s_posting_sentence[k]] += 1
                 k += 1
         best = -1.0
-        for _ in range(candidates):
-            pick = -1
-            for i in range(n_source):  # most shared distinct words; the earlier sentence on a tie
-                if shared[i] > 0 and (pick < 0 or shared[i] > shared[pick]):
-                    pick = i
-            if pick < 0:
-                break
-            shared[pick] = 0
-            common = _common(c_bag[c_ids_at[j]:c_ids_at[j + 1]], s_bag[s_ids_at[pick]:s_ids_at[pick + 1]])
+        # The `candidates` sentences sharing most distinct words (the earlier on a tie), best first: one pass.
+        kept = 0
+        for i in range(n_source):
+            v = shared[i]
+            if v == 0 or (kept == candidates and v <= shared[top[kept - 1]]):
+                continue
+            at = kept if kept < candidates else candidates - 1
+            while at > 0 and shared[top[at - 1]] < v:
+                top[at] = top[at - 1]
+                at -= 1
+            top[at] = i
+            if kept < candidates:
+                kept += 1
+        for t in range(kept):
+            pick = top[t]
             total = c_lengths[j] + s_lengths[pick]
-            overlap = 2 * common / total if total else 0.0
+            # At most 2 min(lengths) / total: a candidate that cannot beat the best (nor reach min_overlap) is
+            # not merged; none can beat a whole match (1.0).
+            if total == 0 or 2 * min(c_lengths[j], s_lengths[pick]) / total < max(min_overlap, best):
+                continue
+            common = _common(c_bag[c_ids_at[j]:c_ids_at[j + 1]], s_bag[s_ids_at[pick]:s_ids_at[pick + 1]])
+            overlap = 2 * common / total
             if overlap >= min_overlap and overlap > best:
                 pairs = _common(c_grams[c_grams_at[j]:c_grams_at[j + 1]],
                                 s_grams[s_grams_at[pick]:s_grams_at[pick + 1]])
                 if pairs >= min_bigrams:
                     best = overlap
                     matched[j], overlaps[j] = pick, overlap
+            if best >= 1.0:
+                break
         if matched[j] >= 0:
             x = c_ids[c_ids_at[j]:c_ids_at[j + 1]]
             y = s_ids[s_ids_at[matched[j]]:s_ids_at[matched[j] + 1]]
