@@ -167,16 +167,30 @@ class SentenceIndex:
 
 def index_ids(lengths: np.ndarray, ids: np.ndarray, min_words: int) -> SentenceIndex:
     """The index of sentences given by their word counts and concatenated word hashes."""
-    eligible = lengths >= min_words
-    if not eligible.all():
-        ids = ids[np.repeat(eligible, lengths)]
-    at = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(np.where(eligible, lengths, 0), out=at[1:])
-    bag, distinct, distinct_at, grams, grams_at = _sorted_forms(ids, at)
-    order = np.argsort(distinct, kind="stable")
-    sentence = np.repeat(np.arange(len(lengths), dtype=np.int64), np.diff(distinct_at))
-    return SentenceIndex(lengths, ids, at, bag, distinct, distinct_at, grams, grams_at, distinct[order],
-                         sentence[order])
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return SentenceIndex(lengths, *_index(lengths, np.asarray(ids, dtype=np.uint64), min_words))
+
+
+@njit(cache=True)
+def _index(lengths, ids, min_words):
+    """`SentenceIndex`'s arrays after `lengths`, in one compiled call (a text is indexed once or twice per trace)."""
+    n = len(lengths)
+    at = np.zeros(n + 1, dtype=np.int64)
+    kept = np.empty(len(ids), dtype=ids.dtype)
+    m = k = 0
+    for s in range(n):
+        if lengths[s] >= min_words:
+            kept[m:m + lengths[s]] = ids[k:k + lengths[s]]
+            m += lengths[s]
+        k += lengths[s]
+        at[s + 1] = m
+    kept = kept[:m]
+    bag, distinct, distinct_at, grams, grams_at = _sorted_forms(kept, at)
+    order = np.argsort(distinct, kind="mergesort")  # stable: a word's sentences in ascending order
+    sentence = np.empty(len(distinct), dtype=np.int64)
+    for s in range(n):
+        sentence[distinct_at[s]:distinct_at[s + 1]] = s
+    return kept, at, bag, distinct, distinct_at, grams, grams_at, distinct[order], sentence[order]
 
 
 @njit(cache=True, inline="always")
@@ -301,3 +315,60 @@ def match_indexes(source: SentenceIndex, copy: SentenceIndex, min_overlap: float
     return _match(copy.ids, copy.ids_at, copy.bag, copy.distinct, copy.distinct_at, copy.grams, copy.grams_at,
                   copy.lengths, source.ids, source.ids_at, source.bag, source.postings, source.posting_sentence,
                   source.grams, source.grams_at, source.lengths, float(min_overlap), int(min_bigrams), CANDIDATES)
+
+
+@njit(cache=True)
+def _figures(matched, same, c_lengths, s_lengths, c_ids_at, s_ids_at):
+    """(copy words in matched sentences, source words in matched sentences, verbatim matches, matches in the
+    source's order (the longest strictly increasing run of matched source sentences), whether one of the copy's
+    first two eligible sentences matches the source's first eligible one)."""
+    used = np.zeros(len(s_lengths), dtype=np.bool_)
+    tails = np.empty(len(matched) + 1, dtype=np.int64)  # patience sorting
+    derived = verbatim = run = 0
+    for j in range(len(matched)):
+        i = matched[j]
+        if i < 0:
+            continue
+        derived += c_lengths[j]
+        verbatim += 1 if same[j] else 0
+        used[i] = True
+        lo, hi = 0, run
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if tails[mid] < i:
+                lo = mid + 1
+            else:
+                hi = mid
+        tails[lo] = i
+        if lo == run:
+            run += 1
+    source_derived = 0
+    for i in range(len(s_lengths)):
+        if used[i]:
+            source_derived += s_lengths[i]
+    lead = -1
+    for i in range(len(s_ids_at) - 1):
+        if s_ids_at[i + 1] != s_ids_at[i]:
+            lead = i
+            break
+    takes_lead = False
+    if lead >= 0:
+        opening = 0
+        for j in range(len(c_ids_at) - 1):
+            if c_ids_at[j + 1] != c_ids_at[j]:
+                if matched[j] == lead:
+                    takes_lead = True
+                    break
+                opening += 1
+                if opening == 2:
+                    break
+    return derived, source_derived, verbatim, run, takes_lead
+
+
+def matching_figures(matched: np.ndarray, same: np.ndarray, copy_lengths: np.ndarray, source_lengths: np.ndarray,
+                     copy_at: np.ndarray, source_at: np.ndarray) -> tuple[int, int, int, int, bool]:
+    """What a `Matching` reports of `match_indexes`' answer, in one compiled pass: (derived words, source words
+    derived, verbatim sentences, sentences in the source's order, whether the copy opens with the source's lead)."""
+    derived, source_derived, verbatim, run, takes_lead = _figures(
+        matched, same, np.asarray(copy_lengths, np.int64), np.asarray(source_lengths, np.int64), copy_at, source_at)
+    return int(derived), int(source_derived), int(verbatim), int(run), bool(takes_lead)

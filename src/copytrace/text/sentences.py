@@ -19,7 +19,7 @@ import numpy as np
 
 from copytrace.settings import RelationSettings
 from copytrace.text.quotes import quote_spans
-from copytrace.text.sentence_match import SentenceIndex, index_ids, match_indexes, split_words
+from copytrace.text.sentence_match import SentenceIndex, index_ids, match_indexes, matching_figures, split_words
 
 # The rule `sentence_match` compiles (kept here as the readable statement and for tests).
 _SENTENCE = re.compile(r"[^.!?…।॥؟۔\n]+(?:[.!?…।॥؟۔]+[\"'”’»“」』]*|\n|$)")
@@ -131,40 +131,13 @@ def match_sentences(source: Sentences, copy: Sentences, settings: RelationSettin
     index = index or index_sentences(source, settings.min_words)
     copy_index = copy_index or index_sentences(copy, settings.min_words)
     matched, overlaps, same = match_indexes(index, copy_index, settings.min_overlap, settings.min_bigrams)
+    derived, source_derived, verbatim, in_order, takes_lead = matching_figures(
+        matched, same, copy.lengths, source.lengths, copy_index.ids_at, index.ids_at)
     found = np.flatnonzero(matched >= 0)
-    used = matched[found]
-    pairs = list(zip(found.tolist(), used.tolist(), overlaps[found].tolist()))
-    in_order = longest_increasing(used.tolist())
+    pairs = list(zip(found.tolist(), matched[found].tolist(), overlaps[found].tolist()))
     return Matching(
-        pairs=pairs, copy_words=copy.words(), derived_words=int(copy.lengths[found].sum()),
-        source_words=source.words(), source_derived=int(source.lengths[np.unique(used)].sum()),
-        verbatim=int(same[found].sum()),
+        pairs=pairs, copy_words=copy.words(), derived_words=derived, source_words=source.words(),
+        source_derived=source_derived, verbatim=verbatim,
         order_kept=len(pairs) - in_order <= settings.order_slack * len(pairs),
-        takes_lead=_opens_with_lead(pairs, index.lead, copy_index),
-        quoted_words=int(copy.quoted.sum()),
+        takes_lead=takes_lead, quoted_words=int(copy.quoted.sum()),
     )
-
-
-def longest_increasing(values: list[int]) -> int:
-    """Length of the longest strictly increasing subsequence (patience sorting): the matched sentences
-    that come in the source's order; the others were moved."""
-    from bisect import bisect_left
-
-    tails: list[int] = []
-    for v in values:
-        k = bisect_left(tails, v)
-        if k == len(tails):
-            tails.append(v)
-        else:
-            tails[k] = v
-    return len(tails)
-
-
-def _opens_with_lead(pairs, lead: int, copy: SentenceIndex) -> bool:
-    """Does one of the copy's first two sentences (of `min_words` or more) match the source's lead (its first
-    sentence of `min_words` or more; -1: none)? A brief or a cut opens with the wire's lead; a rewrite opens
-    with a lead of its own."""
-    if lead < 0:
-        return False
-    opening = np.flatnonzero(np.diff(copy.ids_at))[:2].tolist()
-    return any(i == lead and j in opening for j, i, _ in pairs)
