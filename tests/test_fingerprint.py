@@ -136,3 +136,19 @@ def test_settings_are_checked():
         MinHasher(num_perm=100)
     with pytest.raises(ValueError, match="shingle_size"):
         MinHasher(shingle_size=0)
+
+
+def test_sorted_unique_is_numpy_unique():
+    """The verify stage's shingle sets: `sorted_unique` gives np.unique's answer on hashes and on values that
+    are not spread (small integers, repeats), at every size around its bucketing threshold."""
+    import numpy as np
+
+    from copytrace.stages.fingerprint import sorted_unique
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 63, 64, 65, 500, 4096):
+        cases = (rng.integers(0, 2**63, n, dtype=np.uint64) * np.uint64(2),
+                 rng.integers(0, 5, n).astype(np.uint64),
+                 np.repeat(rng.integers(0, 2**63, max(n // 3, 1), dtype=np.uint64), 3)[:n])
+        for values in cases:
+            assert np.array_equal(sorted_unique(values), np.unique(values))
