@@ -86,6 +86,9 @@ from copytrace.stages.provenance.plan import (
 from copytrace.stages.provenance.tree import Link
 
 
+EDIT_ROWS_HELD = 4096  # edit rows held as Python dicts before they go to Arrow
+
+
 @dataclass
 class Provenance:
     edges: pa.Table
@@ -277,14 +280,20 @@ def trace(documents: pa.Table, pairs: pa.Table, passages: pa.Table,
         else:
             cross.append((a, b))
     family = FamilyTracer(facts, index, views, judged, settings)
-    edges, edits, trees = [], [], {}
+    edges, edits, pending, trees = [], [], [], {}
     for number, fplan in plan.families.items():
         family_edges, family_edits, original, tree, reasons = family.trace(
             number, links.get(number, []), fplan, plan.pairs.get(number))
         edges += family_edges
-        # To Arrow family by family: edit rows as Python dicts would outweigh the texts.
-        edits.append(pa.RecordBatch.from_pylist(family_edits, schema=EDIT_SCHEMA))
+        # To Arrow every few thousand rows: edit rows as Python dicts would outweigh the texts, and a batch
+        # per family (thousands of families of two) costs more than the rows.
+        pending += family_edits
+        if len(pending) >= EDIT_ROWS_HELD:
+            edits.append(pa.RecordBatch.from_pylist(pending, schema=EDIT_SCHEMA))
+            pending = []
         trees[number] = (original, tree, reasons)
+    if pending:
+        edits.append(pa.RecordBatch.from_pylist(pending, schema=EDIT_SCHEMA))
     cross_rows = [family.cross_link(a, b, family_of) for a, b in cross]
     edits_table = pa.Table.from_batches(edits, schema=EDIT_SCHEMA)
     return Provenance(
