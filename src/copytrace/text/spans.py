@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from numba import njit
 
 Span = tuple[int, int]
 
@@ -57,8 +58,18 @@ def text_mask(text: str) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     if text.isascii():  # one byte a character: a quarter of the UTF-32 copy
         return _ASCII_CARRIES_TEXT[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return _CARRIES_TEXT[np.minimum(codes, len(_CARRIES_TEXT) - 1)]
+    return _carries_text(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), _CARRIES_TEXT)
+
+
+@njit(cache=True)
+def _carries_text(codes, table):
+    """`table[min(code, last)]` of every code point: one pass, no clipped copy of the codes."""
+    out = np.empty(len(codes), dtype=np.bool_)
+    last = len(table) - 1
+    for i in range(len(codes)):
+        c = codes[i]
+        out[i] = table[c] if c < last else table[last]
+    return out
 
 
 def covered_share(mask: np.ndarray, spans) -> float:
