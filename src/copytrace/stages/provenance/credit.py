@@ -490,14 +490,15 @@ def _phrase(text: str, kind: str, line: tuple[int, int], m: re.Match) -> str:
 
 
 def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=("credit", "self", "photo"),
-              prior: tuple[list[Credit], list[Credit]] | None = None) -> list[Credit]:
+              prior: tuple[list[Credit], list[Credit]] | None = None, lowered: str | None = None) -> list[Credit]:
     """Credit lines and self-names of a document, from its text and from the raw text before cleaning.
 
     Cleaning removes copyright notices, comment widgets and the like: as
     page chrome they do not belong in passages, but they still credit a
     source or name the site. Those found only in the raw text carry no span
     in the text (start = end = -1). `prior`: the self-names already found in
-    the text and in the raw text (`self_scans`), not looked for again.
+    the text and in the raw text (`self_scans`), not looked for again. `lowered`: the text lower-cased, when
+    the caller has it.
     """
     # the document's own language adds its patterns (tokens never depend on it); the prior
     # self-name scans then miss that language's: scan again
@@ -508,7 +509,7 @@ def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=(
     if prior is not None:
         roles = tuple(r for r in roles if r != "self")
     text, hint_set = row["text"] or "", _hint_set(languages)
-    lowered = text.lower()
+    lowered = text.lower() if lowered is None else lowered
     hints = hint_set.present(lowered)
     found = scan_mentions(text, languages, is_outlet, roles, text_prior, lowered, hints)
     raw = row.get("raw_text")

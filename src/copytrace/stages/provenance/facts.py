@@ -43,6 +43,7 @@ class DocumentFacts:
     mask: np.ndarray | None  # characters that carry text (None in facts made for the plan alone)
     prose: np.ndarray | None  # characters of the article's prose (idem)
     cues: list = field(default_factory=list)  # agency and derived-copy marks (`cues.document_cues`)
+    lowered: str | None = None  # the text lower-cased (credit scans and the plan's framing test read it)
 
     @cached_property
     def mask_total(self) -> int:
@@ -149,7 +150,8 @@ def document_facts(rows: list[dict], settings: ProvenanceSettings, index: Outlet
         doc, text = row["id"], row["text"]
         # Knowing the corpus' outlets: "originally published on Daily Voice" counts
         # when Daily Voice is in the corpus, though its name does not look like an outlet's.
-        found = document_mentions(row, settings.languages, is_outlet, prior=scans.get(doc))
+        lowered = (text or "").lower()
+        found = document_mentions(row, settings.languages, is_outlet, prior=scans.get(doc), lowered=lowered)
         credits = [c for c in found if c.role == "credit" and not index.names(doc, c.name)]
         selfs = [c for c in found if c.role == "self" and index.names(doc, c.name)]
         feeds = [c for c in found if c.role == "self" and c.kind == FEED_FOOTER and not index.names(doc, c.name)]
@@ -161,7 +163,7 @@ def document_facts(rows: list[dict], settings: ProvenanceSettings, index: Outlet
             date=document_date(row.get("date"), row.get("raw_text") or text),
             credits=credits, self_names=selfs, feed_credits=feeds, mentions=found,
             mask=mask, prose=None if plan_only else prose_mask(text, boiler, mask),
-            cues=[] if plan_only else wire_cues.document_cues(row.get("raw_text") or text),
+            cues=[] if plan_only else wire_cues.document_cues(row.get("raw_text") or text), lowered=lowered,
         )
     return facts, index
 

@@ -121,10 +121,10 @@ def member_order(members: list[MemberEvidence], original: str) -> list[str]:
 FRAMING_CANDIDATES = 6
 
 
-def mark_framing(members: list[MemberEvidence], texts: dict[str, str]) -> None:
-    """Set `framed` on the earliest-ranked members: does each open with words no other member carries?"""
+def mark_framing(members: list[MemberEvidence], lowered: dict[str, str]) -> None:
+    """Set `framed` on the earliest-ranked members: does each open with words no other member carries?
+    `lowered`: each member's text lower-cased (`DocumentFacts.lowered`)."""
     candidates = sorted(members, key=date_rank)[:FRAMING_CANDIDATES]
-    lowered = {m.id: texts[m.id].lower() for m in members}
     for m in candidates:
         words = lowered[m.id].split(None, OPENING_WORDS)[:OPENING_WORDS]
         if len(words) < OPENING_WORDS:
