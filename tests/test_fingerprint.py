@@ -138,12 +138,12 @@ def test_settings_are_checked():
         MinHasher(shingle_size=0)
 
 
-def test_sorted_unique_is_numpy_unique():
+def test_hash_sort_is_numpy_sort():
     """The verify stage's shingle sets: `sorted_unique` gives np.unique's answer on hashes and on values that
     are not spread (small integers, repeats), at every size around its bucketing threshold."""
     import numpy as np
 
-    from copytrace.stages.fingerprint import sorted_unique
+    from copytrace.text.hash_sort import sorted_unique, stable_argsort
 
     rng = np.random.default_rng(7)
     for n in (0, 1, 2, 63, 64, 65, 500, 4096):
@@ -152,3 +152,5 @@ def test_sorted_unique_is_numpy_unique():
                  np.repeat(rng.integers(0, 2**63, max(n // 3, 1), dtype=np.uint64), 3)[:n])
         for values in cases:
             assert np.array_equal(sorted_unique(values), np.unique(values))
+            # the sentence index's postings: equal values keep their order, as a stable sort keeps them
+            assert np.array_equal(stable_argsort(values), np.argsort(values, kind="mergesort"))

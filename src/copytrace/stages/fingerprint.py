@@ -31,6 +31,7 @@ from copytrace.text.folding import NO_FOLDING, folding_table, tokenize_folding
 from copytrace.progress import Progress
 from copytrace.settings import ScanSettings
 from copytrace.text.batches import text_batches
+from copytrace.text.hash_sort import sorted_unique
 from copytrace.parallel import small_parallel_chunks
 from copytrace.text.tokens import (
     doc_shingles,
@@ -310,48 +311,6 @@ def _replace_anchors(values, offsets, docs, new_values, new_offsets):
         else:
             out[out_offsets[d]:out_offsets[d + 1]] = values[offsets[d]:offsets[d + 1]]
     return out, out_offsets
-
-
-@njit(cache=True, nogil=True)
-def sorted_unique(values):
-    """`np.unique` of 64-bit hashes, in a third of its time: the values dealt into buckets by their top bits
-    (hashes spread evenly: a few values a bucket), then each bucket sorted in place."""
-    n = len(values)
-    if n < 64:
-        return np.unique(values)
-    bits = 1
-    while (1 << bits) < n:
-        bits += 1
-    shift = np.uint64(64 - bits)
-    starts = np.zeros((1 << bits) + 1, dtype=np.int64)
-    for i in range(n):
-        starts[np.int64(values[i] >> shift) + 1] += 1
-    for b in range(1 << bits):
-        starts[b + 1] += starts[b]
-    fill = starts[:-1].copy()
-    out = np.empty(n, dtype=np.uint64)
-    for i in range(n):
-        b = np.int64(values[i] >> shift)
-        out[fill[b]] = values[i]
-        fill[b] += 1
-    for b in range(1 << bits):
-        lo, hi = starts[b], starts[b + 1]
-        if hi - lo > 16:  # not spread (not hashes): sorted the usual way
-            out[lo:hi] = np.sort(out[lo:hi])
-            continue
-        for k in range(lo + 1, hi):
-            v = out[k]
-            m = k - 1
-            while m >= lo and out[m] > v:
-                out[m + 1] = out[m]
-                m -= 1
-            out[m + 1] = v
-    m = 0
-    for i in range(n):
-        if m == 0 or out[i] != out[m - 1]:
-            out[m] = out[i]
-            m += 1
-    return out[:m]
 
 
 @njit(cache=True, parallel=True)

@@ -25,6 +25,7 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
+from copytrace.text.hash_sort import stable_argsort
 from copytrace.text.tokens import mix64
 
 CANDIDATES = 5  # source sentences looked at per copy sentence (most distinct words shared)
@@ -186,50 +187,11 @@ def _index(lengths, ids, min_words):
         at[s + 1] = m
     kept = kept[:m]
     bag, distinct, distinct_at, grams, grams_at = _sorted_forms(kept, at)
-    order = _stable_order(distinct)  # a word's sentences in ascending order
+    order = stable_argsort(distinct)  # a word's sentences in ascending order
     sentence = np.empty(len(distinct), dtype=np.int64)
     for s in range(n):
         sentence[distinct_at[s]:distinct_at[s + 1]] = s
     return kept, at, bag, distinct, distinct_at, grams, grams_at, distinct[order], sentence[order]
-
-
-@njit(cache=True)
-def _stable_order(values):
-    """`np.argsort(values, kind="mergesort")` of 64-bit hashes in half its time: positions dealt into buckets
-    by their values' top bits, in order (hashes spread evenly: a few a bucket), then each bucket sorted in
-    place (equal values keep their order)."""
-    n = len(values)
-    if n < 64:
-        return np.argsort(values, kind="mergesort")
-    bits = 1
-    while (1 << bits) < n:
-        bits += 1
-    shift = np.uint64(64 - bits)
-    starts = np.zeros((1 << bits) + 1, dtype=np.int64)
-    for i in range(n):
-        starts[np.int64(values[i] >> shift) + 1] += 1
-    for b in range(1 << bits):
-        starts[b + 1] += starts[b]
-    fill = starts[:-1].copy()
-    order = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        b = np.int64(values[i] >> shift)
-        order[fill[b]] = i
-        fill[b] += 1
-    for b in range(1 << bits):
-        lo, hi = starts[b], starts[b + 1]
-        if hi - lo > 16:  # not spread (not hashes): a stable sort of the bucket
-            part = order[lo:hi].copy()
-            order[lo:hi] = part[np.argsort(values[part], kind="mergesort")]
-            continue
-        for k in range(lo + 1, hi):
-            i = order[k]
-            m = k - 1
-            while m >= lo and values[order[m]] > values[i]:
-                order[m + 1] = order[m]
-                m -= 1
-            order[m + 1] = i
-    return order
 
 
 @njit(cache=True, inline="always")
