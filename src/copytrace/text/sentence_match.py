@@ -333,13 +333,7 @@ def _figures(matched, same, c_lengths, s_lengths, c_ids_at, s_ids_at):
         derived += c_lengths[j]
         verbatim += 1 if same[j] else 0
         used[i] = True
-        lo, hi = 0, run
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if tails[mid] < i:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = np.searchsorted(tails[:run], i)  # bisect_left: the run keeps strictly increasing sentences
         tails[lo] = i
         if lo == run:
             run += 1
