@@ -207,8 +207,7 @@ def _family_plans(members: dict[int, list[str]], facts: dict[str, DocumentFacts]
         if len(docs) < 2:
             continue
         evidence = member_evidence(docs, facts, index)
-        mark_framing(evidence, {d: facts[d].text.lower() if facts[d].lowered is None else facts[d].lowered
-                                for d in docs})
+        mark_framing(evidence, {d: facts[d].lowered or facts[d].text.lower() for d in docs})
         original, reasons = choose_original(evidence, settings)
         order = member_order(evidence, original)
         parent = _parents(order, family_pairs.get(fam), evidence)
