@@ -194,3 +194,26 @@ def test_author_from_a_byline_when_meta_tags_name_none():
         "<article>", '<article><p class="byline">By Grace Hopper | Updated 5 May 2021</p>')
     assert extract_page(page).author == "Grace Hopper"
     assert extract_page(article_page().replace('<meta name="author" content="Ada Lovelace">', "")).author is None
+
+
+def test_parallel_extraction_ends_under_a_sigterm_handler(tmp_path):
+    """A process that handles SIGTERM itself (a CLI run under `sigterm_as_interrupt`, a test's server) forks
+    extraction workers that must still die when their pool terminates them: the pool's exit returns."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import signal, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from test_html import PARAGRAPHS, article_page\n"
+        "from copytrace.settings import ExtractSettings\n"
+        "from copytrace.stages.clean.extract import extract_pages\n"
+        "signal.signal(signal.SIGTERM, lambda *a: None)  # a handler that lets the process live on\n"
+        "pages = [(article_page(PARAGRAPHS, f'Story {i}'), f'https://p.example/{i}') for i in range(48)]\n"
+        "for _ in range(3):\n"
+        "    assert len(extract_pages(pages, ExtractSettings(workers=2))) == 48\n"
+        "print('ended')\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ended"

@@ -49,6 +49,10 @@ def watch_parent(parent: int) -> None:
     traceback from every worker.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # SIGTERM is how a pool's terminate() stops its workers: a forked worker must not keep a handler its parent
+    # had installed (`sigterm_as_interrupt`, a test's server), or it lives on waiting for a task and the pool's
+    # join never returns.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
