@@ -84,3 +84,31 @@ def test_a_model_of_another_layout_is_refused(tmp_path):
     path.write_bytes(b"\x00" * 64)
     with pytest.raises(ValueError):
         LidModel.load(path)
+
+
+def _shaped_texts(rng: random.Random, n: int) -> list[str | None]:
+    """Texts around every rule of the sample: its length about the 300 and 80 character cuts, several lines of
+    equal length, shouting in ASCII and in other scripts, characters past the BMP, odd whitespace, kana."""
+    mixed = list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ     \n\t\u00a0\u3000\u2003\x1c\x85éÉøØßẞİıǅǄ"
+                 "日本語中文ひらがなカタカナЖЗИйклΑΒΓαβγعربيहिंदी한국어ไทย😀𝐀𝐚🙂0123456789.,;!?'\"")
+    loud = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ \n") + ["É", "Ж", "Σ", "𝐀"]
+    texts: list[str | None] = [None, "", "   ", "\u3000\u3000", "HELLO WORLD THIS IS LOUD", "ПРИВЕТ МИР ЭТО ГРОМКО",
+                               "İSTANBUL BÜYÜKŞEHİR", "𝐀𝐁𝐂 DEF", "語" * 300, "語" * 301 + "\n" + "a" * 10,
+                               "x" * 120 + "\n" + "y" * 120 + "\n" + "z" * 120, "ab\n" * 200]
+    for _ in range(n):
+        size = rng.choice([1, 3, 6, 20, 79, 80, 81, 150, 299, 300, 301, 700])
+        alphabet = loud if rng.random() < 0.3 else mixed
+        texts.append("".join(rng.choice(alphabet) for _ in range(size)))
+    return texts
+
+
+def test_detect_all_compiled_samples_give_what_detect_gives():
+    import pyarrow as pa
+
+    texts = _shaped_texts(random.Random(11), 2500)
+    news = _ntrex()
+    for k in range(0, len(news), 40):  # real news in many scripts, a few lines and one shouted
+        texts += ["\n".join(news[k:k + 3]), news[k].upper()]
+    assert lang.detect_all(pa.array(texts, pa.large_string())) == [lang.detect(t) for t in texts]
+    chunked = pa.chunked_array([pa.array(texts[:7], pa.string()), pa.array(texts[7:], pa.string())])
+    assert lang.detect_all(chunked) == [lang.detect(t) for t in texts]

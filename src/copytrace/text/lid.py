@@ -90,6 +90,11 @@ class LidModel:
     eos: int
     nwords: int
 
+    def arrays(self) -> tuple:
+        """What the compiled predict reads, in its arguments' order (`_predict_all`, `lang_samples`)."""
+        return (self.rows, self.output, self.left, self.right, self.pruned, self.table, self.vocab, self.vocab_at,
+                self.kinds, self.subwords, self.subwords_at, self.nwords, self.minn, self.maxn, self.bucket, self.eos)
+
     @classmethod
     def load(cls, path) -> "LidModel":
         r = _Reader(open(path, "rb").read())
@@ -146,10 +151,7 @@ class LidModel:
             starts = np.zeros(len(encoded) + 1, dtype=np.int64)
             np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=starts[1:])
             buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        nodes, scores, found = _predict_all(
-            buffer, starts, k, self.rows, self.output, self.left, self.right, self.pruned, self.table, self.vocab,
-            self.vocab_at, self.kinds, self.subwords, self.subwords_at, self.nwords, self.minn, self.maxn, self.bucket,
-            self.eos)
+        nodes, scores, found = _predict_all(buffer, starts, k, *self.arrays())
         labels, nodes, scores, found = self.labels, nodes.tolist(), scores.tolist(), found.tolist()
         if -1 in found:  # pragma: no cover - the buffers are sized for the longest sample
             raise ValueError("a sample overflowed the language model's buffers")
@@ -274,7 +276,7 @@ def _is_space(b) -> bool:
 
 
 @njit(cache=True)
-def _inputs(data, lo, hi, pruned, table, vocab, vocab_at, kinds, subwords, subwords_at, nwords, minn, maxn,
+def line_inputs(data, lo, hi, pruned, table, vocab, vocab_at, kinds, subwords, subwords_at, nwords, minn, maxn,
             bucket, eos, out, word):
     """`Dictionary::getLine` of data[lo:hi] + "\\n": the input rows, in fastText's order; -1 if `out` is too small."""
     got = 0
@@ -329,7 +331,7 @@ def _std_log(x) -> np.float32:
 
 
 @njit(cache=True)
-def _best(hidden, output, left, right, k, nodes, scores) -> int:
+def best_labels(hidden, output, left, right, k, nodes, scores) -> int:
     """`HierarchicalSoftmaxLoss::dfs` from the root, left child first: the k best leaves, best first."""
     osz = output.shape[0]
     floor = _std_log(np.float32(0.0))  # threshold 0
@@ -375,6 +377,19 @@ def _best(hidden, output, left, right, k, nodes, scores) -> int:
 
 
 @njit(cache=True)
+def embed(ids, got, rows, hidden):
+    """`Model::computeHidden`: the mean of the input rows ids[:got], summed in order, in float32."""
+    hidden[:] = 0.0
+    for r in range(got):
+        row = ids[r]
+        for j in range(rows.shape[1]):
+            hidden[j] += rows[row, j]
+    scale = np.float32(1.0 / got)
+    for j in range(rows.shape[1]):
+        hidden[j] *= scale
+
+
+@njit(cache=True)
 def _predict_all(data, starts, k, rows, output, left, right, pruned, table, vocab, vocab_at, kinds, subwords,
                  subwords_at, nwords, minn, maxn, bucket, eos):
     n = len(starts) - 1
@@ -386,21 +401,13 @@ def _predict_all(data, starts, k, rows, output, left, right, pruned, table, voca
         longest = max(longest, starts[t + 1] - starts[t])
     out = np.empty(16 * (longest + 2) + 1, dtype=np.int32)  # at most 4 n-grams a byte, the words, "</s>"
     word = np.empty(longest + 2, dtype=np.uint8)
-    dim = rows.shape[1]
-    hidden = np.empty(dim, dtype=np.float32)
+    hidden = np.empty(rows.shape[1], dtype=np.float32)
     for t in range(n):
-        got = _inputs(data, starts[t], starts[t + 1], pruned, table, vocab, vocab_at, kinds, subwords, subwords_at,
+        got = line_inputs(data, starts[t], starts[t + 1], pruned, table, vocab, vocab_at, kinds, subwords, subwords_at,
                       nwords, minn, maxn, bucket, eos, out, word)
         if got < 0:
             found[t] = -1
             continue
-        hidden[:] = 0.0
-        for r in range(got):
-            row = out[r]
-            for j in range(dim):
-                hidden[j] += rows[row, j]
-        scale = np.float32(1.0 / got)
-        for j in range(dim):
-            hidden[j] *= scale
-        found[t] = _best(hidden, output, left, right, k, nodes[t], scores[t])
+        embed(out, got, rows, hidden)
+        found[t] = best_labels(hidden, output, left, right, k, nodes[t], scores[t])
     return nodes, scores, found
