@@ -88,3 +88,17 @@ def test_hints_around_a_held_text_are_the_hints_of_the_whole():
                 assert low == whole.lower() and found == needles.present(whole.lower()), (before, text, after)
         low, found = needles.present_around(text + "!", (text + "!").lower(), set(), "elsewhere")
         assert low == "elsewhere" and found == needles.present("elsewhere")
+
+
+def test_credit_cue_is_the_regex_answer_where_an_agency_is_named_or_not():
+    tails = ["- PA", "(Reuters)", "Additional reporting by AFP and staff.", "Source: AP", "dpa contributed to this report",
+             "PA Media contributed to this story", "- Reuters\n", "A paper wrote this.", "(Daily Voice)", "JAPAN - AP",
+             "Source:AP", "apropos nothing", "—\tXinhua  ", "Additional reporting by reuters"]
+    bodies = ["", "Short.\n", "Body text of a story. " * 30 + "\n", "x" * 399 + "\n", "Reuters said so.\n" + "y" * 500 + "\n"]
+    for body in bodies:
+        for tail in tails:
+            text = body + tail
+            start = max(0, len(text) - cues.HEAD_CHARS)
+            want = next(cues.CREDIT.finditer(text, start), None)
+            got = [c for c in cues.document_cues(text) if c.kind == "credit"]
+            assert [(c.start, c.end, c.text) for c in got] == ([(want.start(), want.end(), want.group())] if want else []), text
