@@ -102,3 +102,42 @@ def test_credit_cue_is_the_regex_answer_where_an_agency_is_named_or_not():
             want = next(cues.CREDIT.finditer(text, start), None)
             got = [c for c in cues.document_cues(text) if c.kind == "credit"]
             assert [(c.start, c.end, c.text) for c in got] == ([(want.start(), want.end(), want.group())] if want else []), text
+
+
+def test_chrome_parts_find_what_a_scan_of_the_whole_raw_text_finds(monkeypatch):
+    """`document_mentions` reads the raw text's chrome with `CHROME_MARGIN` characters of the text around it:
+    the same mentions as a scan of the whole raw text, whatever the mentions' places (in the chrome, across
+    its edge with the text, in the text near or far from it, at the cut)."""
+    languages = tuple(PATTERNS)
+    body = "A paragraph of the story itself, long enough to be cut. " * 6 + "\n"
+    inside = [body * k for k in (1, 4)]
+    chrome = ["", "Home | World | Sport\n", "Follow The Daily Voice on Facebook and Twitter.\n",
+              "The post Title here appeared first on Daily Voice.\n", "© 2024 RT\n", "\n\nSource: Sputnik News\n"]
+    rows = []
+    for k, mention in enumerate(LINES):  # each mention in the text far from the chrome, or in the chrome
+        middle = inside[1] if k % 5 else inside[0]
+        text = (middle + mention + "\n" + middle).strip("\n") or mention
+        before, after = chrome[k % len(chrome)], chrome[(k + 2) % len(chrome)]
+        if k % 2:
+            rows.append({"text": text, "raw_text": before + text + "\n" + after})
+        else:
+            rows.append({"text": text, "raw_text": before + mention + " " + text + after + "\n" + LINES[k - 1]})
+    # Lines at the two cuts that would make a mention if they met ("... via" + "Reuters News ..."): the parts
+    # are joined by a line no pattern crosses.
+    far = "words of the story " * 40
+    text = far + "as shown via\n" + far + ".\nReuters News staff " + far
+    rows.append({"text": text, "raw_text": "Home | World\n" + text + "\nFooter"})
+    cut = sum(credit.chrome_parts(r["raw_text"], r["text"], r["raw_text"].lower())[2] != (0, 0, 0) for r in rows)
+    assert cut > len(rows) // 4  # the shortcut is taken, not only the fallback
+    fast = [credit.document_mentions(r, languages) for r in rows]
+    monkeypatch.setattr(credit, "chrome_parts", lambda raw, text, low: (raw, low, (0, 0, 0)))
+    for k, (row, got) in enumerate(zip(rows, fast)):
+        want = credit.document_mentions(row, languages)
+        assert [(c.as_dict(), c.match) for c in got] == [(c.as_dict(), c.match) for c in want], row
+        if k % 4:
+            continue  # the prior self-name scans (a document without metadata) on a quarter of the rows
+        prior = credit.self_scans(row, languages)
+        monkeypatch.undo()
+        with_prior = credit.document_mentions(row, languages, prior=prior)
+        monkeypatch.setattr(credit, "chrome_parts", lambda raw, text, low: (raw, low, (0, 0, 0)))
+        assert with_prior == credit.document_mentions(row, languages, prior=prior), row
