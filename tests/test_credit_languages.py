@@ -4,7 +4,8 @@ chrome lines, and the document language that selects them."""
 import pytest
 
 from copytrace.stages.clean.patterns import pattern_reason
-from copytrace.stages.provenance.credit import document_mentions, find_credits
+from copytrace.stages.provenance.credit import find_credits
+from copytrace.stages.provenance.mentions import document_mentions
 from copytrace.text.lang import detect, languages_for
 
 # (language, sentence as such outlets write it, kind, credited name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from copytrace.stages.provenance import credit, cues
+from copytrace.stages.provenance import credit, cues, mentions
 from copytrace.stages.provenance.credit import PATTERNS, _searcher, occurrences, scan_mentions
 
 from test_credit_shortcuts import TEXTS
@@ -127,17 +127,17 @@ def test_chrome_parts_find_what_a_scan_of_the_whole_raw_text_finds(monkeypatch):
     far = "words of the story " * 40
     text = far + "as shown via\n" + far + ".\nReuters News staff " + far
     rows.append({"text": text, "raw_text": "Home | World\n" + text + "\nFooter"})
-    cut = sum(credit.chrome_parts(r["raw_text"], r["text"], r["raw_text"].lower())[2] != (0, 0, 0) for r in rows)
+    cut = sum(mentions.chrome_parts(r["raw_text"], r["text"], r["raw_text"].lower())[2] != (0, 0, 0) for r in rows)
     assert cut > len(rows) // 4  # the shortcut is taken, not only the fallback
-    fast = [credit.document_mentions(r, languages) for r in rows]
-    monkeypatch.setattr(credit, "chrome_parts", lambda raw, text, low: (raw, low, (0, 0, 0)))
+    fast = [mentions.document_mentions(r, languages) for r in rows]
+    monkeypatch.setattr(mentions, "chrome_parts", lambda raw, text, low: (raw, low, (0, 0, 0)))
     for k, (row, got) in enumerate(zip(rows, fast)):
-        want = credit.document_mentions(row, languages)
+        want = mentions.document_mentions(row, languages)
         assert [(c.as_dict(), c.match) for c in got] == [(c.as_dict(), c.match) for c in want], row
         if k % 4:
             continue  # the prior self-name scans (a document without metadata) on a quarter of the rows
-        prior = credit.self_scans(row, languages)
+        prior = mentions.self_scans(row, languages)
         monkeypatch.undo()
-        with_prior = credit.document_mentions(row, languages, prior=prior)
-        monkeypatch.setattr(credit, "chrome_parts", lambda raw, text, low: (raw, low, (0, 0, 0)))
-        assert with_prior == credit.document_mentions(row, languages, prior=prior), row
+        with_prior = mentions.document_mentions(row, languages, prior=prior)
+        monkeypatch.setattr(mentions, "chrome_parts", lambda raw, text, low: (raw, low, (0, 0, 0)))
+        assert with_prior == mentions.document_mentions(row, languages, prior=prior), row

@@ -14,15 +14,8 @@ import pyarrow.compute as pc
 from copytrace.outlets import OutletIndex
 from copytrace.settings import ProvenanceSettings
 from copytrace.stages.provenance import cues as wire_cues
-from copytrace.stages.provenance.credit import (
-    FEED_FOOTER,
-    Credit,
-    document_mentions,
-    looks_like_outlet,
-    merged_self_names,
-    roles_lead,
-    self_scans,
-)
+from copytrace.stages.provenance.credit import FEED_FOOTER, Credit, looks_like_outlet, roles_lead
+from copytrace.stages.provenance.mentions import document_mentions, merged_self_names, self_scans
 from copytrace.text.dates import ParsedDate, document_date
 from copytrace.text.lang import languages_for_all
 from copytrace.text.spans import covered_count, merge, prose_mask, text_mask
