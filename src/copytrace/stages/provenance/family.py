@@ -24,10 +24,23 @@ from copytrace.stages.provenance.tree import Link, build_tree, order_members
 def _ranked_pairs(order: list[str], family_pairs: tuple) -> tuple:
     """(a, b, a_in_b, b_in_a) of a family's pairs with a and b as positions in `order`."""
     xs, ys, x_in_y, y_in_x = family_pairs
-    members = pa.array(order, pa.string())
-    a = pc.index_in(xs, value_set=members).to_numpy(zero_copy_only=False).astype(np.int64)
-    b = pc.index_in(ys, value_set=members).to_numpy(zero_copy_only=False).astype(np.int64)
+    if len(xs) <= FEW_PAIRS:  # most families: a dict costs a tenth of Arrow's look-up set
+        rank = {m: i for i, m in enumerate(order)}
+        a = np.array([rank[x] for x in _ids(xs)], dtype=np.int64)
+        b = np.array([rank[y] for y in _ids(ys)], dtype=np.int64)
+    else:
+        members = pa.array(order, pa.string())
+        a = pc.index_in(xs, value_set=members).to_numpy(zero_copy_only=False).astype(np.int64)
+        b = pc.index_in(ys, value_set=members).to_numpy(zero_copy_only=False).astype(np.int64)
     return a, b, np.asarray(x_in_y, float), np.asarray(y_in_x, float)
+
+
+# A family of this many pairs or fewer keeps its pairs' ids in Python lists (`provenance._family_pairs`).
+FEW_PAIRS = 64
+
+
+def _ids(ids) -> list[str]:
+    return ids if isinstance(ids, list) else ids.to_pylist()
 
 
 def _parents(order: list[str], family_pairs: tuple | None, evidence: list[MemberEvidence] | None = None) -> dict:
@@ -181,6 +194,6 @@ def _pair_figures(family_pairs: tuple | None) -> dict[tuple[str, str], float]:
         return {}
     out = {}
     xs, ys, x_in_y, y_in_x = family_pairs
-    for x, y, x_in_y, y_in_x in zip(xs.to_pylist(), ys.to_pylist(), x_in_y.tolist(), y_in_x.tolist()):
+    for x, y, x_in_y, y_in_x in zip(_ids(xs), _ids(ys), x_in_y.tolist(), y_in_x.tolist()):
         out[(x, y)], out[(y, x)] = y_in_x, x_in_y
     return out

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -141,7 +142,14 @@ def _carries(lowered: str, words: list[str]) -> bool:
         return True
     if max(words, key=len) not in lowered:
         return False
-    return re.search(r"\s+".join(map(re.escape, words)), lowered) is not None
+    return _words_in_a_row(tuple(words)).search(lowered) is not None
+
+
+@lru_cache(maxsize=256)
+def _words_in_a_row(words: tuple[str, ...]) -> re.Pattern:
+    """The regex of `words` in a row, any run of spaces between them: compiled once per opening, not once
+    per member it is looked for in (re's own cache holds 512 patterns; a big family has more openings)."""
+    return re.compile(r"\s+".join(map(re.escape, words)))
 
 
 @dataclass
