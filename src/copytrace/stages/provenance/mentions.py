@@ -14,16 +14,13 @@ from copytrace.text.lang import languages_for
 
 
 def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=("credit", "self", "photo"),
-              prior: tuple[list[Credit], list[Credit]] | None = None, lowered: str | None = None,
-              own: tuple[str, ...] | None = None) -> list[Credit]:
-    """Credit lines and self-names of a document, from its text and from the raw text before cleaning.
-
-    Cleaning removes copyright notices, comment widgets and the like: as
-    page chrome they do not belong in passages, but they still credit a
-    source or name the site. Those found only in the raw text carry no span
-    in the text (start = end = -1). `prior`: the self-names already found in
-    the text and in the raw text (`self_scans`), not looked for again. `lowered`: the text lower-cased, when
-    the caller has it; `own`: `languages_for` of the row, when the caller has it (`languages_for_all`).
+                      prior: tuple[list[Credit], list[Credit]] | None = None, lowered: str | None = None,
+                      own: tuple[str, ...] | None = None) -> list[Credit]:
+    """Credit lines and self-names of a document, from its text and from the raw text before cleaning (the
+    module's docstring says why). Those found only in the raw text carry no span in the text (start = end =
+    -1). `prior`: the self-names already found in the text and in the raw text (`self_scans`), not looked
+    for again. `lowered`: the text lower-cased, when the caller has it; `own`: `languages_for` of the row,
+    when the caller has it (`languages_for_all`).
     """
     # the document's own language adds its patterns (tokens never depend on it); the prior
     # self-name scans then miss that language's: scan again
