@@ -158,7 +158,8 @@ def _family_pairs(pairs: pa.Table, family_of: dict) -> dict[int, tuple]:
         if hi - lo <= FEW_PAIRS:  # most families: Python lists, a tenth of the cost of Arrow takes
             if a_ids is None:
                 a_ids, b_ids = a.to_pylist(), b.to_pylist()
-            out[fam] = ([a_ids[i] for i in take.tolist()], [b_ids[i] for i in take.tolist()], x_in_y[take], y_in_x[take])
+            rows_here = take.tolist()
+            out[fam] = ([a_ids[i] for i in rows_here], [b_ids[i] for i in rows_here], x_in_y[take], y_in_x[take])
         else:
             index = pa.array(take, pa.int64())
             out[fam] = (a.take(index), b.take(index), x_in_y[take], y_in_x[take])
