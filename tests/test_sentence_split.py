@@ -121,3 +121,17 @@ def test_a_cut_of_a_japanese_or_chinese_story_stays_a_cut():
         source, cut = "\n".join(lines[:12]), "\n".join(lines[:8])
         relation, _ = relation_between(("source", source), ("cut", cut), SentenceCache(), 0.6)
         assert relation in ("cut", "republication"), name
+
+
+def test_the_aside_split_holds_the_whole_splits_hashes_of_its_unquoted_words_whatever_came_before():
+    # Longest text first: the compiled split's scratch arrays, sized for it, then serve the shorter ones.
+    texts = sorted(_texts(), key=len, reverse=True)
+    for text in texts:
+        aside, whole = sentence_splits(text)
+        at = {int(s): k for k, s in enumerate(whole.word_starts.tolist())}
+        picked = [at[int(s)] for s in aside.word_starts.tolist()]
+        assert aside.ids.tolist() == whole.ids[picked].tolist(), text[:80]
+        assert aside.word_ends.tolist() == whole.word_ends[picked].tolist()
+        assert (aside.lengths + aside.quoted).tolist() == whole.lengths.tolist()
+        assert aside.at.tolist() == [0] + np.cumsum(aside.lengths).tolist()
+        assert whole.at.tolist() == [0] + np.cumsum(whole.lengths).tolist()

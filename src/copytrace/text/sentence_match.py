@@ -77,12 +77,13 @@ def _is(cp, marks, far):
 
 
 @njit(cache=True)
-def _split(cps, table, quote_lo, quote_hi, stops, stops_far, closing, closing_far):
-    """Sentences (start, end, first word) and words (start, end, hash, quoted) of a text's code points."""
+def _split(cps, table, quote_lo, quote_hi, stops, stops_far, closing, closing_far, s_lo, s_hi, s_first, w_lo, w_hi,
+           w_hash, w_quoted):
+    """Sentences (start, end, first word) and words (start, end, hash, quoted) of a text's code points.
+
+    The scratch arrays after the marks hold a slot per code point and two (`_scratch`); the results are copies.
+    """
     n = len(cps)
-    s_lo, s_hi, s_first = np.empty(n + 1, np.int64), np.empty(n + 1, np.int64), np.zeros(n + 2, np.int64)
-    w_lo, w_hi = np.empty(n, np.int64), np.empty(n, np.int64)
-    w_hash, w_quoted = np.empty(n, np.uint64), np.zeros(n, np.bool_)
     ns = nw = q = 0
     i = 0
     # Loops written with `break`: numba compiles `while i < n and ... and not _is(...)` ten times slower.
@@ -126,7 +127,8 @@ def _split(cps, table, quote_lo, quote_hi, stops, stops_far, closing, closing_fa
             s_lo[ns], s_hi[ns], s_first[ns] = lo, i, first
             ns += 1
     s_first[ns] = nw
-    return s_lo[:ns], s_hi[:ns], s_first[:ns + 1], w_lo[:nw], w_hi[:nw], w_hash[:nw], w_quoted[:nw]
+    return (s_lo[:ns].copy(), s_hi[:ns].copy(), s_first[:ns + 1].copy(), w_lo[:nw].copy(), w_hi[:nw].copy(),
+            w_hash[:nw].copy(), w_quoted[:nw].copy())
 
 
 def split_words(text: str, quotes: list[tuple[int, int]]):
@@ -134,7 +136,61 @@ def split_words(text: str, quotes: list[tuple[int, int]]):
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     spans = np.asarray(quotes, dtype=np.int64).reshape(-1, 2)
     return _split(cps, word_table(), np.ascontiguousarray(spans[:, 0]), np.ascontiguousarray(spans[:, 1]),
-                  _STOP, _STOP_FAR, _CLOSING, _CLOSING_FAR)
+                  _STOP, _STOP_FAR, _CLOSING, _CLOSING_FAR, *_scratch(len(cps)))
+
+
+_SCRATCH: list[np.ndarray] = []
+
+
+def _scratch(n: int) -> list[np.ndarray]:
+    """`_split`'s scratch arrays for a text of `n` code points, made once and grown as texts grow: fresh ones per
+    call cost new memory pages in a process that keeps many texts' sentences (a trace), three times the split.
+    The kernel holds the GIL and copies its results out, so one set serves every call."""
+    if not _SCRATCH or len(_SCRATCH[0]) < n + 2:
+        size = max(n + 2, 1 << 14)
+        _SCRATCH[:] = [np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int64),
+                       np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.uint64),
+                       np.empty(size, np.bool_)]
+    return _SCRATCH
+
+
+@njit(cache=True)
+def _aside(first, ids, w_lo, w_hi, quoted):
+    """From `_split`'s results, both splits' per-sentence arrays: (word counts, their offsets) of all words, and
+    whether any word is quoted; then the words outside quotes: (counts, offsets, quoted words per sentence,
+    hashes, starts, ends), empty when no word is quoted."""
+    n = len(first) - 1
+    counts = np.empty(n, np.int64)
+    for s in range(n):
+        counts[s] = first[s + 1] - first[s]
+    n_quoted = 0
+    for k in range(len(quoted)):
+        if quoted[k]:
+            n_quoted += 1
+    m = len(ids) - n_quoted if n_quoted else 0
+    a_counts, a_at, a_quoted = np.empty(n if n_quoted else 0, np.int64), np.zeros(n + 1 if n_quoted else 0, np.int64), \
+        np.empty(n if n_quoted else 0, np.int64)
+    a_ids, a_lo, a_hi = np.empty(m, np.uint64), np.empty(m, np.int64), np.empty(m, np.int64)
+    if n_quoted:
+        j = 0
+        for s in range(n):
+            inside = 0
+            for k in range(first[s], first[s + 1]):
+                if quoted[k]:
+                    inside += 1
+                else:
+                    a_ids[j], a_lo[j], a_hi[j] = ids[k], w_lo[k], w_hi[k]
+                    j += 1
+            a_counts[s], a_quoted[s], a_at[s + 1] = counts[s] - inside, inside, j
+    return counts, first, n_quoted > 0, a_counts, a_at, a_quoted, a_ids, a_lo, a_hi
+
+
+def split_sentences(text: str, quotes: list[tuple[int, int]]):
+    """`split_words` of a text, then `_aside`: ((sentence starts, ends), all words (counts, offsets, hashes,
+    starts, ends), any quoted, words outside quotes (counts, offsets, quoted per sentence, hashes, starts, ends))."""
+    starts, ends, first, w_lo, w_hi, ids, quoted = split_words(text, quotes)
+    counts, at, any_quoted, a_counts, a_at, a_quoted, a_ids, a_lo, a_hi = _aside(first, ids, w_lo, w_hi, quoted)
+    return (starts, ends), (counts, at, ids, w_lo, w_hi), any_quoted, (a_counts, a_at, a_quoted, a_ids, a_lo, a_hi)
 
 
 @dataclass

@@ -19,7 +19,7 @@ import numpy as np
 
 from copytrace.settings import RelationSettings
 from copytrace.text.quotes import quote_spans
-from copytrace.text.sentence_match import SentenceIndex, index_ids, match_indexes, matching_figures, split_words
+from copytrace.text.sentence_match import SentenceIndex, index_ids, match_indexes, matching_figures, split_sentences
 
 # The rule `sentence_match` compiles (kept here as the readable statement and for tests).
 _SENTENCE = re.compile(r"[^.!?…।॥؟۔\n]+(?:[.!?…।॥؟۔]+[\"'”’»“」』]*|\n|$)")
@@ -44,11 +44,13 @@ class Sentences(Sequence):
     the same sentences.
     """
 
-    def __init__(self, text: str, starts, ends, lengths, quoted, ids, word_starts, word_ends):
+    def __init__(self, text: str, starts, ends, lengths, quoted, ids, word_starts, word_ends, at=None):
         self.text, self.starts, self.ends, self.lengths, self.quoted = text, starts, ends, lengths, quoted
         self.ids, self.word_starts, self.word_ends = ids, word_starts, word_ends
-        self.at = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=self.at[1:])
+        if at is None:
+            at = np.zeros(len(lengths) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=at[1:])
+        self.at = at  # sentence k's words: [at[k], at[k + 1])
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -80,16 +82,12 @@ def sentence_splits(text: str) -> tuple[Sentences, Sentences]:
 
 
 def _splits(text: str, quotes) -> tuple[Sentences, Sentences]:
-    starts, ends, first, w_starts, w_ends, ids, quoted = split_words(text, quotes)
-    counts = np.diff(first)
-    whole = Sentences(text, starts, ends, counts, np.zeros(len(counts), np.int64), ids, w_starts, w_ends)
-    if not quoted.any():
+    (starts, ends), (counts, at, ids, w_starts, w_ends), any_quoted, aside = split_sentences(text, quotes)
+    whole = Sentences(text, starts, ends, counts, np.zeros(len(counts), np.int64), ids, w_starts, w_ends, at)
+    if not any_quoted:
         return whole, whole
-    sentence_of = np.repeat(np.arange(len(counts)), counts)
-    in_quotes = np.bincount(sentence_of[quoted], minlength=len(counts)).astype(np.int64)
-    keep = ~quoted
-    aside = Sentences(text, starts, ends, counts - in_quotes, in_quotes, ids[keep], w_starts[keep], w_ends[keep])
-    return aside, whole
+    a_counts, a_at, in_quotes, a_ids, a_starts, a_ends = aside
+    return Sentences(text, starts, ends, a_counts, in_quotes, a_ids, a_starts, a_ends, a_at), whole
 
 
 @dataclass
