@@ -19,7 +19,7 @@ import pytest
 
 from copytrace.stages.families import language_and_dates, published
 from copytrace.text.dates import with_published
-from copytrace.text.lang import SAMPLE_CHARS, detect, detect_all, prose_samples, with_language
+from copytrace.text.lang import SAMPLE_CHARS, candidates, candidates_all, detect, detect_all, prose_samples, with_language
 
 DATA = Path(__file__).parents[2] / "shared" / "data"
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
@@ -82,6 +82,15 @@ def test_detect_all_gives_what_detect_gives_on_real_pages():
     found = detect_all(pa.array(texts, pa.large_string()))
     assert found == [detect(t) for t in texts]
     assert len({code for code, _ in found}) > 10  # many languages were asked
+
+
+def test_candidates_all_gives_what_candidates_gives_per_text():
+    texts = EDGE_TEXTS + _real_texts()
+    found = candidates_all(texts)
+    assert found == [candidates(t) for t in texts]
+    assert found[4][0][0] == "en" and len(found[4]) >= 1 and found[0] == []
+    assert candidates_all(texts[:6], k=1) == [candidates(t, 1) for t in texts[:6]]
+    assert candidates_all([]) == []
 
 
 def test_with_language_columns():

@@ -121,9 +121,22 @@ def candidates_all(texts: list[str | None], k: int = 3) -> list[list[tuple[str, 
     if rules is None:
         return [candidates(text, k) for text in texts]
     model, cap, normalize = rules
+    if hasattr(model, "labels") and normalize:  # the samples cut and asked in one compiled pass (`detect_all`'s)
+        from copytrace.text.lang_samples import ASKED, IN_PYTHON
+
+        labels, scores, counts, status, _ = _asked(pa.array(texts, pa.large_string()), model, cap, k)
+        names = model.labels
+        found = [[] for _ in texts]
+        for i, (state, count) in enumerate(zip(status.tolist(), counts.tolist())):
+            if state == ASKED:
+                found[i] = _pooled([(names[node], score) for node, score in
+                                    zip(labels[i, :count].tolist(), scores[i, :count].tolist())])
+            elif state == IN_PYTHON:
+                found[i] = candidates(texts[i], k)
+        return found
     samples = [" ".join(_prose(text or "").split()) for text in texts]
     asked = [i for i, sample in enumerate(samples) if sample]
-    found: list[list[tuple[str, float]]] = [[] for _ in texts]
+    found = [[] for _ in texts]
     for i, answer in zip(asked, _predict(model, [_as_wrapper_reads(samples[i], cap, normalize) for i in asked], k)):
         found[i] = _pooled(answer)
     return found
@@ -273,19 +286,14 @@ def detect_all(texts) -> list[tuple[str | None, float]]:
     model, cap, normalize = rules
     if not hasattr(model, "labels") or not normalize:  # pragma: no cover - the fasttext package's model
         return [_detect_sample(" ".join(p.split()), model, cap, normalize) for p in prose_samples(texts)]
-    import numpy as np
-
-    from copytrace.text.lang_samples import ASKED, EMPTY, detect_texts, python_tables
-    from copytrace.text.tokens import utf8_batch
+    from copytrace.text.lang_samples import ASKED, EMPTY
 
     texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-    buf, offsets = utf8_batch(texts)  # nulls read as ""
-    newlines = np.flatnonzero(buf == 10)  # vectorized: the per-byte line scan in the kernel was most of its time
-    labels, scores, status, kana = detect_texts(buf, offsets, newlines, *python_tables(), SAMPLE_CHARS, cap,
-                                                *model.arrays())
+    labels, scores, _, status, kana = _asked(texts, model, cap, 1)
     codes = [ALIASES.get(code, code) for code in (label.replace("__label__", "") for label in model.labels)]
     found: list[tuple[str | None, float]] = []
-    for label, score, state, has_kana in zip(labels.tolist(), scores.tolist(), status.tolist(), kana.tolist()):
+    for label, score, state, has_kana in zip(labels[:, 0].tolist(), scores[:, 0].tolist(), status.tolist(),
+                                             kana.tolist()):
         if state == ASKED:
             code = codes[label]
             if code in ("ja", "zh"):  # as in `detect`
@@ -298,6 +306,19 @@ def detect_all(texts) -> list[tuple[str | None, float]]:
         for i, text in zip(python, texts.take(pa.array(python, pa.int64())).to_pylist()):
             found[i] = _detect_sample(" ".join(_prose(text or "").split()), model, cap, normalize)
     return found
+
+
+def _asked(texts: pa.Array, model, cap: int, k: int):
+    """`lang_samples.detect_texts` of an Arrow string array (nulls read as ""): the model's k best labels and
+    probabilities of each text's sample, how many, what became of the sample, whether it holds kana."""
+    import numpy as np
+
+    from copytrace.text.lang_samples import detect_texts, python_tables
+    from copytrace.text.tokens import utf8_batch
+
+    buf, offsets = utf8_batch(texts)
+    newlines = np.flatnonzero(buf == 10)  # vectorized: the per-byte line scan in the kernel was most of its time
+    return detect_texts(buf, offsets, newlines, *python_tables(), SAMPLE_CHARS, cap, k, *model.arrays())
 
 
 def _detect_sample(sample: str, model, cap: int | None, normalize: bool) -> tuple[str | None, float]:

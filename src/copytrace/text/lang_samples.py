@@ -140,14 +140,15 @@ def _wrapper_sample(buf, lo, hi, spaces, cases, cap, out):
 
 
 @njit(cache=True)
-def detect_texts(buf, offsets, newlines, spaces, cases, most, cap, rows, output, left, right, pruned, table, vocab, vocab_at, kinds,
-                   subwords, subwords_at, nwords, minn, maxn, bucket, eos):
-    """For each text buf[offsets[i]:offsets[i+1]] (`newlines`: where buf holds "\\n"): the model's best label
-    and probability for its prose sample (`prose_span`, `most` characters), what became of the sample (EMPTY, ASKED, IN_PYTHON) and whether it
-    holds kana."""
+def detect_texts(buf, offsets, newlines, spaces, cases, most, cap, k, rows, output, left, right, pruned, table, vocab,
+                 vocab_at, kinds, subwords, subwords_at, nwords, minn, maxn, bucket, eos):
+    """For each text buf[offsets[i]:offsets[i+1]] (`newlines`: where buf holds "\\n"): the model's `k` best labels
+    and probabilities for its prose sample (`prose_span`, `most` characters), best first, and how many it gave;
+    what became of the sample (EMPTY, ASKED, IN_PYTHON) and whether it holds kana."""
     n = len(offsets) - 1
-    label = np.zeros(n, dtype=np.int64)
-    score = np.zeros(n, dtype=np.float32)
+    label = np.zeros((n, k), dtype=np.int64)
+    score = np.zeros((n, k), dtype=np.float32)
+    found = np.zeros(n, dtype=np.int64)
     status = np.zeros(n, dtype=np.int8)
     kana = np.zeros(n, dtype=np.bool_)
     longest = 4 * cap + 1  # bytes of `cap` characters at most
@@ -155,8 +156,6 @@ def detect_texts(buf, offsets, newlines, spaces, cases, most, cap, rows, output,
     ids = np.empty(16 * (longest + 2) + 1, dtype=np.int32)
     word = np.empty(longest + 2, dtype=np.uint8)
     hidden = np.empty(rows.shape[1], dtype=np.float32)
-    best_node = np.zeros(1, dtype=np.int64)
-    best_score = np.zeros(1, dtype=np.float32)
     at = 0
     for t in range(n):
         while at < len(newlines) and newlines[at] < offsets[t]:
@@ -171,6 +170,5 @@ def detect_texts(buf, offsets, newlines, spaces, cases, most, cap, rows, output,
             status[t] = IN_PYTHON
             continue
         embed(ids, got, rows, hidden)
-        best_labels(hidden, output, left, right, 1, best_node, best_score)
-        label[t], score[t] = best_node[0], best_score[0]
-    return label, score, status, kana
+        found[t] = best_labels(hidden, output, left, right, k, label[t], score[t])
+    return label, score, found, status, kana
