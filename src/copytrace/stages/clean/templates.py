@@ -101,32 +101,23 @@ def _decode(buf, k, b):
 
 
 @njit(cache=True, inline="always")
-def _ascii_kind(b):
-    """`fold_table`'s kind of an ASCII byte, without the table: -1 space, -2 digit, else its lower-case form."""
-    if b == 32 or 9 <= b <= 13 or 28 <= b <= 31:
-        return -1
-    if 48 <= b <= 57:
-        return -2
-    return b + 32 if 65 <= b <= 90 else b
-
-
-@njit(cache=True, inline="always")
 def _feed_kind(h, size, space, digits, started, kind):
     """One character of `fold_table`'s kind (-1 space, -2 digit, else its folded code point; not -3) fed to a
-    line key's hash: the new (hash, key size, space pending, in digits, started)."""
+    line key's hash: the new (hash, key size, space pending, in digits, started). A letter or sign, most
+    characters, is asked first."""
+    if kind >= 0:
+        if space:
+            h = _feed(h, 32)
+            size += 1
+        h = _feed_code_point(h, kind)
+        size += 1 if kind < 0x80 else (2 if kind < 0x800 else (3 if kind < 0x10000 else 4))
+        return h, size, False, False, True
     if kind == -1:
         return h, size, started, False, started
-    if kind == -2:
-        if digits:
-            return h, size, space, digits, started
-        h, size = _feed_digit_run(h, size, space)
-        return h, size, False, True, True
-    if space:
-        h = _feed(h, 32)
-        size += 1
-    h = _feed_code_point(h, kind)
-    size += 1 if kind < 0x80 else (2 if kind < 0x800 else (3 if kind < 0x10000 else 4))
-    return h, size, False, False, True
+    if digits:
+        return h, size, space, digits, started
+    h, size = _feed_digit_run(h, size, space)
+    return h, size, False, True, True
 
 
 @njit(cache=True, inline="always")
@@ -134,8 +125,14 @@ def _key_char(buf, k, table, h, size, space, digits, started, python):
     """The character at buf[k] fed to its line's key hash (`fold_table` is `table`; a character it leaves to
     Python marks the line `python`): the new (k, hash, key size, space pending, in digits, started, python)."""
     b = buf[k]
-    if b < 0x80:  # ASCII: most text, decided without the table
-        h, size, space, digits, started = _feed_kind(h, size, space, digits, started, _ascii_kind(b))
+    if b < 0x80:  # ASCII: most text (the table's first entries, hot); a letter or sign fed at once
+        kind = table[b]
+        if kind >= 0:
+            if space:
+                h = _feed(h, 32)
+                size += 1
+            return k + 1, _feed(h, kind), size + 1, False, False, True, python
+        h, size, space, digits, started = _feed_kind(h, size, space, digits, started, kind)
         return k + 1, h, size, space, digits, started, python
     cp, k = _decode(buf, k, b)
     kind = table[cp] if cp < len(table) else -3
