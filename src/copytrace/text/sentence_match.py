@@ -144,8 +144,8 @@ _SCRATCH: list[np.ndarray] = []
 
 def _scratch(n: int) -> list[np.ndarray]:
     """`_split`'s scratch arrays for a text of `n` code points, made once and grown as texts grow: fresh ones per
-    call cost new memory pages in a process that keeps many texts' sentences (a trace), three times the split.
-    The kernel holds the GIL and copies its results out, so one set serves every call."""
+    call cost new memory pages in a process that keeps many texts' sentences (a trace). The kernel holds the
+    GIL and copies its results out, so one set serves every call, in any thread."""
     if not _SCRATCH or len(_SCRATCH[0]) < n + 2:
         size = max(n + 2, 1 << 14)
         _SCRATCH[:] = [np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int64),
