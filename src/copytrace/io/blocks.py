@@ -138,8 +138,8 @@ def _parse_block(block: bytes, fields: FieldMap, limit: int, options):
         try:
             read = pjson.ReadOptions(block_size=max(1 << 20, int(lengths.max()) + 2))
             table = pjson.read_json(pa.py_buffer(block), read_options=read, parse_options=options)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
-            table = None
+        except (pa.ArrowException, UnicodeDecodeError):
+            table = None  # whatever pyarrow finds wrong, the block goes record by record, where a bad one is named
     return starts, lengths, closed, table
 
 
