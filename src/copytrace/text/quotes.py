@@ -58,11 +58,7 @@ _MARKS = set(STRAIGHT) | set(PAIRS)  # the opening marks
 
 def quote_spans(text: str) -> list[Span]:
     """Merged [start, end) spans of quoted speech, marks included."""
-    global _QUOTE
-    spans: list[Span] = []
-    if any(mark in text for mark in _MARKS):
-        _QUOTE = _QUOTE or _quote_regex()
-        spans = _quotes(text)
+    spans = _quotes(text)
     if ":" in text:
         spans += _attributed(text)
     return merge(spans)
@@ -71,12 +67,16 @@ def quote_spans(text: str) -> list[Span]:
 def _quotes(text: str) -> list[Span]:
     """`[m.span() for m in _QUOTE.finditer(text)]`, the regex matched at the opening marks alone (the first
     match from each place on is the one a search finds: no match begins elsewhere)."""
+    global _QUOTE
     places = []
     for mark in _MARKS:  # str.find per mark: a character class scan costs ten times more
         at = text.find(mark)
         while at >= 0:
             places.append(at)
             at = text.find(mark, at + 1)
+    if not places:
+        return []
+    _QUOTE = _QUOTE or _quote_regex()
     places.sort()
     spans: list[Span] = []
     done = 0
