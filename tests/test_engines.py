@@ -80,6 +80,26 @@ def test_local_engine_gives_the_in_memory_results(in_memory, uninterrupted, tmp_
     assert not list((work / "align").glob("linked-*"))  # which go once traced
 
 
+def test_a_sharded_result_is_looked_up_and_summarised_as_the_in_memory_one(in_memory, uninterrupted):
+    """The terminal summary and `family_of(id)` filter the documents by a mask over every shard: the local
+    engine's documents come one shard at a time (a mask per shard failed: `scan --engine local` printed
+    "internal error" after writing its outputs once a corpus took two shards)."""
+    import io
+
+    from rich.console import Console
+
+    from copytrace.faces.summary import print_summary
+
+    member = in_memory.families.filter(pa.compute.greater(in_memory.families["size"], 2))["members"][0][-1].as_py()
+    assert uninterrupted.family_of(member) == in_memory.family_of(member)
+    printed = []
+    for result in (in_memory, uninterrupted):
+        console = Console(file=io.StringIO(), width=120, color_system=None)
+        print_summary(console, result)
+        printed.append(console.file.getvalue().replace(f"{result.stats['seconds']}", "S"))
+    assert printed[0].splitlines()[1:] == printed[1].splitlines()[1:] and member in printed[1]
+
+
 def test_alignment_in_worker_processes_changes_nothing(corpus, in_memory, tmp_path):
     engine = LocalEngine(tmp_path / "work", "2MB", shard_bytes=SHARD_BYTES, workers=2)
     result = engine.scan([corpus])

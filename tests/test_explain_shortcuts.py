@@ -6,15 +6,18 @@
 - a text quoting no one has one sentence list for both splits, and its relation is the same as computed
   with both splits apart;
 - `plan_explain(plan_only=True)` (the align stage's plan) chooses the same trees and pairs as the full plan;
-- language and published dates computed apart (as the local engine's workers do) give the same documents.
+- language and published dates computed shard by shard, as the local engine's output is written, give the
+  same documents, and are computed once.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
-from copytrace.engines.results import shard_language_and_dates
+from copytrace.engines.documents import DocumentStore, ShardedDocuments
+from copytrace.engines.shards import write_document_shard
 from copytrace.settings import ProvenanceSettings
 from copytrace.stages.families import language_and_dates, with_families
 from copytrace.stages.provenance import plan_explain
@@ -116,24 +119,29 @@ def test_the_align_plan_chooses_what_the_full_plan_chooses():
     assert all(light.facts[d].mask is None and full.facts[d].mask is not None for d in "abc")
 
 
-class _Store:
-    """One in-memory shard, as `DocumentStore.table` gives it."""
+def _shards(tmp_path, documents, rows_per_shard=2):
+    """`documents` as a work folder's numbered document shards, and their store."""
+    paths = []
+    for first in range(0, documents.num_rows, rows_per_shard):
+        part = documents.slice(first, rows_per_shard)
+        part = part.add_column(0, "doc", pa.array(np.arange(first, first + part.num_rows), pa.int64()))
+        paths.append(tmp_path / f"part-{first:05d}.arrow")
+        write_document_shard(paths[-1], part)
+    return DocumentStore(paths)
 
-    def __init__(self, table):
-        self._table = table
-        self.schema = table.schema
 
-    def table(self, i, columns=None):
-        assert i == 0
-        return self._table.select(columns) if columns else self._table
-
-
-def test_language_and_dates_computed_apart_give_the_same_documents():
+def test_language_and_dates_computed_shard_by_shard_give_the_same_documents(tmp_path, monkeypatch):
     documents = _documents().drop_columns(["family"])
     family, shingles = np.array([0, 0, 0, 1]), np.array([40, 35, 20, 9])
     whole = with_families(documents, family, shingles)
-    apart = with_families(documents, family, shingles, shard_language_and_dates((_Store(documents), 0)))
-    assert apart.equals(whole)
+    sharded = ShardedDocuments(_shards(tmp_path, documents), family, shingles)
+    assert sharded.to_table().equals(whole)
+    # each shard's facts are computed once, as the write first reads it, then kept for later reads
+    import copytrace.stages.families as families
+
+    monkeypatch.setattr(families, "language_and_dates", lambda _: pytest.fail("facts computed again"))
+    assert sharded.filter(pa.array([True, False, True, False])).equals(whole.filter([True, False, True, False]))
+    assert sharded.column("published").equals(whole.column("published"))
     assert {"lang", "lang_score", "published", "published_source"} <= set(whole.column_names)
     assert language_and_dates(documents).num_rows == documents.num_rows
     light = with_families(documents, family, shingles, facts=False)

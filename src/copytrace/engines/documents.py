@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from copytrace.engines.shards import _open_ipc, is_done, read_columns, write_arrow
@@ -138,8 +139,11 @@ class ShardedDocuments:
 
     def __init__(self, store: DocumentStore, family: np.ndarray, n_shingles: np.ndarray,
                  facts: list | None = None):
-        # facts: each shard's language and dates columns, computed in the workers (None: here, per shard)
-        self.store, self.family, self.n_shingles, self.facts = store, family, n_shingles, facts
+        # facts: each shard's language and dates columns (`families.language_and_dates`), given or None. A
+        # shard's missing facts are computed from its texts when it is first read, then kept (a few columns),
+        # so the output's write computes them while it encodes the shard before (issue 19).
+        self.store, self.family, self.n_shingles = store, family, n_shingles
+        self.facts = list(facts) if facts is not None else [None] * len(store.paths)
 
     @property
     def num_rows(self) -> int:
@@ -151,11 +155,15 @@ class ShardedDocuments:
     def shard(self, i: int) -> pa.Table:
         from copytrace.stages.families import with_families
 
+        from copytrace.stages.families import language_and_dates
+
         lo, hi = int(self.store.starts[i]), int(self.store.starts[i + 1])
-        facts = self.facts[i] if self.facts is not None else True
         # Not the html (several times the text) nor the document number: with_families drops them.
         columns = [c for c in self.store.schema.names if c not in ("html", "doc")]
-        return with_families(self.store.table(i, columns), self.family[lo:hi], self.n_shingles[lo:hi], facts)
+        documents = self.store.table(i, columns)
+        if self.facts[i] is None:
+            self.facts[i] = language_and_dates(documents)
+        return with_families(documents, self.family[lo:hi], self.n_shingles[lo:hi], self.facts[i])
 
     def tables(self):
         """The documents table shard by shard (each decompressed, then let go)."""
@@ -188,7 +196,21 @@ class ShardedDocuments:
     __getitem__ = column
 
     def filter(self, mask) -> pa.Table:
-        return pa.concat_tables([t.filter(mask) for t in self.tables()])
+        """The rows where `mask` (an expression, or one boolean per document) holds; only the shards holding
+        a row asked for are read."""
+        if isinstance(mask, pc.Expression):
+            return pa.concat_tables([t.filter(mask) for t in self.tables()])
+        if not isinstance(mask, pa.ChunkedArray):
+            mask = pa.chunked_array([mask if isinstance(mask, pa.Array) else pa.array(mask, pa.bool_())])
+        if len(mask) != self.num_rows:
+            raise ValueError(f"a mask of {len(mask)} rows for {self.num_rows} documents")
+        parts = []
+        for i in range(len(self.store.paths)):
+            lo, hi = int(self.store.starts[i]), int(self.store.starts[i + 1])
+            rows = mask.slice(lo, hi - lo)
+            if pc.any(rows).as_py():
+                parts.append(self.shard(i).filter(rows))
+        return pa.concat_tables(parts) if parts else self.shard(0).slice(0, 0)
 
     def equals(self, other) -> bool:
         return self.to_table().equals(other.to_table() if isinstance(other, ShardedDocuments) else other)

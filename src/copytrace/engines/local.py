@@ -407,7 +407,7 @@ class LocalEngine:
         extra = {"engine": self.name, "work_dir": str(self.work_dir), "memory_budget": self.budget.memory}
         with progress.task("assemble", total=1):
             result = assemble(work, store, counts, pairs, family, n_shingles, explained, settings,
-                              pq.ParquetFile(candidates).metadata.num_rows, extra, started, self.map_chunks)
+                              pq.ParquetFile(candidates).metadata.num_rows, extra, started)
         return semantic_stage(result, settings, progress)
 
     @contextmanager
