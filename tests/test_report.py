@@ -68,3 +68,17 @@ def test_cli_scan_report_writes_it(tmp_path, cli):
 def test_report_of_an_output_folder_is_the_report_of_the_scan(hostile_scan, tmp_path, fmt):
     folder = hostile_scan.write(tmp_path / fmt, format=fmt)
     assert render_report(folder) == render_report(hostile_scan)
+
+
+def test_the_timeline_plots_members_published_at_the_same_time():
+    """A wire story's pickups often carry the same date: the timeline sorts them by lag alone (sorting
+    (lag, row) pairs compared two rows and failed the report and the family page)."""
+    from copytrace.faces.server.tree import timeline_svg, tree_rows
+
+    members = [{"id": i, "source": f"outlet{i}", "date": d, "title": None}
+               for i, d in [("a", "2024-05-03T10:00:00Z"), ("b", "2024-05-03T12:00:00Z"),
+                            ("c", "2024-05-03T12:00:00Z"), ("d", "2024-05-03T12:00:00Z")]]
+    tree = [{"source": "a", "copy": c, "relation": "verbatim"} for c in "bcd"]
+    plot = str(timeline_svg(tree_rows(members, "a", tree, [])))
+    assert "4 pickups" in plot and plot.count("<circle") == 4
+    assert all(f"outlet{i}" in plot for i in "abcd")

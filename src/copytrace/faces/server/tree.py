@@ -109,7 +109,8 @@ def lag_label(hours: float | None) -> str:
 
 def timeline_svg(rows: list[dict]) -> Markup:
     """Pickups over time: cumulative members against the lag from the original (hours), one inline SVG."""
-    points = sorted((r["lag_hours"], r) for r in rows if r["lag_hours"] is not None)
+    # By lag alone: members published at the same time (a wire story's pickups often are) keep their order.
+    points = sorted(((r["lag_hours"], r) for r in rows if r["lag_hours"] is not None), key=lambda p: p[0])
     undated = len(rows) - len(points)
     if len(points) < 2:
         return Markup(f'<p class="muted">Too few dated members for a timeline ({undated} undated).</p>')
