@@ -78,3 +78,20 @@ def test_a_document_with_no_copy_says_so(tmp_path):
     (folder / "other.txt").write_text("Another unrelated note about the weather in the hills today.\n")
     copytrace.scan(folder).write(tmp_path / "out")
     assert "no source and no copy found" in render(tmp_path / "out", "alone.txt")
+
+
+def test_explain_two_unrelated_documents_says_they_share_nothing(lavrov_dir, tmp_path):
+    import shutil
+
+    from conftest import OTHER_TOPIC
+
+    from copytrace.faces.explain import PairAccount
+
+    folder = tmp_path / "in"
+    shutil.copytree(lavrov_dir, folder)
+    (folder / "harbour.txt").write_text(OTHER_TOPIC, encoding="utf-8")
+    copytrace.scan(folder).write(tmp_path / "out")
+    console = Console(width=200, record=True, file=io.StringIO())
+    print_account(console, PairAccount(tmp_path / "out", S002, "harbour.txt"))
+    text = " ".join(console.export_text().split())
+    assert f"{S002} and harbour.txt share no aligned passage." in text

@@ -291,7 +291,9 @@ def print_account(console: Console, account: Account, limit: int = 5, width: int
         if table is not None:
             console.print(table)
     if not account.edges:
-        console.print("No aligned passage with any other document: no source and no copy found.")
+        pair = [d for d in account.documents if d != account.doc_id] if isinstance(account, PairAccount) else []
+        console.print(f"{escape(account.doc_id)} and {escape(pair[0])} share no aligned passage." if pair else
+                      "No aligned passage with any other document: no source and no copy found.")
         return
     # Details for the direct links: its source in the tree, and its direct copies.
     direct = [e for e in account.edges if e.get("in_tree")] or account.edges
