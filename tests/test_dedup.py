@@ -119,3 +119,33 @@ def test_earliest_reads_dates_in_other_languages(lavrov_dir, tmp_path):
     assert run(str(source), "-o", str(tmp_path / "out")).exit_code == 0
     report = dropped(tmp_path / "out")
     assert set(report) == {"000", "002"} and {r["kept"] for r in report.values()} == {"001"}, report
+
+
+def test_earliest_by_the_published_column_is_the_order_read_from_each_text():
+    """A scan's documents carry their published date: ranking by it gives the order `document_date` of
+    each date field and text gives (zoned, naive, dateline, unreadable and missing dates; ties in input order)."""
+    from copytrace.dedup import preference
+    from copytrace.stages.families import with_families
+
+    texts = ["MOSCOW, Oct 12 (Reuters) - The talks resumed.", "No date here at all.", "Plain text.",
+             "PARIS, 3 March 2019 - More.", "Nothing.", "Also nothing."]
+    dates = [None, "2019-10-13T09:00:00+03:00", "2019-10-13 06:00", None, "not a date", "2019-10-13T06:00:00Z"]
+    documents = pa.table({"id": [f"d{i}" for i in range(6)], "text": texts, "date": dates})
+    scanned = with_families(documents, [0] * 6, [1] * 6)
+    assert "published" in scanned.column_names
+    assert preference(scanned, "earliest") == preference(scanned.drop_columns(["published"]), "earliest")
+
+
+def test_the_local_engine_keeps_what_the_memory_engine_keeps(tmp_path):
+    """`dedup --engine local` (a corpus larger than memory, here in several 1 MB shards) writes the same kept
+    records and report as the in-memory scan, and removes its work folder."""
+    from engines_corpus import write_corpus
+
+    corpus = write_corpus(tmp_path / "in", n_docs=2000)
+    assert run(str(corpus), "-o", str(tmp_path / "memory")).exit_code == 0
+    done = run(str(corpus), "-o", str(tmp_path / "local"), "--engine", "local", "--memory", "16MB")
+    assert done.exit_code == 0, done.output
+    for name in ("part-0.jsonl", "part-1.jsonl", "part-2.jsonl", "dropped.jsonl", "rejects.jsonl"):
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "memory" / name).read_bytes(), name
+    assert len(dropped(tmp_path / "local")) > 100
+    assert not (tmp_path / "local" / ".work").exists()

@@ -19,7 +19,7 @@ from typing import Optional
 
 import typer
 
-from copytrace.faces.options import OUTPUT, ConfigFile
+from copytrace.faces.options import OUTPUT, RUN, ConfigFile
 from copytrace.faces.terminal import EXIT_INPUT, err_console, fail
 
 DEDUP = "Dedup rule"
@@ -41,6 +41,13 @@ def dedup_command(
     text_field: str = typer.Option("text", help="Field holding the text."),
     date_field: str = typer.Option("date", help="Field holding the publication date."),
     config: ConfigFile = None,
+    engine: str = typer.Option("memory", help="memory (one process), local (out of core, resumable: for corpora "
+                               "larger than memory) or ray.", rich_help_panel=RUN),
+    work_dir: Optional[Path] = typer.Option(None, help="Shards of the local engine (default OUT/.work, removed once "
+                                            "done); a re-run resumes.", rich_help_panel=RUN),
+    memory: str = typer.Option("4GB", help="Memory budget of the local engine, e.g. 6GB.", rich_help_panel=RUN),
+    address: Optional[str] = typer.Option(None, help="Ray cluster for --engine ray: ray://host:10001 or auto.",
+                                          rich_help_panel=RUN),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON on stdout.", rich_help_panel=OUTPUT),
 ) -> None:
@@ -58,7 +65,12 @@ def dedup_command(
         fail(f"--keep must be one of {', '.join(ORDERS)}, not {keep!r}")
     if not 0 < threshold <= 1:
         fail(f"--threshold must be in (0, 1], got {threshold}")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    from copytrace.faces.cli import check_engine
+
+    check_engine(engine, memory)
+    work = work_dir or out / ".work"
+    # An interrupted run's work folder (OUT/.work) may be there: the re-run resumes from it.
+    if out.exists() and (not out.is_dir() or any(p != work for p in out.iterdir())):
         fail(f"{out}: exists and is not an empty folder (dedup writes a fresh copy of the input)")
     try:
         check_paths(paths)
@@ -73,7 +85,8 @@ def dedup_command(
 
     try:
         with progress or nullcontext():
-            result = copytrace.scan(paths, fields=fields, settings=settings, progress=progress)
+            result = copytrace.scan(paths, fields=fields, settings=settings, progress=progress, engine=engine,
+                                    work_dir=work, memory=memory, address=address)
     except InputError as err:
         fail(str(err), EXIT_INPUT)
     chosen = deduplicate(result.documents, result.pairs, rule, keep, threshold)
@@ -85,6 +98,10 @@ def dedup_command(
         write_jsonl(result.rejects, out / "rejects.jsonl")
     except OSError as err:
         fail(f"{out}: cannot write: {err.strerror or err}", EXIT_INPUT)
+    if engine == "local":  # the kept records are written: no resume needed
+        from copytrace.engines.local import remove_work_dir
+
+        remove_work_dir(work)
     counts = {"read": result.documents.num_rows + result.rejects.num_rows, "kept": len(chosen.kept),
               "dropped": chosen.dropped.num_rows, "rejected": result.rejects.num_rows, "rule": rule, "keep": keep,
               "threshold": threshold if rule == "containment" else None, "out": str(out), "files": written}
@@ -107,6 +124,8 @@ def _kind(path: Path) -> str:
 
 def write_kept(paths: list[Path], out: Path, documents, kept: set[str]) -> list[str]:
     """The kept records under `out`, each input file's kept records in a file of the same relative name."""
+    import pyarrow as pa
+
     from copytrace.io import _walk
 
     out.mkdir(parents=True, exist_ok=True)
@@ -142,10 +161,10 @@ def write_kept(paths: list[Path], out: Path, documents, kept: set[str]) -> list[
         from copytrace.io.output import write_jsonl
 
         wanted = {n for n in others}
-        rows = [i for i, origin in enumerate(origins)
-                if ids[i] in kept and (origin or "").rpartition(":")[0] in wanted]
+        chosen = [ids[i] in kept and (origin or "").rpartition(":")[0] in wanted for i, origin in enumerate(origins)]
         columns = [c for c in ("id", "text", "url", "source", "date", "title") if c in documents.column_names]
-        write_jsonl(documents.take(rows).select(columns), out / "documents.jsonl")
+        # A mask, not `take`: a local scan's documents are read only in the shards holding a kept one.
+        write_jsonl(documents.filter(pa.array(chosen, pa.bool_())).select(columns), out / "documents.jsonl")
         written.append("documents.jsonl")
     return written
 
