@@ -82,3 +82,20 @@ def test_the_timeline_plots_members_published_at_the_same_time():
     plot = str(timeline_svg(tree_rows(members, "a", tree, [])))
     assert "4 pickups" in plot and plot.count("<circle") == 4
     assert all(f"outlet{i}" in plot for i in "abcd")
+
+
+def test_a_local_engine_result_and_its_folder_give_the_same_report(tmp_path):
+    """An engine's documents come shard by shard: the report reads every document's listing by column and
+    the shown members' rows by one mask (it filtered each shard by a whole-corpus mask and failed, then read
+    every shard once a family); from the written folder it reads only the rows shown. Both agree."""
+    from engines_corpus import write_corpus
+
+    from copytrace.engines.local import LocalEngine
+
+    corpus = write_corpus(tmp_path / "in", n_docs=400)
+    result = LocalEngine(tmp_path / "work", "2MB", shard_bytes=60_000, workers=1).scan([corpus])
+    assert len(result.documents.store.paths) >= 5
+    page = render_report(result, max_families=12)
+    assert page.count('<article class="family"') == 12 and "showing the 12 largest of" in page
+    result.write(tmp_path / "out")
+    assert render_report(tmp_path / "out", max_families=12) == page
