@@ -167,3 +167,42 @@ def test_trees_span_families_on_a_high_reuse_corpus(tmp_path):
     family_of = {m: f["family"] for f in families for m in f["members"]}
     assert all(family_of[e["source"]] == family_of[e["copy"]] for e in result.tables["edges"].to_pylist())
     assert all(family_of[e["source"]] != family_of[e["copy"]] for e in result.tables["links"].to_pylist())
+
+
+def test_explain_of_a_big_family_shows_its_first_members_and_says_how_many_more(viral, tmp_path):
+    """`explain` of the original of thousands of copies printed every member, copy and pair (40,421 lines
+    for 2,001 members): `most` caps the tree (the document's own line and copies first), the copies listed
+    and the pairs detailed, each saying how many more there are."""
+    from rich.console import Console
+
+    from copytrace.faces.explain import DETAILED, Account, family_tree, print_account
+
+    viral.write(tmp_path / "out")
+    story = next(f for f in viral.families.to_pylist() if "wire" in f["members"])
+    console = Console(record=True, width=200)
+    print_account(console, Account(tmp_path / "out", "wire"), most=5)
+    capped = console.export_text()
+    console = Console(record=True, width=200)
+    print_account(console, Account(tmp_path / "out", "wire"))
+    whole = console.export_text()
+    assert f"… {story['size'] - 5:,} more members (--most 0 shows them all" in capped
+    assert "more copies (--most 0" in capped and "more" not in whole.split("its copies")[0].split("original)")[1]
+    assert all(m in whole for m in story["members"]) and len(capped) < len(whole)
+    detailed = lambda text: text.count("shared passages:") + text.count(": same cut:")  # noqa: E731
+    assert detailed(capped) == DETAILED < detailed(whole)
+    # a copy carrying a cut aligned once for its group says so, instead of an empty table of passages
+    assert "wire → copy001: same cut: copy001 carries the same share of wire as" in " ".join(whole.split())
+    # a copy deep in the tree: its line of sources and its own copies are shown whatever the cap
+    parent = {e["copy"]: e["source"] for e in story["tree"]}
+    deep = max(parent, key=lambda d: (len(_line(d, parent)), d))
+    console = Console(record=True, width=200)
+    console.print(family_tree(Account(tmp_path / "out", deep), most=1))
+    shown = console.export_text()
+    assert len(_line(deep, parent)) >= 3 and all(d in shown for d in _line(deep, parent))
+
+
+def _line(doc: str, parent: dict) -> list[str]:
+    line = [doc]
+    while line[-1] in parent:
+        line.append(parent[line[-1]])
+    return line

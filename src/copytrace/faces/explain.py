@@ -148,7 +148,9 @@ def header(account: Account) -> Panel:
     return Panel("\n".join(lines), title="document", title_align="left")
 
 
-def family_tree(account: Account) -> Tree | None:
+def family_tree(account: Account, most: int = 0) -> Tree | None:
+    """The family's tree from its original; with `most` > 0, its first `most` members breadth first (the
+    document's own line of sources always), then how many more there are."""
     family = account.family
     if not family or not family.get("original") or not family.get("tree"):
         return None
@@ -157,29 +159,73 @@ def family_tree(account: Account) -> Tree | None:
         name = f"[bold reverse]{escape(doc)}[/]" if doc == account.doc_id else escape(doc)
         return name if relation is None else f"{name} [dim]({relation})[/]"
 
+    children: dict[str, list[dict]] = {}
+    parent: dict[str, str] = {}
+    for edge in family["tree"]:
+        if edge["copy"] not in parent:
+            parent[edge["copy"]] = edge["source"]
+            children.setdefault(edge["source"], []).append(edge)
+    line, doc = [], account.doc_id
+    while doc in parent and doc not in line:  # the document's line of sources up to the original
+        line.append(doc)
+        doc = parent[doc]
+    order = _breadth_first(family["original"], children)
+    seen = set(order)
+    # The document's own copies first, then the original's, breadth first.
+    first = _breadth_first(account.doc_id, children) if account.doc_id in seen else []
+    wanted = list(dict.fromkeys(first + order))
+    shown = set(wanted if most <= 0 else wanted[:most]) | (set(line) & seen)
     root = Tree(label(family["original"]) + " [dim](original)[/]")
-    nodes = {family["original"]: root}
-    pending = list(family["tree"])
-    while pending:
-        placed = [e for e in pending if e["source"] in nodes]
-        if not placed:
-            break
-        for edge in placed:
-            nodes[edge["copy"]] = nodes[edge["source"]].add(label(edge["copy"], edge["relation"]))
-            pending.remove(edge)
+    stack, placed = [(family["original"], root)], {family["original"]}
+    while stack:
+        doc, node = stack.pop()
+        for edge in children.get(doc, []):
+            if edge["copy"] in shown and edge["copy"] not in placed:
+                placed.add(edge["copy"])
+                stack.append((edge["copy"], node.add(label(edge["copy"], edge["relation"]))))
+    hidden = len(order) - len(placed)
+    if hidden > 0:
+        root.add(f"[dim]… {hidden:,} more members (--most 0 shows them all; --json gives every row)[/]")
     return root
 
 
-def edges_table(account: Account, role: str) -> Table | None:
-    """The document's sources (role 'copy') or copies (role 'source')."""
+def _edges_of(account: Account, role: str, most: int) -> tuple[list[dict], int]:
+    """The document's edges in `role`, direct ones first then by confidence; the first `most` (> 0), and how
+    many more there are."""
     rows = [e for e in account.edges if e[role] == account.doc_id]
+    rows.sort(key=lambda e: (not e.get("in_tree"), -(e["confidence"] or 0)))
+    return (rows, 0) if most <= 0 or len(rows) <= most else (rows[:most], len(rows) - most)
+
+
+def _breadth_first(top: str, children: dict[str, list[dict]]) -> list[str]:
+    """`top` and the members under it in the tree, breadth first (direct copies before theirs)."""
+    order, seen, k = [top], {top}, 0
+    while k < len(order):
+        for edge in children.get(order[k], []):
+            if edge["copy"] not in seen:
+                seen.add(edge["copy"])
+                order.append(edge["copy"])
+        k += 1
+    return order
+
+
+_PLURAL = {"copy": "copies", "source": "sources"}
+
+
+def _more(hidden: int, what: str) -> str:
+    return f"… {hidden:,} more {what} (--most 0 shows them all; --json gives every row)"
+
+
+def edges_table(account: Account, role: str, most: int = 0) -> Table | None:
+    """The document's sources (role 'copy') or copies (role 'source'), the first `most` (> 0)."""
+    rows, hidden = _edges_of(account, role, most)
     if not rows:
         return None
     other = "source" if role == "copy" else "copy"
-    table = Table(title="its sources" if role == "copy" else "its copies", title_justify="left", expand=True)
+    table = Table(title="its sources" if role == "copy" else "its copies", title_justify="left", expand=True,
+                  caption=_more(hidden, _PLURAL[other]) if hidden else None, caption_justify="left")
     for column in (other, "relation", "coverage (src / copy)", "credit", "confidence", "evidence"):
         table.add_column(column, overflow="fold")
-    rows.sort(key=lambda e: (not e.get("in_tree"), -(e["confidence"] or 0)))
     for e in rows:
         name = escape(e[other]) + (" [dim](direct)[/]" if e.get("in_tree") else "")
         table.add_row(name, e["relation"], f"{_fmt_share(e['source_coverage'])} / {_fmt_share(e['copy_coverage'])}",
@@ -192,15 +238,14 @@ def edges_table(account: Account, role: str) -> Table | None:
 WIDE_TABLE = 120
 
 
-def edges_blocks(account: Account, role: str) -> Group | None:
+def edges_blocks(account: Account, role: str, most: int = 0) -> Group | None:
     """The sources or copies one block each, for narrow terminals: a line of figures, then the evidence."""
     from rich.padding import Padding
 
-    rows = [e for e in account.edges if e[role] == account.doc_id]
+    rows, hidden = _edges_of(account, role, most)
     if not rows:
         return None
     other = "source" if role == "copy" else "copy"
-    rows.sort(key=lambda e: (not e.get("in_tree"), -(e["confidence"] or 0)))
     parts: list = [Text("its sources" if role == "copy" else "its copies", style="bold underline")]
     for e in rows:
         confidence = f"{e['confidence']:.2f}" if e["confidence"] is not None else "—"
@@ -212,6 +257,8 @@ def edges_blocks(account: Account, role: str) -> Group | None:
             (0, 0, 0, 2)))
         for line in e["evidence"] or []:
             parts.append(Padding(Text("- " + line, style="dim"), (0, 0, 0, 4)))
+    if hidden:
+        parts.append(Text(_more(hidden, _PLURAL[other]), style="dim"))
     return Group(*parts)
 
 
@@ -273,21 +320,37 @@ def links_table(account: Account) -> Table | None:
     return table
 
 
-def print_account(console: Console, account: Account, limit: int = 5, width: int = 240) -> None:
+def _original_reasons(reasons: list[str], most: int) -> str:
+    """The original's evidence, the decision first; with `most` > 0, the first `DETAILED` of the others (a
+    big family has a discounted date for each member carrying a page template's year)."""
+    decision = [r for r in reasons if r.startswith("original:")]
+    others = [r for r in reasons if not r.startswith("original:")]
+    lines = [escape(r) for r in decision + (others if most <= 0 else others[:DETAILED])]
+    if most > 0 and len(others) > DETAILED:
+        lines.append(f"[dim]{_more(len(others) - DETAILED, 'reasons')}[/]")
+    return "\n".join(lines)
+
+
+# Direct sources and copies whose passages and edits are shown, at most, when `most` caps the account.
+DETAILED = 10
+
+
+def print_account(console: Console, account: Account, limit: int = 5, width: int = 240, most: int = 0) -> None:
+    """The account of one document. `limit`: passages and edits of each kind per pair; `most` (> 0): members
+    of the tree and sources or copies listed (the passages of the first `DETAILED`), for big families."""
     console.print(header(account))
-    tree = family_tree(account)
+    tree = family_tree(account, most)
     if tree is not None:
         console.print(tree)
     reasons = (account.family or {}).get("original_evidence") or []
     if reasons and account.family.get("original") == account.doc_id:
-        console.print(Panel("\n".join(escape(r) for r in reasons), title="why the original",
-                            title_align="left"))
+        console.print(Panel(_original_reasons(reasons, most), title="why the original", title_align="left"))
     table = links_table(account)
     if table is not None:
         console.print(table)
     narrow = console.width < WIDE_TABLE
     for role in ("copy", "source"):
-        table = edges_blocks(account, role) if narrow else edges_table(account, role)
+        table = edges_blocks(account, role, most) if narrow else edges_table(account, role, most)
         if table is not None:
             console.print(table)
     if not account.edges:
@@ -297,7 +360,17 @@ def print_account(console: Console, account: Account, limit: int = 5, width: int
         return
     # Details for the direct links: its source in the tree, and its direct copies.
     direct = [e for e in account.edges if e.get("in_tree")] or account.edges
+    if most > 0 and len(direct) > DETAILED:
+        # Pairs aligned on their own first (a group of copies carrying the same cut is aligned once).
+        direct.sort(key=lambda e: (not account.pair_passages(e["source"], e["copy"]), -(e["confidence"] or 0)))
+        console.print(f"[dim]passages and edits of {DETAILED} of {len(direct):,} direct links, the most confident "
+                      f"(explain a copy, or A B, for another)[/]")
+        direct = direct[:DETAILED]
     for edge in direct:
+        if not account.pair_passages(edge["source"], edge["copy"]):
+            said = next((r for r in edge.get("evidence") or [] if r.startswith("same cut")), "no aligned passage")
+            console.print(f"[dim]{escape(edge['source'])} → {escape(edge['copy'])}: {escape(said)}[/]")
+            continue
         console.print(passages_table(account, edge["source"], edge["copy"], limit, width))
         panel = edits_panel(account, edge["source"], edge["copy"], limit, width)
         if panel is not None:
@@ -332,6 +405,8 @@ def explain_command(
     out: Path = typer.Option(Path("out"), "--out", "-o", help="The output folder of `copytrace scan`."),
     passages: int = typer.Option(8, "--passages", "-n", help="Passages, and edits of each kind, shown per pair."),
     width: int = typer.Option(240, "--width", help="Characters shown per passage or edit."),
+    most: int = typer.Option(30, "--most", help=f"Members of the family tree and sources or copies listed (the "
+                             f"passages of the first {DETAILED}); 0: all."),
     as_json: bool = typer.Option(False, "--json", help="Print the document's rows (edges, passages, edits, family) "
                                  "as JSON on stdout."),
 ) -> None:
@@ -344,14 +419,12 @@ def explain_command(
     except ScanOutputError as err:
         fail(str(err), EXIT_INPUT)
     if as_json:
-        import json
-
         from copytrace.faces.terminal import json_text
 
         print(json_text(account_dict(account), default=str))
         return
     # Titles and outlets are untrusted text: no escape sequence reaches the terminal.
-    print_account(SafeConsole(), account, max(1, passages), max(40, width))
+    print_account(SafeConsole(), account, max(1, passages), max(40, width), max(0, most))
 
 
 def account_dict(account: Account) -> dict:
