@@ -146,3 +146,18 @@ def test_language_and_dates_computed_shard_by_shard_give_the_same_documents(tmp_
     assert language_and_dates(documents).num_rows == documents.num_rows
     light = with_families(documents, family, shingles, facts=False)
     assert "lang" not in light.column_names and "published" not in light.column_names
+
+
+def test_sharded_documents_read_columns_and_take_a_new_family_without_the_whole_table(tmp_path, monkeypatch):
+    """`select`, `n_chars` and a new family column (the semantic stage merges families) stay shard by shard:
+    they equal the whole table's, and nothing builds the whole table."""
+    documents = _documents().drop_columns(["family"])
+    family, shingles = np.array([0, 0, 0, 1]), np.array([40, 35, 20, 9])
+    whole = with_families(documents, family, shingles)
+    sharded = ShardedDocuments(_shards(tmp_path, documents), family, shingles)
+    sharded.to_table()  # facts computed, as the write leaves them
+    monkeypatch.setattr(ShardedDocuments, "to_table", lambda self: pytest.fail("whole table built"))
+    assert sharded.select(["id", "n_chars", "lang", "family"]).equals(whole.select(["id", "n_chars", "lang", "family"]))
+    merged = sharded.set_column(whole.schema.get_field_index("family"), "family", pa.array([0, 0, 0, 0], pa.int64()))
+    assert isinstance(merged, ShardedDocuments) and merged.column("family").to_pylist() == [0, 0, 0, 0]
+    assert merged.column("id").equals(sharded.column("id"))

@@ -191,9 +191,27 @@ class ShardedDocuments:
             return pa.chunked_array([pa.array(self.n_shingles, pa.int64())])
         if name in self.store.schema.names and name not in ("html", "doc"):
             return self.store.column(name)
+        if name == "n_chars":  # as `with_families` counts them, from the text column alone
+            return pa.chunked_array([pc.utf8_length(t).cast(pa.int64()) for t in self.store.column("text").chunks],
+                                    pa.int64())
+        if all(f is not None for f in self.facts) and name in self.facts[0].column_names:
+            return pa.chunked_array([f[name] for f in self.facts], type=self.schema.field(name).type)
         return pa.chunked_array([t[name] for t in self.tables()], type=self.schema.field(name).type)
 
     __getitem__ = column
+
+    def select(self, columns) -> pa.Table:
+        """These columns of every document, read column by column (no other column is decompressed)."""
+        return pa.table({name: self.column(name) for name in columns})
+
+    def set_column(self, i: int, field, column) -> "ShardedDocuments":
+        """The documents with their family column replaced (the semantic stage merges families); any other
+        column makes the table in memory, as every other table method does."""
+        name = field.name if isinstance(field, pa.Field) else field
+        if name == "family" and self.schema.names[i] == "family":
+            family = column.to_numpy() if isinstance(column, pa.Array) else np.asarray(column.combine_chunks())
+            return ShardedDocuments(self.store, family.astype(np.int64), self.n_shingles, self.facts)
+        return self.to_table().set_column(i, field, column)
 
     def filter(self, mask) -> pa.Table:
         """The rows where `mask` (an expression, or one boolean per document) holds; only the shards holding

@@ -184,11 +184,14 @@ def pair_views(passages: pa.Table, facts: dict[str, DocumentFacts]) -> dict[tupl
 
 
 def _document_rows(documents: pa.Table, ids: set[str]) -> list[dict]:
+    """The rows of `ids` (their order in `documents` as `order`); filtered first, so that an engine's
+    documents (`engines.documents.ShardedDocuments`) decompress only the shards holding them."""
     wanted = [c for c in ("id", "text", "raw_text", "url", "source", "date", "family") if c in documents.column_names]
-    order = pa.array(np.arange(documents.num_rows, dtype=np.int64))
-    table = documents.select(wanted).append_column("order", order)
-    table = table.filter(pc.is_in(table["id"], value_set=pa.array(sorted(ids), pa.string())))
-    return table.to_pylist()
+    mask = pc.is_in(documents["id"], value_set=pa.array(sorted(ids), pa.string()))
+    table = documents.filter(mask).select(wanted)
+    chosen = mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask
+    order = np.flatnonzero(chosen.to_numpy(zero_copy_only=False))
+    return table.append_column("order", pa.array(order.astype(np.int64))).to_pylist()
 
 
 def _explainable(documents: pa.Table, passages: pa.Table) -> tuple[pa.Table, set[str]]:
