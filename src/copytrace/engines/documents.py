@@ -153,9 +153,7 @@ class ShardedDocuments:
         return self.num_rows
 
     def shard(self, i: int) -> pa.Table:
-        from copytrace.stages.families import with_families
-
-        from copytrace.stages.families import language_and_dates
+        from copytrace.stages.families import language_and_dates, with_families
 
         lo, hi = int(self.store.starts[i]), int(self.store.starts[i + 1])
         # Not the html (several times the text) nor the document number: with_families drops them.
