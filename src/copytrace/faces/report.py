@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from copytrace.io.output import CORE_TABLES, ScanOutput, ScanOutputError, ScanResult
+from copytrace.io.output import ScanOutput, ScanOutputError, ScanResult
 from copytrace.io.records import REJECT_SCHEMA
 from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, PASSAGE_SCHEMA
 
@@ -76,7 +76,7 @@ def _report_inputs(result: ScanResult | str | Path):
         return result, _listing(documents), lambda ids: documents.filter(pc.is_in(documents["id"], value_set=ids))
     scan = ScanOutput(result)
     rest = ScanResult(pa.table({}), scan.table("pairs"), scan.table("families"), REJECT_SCHEMA.empty_table(),
-                      scan.stats(), {n: scan.table(n) for n in scan.names() if n not in CORE_TABLES})
+                      scan.stats(), {n: scan.table(n) for n in ("passages", "edges", "edits") if n in scan})
     try:
         listing = scan.table("documents", list(LISTED))
     except ScanOutputError:  # an output without some of them (JSONL written by hand): read it whole
