@@ -54,28 +54,13 @@ def dedup_command(
     """Write a deduplicated copy of the input (its own format and fields) and a report of what was dropped."""
     from contextlib import nullcontext
 
-    from copytrace.dedup import ORDERS, RULES, deduplicate
+    from copytrace.dedup import deduplicate
     from copytrace.faces.options import settings_from_options
-    from copytrace.io import FieldMap, InputError, check_paths
+    from copytrace.io import FieldMap, InputError
     from copytrace.progress import RichProgress
 
-    if rule not in RULES:
-        fail(f"--rule must be one of {', '.join(RULES)}, not {rule!r}")
-    if keep not in ORDERS:
-        fail(f"--keep must be one of {', '.join(ORDERS)}, not {keep!r}")
-    if not 0 < threshold <= 1:
-        fail(f"--threshold must be in (0, 1], got {threshold}")
-    from copytrace.faces.cli import check_engine
-
-    check_engine(engine, memory)
     work = work_dir or out / ".work"
-    # An interrupted run's work folder (OUT/.work) may be there: the re-run resumes from it.
-    if out.exists() and (not out.is_dir() or any(p != work for p in out.iterdir())):
-        fail(f"{out}: exists and is not an empty folder (dedup writes a fresh copy of the input)")
-    try:
-        check_paths(paths)
-    except InputError as err:
-        fail(str(err), EXIT_INPUT)
+    _check_options(paths, out, rule, keep, threshold, engine, memory, work)
     # Detection only: who duplicates whom needs pairs and families, not passages.
     settings = settings_from_options(config=config, given=set()).replace(explain=False)
     fields = FieldMap(id=id_field, text=text_field, date=date_field)
@@ -111,6 +96,29 @@ def dedup_command(
         print(f"kept {counts['kept']:,} of {result.documents.num_rows:,} documents, dropped {counts['dropped']:,} "
               f"({rule} rule, {keep} first)")
         print(f"written to {out}/; dropped.jsonl says why each was dropped")
+
+
+def _check_options(paths: list[Path], out: Path, rule: str, keep: str, threshold: float, engine: str, memory: str,
+                   work: Path) -> None:
+    """Every usage and input error before anything is read."""
+    from copytrace.dedup import ORDERS, RULES
+    from copytrace.faces.cli import check_engine
+    from copytrace.io import InputError, check_paths
+
+    if rule not in RULES:
+        fail(f"--rule must be one of {', '.join(RULES)}, not {rule!r}")
+    if keep not in ORDERS:
+        fail(f"--keep must be one of {', '.join(ORDERS)}, not {keep!r}")
+    if not 0 < threshold <= 1:
+        fail(f"--threshold must be in (0, 1], got {threshold}")
+    check_engine(engine, memory)
+    # An interrupted run's work folder (OUT/.work) may be there: the re-run resumes from it.
+    if out.exists() and (not out.is_dir() or any(p != work for p in out.iterdir())):
+        fail(f"{out}: exists and is not an empty folder (dedup writes a fresh copy of the input)")
+    try:
+        check_paths(paths)
+    except InputError as err:
+        fail(str(err), EXIT_INPUT)
 
 
 def _kind(path: Path) -> str:
