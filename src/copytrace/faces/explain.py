@@ -359,15 +359,16 @@ def print_account(console: Console, account: Account, limit: int = 5, width: int
                       "No aligned passage with any other document: no source and no copy found.")
         return
     # Details for the direct links: its source in the tree, and its direct copies.
-    direct = [e for e in account.edges if e.get("in_tree")] or account.edges
+    direct = [e for e in account.edges if e.get("in_tree")] or list(account.edges)
+    aligned = {(p["a"], p["b"]) for p in account.passages} | {(p["b"], p["a"]) for p in account.passages}
     if most > 0 and len(direct) > DETAILED:
         # Pairs aligned on their own first (a group of copies carrying the same cut is aligned once).
-        direct.sort(key=lambda e: (not account.pair_passages(e["source"], e["copy"]), -(e["confidence"] or 0)))
+        direct.sort(key=lambda e: ((e["source"], e["copy"]) not in aligned, -(e["confidence"] or 0)))
         console.print(f"[dim]passages and edits of {DETAILED} of {len(direct):,} direct links, the most confident "
                       f"(explain a copy, or A B, for another)[/]")
         direct = direct[:DETAILED]
     for edge in direct:
-        if not account.pair_passages(edge["source"], edge["copy"]):
+        if (edge["source"], edge["copy"]) not in aligned:
             said = next((r for r in edge.get("evidence") or [] if r.startswith("same cut")), "no aligned passage")
             console.print(f"[dim]{escape(edge['source'])} → {escape(edge['copy'])}: {escape(said)}[/]")
             continue
