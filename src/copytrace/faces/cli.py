@@ -18,8 +18,9 @@ import typer
 
 from copytrace.faces.options import (
     CLEAN, EXPLAIN, EXTRACT_WORKERS, INPUT, MIN_CONTAINMENT, MIN_SHARED, NUM_PERM, OUTPUT, RECALL, REUSE_SHARE, RUN,
-    SHINGLE_SIZE, SIZE_RATIO, TEMPLATE_PAGES, AliasesFile, Clean, ConfigFile, Explain, ExtractWorkers,
-    MinContainment, MinShared, NumPerm, Recall, ReuseShare, Semantic, ShingleSize, SizeRatio, TemplatePages,
+    SHINGLE_SIZE, SIZE_RATIO, TEMPLATE_PAGES, Address, AliasesFile, Clean, ConfigFile, Engine, Explain,
+    ExtractWorkers, Memory, MinContainment, MinShared, NumPerm, Recall, ReuseShare, Semantic, ShingleSize, SizeRatio,
+    TemplatePages, WorkDir,
     given_options, settings_from_options, with_semantic,
 )
 from copytrace.faces.lazy import LazyCommands
@@ -81,10 +82,10 @@ def scan_command(
     extract_workers: ExtractWorkers = EXTRACT_WORKERS,
     explain: Explain = EXPLAIN,
     report: bool = typer.Option(False, "--report", help="Also write report.html: families, trees and side-by-side copies.", rich_help_panel=OUTPUT),
-    engine: str = typer.Option("memory", help="memory (one process), local (out of core, resumable) or ray.", rich_help_panel=RUN),
-    work_dir: Optional[Path] = typer.Option(None, help="Shards of the local engine (default OUT/.work); a re-run resumes.", rich_help_panel=RUN),
-    memory: str = typer.Option("4GB", help="Memory budget of the local engine, e.g. 6GB.", rich_help_panel=RUN),
-    address: Optional[str] = typer.Option(None, help="Ray cluster for --engine ray: ray://host:10001 or auto.", rich_help_panel=RUN),
+    engine: Engine = "memory",
+    work_dir: WorkDir = None,
+    memory: Memory = "4GB",
+    address: Address = None,
     aliases: AliasesFile = None,
     config: ConfigFile = None,
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the outputs of a scan of other inputs in --out.", rich_help_panel=OUTPUT),

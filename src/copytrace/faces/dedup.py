@@ -15,11 +15,10 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from copytrace.faces.options import OUTPUT, RUN, ConfigFile
+from copytrace.faces.options import OUTPUT, Address, ConfigFile, Engine, Memory, WorkDir
 from copytrace.faces.terminal import EXIT_INPUT, err_console, fail
 
 DEDUP = "Dedup rule"
@@ -41,13 +40,10 @@ def dedup_command(
     text_field: str = typer.Option("text", help="Field holding the text."),
     date_field: str = typer.Option("date", help="Field holding the publication date."),
     config: ConfigFile = None,
-    engine: str = typer.Option("memory", help="memory (one process), local (out of core, resumable: for corpora "
-                               "larger than memory) or ray.", rich_help_panel=RUN),
-    work_dir: Optional[Path] = typer.Option(None, help="Shards of the local engine (default OUT/.work, removed once "
-                                            "done); a re-run resumes.", rich_help_panel=RUN),
-    memory: str = typer.Option("4GB", help="Memory budget of the local engine, e.g. 6GB.", rich_help_panel=RUN),
-    address: Optional[str] = typer.Option(None, help="Ray cluster for --engine ray: ray://host:10001 or auto.",
-                                          rich_help_panel=RUN),
+    engine: Engine = "memory",
+    work_dir: WorkDir = None,
+    memory: Memory = "4GB",
+    address: Address = None,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON on stdout.", rich_help_panel=OUTPUT),
 ) -> None:

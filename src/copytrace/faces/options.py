@@ -66,6 +66,15 @@ ConfigFile = Annotated[Optional[Path], typer.Option(
     "--config", help="TOML file of scan settings (keys as in ScanSettings.to_dict); options given here override it.",
     rich_help_panel=RUN)]
 
+# Where a scan runs (scan and dedup): they change how, never what, a scan finds.
+Engine = Annotated[str, typer.Option(help="memory (one process), local (out of core, resumable: for corpora larger "
+                                     "than memory) or ray.", rich_help_panel=RUN)]
+WorkDir = Annotated[Optional[Path], typer.Option(
+    help="Shards of the local engine (default OUT/.work, removed once done); a re-run resumes.", rich_help_panel=RUN)]
+Memory = Annotated[str, typer.Option(help="Memory budget of the local engine, e.g. 6GB.", rich_help_panel=RUN)]
+Address = Annotated[Optional[str], typer.Option(help="Ray cluster for --engine ray: ray://host:10001 or auto.",
+                                                rich_help_panel=RUN)]
+
 # The defaults, once: from the settings object (clean, template pages and workers from its parts).
 REUSE_SHARE, SIZE_RATIO, RECALL = DEFAULTS.reuse_share, DEFAULTS.size_ratio, DEFAULTS.recall
 NUM_PERM, SHINGLE_SIZE = DEFAULTS.num_perm, DEFAULTS.shingle_size
