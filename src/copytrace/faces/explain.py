@@ -24,6 +24,8 @@ from rich.tree import Tree
 class Account:
     """The rows of a scan's outputs that concern one document (only those rows are read)."""
 
+    other: str | None = None  # the second document of a pair compared on demand (`PairAccount`)
+
     def __init__(self, out: Path, doc_id: str):
         from copytrace.io.output import ScanOutput, ScanOutputError
 
@@ -185,7 +187,7 @@ def family_tree(account: Account, most: int = 0) -> Tree | None:
                 stack.append((edge["copy"], node.add(label(edge["copy"], edge["relation"]))))
     hidden = len(order) - len(placed)
     if hidden > 0:
-        root.add(f"[dim]… {hidden:,} more members (--most 0 shows them all; --json gives every row)[/]")
+        root.add(f"[dim]{_more(hidden, 'members')}[/]")
     return root
 
 
@@ -209,9 +211,6 @@ def _breadth_first(top: str, children: dict[str, list[dict]]) -> list[str]:
     return order
 
 
-_PLURAL = {"copy": "copies", "source": "sources"}
-
-
 def _more(hidden: int, what: str) -> str:
     return f"… {hidden:,} more {what} (--most 0 shows them all; --json gives every row)"
 
@@ -221,9 +220,9 @@ def edges_table(account: Account, role: str, most: int = 0) -> Table | None:
     rows, hidden = _edges_of(account, role, most)
     if not rows:
         return None
-    other = "source" if role == "copy" else "copy"
-    table = Table(title="its sources" if role == "copy" else "its copies", title_justify="left", expand=True,
-                  caption=_more(hidden, _PLURAL[other]) if hidden else None, caption_justify="left")
+    other, listed = ("source", "sources") if role == "copy" else ("copy", "copies")
+    table = Table(title=f"its {listed}", title_justify="left", expand=True,
+                  caption=_more(hidden, listed) if hidden else None, caption_justify="left")
     for column in (other, "relation", "coverage (src / copy)", "credit", "confidence", "evidence"):
         table.add_column(column, overflow="fold")
     for e in rows:
@@ -245,8 +244,8 @@ def edges_blocks(account: Account, role: str, most: int = 0) -> Group | None:
     rows, hidden = _edges_of(account, role, most)
     if not rows:
         return None
-    other = "source" if role == "copy" else "copy"
-    parts: list = [Text("its sources" if role == "copy" else "its copies", style="bold underline")]
+    other, listed = ("source", "sources") if role == "copy" else ("copy", "copies")
+    parts: list = [Text(f"its {listed}", style="bold underline")]
     for e in rows:
         confidence = f"{e['confidence']:.2f}" if e["confidence"] is not None else "—"
         parts.append(Text.from_markup(
@@ -258,7 +257,7 @@ def edges_blocks(account: Account, role: str, most: int = 0) -> Group | None:
         for line in e["evidence"] or []:
             parts.append(Padding(Text("- " + line, style="dim"), (0, 0, 0, 4)))
     if hidden:
-        parts.append(Text(_more(hidden, _PLURAL[other]), style="dim"))
+        parts.append(Text(_more(hidden, listed), style="dim"))
     return Group(*parts)
 
 
@@ -354,9 +353,8 @@ def print_account(console: Console, account: Account, limit: int = 5, width: int
         if table is not None:
             console.print(table)
     if not account.edges:
-        pair = [d for d in account.documents if d != account.doc_id] if isinstance(account, PairAccount) else []
-        console.print(f"{escape(account.doc_id)} and {escape(pair[0])} share no aligned passage." if pair else
-                      "No aligned passage with any other document: no source and no copy found.")
+        console.print(f"{escape(account.doc_id)} and {escape(account.other)} share no aligned passage."
+                      if account.other else "No aligned passage with any other document: no source and no copy found.")
         return
     # Details for the direct links: its source in the tree, and its direct copies.
     direct = [e for e in account.edges if e.get("in_tree")] or list(account.edges)
@@ -392,7 +390,7 @@ class PairAccount(Account):
             if name not in found:
                 raise ScanOutputError(f"{name!r} is not a document of {out}")
         passages, traced = explain_pair(documents, doc_id, other)
-        self.doc_id = doc_id
+        self.doc_id, self.other = doc_id, other
         self.documents = {row["id"]: row for row in documents.to_pylist()}
         self.edges = [dict(e, in_tree=True) for e in traced.edges.to_pylist()]
         self.edits = traced.edits.to_pylist()
