@@ -64,7 +64,7 @@ LISTED = ("id", "title", "source", "date")  # what the families list and the doc
 
 def _listing(documents) -> pa.Table:
     """The listed columns of every document; an engine's documents read column by column, no text."""
-    return pa.table({c: documents.column(c) for c in LISTED if c in documents.column_names})
+    return documents.select([c for c in LISTED if c in documents.column_names])
 
 
 def _report_inputs(result: ScanResult | str | Path):
