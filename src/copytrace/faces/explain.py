@@ -30,8 +30,8 @@ class Account:
         from copytrace.io.output import ScanOutput, ScanOutputError
 
         scan = ScanOutput(out)
-        ids = scan.table("documents", ["id"])["id"].to_pylist()
-        if doc_id not in ids:
+        if scan.table("documents", ["id"], id=[doc_id]).num_rows == 0:
+            ids = scan.table("documents", ["id"])["id"].to_pylist()
             close = difflib.get_close_matches(doc_id, ids, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ScanOutputError(f"{doc_id!r} is not a document of {out}{hint}")

@@ -10,6 +10,7 @@ is missing or unreadable is a `ScanOutputError` naming the path.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -36,6 +38,10 @@ from copytrace.schemas import (
 OUTPUT_FORMATS = ("parquet", "jsonl")
 SUFFIXES = (".parquet", ".jsonl")  # a table's file, in either format
 CORE_TABLES = ("documents", "pairs", "families")  # every scan writes these
+# Rows per Parquet row group: one document's rows are read from the groups holding them (`ScanOutput.table`), so a
+# group is kept to some 50 MB of text, and within a group they are decoded this many rows at a time.
+ROW_GROUP_ROWS = 8192
+READ_BATCH_ROWS = 8192
 # The column types of the tables with a fixed schema (JSON does not keep them).
 SCHEMAS = {"pairs": PAIR_SCHEMA, "passages": PASSAGE_SCHEMA, "edges": EDGE_SCHEMA, "edits": EDIT_SCHEMA,
            "links": LINK_SCHEMA,
@@ -233,9 +239,9 @@ def write_parquet(table, path: Path) -> None:
     first = next(parts, None)  # its schema is the table's: no shard decompressed twice to learn it
     with pq.ParquetWriter(path, table.schema if first is None else first.schema, compression="zstd") as writer:
         for part in ([] if first is None else [first]):
-            writer.write_table(part)
+            writer.write_table(part, row_group_size=ROW_GROUP_ROWS)
         for part in parts:
-            writer.write_table(part)
+            writer.write_table(part, row_group_size=ROW_GROUP_ROWS)
 
 
 def write_jsonl(table, path: Path) -> None:
@@ -373,14 +379,79 @@ def _matching(names, any_of: dict):
 
 
 def _read_parquet(path: Path, columns, any_of: dict) -> pa.Table:
-    schema = pq.read_schema(path)
+    """Table `path`, or its rows matching `any_of` read in two steps: the key columns alone, then the asked
+    columns of the row groups holding a match, batch by batch; groups whose statistics rule out every value are
+    skipped. Arrow's own filter decodes every column of every group its statistics cannot skip: one document of a
+    1M-document folder whose ids are in no order took 11 s and 7.8 GB that way."""
+    # Buffered, not pre-buffered: a row group's column chunks are read as they are decoded, not whole.
+    file = pq.ParquetFile(path, buffer_size=4 << 20, pre_buffer=False)
+    schema = file.schema_arrow
     _check_columns(schema.names, columns)
     if not any_of:
         return pq.read_table(path, columns=columns)
     test = _matching(schema.names, any_of)
+    empty = schema.empty_table().select(columns) if columns else schema.empty_table()
     if test is None:
-        return schema.empty_table().select(columns) if columns else schema.empty_table()
-    return pq.read_table(path, columns=columns, filters=test)
+        return empty
+    keys = [name for name in any_of if name in schema.names]
+    wanted = _wanted(any_of, keys)
+    leaves = [file.metadata.schema.column(i).path for i in range(file.metadata.num_columns)]  # nested: one per leaf
+    parts = []
+    for group in range(file.metadata.num_row_groups):
+        if not _may_hold(file.metadata.row_group(group), leaves, wanted):
+            continue
+        found = _rows_matching(file.read_row_group(group, columns=keys), test)
+        if len(found):
+            parts.extend(_rows_of_group(file, group, columns, found))
+    return pa.concat_tables(parts).select(empty.column_names) if parts else empty
+
+
+def _wanted(any_of: dict, keys: list[str]) -> dict[str, list]:
+    """Each key column's values asked for, sorted (for the row groups' statistics)."""
+    wanted = {}
+    for name in keys:
+        values = any_of[name]
+        values = list(values) if isinstance(values, (list, tuple, set, frozenset)) else [values]
+        try:
+            wanted[name] = sorted(v for v in values if v is not None)
+        except TypeError:  # values that do not compare: no group is skipped for this column
+            wanted[name] = None
+    return wanted
+
+
+def _may_hold(group, leaves: list[str], wanted: dict[str, list]) -> bool:
+    """Whether a row group's min/max statistics leave room for any value asked for (True without them)."""
+    for name, values in wanted.items():
+        if values is None or name not in leaves:
+            return True
+        stats = group.column(leaves.index(name)).statistics
+        if stats is None or not stats.has_min_max:
+            return True
+        try:
+            k = bisect.bisect_left(values, stats.min)
+            if k < len(values) and values[k] <= stats.max:
+                return True
+        except TypeError:
+            return True
+    return False
+
+
+def _rows_matching(keys: pa.Table, test) -> np.ndarray:
+    """The positions of the rows of `keys` that `test` (a filter expression over them) keeps."""
+    numbered = keys.append_column("__row", pa.array(np.arange(keys.num_rows, dtype=np.int64)))
+    return numbered.filter(test)["__row"].to_numpy()
+
+
+def _rows_of_group(file: pq.ParquetFile, group: int, columns, rows: np.ndarray):
+    """Rows `rows` (ascending positions) of row group `group`, read a batch at a time so that a folder written
+    in one large row group is never decoded whole in memory."""
+    start = 0
+    for part in file.iter_batches(batch_size=READ_BATCH_ROWS, row_groups=[group], columns=columns, use_threads=True):
+        end = start + part.num_rows
+        lo, hi = np.searchsorted(rows, [start, end])
+        if hi > lo:
+            yield pa.Table.from_batches([part]).take(pa.array(rows[lo:hi] - start))
+        start = end
 
 
 def _select(table: pa.Table, columns, any_of: dict) -> pa.Table:
