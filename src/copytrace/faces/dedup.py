@@ -179,10 +179,7 @@ def _write_table_records(path: Path, destination: Path, records: set[int]) -> No
 
     name = path.name.lower()
     if name.endswith(".parquet"):
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path)
-        pq.write_table(table.take(sorted(r - 1 for r in records if r <= table.num_rows)), destination)
+        _write_parquet_records(path, destination, records)
         return
     opener = gzip.open if name.endswith(".gz") else open
     if ".csv" in name:
@@ -202,3 +199,21 @@ def _write_table_records(path: Path, destination: Path, records: set[int]) -> No
         for number, line in enumerate(source, start=1):
             if number in records:
                 sink.write(line if line.endswith(b"\n") else line + b"\n")
+
+
+def _write_parquet_records(path: Path, destination: Path, records: set[int], batch: int = 8192) -> None:
+    """Records `records` (1-based) of a Parquet file, in its own schema, read and written a batch at a time: a
+    corpus file of millions of texts is never whole in memory (nor one string array past 2 GB)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    wanted = np.array(sorted(records), dtype=np.int64) - 1
+    source = pq.ParquetFile(path, buffer_size=4 << 20, pre_buffer=False)
+    with pq.ParquetWriter(destination, source.schema_arrow) as sink:
+        start = 0
+        for part in source.iter_batches(batch_size=batch):
+            lo, hi = np.searchsorted(wanted, [start, start + part.num_rows])
+            if hi > lo:
+                sink.write_table(pa.Table.from_batches([part]).take(pa.array(wanted[lo:hi] - start)))
+            start += part.num_rows
