@@ -245,6 +245,39 @@ def test_cli_local_engine_writes_the_in_memory_outputs(corpus, in_memory, tmp_pa
     assert pq.read_table(out / "families.parquet").equals(in_memory.families)
 
 
+def test_the_default_engine_runs_a_large_input_out_of_core(corpus, in_memory, tmp_path, monkeypatch):
+    """`auto` (the default): in memory up to IN_MEMORY_UP_TO bytes of input, else the local engine, said so; a
+    million news documents need ~36 GB in memory and once ended killed for want of it."""
+    import gzip
+
+    from copytrace import engines
+
+    size = sum(p.stat().st_size for p in corpus.glob("*.jsonl"))
+    assert engines.input_bytes([corpus]) == size
+    assert engines.choose_engine("auto", [corpus]) == ("memory", None)
+    assert engines.choose_engine("local", [corpus]) == ("local", None)
+    words = np.random.default_rng(3).integers(0, 10**6, (50, 150)).astype(str)
+    pq.write_table(pa.table({"text": [" ".join(row) for row in words]}), tmp_path / "in.parquet", compression="zstd")
+    assert engines.input_bytes(tmp_path / "in.parquet") >= 50 * 150 * 6  # its decoded size, not its size on disk
+    (tmp_path / "in.jsonl.gz").write_bytes(gzip.compress(b"{}\n" * 10))
+    assert engines.input_bytes([tmp_path / "in.jsonl.gz"]) == 4 * (tmp_path / "in.jsonl.gz").stat().st_size
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet")
+    assert engines.input_bytes([tmp_path / "broken.parquet"]) == 0  # the scan rejects it, with its reason
+
+    monkeypatch.setattr(engines, "IN_MEMORY_UP_TO", size - 1)
+    engine, why = engines.choose_engine("auto", [corpus])
+    assert engine == "local" and "out of core" in why and "--engine memory" in why
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["scan", str(corpus), "-o", str(out), "--memory", "64MB"])
+    assert result.exit_code == 0, result.output
+    assert "scanning out of core (--engine local" in result.output
+    assert not (out / ".work").exists()
+    assert pq.read_table(out / "pairs.parquet").equals(in_memory.pairs)
+    assert pq.read_table(out / "families.parquet").equals(in_memory.families)
+    quiet = CliRunner().invoke(app, ["scan", str(corpus), "-o", str(tmp_path / "q"), "-q", "--memory", "64MB"])
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
 def test_cli_rejects_an_unknown_engine_and_a_bad_budget(corpus, tmp_path):
     bad = CliRunner().invoke(app, ["scan", str(corpus), "-o", str(tmp_path), "--engine", "spark"])
     assert bad.exit_code == 2 and "--engine must be one of" in bad.output

@@ -35,17 +35,21 @@ def scan(
     shingles, LSH, anchors, keep rule, alignment, provenance, aliases).
 
     `engine`: "memory" (everything in this process), "local" (out of core:
-    shards in `work_dir`, memory under `memory`, resumable) or "ray" (Ray
-    Data, on the cluster at `address`); see `copytrace.engines`. Every
-    engine runs the same stage units and gives the same tables.
+    shards in `work_dir`, memory under `memory`, resumable), "ray" (Ray
+    Data, on the cluster at `address`) or "auto" (memory for inputs up to
+    64 MB, else local: the CLI's default); see `copytrace.engines`. Every
+    engine runs the same stage units and gives the same tables. The local
+    engine starts worker processes: a script must guard its entry point
+    with `if __name__ == "__main__":`, hence not the default here.
 
     Raises `InputError` for an unreadable path or when no usable document
     was read; bad records never raise, they are returned in `rejects`.
     """
-    from copytrace.engines import make_engine
+    from copytrace.engines import choose_engine, make_engine
 
     settings = (settings or ScanSettings()).check()
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    engine, _ = choose_engine(engine, paths)
     runner = make_engine(engine, work_dir=work_dir, memory=memory, address=address)
     return runner.scan(paths, fields, metadata, settings, max_doc_bytes, progress or Progress())

@@ -82,7 +82,7 @@ def scan_command(
     extract_workers: ExtractWorkers = EXTRACT_WORKERS,
     explain: Explain = EXPLAIN,
     report: bool = typer.Option(False, "--report", help="Also write report.html: families, trees and side-by-side copies.", rich_help_panel=OUTPUT),
-    engine: Engine = "memory",
+    engine: Engine = "auto",
     work_dir: WorkDir = None,
     memory: Memory = "4GB",
     address: Address = None,
@@ -117,7 +117,7 @@ def scan_command(
         fail(str(err), EXIT_INPUT)
     except OutputFolderError as err:
         fail(str(err))
-    check_engine(engine, memory)
+    engine = chosen_engine(engine, memory, paths, quiet or as_json)
     fields = FieldMap(id=id_field, text=text_field, source=source_field, date=date_field, url=url_field, title=title_field)
     progress = None if quiet else RichProgress(err_console)
 
@@ -163,6 +163,17 @@ def write_outputs(result, out: Path, format: str, inputs=None, overwrite: bool =
         fail(str(err))
     except OSError as err:
         fail(f"{out}: cannot write the outputs: {err.strerror or err}", EXIT_INPUT)
+
+
+def chosen_engine(engine: str, memory: str, paths, quiet: bool) -> str:
+    """--engine and --memory checked, and the engine `auto` stands for, said unless `quiet`."""
+    from copytrace.engines import choose_engine
+
+    check_engine(engine, memory)
+    engine, why = choose_engine(engine, paths)
+    if why and not quiet:
+        err_console.print(why, style="dim", markup=False, highlight=False)
+    return engine
 
 
 def check_engine(engine: str, memory: str) -> None:

@@ -40,7 +40,7 @@ def dedup_command(
     text_field: str = typer.Option("text", help="Field holding the text."),
     date_field: str = typer.Option("date", help="Field holding the publication date."),
     config: ConfigFile = None,
-    engine: Engine = "memory",
+    engine: Engine = "auto",
     work_dir: WorkDir = None,
     memory: Memory = "4GB",
     address: Address = None,
@@ -57,6 +57,9 @@ def dedup_command(
 
     work = work_dir or out / ".work"
     _check_options(paths, out, rule, keep, threshold, engine, memory, work)
+    from copytrace.faces.cli import chosen_engine
+
+    engine = chosen_engine(engine, memory, paths, quiet or as_json)
     # Detection only: who duplicates whom needs pairs and families, not passages.
     settings = settings_from_options(config=config, given=set()).replace(explain=False)
     fields = FieldMap(id=id_field, text=text_field, date=date_field)

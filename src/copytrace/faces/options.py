@@ -67,8 +67,9 @@ ConfigFile = Annotated[Optional[Path], typer.Option(
     rich_help_panel=RUN)]
 
 # Where a scan runs (scan and dedup): they change how, never what, a scan finds.
-Engine = Annotated[str, typer.Option(help="memory (one process), local (out of core, resumable: for corpora larger "
-                                     "than memory) or ray.", rich_help_panel=RUN)]
+Engine = Annotated[str, typer.Option(help="auto (memory up to 64 MB of input, else local), memory (one process), "
+                                     "local (out of core, resumable: for corpora larger than memory) or ray.",
+                                     rich_help_panel=RUN)]
 WorkDir = Annotated[Optional[Path], typer.Option(
     help="Shards of the local engine (default OUT/.work, removed once done); a re-run resumes.", rich_help_panel=RUN)]
 Memory = Annotated[str, typer.Option(help="Memory budget of the local engine, e.g. 6GB.", rich_help_panel=RUN)]
