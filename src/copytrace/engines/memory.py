@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from copytrace.io import InputError, read_inputs
-from copytrace.io.output import ScanResult, scan_stats
+from copytrace.io.output import ScanResult, in_output_order, scan_stats
 from copytrace.progress import Progress, ingest_task
 from copytrace.settings import ScanSettings
 from copytrace.stages.candidates import candidates
@@ -87,5 +87,5 @@ def explain_pairs(documents: pa.Table, pairs: pa.Table, settings: ScanSettings, 
     with progress.task("provenance", total=1) as advance:
         traced = trace(documents, pairs, passages, settings.provenance, plan=plan)
         advance(1)
-    return {"passages": passages, "pairs": pairs, "edges": traced.edges, "edits": traced.edits,
-            "families": traced.families, "links": traced.links}
+    return in_output_order({"passages": passages, "pairs": pairs, "edges": traced.edges, "edits": traced.edits,
+                            "families": traced.families, "links": traced.links})

@@ -27,7 +27,7 @@ from copytrace.engines.shards import (
     write_arrow,
     write_parquet,
 )
-from copytrace.io.output import ScanResult, scan_stats
+from copytrace.io.output import ScanResult, in_output_order, scan_stats
 from copytrace.schemas import FAMILY_SCHEMA, PAIR_SCHEMA, PASSAGE_SCHEMA
 from copytrace.settings import ScanSettings
 from copytrace.stages.families import connected_components, families_table, with_families
@@ -255,7 +255,7 @@ def explain_chunks(work: WorkDir, store: DocumentStore, kept: pa.Table, pairs: p
     traced = {name: [read_arrow(spec["out"] / f"{name}.arrow") for spec in trace_specs]
               for name in ("edges", "edits", "links", "families")}
     tables.update({name: pa.concat_tables(parts) for name, parts in traced.items() if parts})
-    return tables
+    return in_output_order(tables)
 
 
 def _empty_lists(n: int, kind: pa.ListType) -> pa.Array:

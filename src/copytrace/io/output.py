@@ -129,6 +129,25 @@ def replace_outputs(new: Path, out: Path, inputs=None) -> None:
     _write_marker(out, "complete", inputs, names)
 
 
+def in_output_order(tables: dict) -> dict:
+    """`tables` with edges, edits and links in one order whatever the engine and its memory budget (which
+    decide how families are grouped for tracing): edges by family, edits by their pair's family, each
+    family's rows in the order its trace gave them (a stable sort); links by their families and ids."""
+    edges = tables.get("edges")
+    if edges is not None and edges.num_rows:
+        tables["edges"] = edges = edges.take(pc.sort_indices(edges["family"]))
+        edits = tables.get("edits")
+        if edits is not None and edits.num_rows:
+            def pair(table):
+                return pc.binary_join_element_wise(table["source"], table["copy"], "\x00")
+            family = edges["family"].take(pc.index_in(pair(edits), value_set=pair(edges)))
+            tables["edits"] = edits.take(pc.sort_indices(family))
+    links = tables.get("links")
+    if links is not None and links.num_rows:
+        tables["links"] = links.sort_by([(c, "ascending") for c in ("source_family", "copy_family", "source", "copy")])
+    return tables
+
+
 @dataclass
 class ScanResult:
     """The tables a scan produces, and its counts. `write` saves them to one folder."""
