@@ -92,16 +92,19 @@ def test_parquet_keeps_its_schema_and_text_files_are_copied(lavrov_dir, tmp_path
     assert (tmp_path / "t" / SEED_IDS[0]).read_bytes() == (lavrov_dir / SEED_IDS[0]).read_bytes()
 
 
-def test_a_parquet_input_is_copied_batch_by_batch(tmp_path):
+def test_a_parquet_input_is_copied_batch_by_batch(tmp_path, monkeypatch):
     """Kept records of a Parquet input of several row groups, read and written a batch at a time (a 1M-document
     input once failed on one string array past 2 GB): the same rows, in order, in the input's schema."""
     from copytrace.faces.dedup import _write_parquet_records
+    from copytrace.io import output
+
+    monkeypatch.setattr(output, "READ_BATCH_ROWS", 7)
 
     table = pa.table({"id": [f"d{k}" for k in range(100)], "text": [f"text {k}" for k in range(100)]},
                      schema=pa.schema([("id", pa.string()), ("text", pa.string())], metadata={b"from": b"crawl"}))
     pq.write_table(table, tmp_path / "in.parquet", row_group_size=16)
     for records in (set(), {1}, {1, 2, 7, 8, 9, 16, 17, 33, 64, 100}, set(range(1, 101))):
-        _write_parquet_records(tmp_path / "in.parquet", tmp_path / "out.parquet", records, batch=7)
+        _write_parquet_records(tmp_path / "in.parquet", tmp_path / "out.parquet", records)
         got = pq.read_table(tmp_path / "out.parquet")
         assert got.schema.equals(table.schema, check_metadata=True)
         assert got.equals(table.take(pa.array(sorted(r - 1 for r in records), pa.int64()))), records

@@ -204,19 +204,15 @@ def _write_table_records(path: Path, destination: Path, records: set[int]) -> No
                 sink.write(line if line.endswith(b"\n") else line + b"\n")
 
 
-def _write_parquet_records(path: Path, destination: Path, records: set[int], batch: int = 8192) -> None:
+def _write_parquet_records(path: Path, destination: Path, records: set[int]) -> None:
     """Records `records` (1-based) of a Parquet file, in its own schema, read and written a batch at a time: a
     corpus file of millions of texts is never whole in memory (nor one string array past 2 GB)."""
     import numpy as np
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    wanted = np.array(sorted(records), dtype=np.int64) - 1
+    from copytrace.io.output import parquet_rows
+
     source = pq.ParquetFile(path, buffer_size=4 << 20, pre_buffer=False)
     with pq.ParquetWriter(destination, source.schema_arrow) as sink:
-        start = 0
-        for part in source.iter_batches(batch_size=batch):
-            lo, hi = np.searchsorted(wanted, [start, start + part.num_rows])
-            if hi > lo:
-                sink.write_table(pa.Table.from_batches([part]).take(pa.array(wanted[lo:hi] - start)))
-            start += part.num_rows
+        for part in parquet_rows(source, np.array(sorted(records), dtype=np.int64) - 1):
+            sink.write_table(part)

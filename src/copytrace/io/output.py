@@ -382,14 +382,19 @@ def _check_columns(names, columns) -> None:
         raise _MissingColumns(f"no column {', '.join(missing)}")
 
 
+def _asked(values) -> list:
+    """The values asked for of one column (`any_of`'s value: one value or a collection), Nones left out."""
+    values = list(values) if isinstance(values, (list, tuple, set, frozenset)) else [values]
+    return [v for v in values if v is not None]
+
+
 def _matching(names, any_of: dict):
     """The filter expression of `any_of` over the columns `names` holds; None when it matches nothing."""
     test = None
     for column, values in any_of.items():
         if column not in names:
             continue
-        values = list(values) if isinstance(values, (list, tuple, set, frozenset)) else [values]
-        values = [v for v in values if v is not None]
+        values = _asked(values)
         if not values:
             continue
         one = pc.field(column).isin(values)
@@ -421,7 +426,7 @@ def _read_parquet(path: Path, columns, any_of: dict) -> pa.Table:
             continue
         found = _rows_matching(file.read_row_group(group, columns=keys), test)
         if len(found):
-            parts.extend(_rows_of_group(file, group, columns, found))
+            parts.extend(parquet_rows(file, found, columns, [group]))
     return pa.concat_tables(parts).select(empty.column_names) if parts else empty
 
 
@@ -429,10 +434,8 @@ def _wanted(any_of: dict, keys: list[str]) -> dict[str, list]:
     """Each key column's values asked for, sorted (for the row groups' statistics)."""
     wanted = {}
     for name in keys:
-        values = any_of[name]
-        values = list(values) if isinstance(values, (list, tuple, set, frozenset)) else [values]
         try:
-            wanted[name] = sorted(v for v in values if v is not None)
+            wanted[name] = sorted(_asked(any_of[name]))
         except TypeError:  # values that do not compare: no group is skipped for this column
             wanted[name] = None
     return wanted
@@ -461,11 +464,12 @@ def _rows_matching(keys: pa.Table, test) -> np.ndarray:
     return numbered.filter(test)["__row"].to_numpy()
 
 
-def _rows_of_group(file: pq.ParquetFile, group: int, columns, rows: np.ndarray):
-    """Rows `rows` (ascending positions) of row group `group`, read a batch at a time so that a folder written
-    in one large row group is never decoded whole in memory."""
+def parquet_rows(file: pq.ParquetFile, rows: np.ndarray, columns=None, row_groups=None):
+    """Rows `rows` (ascending 0-based positions, counted from the first row read) of a Parquet file, or of
+    its `row_groups`, as tables read a batch at a time: a file of millions of texts, or one written in a single
+    large row group, is never decoded whole in memory."""
     start = 0
-    for part in file.iter_batches(batch_size=READ_BATCH_ROWS, row_groups=[group], columns=columns, use_threads=True):
+    for part in file.iter_batches(batch_size=READ_BATCH_ROWS, row_groups=row_groups, columns=columns):
         end = start + part.num_rows
         lo, hi = np.searchsorted(rows, [start, end])
         if hi > lo:
