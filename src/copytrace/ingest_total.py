@@ -1,4 +1,5 @@
-"""The ingest bar's total, known before reading: how many records the inputs hold, counted or estimated cheaply.
+"""The ingest bar's total, known before reading: how many records the inputs hold, counted or estimated cheaply;
+and how many bytes they hold once read (`input_bytes`, for the engine `auto` chooses).
 
 Per file of the input listing (the same walk ingest reads): a Parquet file's row count from its footer; one
 record for a page or text file; for line-based files (JSONL, CSV) the newlines, counted whole up to
@@ -17,6 +18,8 @@ from pathlib import Path
 EXACT_BYTES = 64 << 20
 SAMPLE_BYTES = 4 << 20
 _CHUNK = 1 << 20
+# Bytes of text per byte of a compressed file (gzip, WARC.gz).
+_COMPRESSED = 4
 
 # Record markers of the formats that hold many records per file.
 _LINE = b"\n"
@@ -48,6 +51,33 @@ def expected_records(paths) -> int | None:
     except OSError:
         return None
     return total if seen else None
+
+
+def input_bytes(paths) -> int:
+    """The inputs' size as read (a Parquet file's uncompressed columns; a gzip file about four times its
+    size); files that cannot be read count as nothing (the scan reports them)."""
+    from copytrace.io import Reject, _walk
+
+    total = 0
+    for target in [paths] if isinstance(paths, (str, Path)) else paths:
+        for found in _walk(Path(target)):
+            if not isinstance(found, Reject):
+                total += _bytes_in(found[0])
+    return total
+
+
+def _bytes_in(path: Path) -> int:
+    try:
+        name = path.name.lower()
+        if name.endswith((".parquet", ".pq")):
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(path).metadata
+            return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        size = path.stat().st_size
+        return size * _COMPRESSED if name.endswith((".gz", ".bz2", ".xz", ".zst")) else size
+    except (OSError, ValueError, ArithmeticError):
+        return 0
 
 
 def records_in(path: Path) -> int:

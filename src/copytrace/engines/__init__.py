@@ -15,7 +15,7 @@ All three give the same pairs and families on the same input.
 
 from __future__ import annotations
 
-from pathlib import Path
+from copytrace.ingest_total import input_bytes
 
 ENGINES = ("auto", "memory", "local", "ray")
 # Where `auto` stops running in memory. Measured on 2 cores with news documents of ~3 KB (`copytrace scan -q`,
@@ -23,8 +23,6 @@ ENGINES = ("auto", "memory", "local", "ray")
 # 23.2 s 1.35 GB against 21.4 s 0.71 GB; 100,000 (328 MB) 69.8 s 3.78 GB against 47.7 s 0.91 GB. A million would
 # need ~36 GB in memory. Beyond it, the local engine's workers use every core and its memory stays under budget.
 IN_MEMORY_UP_TO = 64 << 20
-# Bytes of text per byte of a compressed file (gzip, WARC.gz, a Parquet file without its metadata at hand).
-_COMPRESSED = 4
 
 
 def choose_engine(engine: str, paths) -> tuple[str, str | None]:
@@ -36,34 +34,6 @@ def choose_engine(engine: str, paths) -> tuple[str, str | None]:
         return "memory", None
     return "local", (f"about {size / 1e6:,.0f} MB of input: scanning out of core (--engine local; "
                      f"--engine memory to hold it all in memory, about {12 * size / 1e9:,.1f} GB)")
-
-
-def input_bytes(paths) -> int:
-    """The inputs' size as read (a Parquet file's uncompressed columns; a gzip file about four times its
-    size); files that cannot be read count as nothing (the scan reports them)."""
-    from copytrace.io import _walk
-
-    total = 0
-    for target in [paths] if isinstance(paths, (str, Path)) else paths:
-        for found in _walk(Path(target)):
-            if not isinstance(found, tuple):  # a reject
-                continue
-            total += _file_bytes(found[0])
-    return total
-
-
-def _file_bytes(path: Path) -> int:
-    try:
-        size = path.stat().st_size
-        name = path.name.lower()
-        if name.endswith(".parquet"):
-            import pyarrow.parquet as pq
-
-            meta = pq.ParquetFile(path).metadata
-            return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        return size * _COMPRESSED if name.endswith((".gz", ".bz2", ".xz", ".zst")) else size
-    except (OSError, ValueError, ArithmeticError):
-        return 0
 
 
 def make_engine(name: str, *, work_dir=None, memory="4GB", address=None, **options):
