@@ -31,14 +31,13 @@ The keep rule (`KeepRule`) has two tiers:
 
 from __future__ import annotations
 
-import gc
 import zlib
-from contextlib import contextmanager
 
 import numpy as np
 import pyarrow as pa
 from numba import njit, prange
 
+from copytrace.collector import collector_paused
 from copytrace.settings import KeepRule, ScanSettings
 from copytrace.text.quotes import unquoted
 from copytrace.text.sentences import match_sentences, sentences
@@ -111,7 +110,7 @@ def verify_pairs(texts, a: np.ndarray, b: np.ndarray, settings: ScanSettings) ->
     # A pair large only by its quoted speech is a possible quote, as one sharing a sentence or two.
     quotes = settings.keep.possible_quote(figures["shared_shingles"], containment) | (large & ~links)
     if settings.keep.min_sentences and quotes.any():
-        with _collector_paused():
+        with collector_paused():
             rewritten = _rewrites(texts, np.asarray(a, np.int64), np.asarray(b, np.int64), quotes, settings)
         links |= rewritten
         quotes &= ~rewritten
@@ -151,19 +150,6 @@ def _links_outside_quotes(texts, a: np.ndarray, b: np.ndarray, links: np.ndarray
     keep = settings.keep
     out[recheck] = (shared >= keep.min_shared) | ((shared >= keep.short_shared) & (inside >= keep.short_containment))
     return out
-
-
-@contextmanager
-def _collector_paused():
-    """Python's cycle collector off while sentences are matched: they make many small objects (words, bags,
-    indexes) and no cycle, and each full collection walks all of them (25% of `_rewrites`' time, measured)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _text(texts, d: int) -> str:

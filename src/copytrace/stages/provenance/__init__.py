@@ -52,6 +52,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from copytrace.collector import collector_paused
 from copytrace.outlets import OutletIndex
 from copytrace.schemas import EDGE_SCHEMA, EDIT_SCHEMA, FAMILY_SCHEMA, LINK_SCHEMA
 from copytrace.settings import ProvenanceSettings
@@ -179,6 +180,7 @@ def member_evidence(members: list[str], facts: dict[str, DocumentFacts], index: 
     return out
 
 
+@collector_paused()
 def plan_explain(documents: pa.Table, pairs: pa.Table, settings: ProvenanceSettings | None = None,
                  index: OutletIndex | None = None, plan_only: bool = False) -> ExplainPlan:
     """Each family's original and tree from cheap evidence (`plan`), and the pairs worth aligning.
@@ -226,6 +228,7 @@ def _family_plans(members: dict[int, list[str]], facts: dict[str, DocumentFacts]
     return plans
 
 
+@collector_paused()
 def align_plan(documents: pa.Table, pairs: pa.Table, settings: ProvenanceSettings | None = None) -> np.ndarray:
     """The pairs to align, over `pairs`: `plan_explain(documents, pairs, settings, plan_only=True).mask`,
     with facts made for the members of large families alone.
@@ -261,6 +264,7 @@ def align_plan(documents: pa.Table, pairs: pa.Table, settings: ProvenanceSetting
     return explain_mask(pairs, family_of, plans, settings)
 
 
+@collector_paused()
 def trace(documents: pa.Table, pairs: pa.Table, passages: pa.Table,
           settings: ProvenanceSettings | None = None, index: OutletIndex | None = None,
           plan: ExplainPlan | None = None) -> Provenance:
