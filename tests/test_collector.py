@@ -53,3 +53,25 @@ def test_trace_leaves_the_collector_on():
     result = trace(documents, pairs, passages)
     assert result.families.num_rows == 1 and result.edges.num_rows == 1
     assert gc.isenabled()
+
+
+def test_fewer_collections_inside_a_scan_and_as_before_after():
+    from copytrace.collector import YOUNG_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, *before[1:])
+    assert gc.get_threshold() == before
+
+
+def _threshold():
+    return gc.get_threshold()[0]
+
+
+def test_a_scan_worker_collects_less_often():
+    from copytrace.collector import YOUNG_THRESHOLD
+    from copytrace.parallel import process_pool
+
+    with process_pool(1) as pool:
+        assert pool.submit(_threshold).result(timeout=60) == YOUNG_THRESHOLD
+    assert gc.get_threshold()[0] != YOUNG_THRESHOLD  # the parent's own setting is the scan's to change

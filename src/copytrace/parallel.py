@@ -48,6 +48,9 @@ def watch_parent(parent: int) -> None:
     parent's to handle: a Ctrl-C stops the pool from there, not with a
     traceback from every worker.
     """
+    from copytrace.collector import collect_less_often
+
+    collect_less_often()  # a worker lives for one scan: its stage units make many small objects (`collector`)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # SIGTERM is how a pool's terminate() stops its workers: a forked worker must not keep a handler its parent
     # had installed (`sigterm_as_interrupt`, a test's server), or it lives on waiting for a task and the pool's

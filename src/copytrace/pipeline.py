@@ -45,6 +45,7 @@ def scan(
     Raises `InputError` for an unreadable path or when no usable document
     was read; bad records never raise, they are returned in `rejects`.
     """
+    from copytrace.collector import fewer_collections
     from copytrace.engines import choose_engine, make_engine
 
     settings = (settings or ScanSettings()).check()
@@ -52,4 +53,5 @@ def scan(
         paths = [paths]
     engine, _ = choose_engine(engine, paths)
     runner = make_engine(engine, work_dir=work_dir, memory=memory, address=address)
-    return runner.scan(paths, fields, metadata, settings, max_doc_bytes, progress or Progress())
+    with fewer_collections():
+        return runner.scan(paths, fields, metadata, settings, max_doc_bytes, progress or Progress())
