@@ -99,3 +99,22 @@ def test_a_local_engine_result_and_its_folder_give_the_same_report(tmp_path):
     assert page.count('<article class="family"') == 12 and "showing the 12 largest of" in page
     result.write(tmp_path / "out")
     assert render_report(tmp_path / "out", max_families=12) == page
+
+
+def test_the_timeline_of_ten_thousand_pickups_stays_small():
+    """A story picked up by 10,000 outlets: the curve's steps are drawn on a grid bounded by the plot's width
+    (a step per member made the family page 331 KB), and it still climbs from none to every dated member."""
+    import re
+
+    from copytrace.faces.server.tree import DOTS_UP_TO, SVG_H, PAD, timeline_svg, tree_rows
+
+    members = [{"id": "wire", "source": "wire", "date": "2024-05-03T10:00:00Z", "title": None}]
+    members += [{"id": f"c{k}", "source": f"outlet{k}", "title": None,
+                 "date": f"2024-05-{3 + k % 3:02d}T{10 + k % 13:02d}:{k % 60:02d}:{k % 59:02d}Z"} for k in range(10_000)]
+    tree = [{"source": "wire", "copy": m["id"], "relation": "republication"} for m in members[1:]]
+    plot = str(timeline_svg(tree_rows(members, "wire", tree, [])))
+    assert len(plot) < 40_000 and "10001 pickups" in plot and "<circle" not in plot
+    ys = [float(v) for v in re.findall(r"[\d.]+,([\d.]+)", re.search(r'points="([^"]+)"', plot).group(1))]
+    assert ys[0] == SVG_H - PAD and ys[-1] == PAD and ys == sorted(ys, reverse=True)
+    small = str(timeline_svg(tree_rows(members[:DOTS_UP_TO], "wire", tree, [])))
+    assert small.count("<circle") == DOTS_UP_TO

@@ -6,7 +6,8 @@ holds no document text: the tree is laid out as rows in depth-first order
 the outlet, date, lag from the original, relation, credit and coverage of
 the edge from its parent. The timeline is one inline SVG: the cumulative
 count of pickups against the lag from the original (a dot per member for
-smaller families). A copy's side-by-side view is fetched when asked for
+smaller families; for larger ones the curve's steps on a half-unit grid, so
+its size is bounded by the plot's width, not the family's). A copy's side-by-side view is fetched when asked for
 (`pair_view`): stored passages and edits when the pair was explained,
 otherwise the align stage's unit run on the two texts there and then.
 """
@@ -119,9 +120,7 @@ def timeline_svg(rows: list[dict]) -> Markup:
     unit, scale = ("days", 24.0) if span > 72 else ("hours", 1.0)
     x = lambda h: PAD + (h - lo) / span * (SVG_W - 2 * PAD)  # noqa: E731
     y = lambda k: SVG_H - PAD - k / len(points) * (SVG_H - 2 * PAD)  # noqa: E731
-    step = []
-    for k, (h, _) in enumerate(points, 1):
-        step.append(f"{x(h):.1f},{y(k - 1):.1f} {x(h):.1f},{y(k):.1f}")
+    step = _curve([x(h) for h, _ in points], y, coarse=len(points) > DOTS_UP_TO)
     parts = [f'<svg class="timeline-plot" viewBox="0 0 {SVG_W} {SVG_H}" role="img" '
              f'aria-label="pickups over time: {len(points)} dated members">',
              f'<line class="axis" x1="{PAD}" y1="{SVG_H - PAD}" x2="{SVG_W - PAD}" y2="{SVG_H - PAD}"/>',
@@ -142,6 +141,22 @@ def timeline_svg(rows: list[dict]) -> Markup:
     if undated:
         parts.append(f'<p class="muted">{undated} member(s) without a readable date are not plotted.</p>')
     return Markup("".join(parts))
+
+
+def _curve(xs: list[float], y, coarse: bool) -> list[str]:
+    """The cumulative curve's points: a vertical step at each member's x (ascending), the members at one x
+    drawn as one step. `coarse` (too many members for a dot each): x on a grid of half a unit, a tenth of the
+    plot's width at most, so that the SVG stays a few tens of KB for ten thousand members."""
+    grid = 2.0 if coarse else 10.0
+    step: list[str] = []
+    k = 0
+    while k < len(xs):
+        at = round(xs[k] * grid) / grid
+        first = k
+        while k < len(xs) and round(xs[k] * grid) / grid == at:
+            k += 1
+        step.append(f"{at:.1f},{y(first):.1f} {at:.1f},{y(k):.1f}")
+    return step
 
 
 def family_summary(rows: list[dict]) -> dict:
