@@ -147,7 +147,7 @@ def timeline_svg(rows: list[dict]) -> Markup:
 def _curve(xs: list[float], y, coarse: bool) -> list[str]:
     """The cumulative curve's points: a vertical step at each member's x (ascending), the members at one x
     drawn as one step. `coarse` (too many members for a dot each): x on a grid of half a unit, so at most two
-    steps per unit of the plot's width whatever the family's size (10,000 members: ~25 KB); else a tenth."""
+    steps per unit of the plot's width whatever the family's size (at most ~35 KB); else a tenth."""
     grid = 2.0 if coarse else 10.0
     step: list[str] = []
     k = 0
