@@ -48,9 +48,6 @@ def watch_parent(parent: int) -> None:
     parent's to handle: a Ctrl-C stops the pool from there, not with a
     traceback from every worker.
     """
-    from copytrace.collector import collect_less_often
-
-    collect_less_often()  # a worker lives for one scan: its stage units make many small objects (`collector`)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # SIGTERM is how a pool's terminate() stops its workers: a forked worker must not keep a handler its parent
     # had installed (`sigterm_as_interrupt`, a test's server), or it lives on waiting for a task and the pool's
@@ -75,12 +72,22 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
+def start_worker(parent: int) -> None:
+    """Initializer of a scan's spawned worker: it dies with its parent (`watch_parent`), and as it lives for one
+    scan whose stage units make many small objects, it collects young ones less often (`collector`). A forked
+    worker inherits its parent's collector thresholds."""
+    from copytrace.collector import collect_less_often
+
+    collect_less_often()
+    watch_parent(parent)
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` spawned processes (the parent's numba threads do not survive a fork) that die with it."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=watch_parent,
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=start_worker,
                                initargs=(os.getpid(),))
 
 
