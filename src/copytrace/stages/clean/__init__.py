@@ -198,11 +198,14 @@ def _flagged_lines(arrow_texts, live: list[int], groups: dict, templates: dict |
     """One compiled pass (`scan.scan_lines`) over the live texts, for the lines a chrome rule could hold or
     their source's template could (`templates` None: no template look-ups): {row: (a, b)} for the rows with
     any such line, whose lines are [a, b) of the lists (0-based line index, first and end character, flag
-    bits) that follow; and the candidate bit."""
+    bits, the line's text) that follow; and the candidate bit. Only these lines are decoded, from the
+    texts' UTF-8 bytes: a text is never made a Python string whole."""
     from copytrace.stages.clean.scan import CANDIDATE, scan_lines
-    from copytrace.stages.clean.templates import key_hashes, with_group
+    from copytrace.stages.clean.templates import _utf8, key_hashes, with_group
 
     rows = np.array(live, dtype=np.int64)
+    if isinstance(arrow_texts, pa.ChunkedArray) and arrow_texts.num_chunks != 1:
+        arrow_texts = arrow_texts.combine_chunks()  # once, for the scan and the lines' decoding
     ids: dict[str, int] = {}
     wanted = None
     gids = None
@@ -211,16 +214,18 @@ def _flagged_lines(arrow_texts, live: list[int], groups: dict, templates: dict |
         keys = [(ids[g], key) for g, lines in templates.items() if g in ids for key in lines]
         wanted = np.unique(with_group(key_hashes([k for _, k in keys]), np.array([g for g, _ in keys], dtype=np.int64)))
         gids = np.array([ids.get(groups[i], -1) for i in live], dtype=np.int64)
-    row_pos, line, first, end, flags = scan_lines(arrow_texts, rows, gids, wanted)
+    row_pos, line, first, end, flags, byte_from, byte_to = scan_lines(arrow_texts, rows, gids, wanted, byte_bounds=True)
     cuts = np.searchsorted(row_pos, np.arange(len(rows) + 1)).tolist()
     line, first, end, flags = line.tolist(), first.tolist(), end.tolist(), flags.tolist()
+    data = memoryview(_utf8(arrow_texts)[0])  # the bytes the scan read (a one-chunk array: not copied)
+    pieces = [str(data[a:b], "utf-8") for a, b in zip(byte_from.tolist(), byte_to.tolist())]
     found = {}
     for k, i in enumerate(live):
         a, b = cuts[k], cuts[k + 1]
         if a == b:
             continue
         found[i] = (a, b)
-    return found, line, first, end, flags, CANDIDATE
+    return found, line, first, end, flags, pieces, CANDIDATE
 
 
 def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, templates: dict | None,
@@ -233,14 +238,16 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
     n = len(columns["id"])
     live = [i for i in range(n) if i not in rejects]
     groups = {i: source_group(columns["source"][i], columns["url"][i], aliases) for i in live}
-    if templates is None:
-        templates = template_lines(((groups[i], columns["text"][i]) for i in live), options.min_repeat) if options.repeated else {}
-    lookups = {group: TemplateLookup(lines) for group, lines in templates.items() if lines}
     if arrow_texts is None:
         arrow_texts = pa.array([t if i not in rejects else None for i, t in enumerate(columns["text"])], pa.large_string())
+    if templates is None:
+        texts = columns["text"] if "text" in columns else arrow_texts.to_pylist()
+        templates = template_lines(((groups[i], texts[i]) for i in live), options.min_repeat) if options.repeated else {}
+    lookups = {group: TemplateLookup(lines) for group, lines in templates.items() if lines}
     use_templates = bool(lookups) and options.repeated
-    found, line, first, end, flags, candidate = (
-        _flagged_lines(arrow_texts, live, groups, templates if use_templates else None) if live else ({}, [], [], [], [], 0))
+    found, line, first, end, flags, pieces, candidate = (
+        _flagged_lines(arrow_texts, live, groups, templates if use_templates else None) if live
+        else ({}, [], [], [], [], [], 0))
     plain_options, marked_options = options, replace(options, density=False)
     changed: list[int] = []
     taken: list[list[int]] = []
@@ -251,13 +258,11 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
             if where is None:  # no line a rule or the template could hold
                 advance(1)
                 continue
-            text = columns["text"][i]
             a, b = where
-            stripped, rules = {}, {}
-            for k in range(a, b):
-                stripped[line[k]] = text[first[k]:end[k]].strip()
-                rules[line[k]] = flags[k]
-            candidates = {line[k] for k in range(a, b) if flags[k] & candidate} if use_templates else None
+            numbers, bits = line[a:b], flags[a:b]
+            stripped = {n: piece.strip() for n, piece in zip(numbers, pieces[a:b])}
+            rules = dict(zip(numbers, bits))
+            candidates = {n for n, f in zip(numbers, bits) if f & candidate} if use_templates else None
             group = groups[i]
             # Markup was already judged (by the extractor, or a feed's own item boundaries):
             # line-density features are for text that lost its markup.
@@ -267,11 +272,11 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
             advance(1)
             if not reasons:
                 continue
-            at = {line[k]: k for k in range(a, b)}
+            at = dict(zip(numbers, range(a, b)))
             doc_id = columns["id"][i]
             for number, reason in reasons.items():
                 k = at[number - 1]
-                piece = text[first[k]:end[k]]
+                piece = pieces[k]
                 if piece.endswith("\r"):
                     piece = piece[:-1]
                 removed["id"].append(doc_id)
@@ -309,11 +314,12 @@ def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progr
     # The html column stays in Arrow: a page's text is its html until extracted, so it is read
     # once, as text, and the column is carried to the output as it is.
     html = documents.column("html")
-    columns = documents.drop_columns(["html"]).to_pydict()
-    n = documents.num_rows
-    columns["has_html"] = html.is_valid().to_pylist()
     pending = [i for i, page in enumerate(pc.and_(html.is_valid(), pc.equal(documents.column("text"), html)).to_pylist())
                if page]
+    # Without extraction the texts stay in Arrow: chrome removal decodes only the lines it asks about.
+    columns = documents.drop_columns(["html"] if pending else ["html", "text"]).to_pydict()
+    n = documents.num_rows
+    columns["has_html"] = html.is_valid().to_pylist()
     for name, _ in ADDED_COLUMNS:
         columns.setdefault(name, [None] * n)
     rejects: dict[int, Reject] = {}

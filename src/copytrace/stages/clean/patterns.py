@@ -145,17 +145,21 @@ _NAV_STRIP_SPACE = _NAV_STRIP + "".join(chr(c) for c in range(0x3000 + 1) if chr
 _NAV_WORDS = max(len(entry.split()) for entry in _NAV_LINES)
 
 
+_CLUE_TESTS = tuple((reason, _holds_any(clues), pattern) for reason, clues, pattern in _PATTERNS)
+_holds_photo_clue = _holds_any(_PHOTO_CLUES)
+
+
 def _clued(folded: str) -> list[tuple[str, re.Pattern]]:
     """The patterns, in order, whose cheap condition `folded` meets (only these can match it)."""
     found = []
-    for reason, clues, pattern in _PATTERNS:
+    for reason, holds, pattern in _CLUE_TESTS:
         if reason == "player":
             possible = len(folded) <= _PLAYER_MAX
         elif reason == "comments":
             possible = folded.startswith(_COMMENT_STARTS) or folded[:1].isdigit()
         else:
             possible = True
-        if possible and any(clue in folded for clue in clues):
+        if possible and holds(folded):
             found.append((reason, pattern))
     return found
 
@@ -212,7 +216,7 @@ def _pattern_reason(stripped: str) -> str | None:
                 break
     if reason is None and size <= 80 and _is_timestamp(stripped):
         reason = "chrome: timestamp"
-    if reason is None and clued and any(c in folded for c in _PHOTO_CLUES):
+    if reason is None and clued and _holds_photo_clue(folded):
         words = words if words is not None else _WORDS.findall(stripped)
         if len(words) <= 20 and _PHOTO.search(stripped):
             reason = "photo credit" if _AGENCY.search(stripped) else "copyright notice"

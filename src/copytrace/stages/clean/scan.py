@@ -385,6 +385,8 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
     out_first = np.empty(cap, dtype=np.int64)
     out_end = np.empty(cap, dtype=np.int64)
     out_flags = np.empty(cap, dtype=np.uint8)
+    out_from = np.empty(cap, dtype=np.int64)
+    out_to = np.empty(cap, dtype=np.int64)
     folded = np.empty(4096, dtype=np.uint8)
     golden = np.uint64(0x9E3779B97F4A7C15)
     n = 0
@@ -434,23 +436,28 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
                 if n == len(out_row):
                     out_row, out_line = _grow(out_row, n), _grow(out_line, n)
                     out_first, out_end, out_flags = _grow(out_first, n), _grow(out_end, n), _grow(out_flags, n)
+                    out_from, out_to = _grow(out_from, n), _grow(out_to, n)
                 out_row[n] = r
                 out_line[n] = line
                 out_first[n] = char
                 out_end[n] = char + chars
                 out_flags[n] = flags
+                out_from[n] = j
+                out_to[n] = k
                 n += 1
             char += chars + 1
             line += 1
             j = k + 1
-    return out_row[:n], out_line[:n], out_first[:n], out_end[:n], out_flags[:n]
+    return out_row[:n], out_line[:n], out_first[:n], out_end[:n], out_flags[:n], out_from[:n], out_to[:n]
 
 
-def scan_lines(texts, rows, groups=None, wanted=None, gate: bool = True):
+def scan_lines(texts, rows, groups=None, wanted=None, gate: bool = True, byte_bounds: bool = False):
     """The flagged lines of the texts `rows` (an Arrow string array's rows), one compiled pass:
     (row position, 0-based line index, first character, end character, flags) arrays, ordered by row
     position then line. Flags (bits): CANDIDATE (the key's hash, mixed with `groups[r]`, is in `wanted`;
-    `groups` None or -1: never), and with `gate` PATTERN, TAG, HEADLINE, SHORT (`_gate_line`)."""
+    `groups` None or -1: never), and with `gate` PATTERN, TAG, HEADLINE, SHORT (`_gate_line`).
+    With `byte_bounds`, two arrays more: each line's first and end byte in the UTF-8 data `templates._utf8`
+    gives of `texts` (so that a line is decoded alone, not its whole text)."""
     from copytrace.stages.clean.gate import (
         _NAV_CHARS, _NAV_WORDS, _PLAYER_MAX, _needle_table, char_props, share_codes, time_codes)
 
@@ -459,8 +466,9 @@ def scan_lines(texts, rows, groups=None, wanted=None, gate: bool = True):
     groups = np.full(len(rows), -1, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
     wanted = np.zeros(0, dtype=np.uint64) if wanted is None else np.asarray(wanted, dtype=np.uint64)
     data, starts, ends, kinds, by_first, codes, lead_second, pair = _needle_table()
-    return _scan(buf, offsets, rows, groups, wanted, gate, fold_table(), char_props(), data, starts, ends, kinds,
-                 by_first, pair, codes, lead_second, _NAV_WORDS, _PLAYER_MAX, _NAV_CHARS, share_codes(), time_codes())
+    found = _scan(buf, offsets, rows, groups, wanted, gate, fold_table(), char_props(), data, starts, ends, kinds,
+                  by_first, pair, codes, lead_second, _NAV_WORDS, _PLAYER_MAX, _NAV_CHARS, share_codes(), time_codes())
+    return found if byte_bounds else found[:5]
 
 
 # --- taking the chrome lines out ---
