@@ -8,6 +8,8 @@ import pyarrow.parquet as pq
 from copytrace.engines.documents import DocumentStore, ShardedDocuments, gathered_store
 from copytrace.engines.shards import (
     DOC_BATCH_ROWS,
+    LZ4_ROOM,
+    doc_codec,
     read_columns,
     write_arrow,
     write_document_shard,
@@ -30,11 +32,11 @@ def _shard(first: int, n: int) -> pa.Table:
     })
 
 
-def _store(tmp_path, sizes=(DOC_BATCH_ROWS * 3 + 17, 5, DOC_BATCH_ROWS + 1)):
+def _store(tmp_path, sizes=(DOC_BATCH_ROWS * 3 + 17, 5, DOC_BATCH_ROWS + 1), codecs=("zstd",)):
     tables, first = [], 0
     for i, n in enumerate(sizes):
         tables.append(_shard(first, n))
-        write_document_shard(tmp_path / f"part-{i:05d}.arrow", tables[-1], {"docs": n})
+        write_document_shard(tmp_path / f"part-{i:05d}.arrow", tables[-1], {"docs": n}, codecs[i % len(codecs)])
         first += n
     return DocumentStore([tmp_path / f"part-{i:05d}.arrow" for i in range(len(sizes))]), pa.concat_tables(tables)
 
@@ -60,6 +62,33 @@ def test_take_reads_any_rows_and_columns_as_the_whole_table(tmp_path):
             assert got.equals(expected.cast(got.schema)) if got.num_rows else got.num_rows == 0
     assert store.column("id").to_pylist() == whole["id"].to_pylist()
     assert read_columns(store.paths[1], ["text", "doc"]).column_names == ["text", "doc"]
+
+
+def test_lz4_shards_read_as_the_zstd_ones_even_mixed_in_one_store(tmp_path):
+    (tmp_path / "z").mkdir()
+    (tmp_path / "m").mkdir()
+    zstd, whole = _store(tmp_path / "z")
+    mixed, _ = _store(tmp_path / "m", codecs=("lz4", "zstd"))  # a run resumed on a fuller disk
+    assert mixed.paths[0].stat().st_size > zstd.paths[0].stat().st_size  # lz4: bigger, cheaper to read
+    assert mixed.paths[0].stat().st_size < whole.slice(0, DOC_BATCH_ROWS * 3 + 17).nbytes
+    docs = np.array([0, 255, 256, 784, 785, 789, 790, 1046])
+    for columns in (None, ["text"], ["source", "id"]):
+        assert mixed.take(docs, columns).equals(zstd.take(docs, columns))
+    every = np.arange(whole.num_rows)
+    assert mixed.take(every, None).equals(whole.take(pa.array(every)).cast(mixed.take(every, None).schema))
+
+
+def test_document_shards_are_lz4_only_where_the_disk_has_room_to_spare(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda folder: usage(10**12, 0, 80 * 10**9))
+    assert doc_codec(tmp_path, 10 * 10**9 // LZ4_ROOM) == "lz4"
+    assert doc_codec(tmp_path, 10 * 10**9) == "lz4"  # 80 GB free for 10 GB of input
+    assert doc_codec(tmp_path, 10 * 10**9 + 1) == "zstd"
+    assert doc_codec(tmp_path, 31 * 10**9) == "zstd"  # ten million news documents keep the smaller shards
+    assert doc_codec(tmp_path, 0) == "lz4"
 
 
 def test_gathered_store_holds_the_texts_asked_for_uncompressed_in_the_same_numbering(tmp_path):

@@ -127,8 +127,8 @@ def clean_one(spec: tuple[Path, Path, Path, ScanSettings, Path | None]) -> dict:
     return info
 
 
-def number_shard(cleaned: Path, out: Path, first_doc: int) -> None:
+def number_shard(cleaned: Path, out: Path, first_doc: int, codec: str = "zstd") -> None:
     """The document shard: the cleaned shard with its documents' numbers in the corpus."""
     docs = read_arrow(cleaned)
     docs = docs.add_column(0, "doc", pa.array(np.arange(first_doc, first_doc + docs.num_rows, dtype=np.int64)))
-    write_document_shard(out, docs, done_info(cleaned))
+    write_document_shard(out, docs, done_info(cleaned), codec)
