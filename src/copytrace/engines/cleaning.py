@@ -45,6 +45,21 @@ def worker_pool(workers: int, given=None):
         yield pool.map
 
 
+def warm_worker() -> None:
+    """The clean stage's modules imported and compiled kernels loaded in this worker (about 1 s of a worker's
+    first shard otherwise): the local engine asks it of each worker while its main process still reads the
+    input, on a core the reading leaves idle."""
+    from copytrace.stages.clean.scan import scan_lines, take_out
+    from copytrace.stages.clean.templates import key_hashes, line_hashes, with_group
+
+    texts = pa.array(["Sign up for our newsletter\n\nA line of text, 2026."], pa.large_string())
+    rows = np.arange(1, dtype=np.int64)
+    wanted = np.sort(with_group(key_hashes(["sign up for our newsletter"]), np.zeros(1, dtype=np.int64)))
+    scan_lines(texts, rows, np.zeros(1, dtype=np.int64), wanted, byte_bounds=True)
+    line_hashes(texts, rows, lambda row: texts[row].as_py())
+    take_out(texts, [0], [[0]])
+
+
 def _has_html(table: pa.Table) -> bool:
     return "html" in table.column_names and table["html"].null_count < table.num_rows
 

@@ -382,6 +382,10 @@ class LocalEngine:
             return self._scan(work, paths, fields, metadata, settings, max_doc_bytes, progress, started)
 
     def _scan(self, work, paths, fields, metadata, settings, max_doc_bytes, progress, started):
+        from copytrace.engines.cleaning import warm_worker
+
+        if not is_done(work.stage("documents") / "rejects.parquet"):
+            self.warm(warm_worker)  # while this process reads the input
         counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress, settings,
                         pool_map=self.map_chunks)
         require_documents(work, counts)
@@ -425,6 +429,16 @@ class LocalEngine:
             if self._pool is not None:
                 self._pool.shutdown()
             self._pool = None
+
+    def warm(self, function):
+        """`function()` started on each worker now, not waited for: imports and compiled code loaded while this
+        process works alone (a failure there shows again, reported, in the stage's own call)."""
+        if self.budget.workers <= 1:
+            return
+        if getattr(self, "_pool", None) is None:
+            self._pool = process_pool(self.budget.workers)
+        for _ in range(self.budget.workers):
+            self._pool.submit(function)
 
     def map_chunks(self, function, chunks):
         """Results of `function` over chunks, in order; in worker processes when there are several."""
