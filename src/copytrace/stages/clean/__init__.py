@@ -39,7 +39,7 @@ from copytrace.schemas import REMOVED_LINE_SCHEMA
 from copytrace.settings import CleanSettings
 from copytrace.outlets import Aliases, site_host
 from copytrace.stages.clean.chrome import ChromeSettings, TemplateLookup, Templates, chrome_reasons, template_lines
-from copytrace.stages.clean.extract import ExtractSettings
+from copytrace.settings import ExtractSettings  # not from .extract: trafilatura is imported only for HTML
 
 __all__ = [
     "ChromeSettings", "CleanSettings", "Cleaned", "ExtractSettings", "Templates",
