@@ -19,7 +19,7 @@ from copytrace.stages.clean.chrome import (
     ChromeSettings, TemplateLookup, _line_features, chrome_reasons, cleaned_text, line_key, split_lines)
 from copytrace.stages.clean.patterns import _pattern_reason
 from copytrace.stages.clean.scan import CANDIDATE, HEADLINE, PATTERN, RULES, SHORT, TAG, scan_lines
-from copytrace.stages.clean.templates import fold_table, key_hashes, with_group
+from copytrace.stages.clean.templates import _utf8, fold_table, key_hashes, with_group
 from copytrace.settings import CleanSettings
 
 from test_clean_gate import _bent, _page_lines, _rule_lines
@@ -264,3 +264,19 @@ def test_tag_lists_headlines_and_long_lines_keep_their_bits():
         long_patterns += bool(bits & PATTERN) and len(line.strip()) > 300
         ruled_out += not got
     assert held > 100 and ruled_out > 500 and long_patterns > 10 and headlines > 100  # the gate rules lines out, not only lets them through
+
+
+def test_byte_bounds_give_each_flagged_line_as_its_characters_do():
+    """Chrome removal decodes only the flagged lines, from their bytes: the same text as slicing by characters,
+    across multi-byte characters, '\\r\\n' breaks, a sliced array and a null."""
+    texts = ["Réservé aux abonnés\r\nLe président a déclaré, selon l’agence, que la réunion aurait lieu.\r\n"
+             "Share on Facebook\r\n", None, "Поделиться\n\nПодписывайтесь на наш канал в Telegram\n読む 🙂 Share",
+             "Follow us on Twitter"]
+    array = pa.array(["ignored"] + texts, pa.large_string()).slice(1)
+    rows = np.arange(len(texts))
+    row_pos, line, first, end, flags, byte_from, byte_to = scan_lines(array, rows, byte_bounds=True)
+    assert len(row_pos) >= 5
+    data = memoryview(_utf8(array)[0])
+    for r, a, b, s, e in zip(row_pos.tolist(), first.tolist(), end.tolist(), byte_from.tolist(), byte_to.tolist()):
+        assert str(data[s:e], "utf-8") == (texts[r] or "")[a:b]
+    assert [len(x) for x in scan_lines(array, rows)] == [len(row_pos)] * 5

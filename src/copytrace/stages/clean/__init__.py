@@ -36,10 +36,9 @@ import pyarrow.compute as pc
 
 from copytrace.io.records import Reject
 from copytrace.schemas import REMOVED_LINE_SCHEMA
-from copytrace.settings import CleanSettings
+from copytrace.settings import CleanSettings, ExtractSettings  # not from .extract: it imports trafilatura
 from copytrace.outlets import Aliases, site_host
 from copytrace.stages.clean.chrome import ChromeSettings, TemplateLookup, Templates, chrome_reasons, template_lines
-from copytrace.settings import ExtractSettings  # not from .extract: trafilatura is imported only for HTML
 
 __all__ = [
     "ChromeSettings", "CleanSettings", "Cleaned", "ExtractSettings", "Templates",

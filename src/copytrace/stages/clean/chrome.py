@@ -416,7 +416,7 @@ def _ruled_reasons(stripped, template, source, title, options, candidates, rules
                      bool(bits & 16) and size <= 40 and _short_memo(line))
             if found != _NO_FEATURES:
                 features[i] = found
-        if features:  # most texts' flagged lines are template lines only: no density test to run
+        if features:  # no line with a density feature (most texts): no runs to look for
             reasons.update(_sparse_density(features, lambda i: i in reasons or protected(i)))
     return {i + 1: reason for i, reason in sorted(reasons.items())}
 
