@@ -10,7 +10,12 @@ The script imports the `src` beside it (not the installed package): to time anot
 commit, copy its `src` and this script together (`git archive COMMIT src bench/clean_shards.py
 | tar -x -C DIR`) and run DIR's copy; the first line printed names the source timed.
 
-Usage: python bench/clean_shards.py --data bench/data/news-100000-r10-s42.parquet [--shards N] [--keep DIR]
+With `--parts`, where the CPU goes: the steps of learning and cleaning are timed (CPU seconds, each
+including what it calls) and printed as a table: the compiled line-key hashes of learning, the compiled
+scan (flagged lines), the rules asked of flagged lines, taking the lines out, the rest of chrome removal's
+per-line Python, the rest of the stage (the table in and out), and the shards written.
+
+Usage: python bench/clean_shards.py --data bench/data/news-100000-r10-s42.parquet [--shards N] [--keep DIR] [--parts]
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from copytrace.engines.cleaning import clean_one, learn_share  # noqa: E402
-from copytrace.engines.shards import Budget, atomic_write, is_done, mark_done, write_arrow  # noqa: E402
+from copytrace.engines.shards import Budget, atomic_write, mark_done, write_arrow  # noqa: E402
 from copytrace.io import stream_documents  # noqa: E402
 from copytrace.io.records import REJECT_SCHEMA  # noqa: E402
 from copytrace.settings import ScanSettings  # noqa: E402
@@ -48,6 +53,54 @@ def raw_shards(data: Path, work: Path, budget: Budget) -> list[Path]:
     return paths
 
 
+_SPENT: dict[str, float] = {}
+
+
+def _timed(module, name: str, label: str) -> None:
+    """`module.name` replaced by a wrapper adding its CPU seconds to `_SPENT[label]` (callers look it up there)."""
+    function = getattr(module, name)
+
+    def timed(*args, **kwargs):
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _SPENT[label] = _SPENT.get(label, 0.0) + time.process_time() - started
+
+    setattr(module, name, timed)
+
+
+def time_parts() -> None:
+    import copytrace.engines.cleaning as cleaning
+    import copytrace.stages.clean as clean
+    import copytrace.stages.clean.chrome as chrome
+    import copytrace.stages.clean.scan as scan
+    import copytrace.stages.clean.templates as templates
+
+    for module, name, label in ((templates, "line_hashes", "learn: line key hashes (compiled; numba starts in the first)"),
+                                (scan, "scan_lines", "clean: scan for flagged lines (compiled)"),
+                                (chrome, "line_reasons", "clean: rules asked of flagged lines"),
+                                (scan, "take_out", "clean: lines taken out (compiled)"),
+                                (clean, "_remove_chrome", "chrome removal"), (clean, "clean_stage", "stage"),
+                                (cleaning, "write_arrow", "clean: shard written"),
+                                (cleaning, "write_parquet", "clean: removed lines and rejects written")):
+        _timed(module, name, label)
+
+
+def print_parts(learn: float, clean: float) -> None:
+    spent = {label: seconds for label, seconds in _SPENT.items()}
+    parts = {label: spent.get(label, 0.0) for label in spent if label.startswith(("learn:", "clean:"))}
+    chrome = spent.get("chrome removal", 0.0)
+    inside = sum(spent.get(f"clean: {p}", 0.0) for p in (
+        "scan for flagged lines (compiled)", "rules asked of flagged lines", "lines taken out (compiled)"))
+    parts["clean: the rest of chrome removal's per-line Python"] = chrome - inside
+    parts["clean: the rest of the stage (table in and out)"] = spent.get("stage", 0.0) - chrome
+    parts["learn: the rest (counts, sources, reading)"] = learn - spent.get("learn: line key hashes (compiled; numba starts in the first)", 0.0)
+    print(f"| step | CPU s | share of learn + clean ({learn + clean:.2f} s) |\n|---|---:|---:|")
+    for label, seconds in sorted(parts.items(), key=lambda item: -item[1]):
+        print(f"| {label} | {seconds:.2f} | {100 * seconds / (learn + clean):.0f}% |")
+
+
 def main() -> None:
     import json
 
@@ -58,7 +111,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--shards", type=int, default=0, help="clean only the first N shards (0: all)")
     parser.add_argument("--keep", type=Path, default=None)
+    parser.add_argument("--parts", action="store_true", help="time the steps of learning and cleaning")
     args = parser.parse_args()
+    if args.parts:
+        time_parts()
     from copytrace.engines.shards import parse_size
 
     budget = Budget(memory=parse_size(args.memory), workers=args.workers)
@@ -84,6 +140,7 @@ def main() -> None:
     clean_one((chosen[0], out / "warm.arrow", out, settings, tpath))  # imports and numba cache loads
     for f in out.glob("warm*"):
         f.unlink()
+    _SPENT.update({label: 0.0 for label in _SPENT if not label.startswith("learn:")})
     docs = 0
     cpu = time.process_time()
     per = []
@@ -95,6 +152,8 @@ def main() -> None:
     clean = time.process_time() - cpu
     print(f"learn {learn:.2f} CPU s | clean {clean:.2f} CPU s over {len(chosen)} shards, {docs} docs "
           f"({1e6 * clean / docs:.0f} CPU us/doc; per shard {min(per):.2f}-{max(per):.2f}) | load {os.getloadavg()[0]:.2f}")
+    if args.parts:
+        print_parts(learn, clean)
     if args.keep is None:
         shutil.rmtree(out, ignore_errors=True)
 
