@@ -60,7 +60,8 @@ def _rule_bits(line: str) -> int:
 
 
 def _scan(texts, groups=None, wanted=None):
-    row_pos, line, first, end, flags = scan_lines(pa.array(texts, pa.large_string()), np.arange(len(texts)), groups, wanted)
+    row_pos, line, first, end, flags, _, _ = scan_lines(pa.array(texts, pa.large_string()), np.arange(len(texts)), groups,
+                                                        wanted)
     return {(r, i): (a, b, f) for r, i, a, b, f in zip(row_pos.tolist(), line.tolist(), first.tolist(), end.tolist(),
                                                        flags.tolist())}
 
@@ -274,9 +275,8 @@ def test_byte_bounds_give_each_flagged_line_as_its_characters_do():
              "Follow us on Twitter"]
     array = pa.array(["ignored"] + texts, pa.large_string()).slice(1)
     rows = np.arange(len(texts))
-    row_pos, line, first, end, flags, byte_from, byte_to = scan_lines(array, rows, byte_bounds=True)
+    row_pos, line, first, end, flags, byte_from, byte_to = scan_lines(array, rows)
     assert len(row_pos) >= 5
     data = memoryview(_utf8(array)[0])
     for r, a, b, s, e in zip(row_pos.tolist(), first.tolist(), end.tolist(), byte_from.tolist(), byte_to.tolist()):
         assert str(data[s:e], "utf-8") == (texts[r] or "")[a:b]
-    assert [len(x) for x in scan_lines(array, rows)] == [len(row_pos)] * 5

@@ -55,7 +55,7 @@ def warm_worker() -> None:
     texts = pa.array(["Sign up for our newsletter\n\nA line of text, 2026."], pa.large_string())
     rows = np.arange(1, dtype=np.int64)
     wanted = np.sort(with_group(key_hashes(["sign up for our newsletter"]), np.zeros(1, dtype=np.int64)))
-    scan_lines(texts, rows, np.zeros(1, dtype=np.int64), wanted, byte_bounds=True)
+    scan_lines(texts, rows, np.zeros(1, dtype=np.int64), wanted)
     line_hashes(texts, rows, lambda row: texts[row].as_py())
     take_out(texts, [0], [[0]])
 

@@ -435,10 +435,8 @@ class LocalEngine:
         process works alone (a failure there shows again, reported, in the stage's own call)."""
         if self.budget.workers <= 1:
             return
-        if getattr(self, "_pool", None) is None:
-            self._pool = process_pool(self.budget.workers)
         for _ in range(self.budget.workers):
-            self._pool.submit(function)
+            self._workers().submit(function)
 
     def map_chunks(self, function, chunks):
         """Results of `function` over chunks, in order; in worker processes when there are several."""
@@ -446,9 +444,13 @@ class LocalEngine:
         if self.budget.workers <= 1 or len(chunks) <= 1:
             yield from map(function, chunks)
             return
+        yield from self._workers().map(partial(_then_release, function), chunks)
+
+    def _workers(self):
+        """The scan's pool of worker processes, started on first use."""
         if getattr(self, "_pool", None) is None:
             self._pool = process_pool(self.budget.workers)  # spawned, and they die with this process
-        yield from self._pool.map(partial(_then_release, function), chunks)
+        return self._pool
 
 
 def _then_release(function, chunk):

@@ -213,7 +213,7 @@ def _flagged_lines(arrow_texts, live: list[int], groups: dict, templates: dict |
         keys = [(ids[g], key) for g, lines in templates.items() if g in ids for key in lines]
         wanted = np.unique(with_group(key_hashes([k for _, k in keys]), np.array([g for g, _ in keys], dtype=np.int64)))
         gids = np.array([ids.get(groups[i], -1) for i in live], dtype=np.int64)
-    row_pos, line, first, end, flags, byte_from, byte_to = scan_lines(arrow_texts, rows, gids, wanted, byte_bounds=True)
+    row_pos, line, first, end, flags, byte_from, byte_to = scan_lines(arrow_texts, rows, gids, wanted)
     cuts = np.searchsorted(row_pos, np.arange(len(rows) + 1)).tolist()
     line, first, end, flags = line.tolist(), first.tolist(), end.tolist(), flags.tolist()
     data = memoryview(_utf8(arrow_texts)[0])  # the bytes the scan read (a one-chunk array: not copied)

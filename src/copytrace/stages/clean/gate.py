@@ -172,5 +172,5 @@ def gated_lines(texts, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     that a pattern or a density feature could hold: the only lines `chrome_reasons` must ask them of."""
     from copytrace.stages.clean.scan import scan_lines
 
-    row_pos, line, _, _, _ = scan_lines(texts, rows)  # without templates every flagged line is a gated one
+    row_pos, line, *_ = scan_lines(texts, rows)  # without templates every flagged line is a gated one
     return row_pos, line

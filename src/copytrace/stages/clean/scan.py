@@ -451,13 +451,13 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
     return out_row[:n], out_line[:n], out_first[:n], out_end[:n], out_flags[:n], out_from[:n], out_to[:n]
 
 
-def scan_lines(texts, rows, groups=None, wanted=None, gate: bool = True, byte_bounds: bool = False):
+def scan_lines(texts, rows, groups=None, wanted=None, gate: bool = True):
     """The flagged lines of the texts `rows` (an Arrow string array's rows), one compiled pass:
-    (row position, 0-based line index, first character, end character, flags) arrays, ordered by row
-    position then line. Flags (bits): CANDIDATE (the key's hash, mixed with `groups[r]`, is in `wanted`;
-    `groups` None or -1: never), and with `gate` PATTERN, TAG, HEADLINE, SHORT (`_gate_line`).
-    With `byte_bounds`, two arrays more: each line's first and end byte in the UTF-8 data `templates._utf8`
-    gives of `texts` (so that a line is decoded alone, not its whole text)."""
+    (row position, 0-based line index, first character, end character, flags, first byte, end byte) arrays,
+    ordered by row position then line. Flags (bits): CANDIDATE (the key's hash, mixed with `groups[r]`, is
+    in `wanted`; `groups` None or -1: never), and with `gate` PATTERN, TAG, HEADLINE, SHORT (`_gate_line`).
+    The bytes are the line's in the UTF-8 data `templates._utf8` gives of `texts` (so that a line is decoded
+    alone, not its whole text)."""
     from copytrace.stages.clean.gate import (
         _NAV_CHARS, _NAV_WORDS, _PLAYER_MAX, _needle_table, char_props, share_codes, time_codes)
 
@@ -466,9 +466,8 @@ def scan_lines(texts, rows, groups=None, wanted=None, gate: bool = True, byte_bo
     groups = np.full(len(rows), -1, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
     wanted = np.zeros(0, dtype=np.uint64) if wanted is None else np.asarray(wanted, dtype=np.uint64)
     data, starts, ends, kinds, by_first, codes, lead_second, pair = _needle_table()
-    found = _scan(buf, offsets, rows, groups, wanted, gate, fold_table(), char_props(), data, starts, ends, kinds,
-                  by_first, pair, codes, lead_second, _NAV_WORDS, _PLAYER_MAX, _NAV_CHARS, share_codes(), time_codes())
-    return found if byte_bounds else found[:5]
+    return _scan(buf, offsets, rows, groups, wanted, gate, fold_table(), char_props(), data, starts, ends, kinds,
+                 by_first, pair, codes, lead_second, _NAV_WORDS, _PLAYER_MAX, _NAV_CHARS, share_codes(), time_codes())
 
 
 # --- taking the chrome lines out ---
