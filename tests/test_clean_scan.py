@@ -169,6 +169,36 @@ def test_clean_stage_equals_the_rules_asked_of_every_line(lines):
         assert changed > 50
 
 
+def test_removed_lines_are_the_rules_reasons_with_their_offsets(lines):
+    # The removed table, row for row: each document's lines `chrome_reasons` removes, in line order, with the
+    # line's offsets into the raw text and its text as `split_lines` gives it (`verdicts` judges each distinct line
+    # once).
+    rng = random.Random(23)
+    texts = [t for t in _texts(lines, rng) if t.strip()]
+    table = _table(texts, rng)
+    groups = [source_group(s, u) for s, u in zip(table["source"].to_pylist(), table["url"].to_pylist())]
+    templates = {g: {line_key(line): 5 for line in rng.sample(lines, 200) if line.strip()} for g in set(groups)}
+    cleaned = clean_stage(table, CleanSettings(), templates=templates)
+    expected = []
+    for i, text in enumerate(texts):
+        reasons = chrome_reasons(text, TemplateLookup(templates[groups[i]]), f"site{i % 3}", table["title"][i].as_py())
+        by_number = {line.number: line for line in split_lines(text)}
+        for number, reason in reasons.items():
+            line = by_number[number]
+            expected.append((f"d{i}", number, line.start, line.end, line.text, reason))
+    removed = cleaned.removed.to_pydict()
+    got = list(zip(removed["id"], removed["line"], removed["start"], removed["end"], removed["text"], removed["reason"]))
+    assert got == expected
+    assert len({reason for *_, reason in got}) > 3  # patterns, templates and density runs among them
+
+
+def test_verdicts_read_the_scans_flag_bits():
+    from copytrace.stages.clean import scan, verdicts
+
+    assert (verdicts.CANDIDATE, verdicts.PATTERN, verdicts.TAG, verdicts.HEADLINE, verdicts.SHORT) == (
+        scan.CANDIDATE, scan.PATTERN, scan.TAG, scan.HEADLINE, scan.SHORT)
+
+
 def test_take_out_equals_cleaned_text(lines):
     """The compiled take-out against `cleaned_text`: blank runs, CRLF, Unicode spaces at line ends."""
     from copytrace.stages.clean.scan import take_out

@@ -227,12 +227,28 @@ def _flagged_lines(arrow_texts, live: list[int], groups: dict, templates: dict |
     return found, line, first, end, flags, pieces, CANDIDATE
 
 
+def _add_removed(removed: dict, ids, rows: list[int], at: list[int], reasons: list[dict], pieces: list[str],
+                 first: list[int]) -> None:
+    """The removed lines' rows (REMOVED_LINE_SCHEMA's columns) added to `removed`, in document then line order:
+    line k of the flagged lines' lists (`pieces`, `first`) for each of `rows`, with `reasons` (per changed row,
+    in the same order) giving the line numbers and reasons."""
+    texts = [pieces[k] for k in at]
+    texts = [t[:-1] if t.endswith("\r") else t for t in texts]  # the line as kept in `raw_text`, without its \r
+    starts = [first[k] for k in at]
+    removed["id"].extend([ids[i] for i in rows])
+    removed["line"].extend([number for found in reasons for number in found])
+    removed["start"].extend(starts)
+    removed["end"].extend([s + len(t) for s, t in zip(starts, texts)])
+    removed["text"].extend(texts)
+    removed["reason"].extend([reason for found in reasons for reason in found.values()])
+
+
 def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, templates: dict | None,
                    rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None):
     """Chrome lines out of the live documents' texts (`arrow_texts`: the same texts in Arrow, if at hand):
     the texts after it as an Arrow large_string array (every row), and the rows it changed and kept."""
-    from copytrace.stages.clean.chrome import line_reasons
     from copytrace.stages.clean.scan import take_out
+    from copytrace.stages.clean.verdicts import SourceVerdicts, document_reasons
 
     n = len(columns["id"])
     live = [i for i in range(n) if i not in rejects]
@@ -248,6 +264,9 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
         _flagged_lines(arrow_texts, live, groups, templates if use_templates else None) if live
         else ({}, [], [], [], [], [], 0))
     plain_options, marked_options = options, replace(options, density=False)
+    verdicts: dict[tuple, SourceVerdicts] = {}  # by (source group, source, markup judged already)
+    out_rows: list[int] = []  # each removed line's row, and its place in the flagged lines' lists
+    out_at: list[int] = []
     changed: list[int] = []
     taken: list[list[int]] = []
     changed_reasons: list[dict] = []
@@ -258,35 +277,27 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
                 advance(1)
                 continue
             a, b = where
-            numbers, bits = line[a:b], flags[a:b]
-            stripped = {n: piece.strip() for n, piece in zip(numbers, pieces[a:b])}
-            rules = dict(zip(numbers, bits))
-            candidates = {n for n, f in zip(numbers, bits) if f & candidate} if use_templates else None
-            group = groups[i]
-            # Markup was already judged (by the extractor, or a feed's own item boundaries):
-            # line-density features are for text that lost its markup.
-            chosen = marked_options if columns["has_html"][i] else plain_options
-            reasons = line_reasons(stripped, lookups.get(group), columns["source"][i] or group, columns["title"][i], chosen,
-                                   candidates, rules)
+            numbers = line[a:b]
+            group, source, marked = groups[i], columns["source"][i], bool(columns["has_html"][i])
+            judged = verdicts.get((group, source, marked))
+            if judged is None:
+                # Markup was already judged (by the extractor, or a feed's own item boundaries):
+                # line-density features are for text that lost its markup.
+                judged = verdicts[(group, source, marked)] = SourceVerdicts(
+                    lookups.get(group) if use_templates else None, source or group,
+                    marked_options if marked else plain_options)
+            reasons = document_reasons(zip(numbers, [p.strip() for p in pieces[a:b]], flags[a:b]), judged,
+                                       columns["title"][i])
             advance(1)
             if not reasons:
                 continue
             at = dict(zip(numbers, range(a, b)))
-            doc_id = columns["id"][i]
-            for number, reason in reasons.items():
-                k = at[number - 1]
-                piece = pieces[k]
-                if piece.endswith("\r"):
-                    piece = piece[:-1]
-                removed["id"].append(doc_id)
-                removed["line"].append(number)
-                removed["start"].append(first[k])
-                removed["end"].append(first[k] + len(piece))
-                removed["text"].append(piece)
-                removed["reason"].append(reason)
+            out_rows.extend([i] * len(reasons))
+            out_at.extend([at[number - 1] for number in reasons])
             changed.append(i)
             taken.append([number - 1 for number in reasons])
             changed_reasons.append(reasons)
+    _add_removed(removed, columns["id"], out_rows, out_at, changed_reasons, pieces, first)
     texts, empty = take_out(arrow_texts, changed, taken)
     kept = []
     for i, reasons, nothing in zip(changed, changed_reasons, empty.tolist()):
