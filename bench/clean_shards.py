@@ -73,13 +73,13 @@ def _timed(module, name: str, label: str) -> None:
 def time_parts() -> None:
     import copytrace.engines.cleaning as cleaning
     import copytrace.stages.clean as clean
-    import copytrace.stages.clean.chrome as chrome
     import copytrace.stages.clean.scan as scan
     import copytrace.stages.clean.templates as templates
+    import copytrace.stages.clean.verdicts as verdicts
 
     for module, name, label in ((templates, "line_hashes", "learn: line key hashes (compiled; numba starts in the first)"),
                                 (scan, "scan_lines", "clean: scan for flagged lines (compiled)"),
-                                (chrome, "line_reasons", "clean: rules asked of flagged lines"),
+                                (verdicts, "document_reasons", "clean: rules asked of flagged lines"),
                                 (scan, "take_out", "clean: lines taken out (compiled)"),
                                 (clean, "_remove_chrome", "chrome removal"), (clean, "clean_stage", "stage"),
                                 (cleaning, "write_arrow", "clean: shard written"),

@@ -135,3 +135,21 @@ def test_the_aside_split_holds_the_whole_splits_hashes_of_its_unquoted_words_wha
         assert (aside.lengths + aside.quoted).tolist() == whole.lengths.tolist()
         assert aside.at.tolist() == [0] + np.cumsum(aside.lengths).tolist()
         assert whole.at.tolist() == [0] + np.cumsum(whole.lengths).tolist()
+
+
+def test_the_word_table_is_every_code_point_lowered_where_a_regex_word_holds_it():
+    # `word_table` decodes every code point at once from UTF-32; built here as its rule says, one `chr` each.
+    import re
+
+    from copytrace.text.sentence_match import word_table
+
+    chars = "".join(map(chr, range(0x110000)))
+    lowered = chars[:0x130].lower() + "i" + chars[0x131:].lower()
+    expected = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    word = np.zeros(len(expected), dtype=bool)
+    for m in re.finditer(r"\w+", chars):
+        word[m.start():m.end()] = True
+    expected[~word] = 0
+    expected[expected == 0x3C2] = 0x3C3
+    assert np.array_equal(word_table(), expected)
+    assert word_table()[ord("A")] == ord("a") and word_table()[ord(" ")] == 0 and word_table()[0x130] == ord("i")

@@ -42,7 +42,8 @@ _PAIR = np.uint64(0x9E3779B97F4A7C15)
 @lru_cache(maxsize=1)
 def word_table() -> np.ndarray:
     """Code point -> its lower-case form if it belongs to a `\\w` word, else 0 (built once per process)."""
-    chars = "".join(map(chr, range(0x110000)))
+    # Every code point, decoded from their UTF-32 in one call (a join of 1.1M `chr` costs 0.12 s a process).
+    chars = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     lowered = chars[:0x130].lower() + "i" + chars[0x131:].lower()  # U+0130 alone lowers to two characters
     table = np.frombuffer(lowered.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
     word = np.zeros(len(table), dtype=bool)
