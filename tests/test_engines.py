@@ -107,6 +107,25 @@ def test_alignment_in_worker_processes_changes_nothing(corpus, in_memory, tmp_pa
     assert_same_results(in_memory, result)
 
 
+def test_fingerprints_start_while_the_clean_stage_runs(corpus, in_memory, tmp_path):
+    # Each document shard's fingerprint unit is submitted as soon as the shard is written (a worker without a
+    # shard left to clean takes it), and the fingerprint stage waits for those: the same results.
+    engine = LocalEngine(tmp_path / "work", "2MB", shard_bytes=SHARD_BYTES, workers=2)
+    submitted = []
+    original = engine.fingerprint_early
+
+    def counting(work, settings, early, doc_path):
+        original(work, settings, early, doc_path)
+        submitted.append(doc_path in early)
+
+    engine.fingerprint_early = counting
+    result = engine.scan([corpus])
+    shards = list((tmp_path / "work" / "documents").glob("part-*.arrow.done"))
+    assert len(submitted) == len(shards) >= 2 and all(submitted)
+    assert len(list((tmp_path / "work" / "fingerprint").glob("part-*.parquet.done"))) == len(shards)
+    assert_same_results(in_memory, result)
+
+
 def test_scan_routes_to_the_engine(corpus, in_memory, tmp_path):
     result = copytrace.scan(corpus, engine="local", work_dir=tmp_path / "w", memory="64MB")
     assert result.stats["engine"] == "local"

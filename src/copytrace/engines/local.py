@@ -84,22 +84,31 @@ def _key_column(band: int) -> str:
 
 
 def fingerprint_shards(work: WorkDir, doc_paths: list[Path], settings: ScanSettings, progress,
-                       map_chunks=map) -> list[Path]:
+                       map_chunks=map, started: dict | None = None) -> list[Path]:
     """Band keys and shingle counts of every document, one Parquet shard per document shard, shards in parallel.
 
     A shard's signature pass is compiled, but reading its texts and writing
     its band keys and anchor partitions are not: one shard per worker (numba
     on one thread in each) keeps both cores busy, where numba's threads in
-    one process left one core idle half the time.
+    one process left one core idle half the time. `started`: futures of
+    shards already submitted (`LocalEngine.fingerprint_early`), by document shard path, waited for here.
     """
-    folder = work.stage("fingerprint")
-    out_paths = [folder / doc_path.name.replace(".arrow", ".parquet") for doc_path in doc_paths]
-    pending = [(d, o, settings) for d, o in zip(doc_paths, out_paths) if not is_done(o)]
+    out_paths = [fingerprint_path(work, doc_path) for doc_path in doc_paths]
+    started = started or {}
+    waiting = [started[d] for d, o in zip(doc_paths, out_paths) if d in started]
+    pending = [(d, o, settings) for d, o in zip(doc_paths, out_paths) if d not in started and not is_done(o)]
     with progress.task("fingerprint", total=len(doc_paths)) as advance:
-        advance(len(doc_paths) - len(pending))
+        advance(len(doc_paths) - len(pending) - len(waiting))
+        for future in waiting:
+            future.result()
+            advance(1)
         for _ in map_chunks(_fingerprint_one, pending):
             advance(1)
     return out_paths
+
+
+def fingerprint_path(work: WorkDir, doc_path: Path) -> Path:
+    return work.stage("fingerprint") / doc_path.name.replace(".arrow", ".parquet")
 
 
 def _one_thread_in_workers() -> None:
@@ -386,13 +395,14 @@ class LocalEngine:
 
         if not is_done(work.stage("documents") / "rejects.parquet"):
             self.warm(warm_worker)  # while this process reads the input
+        early: dict = {}  # fingerprint units started during the clean stage
         counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress, settings,
-                        pool_map=self.map_chunks)
+                        pool_map=self.map_chunks, on_shard=partial(self.fingerprint_early, work, settings, early))
         require_documents(work, counts)
         doc_paths = work.shards("documents", "part-*.arrow")
         store = DocumentStore(doc_paths)
         mean_doc_bytes = counts.text_bytes / counts.used
-        fp_paths = fingerprint_shards(work, doc_paths, settings, progress, self.map_chunks)
+        fp_paths = fingerprint_shards(work, doc_paths, settings, progress, self.map_chunks, early)
         candidates = candidate_shards(work, fp_paths, store.n_docs, settings, self.budget, progress, self.map_chunks)
         release_candidate_inputs(work, fp_paths, lambda p: [anchor_path(p, k) for k in range(ANCHOR_PARTITIONS)])
         verify_paths = verify_shards(work, candidates, store, settings, self.budget, mean_doc_bytes, progress,
@@ -437,6 +447,14 @@ class LocalEngine:
             return
         for _ in range(self.budget.workers):
             self._workers().submit(function)
+
+    def fingerprint_early(self, work, settings: ScanSettings, started: dict, doc_path: Path) -> None:
+        """A document shard's fingerprint unit submitted as soon as the shard is written: it waits behind the
+        clean stage's remaining shards, and a worker that runs out of shards to clean starts on it instead of
+        idling until the last shard is cleaned (`fingerprint_shards` waits for it)."""
+        out = fingerprint_path(work, doc_path)
+        if self.budget.workers > 1 and not is_done(out):
+            started[doc_path] = self._workers().submit(_then_release, _fingerprint_one, (doc_path, out, settings))
 
     def map_chunks(self, function, chunks):
         """Results of `function` over chunks, in order; in worker processes when there are several."""

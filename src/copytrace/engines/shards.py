@@ -330,13 +330,14 @@ class IngestCounts:
 
 
 def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, budget: Budget,
-           progress, settings, pool_map=None) -> IngestCounts:
+           progress, settings, pool_map=None, on_shard=None) -> IngestCounts:
     """Stream the inputs into cleaned document shards; a finished ingest is not read again.
 
     Reading is one stream (`io.stream_documents`, shard by shard); extraction, template learning and cleaning run
     on every worker (`engines.cleaning`), with each source's chrome template
     learnt over the whole corpus before any shard is cleaned. `pool_map`
-    maps a function over worker processes (default: a pool of `budget.workers`).
+    maps a function over worker processes (default: a pool of `budget.workers`). `on_shard(path)` is told
+    of each document shard this run writes, as soon as it is written (the next stage may start on it).
     """
     import shutil
 
@@ -393,6 +394,8 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
             else:
                 info = next(cleaned)
                 number_shard(scratch / f"part-{i:05d}.cleaned.arrow", final(i), counts.used, counts.codec)
+                if on_shard is not None:
+                    on_shard(final(i))
                 # The document shard holds the text now: its scratch copies go, so the disk holds one copy.
                 for copy in {raw_paths[i], extracted[i], scratch / f"part-{i:05d}.cleaned.arrow"}:
                     copy.unlink(missing_ok=True)
