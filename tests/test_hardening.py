@@ -414,7 +414,7 @@ def test_the_local_engines_work_folder_goes_after_a_successful_scan_unless_kept(
 
 
 def test_a_work_dir_holding_other_files_keeps_them(tmp_path):
-    from copytrace.engines.local import remove_work_dir
+    from copytrace.engines.shards import remove_work_dir
 
     work = tmp_path / "work"
     (work / "documents").mkdir(parents=True)

@@ -75,8 +75,9 @@ def _exit_with_parent(parent: int) -> None:
 
 def start_worker(parent: int) -> None:
     """Initializer of a scan's spawned worker: it dies with its parent (`watch_parent`), and as it lives for one
-    scan whose stage units make many small objects, it collects young ones less often (`collector`). A forked
-    worker inherits its parent's collector thresholds."""
+    scan whose stage units make many small objects, it collects young ones less often (`collector`); it does
+    not import the packages no stage unit uses (`UnusedPackages`) and exits without tearing down (`_exit_now`).
+    A forked worker inherits its parent's collector thresholds."""
     from copytrace.collector import collect_less_often
 
     collect_less_often()

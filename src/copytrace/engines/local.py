@@ -8,7 +8,9 @@ schedules the units of `copytrace.stages`:
 - ingest and clean: `io.stream_documents` cut into shards of about
   `text_per_shard` of text, cleaned in worker processes (`engines.cleaning`);
 - fingerprint: `fingerprint_batch` per document shard, writing its band keys
-  (one uint64 column per band) and its anchors by hash partition;
+  (one uint64 column per band) and its anchors by hash partition; each
+  shard's unit is submitted as soon as the shard is cleaned, so the stage
+  starts in a worker that has no shard left to clean;
 - candidates: `band_codes` over a few bands at a time for every document
   (8 bytes a document a band: ten million documents need 80 MB per band),
   `partition_anchor_codes` per anchor partition (per range of anchor values
@@ -84,19 +86,19 @@ def _key_column(band: int) -> str:
 
 
 def fingerprint_shards(work: WorkDir, doc_paths: list[Path], settings: ScanSettings, progress,
-                       map_chunks=map, started: dict | None = None) -> list[Path]:
+                       map_chunks=map, early: dict | None = None) -> list[Path]:
     """Band keys and shingle counts of every document, one Parquet shard per document shard, shards in parallel.
 
     A shard's signature pass is compiled, but reading its texts and writing
     its band keys and anchor partitions are not: one shard per worker (numba
     on one thread in each) keeps both cores busy, where numba's threads in
-    one process left one core idle half the time. `started`: futures of
-    shards already submitted (`LocalEngine.fingerprint_early`), by document shard path, waited for here.
+    one process left one core idle half the time. `early`: the futures of
+    units submitted during the clean stage (`LocalEngine.fingerprint_early`), by document shard, waited for here.
     """
     out_paths = [fingerprint_path(work, doc_path) for doc_path in doc_paths]
-    started = started or {}
-    waiting = [started[d] for d, o in zip(doc_paths, out_paths) if d in started]
-    pending = [(d, o, settings) for d, o in zip(doc_paths, out_paths) if d not in started and not is_done(o)]
+    early = early or {}
+    waiting = [early[d] for d in doc_paths if d in early]
+    pending = [(d, o, settings) for d, o in zip(doc_paths, out_paths) if d not in early and not is_done(o)]
     with progress.task("fingerprint", total=len(doc_paths)) as advance:
         advance(len(doc_paths) - len(pending) - len(waiting))
         for future in waiting:
@@ -448,13 +450,13 @@ class LocalEngine:
         for _ in range(self.budget.workers):
             self._workers().submit(function)
 
-    def fingerprint_early(self, work, settings: ScanSettings, started: dict, doc_path: Path) -> None:
+    def fingerprint_early(self, work, settings: ScanSettings, early: dict, doc_path: Path) -> None:
         """A document shard's fingerprint unit submitted as soon as the shard is written: it waits behind the
         clean stage's remaining shards, and a worker that runs out of shards to clean starts on it instead of
         idling until the last shard is cleaned (`fingerprint_shards` waits for it)."""
         out = fingerprint_path(work, doc_path)
         if self.budget.workers > 1 and not is_done(out):
-            started[doc_path] = self._workers().submit(_then_release, _fingerprint_one, (doc_path, out, settings))
+            early[doc_path] = self._workers().submit(_then_release, _fingerprint_one, (doc_path, out, settings))
 
     def map_chunks(self, function, chunks):
         """Results of `function` over chunks, in order; in worker processes when there are several."""
@@ -477,27 +479,3 @@ def _then_release(function, chunk):
         return function(chunk)
     finally:
         release_memory()
-
-
-WORK_STAGES = ("raw", "documents", "fingerprint", "candidates", "verify", "spill", "align", "trace", "output")
-
-
-def remove_work_dir(work_dir: str | Path) -> None:
-    """After a successful scan whose outputs are written: the work folder (several times the input) goes.
-
-    Only what a scan put there is removed (the manifest and the stages'
-    folders), and the folder itself if that leaves it empty: a `--work-dir`
-    pointed at a folder holding other files keeps them.
-    """
-    import shutil
-
-    root = Path(work_dir)
-    if not (root / "manifest.json").is_file():
-        return
-    for stage in WORK_STAGES:
-        shutil.rmtree(root / stage, ignore_errors=True)
-    (root / "manifest.json").unlink(missing_ok=True)
-    try:
-        root.rmdir()
-    except OSError:  # other files are there
-        pass

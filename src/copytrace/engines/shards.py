@@ -329,6 +329,30 @@ class IngestCounts:
     codec: str = "zstd"  # of the document shards (`doc_codec`)
 
 
+WORK_STAGES = ("raw", "documents", "fingerprint", "candidates", "verify", "spill", "align", "trace", "output")
+
+
+def remove_work_dir(work_dir: str | Path) -> None:
+    """After a successful scan whose outputs are written: the work folder (several times the input) goes.
+
+    Only what a scan put there is removed (the manifest and the stages'
+    folders), and the folder itself if that leaves it empty: a `--work-dir`
+    pointed at a folder holding other files keeps them.
+    """
+    import shutil
+
+    root = Path(work_dir)
+    if not (root / "manifest.json").is_file():
+        return
+    for stage in WORK_STAGES:
+        shutil.rmtree(root / stage, ignore_errors=True)
+    (root / "manifest.json").unlink(missing_ok=True)
+    try:
+        root.rmdir()
+    except OSError:  # other files are there
+        pass
+
+
 def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, budget: Budget,
            progress, settings, pool_map=None, on_shard=None) -> IngestCounts:
     """Stream the inputs into cleaned document shards; a finished ingest is not read again.

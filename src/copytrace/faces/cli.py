@@ -149,7 +149,7 @@ def scan_command(
 
         print_summary(console, result, written)
     if engine == "local" and not keep_work:  # written and shown (tables are mapped from it): no resume needed
-        from copytrace.engines.local import remove_work_dir
+        from copytrace.engines.shards import remove_work_dir
 
         remove_work_dir(work_dir or out / ".work")
 

@@ -83,7 +83,7 @@ def dedup_command(
     except OSError as err:
         fail(f"{out}: cannot write: {err.strerror or err}", EXIT_INPUT)
     if engine == "local":  # the kept records are written: no resume needed
-        from copytrace.engines.local import remove_work_dir
+        from copytrace.engines.shards import remove_work_dir
 
         remove_work_dir(work)
     counts = {"read": result.documents.num_rows + result.rejects.num_rows, "kept": len(chosen.kept),
