@@ -145,12 +145,18 @@ def _table(texts: list[str], rng: random.Random) -> pa.Table:
         "html": pa.array([None] * n, pa.large_string()), "origin": [f"f.jsonl:{i}" for i in range(n)]})
 
 
-def test_clean_stage_equals_the_rules_asked_of_every_line(lines):
-    rng = random.Random(17)
+def _pages(lines: list[str], seed: int, pages: int):
+    """Texts of the tricky lines, their table, each one's source group, and a template per group (`pages`)."""
+    rng = random.Random(seed)
     texts = [t for t in _texts(lines, rng) if t.strip()]
     table = _table(texts, rng)
     groups = [source_group(s, u) for s, u in zip(table["source"].to_pylist(), table["url"].to_pylist())]
-    templates = {g: {line_key(line): 4 for line in rng.sample(lines, 200) if line.strip()} for g in set(groups)}
+    templates = {g: {line_key(line): pages for line in rng.sample(lines, 200) if line.strip()} for g in set(groups)}
+    return texts, table, groups, templates
+
+
+def test_clean_stage_equals_the_rules_asked_of_every_line(lines):
+    texts, table, groups, templates = _pages(lines, 17, 4)
     for chrome in (ChromeSettings(), ChromeSettings(density=False), ChromeSettings(patterns=False),
                    ChromeSettings(repeated=False)):
         cleaned = clean_stage(table, CleanSettings(chrome=chrome), templates=templates)
@@ -173,11 +179,7 @@ def test_removed_lines_are_the_rules_reasons_with_their_offsets(lines):
     # The removed table, row for row: each document's lines `chrome_reasons` removes, in line order, with the
     # line's offsets into the raw text and its text as `split_lines` gives it (`verdicts` judges each distinct line
     # once).
-    rng = random.Random(23)
-    texts = [t for t in _texts(lines, rng) if t.strip()]
-    table = _table(texts, rng)
-    groups = [source_group(s, u) for s, u in zip(table["source"].to_pylist(), table["url"].to_pylist())]
-    templates = {g: {line_key(line): 5 for line in rng.sample(lines, 200) if line.strip()} for g in set(groups)}
+    texts, table, groups, templates = _pages(lines, 23, 5)
     cleaned = clean_stage(table, CleanSettings(), templates=templates)
     expected = []
     for i, text in enumerate(texts):
