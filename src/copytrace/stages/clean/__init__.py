@@ -260,7 +260,7 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
         templates = template_lines(((groups[i], texts[i]) for i in live), options.min_repeat) if options.repeated else {}
     lookups = {group: TemplateLookup(lines) for group, lines in templates.items() if lines}
     use_templates = bool(lookups) and options.repeated
-    found, line, first, end, flags, pieces, candidate = (
+    found, line, first, end, flags, pieces, _ = (
         _flagged_lines(arrow_texts, live, groups, templates if use_templates else None) if live
         else ({}, [], [], [], [], [], 0))
     plain_options, marked_options = options, replace(options, density=False)
