@@ -361,64 +361,16 @@ def line_reasons(stripped: dict[int, str], template, source, title, options, can
                  rules: dict[int, int] | None = None) -> dict[int, str]:
     """`chrome_reasons` of a text given by its `examined` lines only: 0-based line index (ascending) -> the
     line stripped (`scan.scan_lines` finds them; every other line is one no rule holds). `rules`: per line,
-    the `scan` bits of the rules that could hold it (the others are not asked); None: any rule."""
-    return _ruled_reasons(stripped, template, source, title, options, candidates,
-                          dict.fromkeys(stripped, 30) if rules is None else rules)
+    the `scan` bits of the rules that could hold it (the others are not asked); None: any rule. The clean
+    stage's own way (`verdicts`), for one text."""
+    from copytrace.stages.clean.verdicts import CANDIDATE, RULES, SourceVerdicts, document_reasons
 
-
-def _ruled_reasons(stripped, template, source, title, options, candidates, rules) -> dict[int, str]:
-    """`line_reasons` asking each line only the rules its `rules` bits allow (2 pattern, 4 tag list, 8 headline,
-    16 short line; 30 all: the memoized features then)."""
-    title_key: list[str] = []  # the title's key, worked out the first time a rule holds a line
-    kept: dict[int, bool] = {}
-
-    def protected(i: int) -> bool:
-        answer = kept.get(i)
-        if answer is None:
-            line = stripped[i]
-            answer = _is_credit_memo(line)
-            if not answer and title:
-                if not title_key:
-                    title_key.append(_line_key_memo(title))
-                answer = bool(title_key[0]) and _line_key_memo(line) == title_key[0]
-            kept[i] = answer
-        return answer
-
-    reasons: dict[int, str] = {}
-    use_template = options.repeated and bool(template)
-    if use_template and not isinstance(template, TemplateLookup):
+    if template is not None and not isinstance(template, TemplateLookup):
         template = TemplateLookup(template)
-    patterns = options.patterns
-    for i, line in stripped.items():
-        if not line:
-            continue
-        reason = _pattern_memo(line) if patterns and rules[i] & 2 and len(line) <= 320 else None
-        if reason is None and use_template and (candidates is None or i in candidates):
-            pages = template.get(line)
-            if pages:
-                reason = f"repeated on {pages} pages of {source}"
-        if reason and not protected(i):
-            reasons[i] = reason
-    if options.density:
-        features = {}
-        for i, line in stripped.items():
-            bits = rules[i] & 28
-            if not bits or not line:
-                continue
-            size = len(line)
-            if bits == 28:
-                if size <= 400:
-                    features[i] = _features_memo(line)
-                continue
-            # _line_features, each test only where its bit allows it
-            found = (bool(bits & 4) and size <= 400 and _tag_memo(line),
-                     bool(bits & 8) and size <= 220 and line[-1] not in ".,;:" and _title_memo(line),
-                     bool(bits & 16) and size <= 40 and _short_memo(line))
-            if found != _NO_FEATURES:
-                features[i] = found
-        if features:  # no line with a density feature (most texts): no runs to look for
-            reasons.update(_sparse_density(features, lambda i: i in reasons or protected(i)))
-    return {i + 1: reason for i, reason in sorted(reasons.items())}
+    lines = [(i, line, (RULES if rules is None else rules[i]) | (CANDIDATE if candidates is None or i in candidates
+                                                                 else 0))
+             for i, line in stripped.items()]
+    return document_reasons(lines, SourceVerdicts(template, source, options), title)
 
 
 def _sparse_runs(indices: list[int], taken) -> list[list[int]]:

@@ -6,11 +6,12 @@ Twitter.", its copyright line) recurs on page after page: in a shard of
 the same source. `SourceVerdicts` keeps each (line, flag bits)'s verdict for
 one source and one set of options: the reason a generic pattern or the
 source's template gives (or None), the line's density features, and whether
-it is a credit line (and its key, to tell it from a title). `document_reasons` then reads a document's reasons off
-its lines' verdicts, less the lines a credit or the document's own title
-protects, with the density runs over its lines (`chrome._sparse_density`):
-what `chrome.line_reasons` gives, asking each rule once per distinct line
-rather than once per line.
+it is a credit line (and its key, to tell it from a title).
+`document_reasons` then reads a document's reasons off its lines' verdicts,
+less the lines a credit or the document's own title protects, with the
+density runs over its lines (`chrome._sparse_density`): what
+`chrome.chrome_reasons` gives, asking each rule once per distinct line
+rather than once per line (`chrome.line_reasons` is these, for one text).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from copytrace.stages.clean.chrome import (
 # scan.py's flag bits (not imported: scan.py loads the compiled pass)
 CANDIDATE, PATTERN, TAG, HEADLINE, SHORT = 1, 2, 4, 8, 16
 _DENSITY = TAG | HEADLINE | SHORT
+RULES = PATTERN | _DENSITY
 
 
 class SourceVerdicts:
