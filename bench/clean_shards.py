@@ -4,7 +4,7 @@ Raw shards are cut from a corpus by `io.stream_documents` with the engine's shar
 (`Budget(memory).text_per_shard` for 2 workers), written once to `--work`; then
 `engines.cleaning.learn_share` for each worker's share and `clean_one` for every shard
 (the exact units the local engine maps over its workers) are timed by CPU seconds. With
-`--keep DIR` the cleaned shards, removed lines and rejects are left in DIR, to compare runs.
+`--keep DIR` the document shards (lz4, as a 100k scan writes them), removed lines and rejects are left in DIR, to compare runs.
 
 The script imports the `src` beside it (not the installed package): to time another
 commit, copy its `src` and this script together (`git archive COMMIT src bench/clean_shards.py
@@ -82,7 +82,7 @@ def time_parts() -> None:
                                 (verdicts, "document_reasons", "clean: rules asked of flagged lines"),
                                 (scan, "take_out", "clean: lines taken out (compiled)"),
                                 (clean, "_remove_chrome", "chrome removal"), (clean, "clean_stage", "stage"),
-                                (cleaning, "write_arrow", "clean: shard written"),
+                                (cleaning, "write_document_shard", "clean: document shard written (lz4)"),
                                 (cleaning, "write_parquet", "clean: removed lines and rejects written")):
         _timed(module, name, label)
 
@@ -137,7 +137,7 @@ def main() -> None:
     atomic_write(tpath, lambda tmp: tmp.write_text(json.dumps(templates)))
     mark_done(tpath)
     chosen = paths[:args.shards] if args.shards else paths
-    clean_one((chosen[0], out / "warm.arrow", out, settings, tpath))  # imports and numba cache loads
+    clean_one((chosen[0], out / "warm.arrow", out, settings, tpath, "lz4"))  # imports and numba cache loads
     for f in out.glob("warm*"):
         f.unlink()
     _SPENT.update({label: 0.0 for label in _SPENT if not label.startswith("learn:")})
@@ -146,7 +146,7 @@ def main() -> None:
     per = []
     for i, path in enumerate(chosen):
         c = time.process_time()
-        info = clean_one((path, out / f"part-{i:05d}.cleaned.arrow", out, settings, tpath))
+        info = clean_one((path, out / f"part-{i:05d}.arrow", out, settings, tpath, "lz4"))
         per.append(time.process_time() - c)
         docs += info["docs"] + info["rejected"]
     clean = time.process_time() - cpu

@@ -9,6 +9,7 @@ from copytrace.engines.documents import DocumentStore, ShardedDocuments, gathere
 from copytrace.engines.shards import (
     DOC_BATCH_ROWS,
     LZ4_ROOM,
+    PLAIN_ROOM,
     doc_codec,
     read_columns,
     write_arrow,
@@ -23,8 +24,7 @@ def _shard(first: int, n: int) -> pa.Table:
     words = np.array(["minister", "said", "talks", "Moscow", "agency", "reported", "on", "the"])
     rng = np.random.default_rng(first)
     texts = [" ".join(words[rng.integers(0, len(words), 60)]) + f" ({d})." for d in range(first, first + n)]
-    return pa.table({
-        "doc": pa.array(np.arange(first, first + n), pa.int64()),
+    return pa.table({  # as the clean stage writes them: no document numbers (the store knows each shard's first)
         "id": [f"d{d}" for d in range(first, first + n)],
         "text": pa.array(texts, pa.large_string()),
         "raw_text": pa.array(["Site header\n" + t for t in texts], pa.large_string()),
@@ -61,14 +61,14 @@ def test_take_reads_any_rows_and_columns_as_the_whole_table(tmp_path):
             assert got.column_names == expected.column_names
             assert got.equals(expected.cast(got.schema)) if got.num_rows else got.num_rows == 0
     assert store.column("id").to_pylist() == whole["id"].to_pylist()
-    assert read_columns(store.paths[1], ["text", "doc"]).column_names == ["text", "doc"]
+    assert read_columns(store.paths[1], ["text", "id"]).column_names == ["text", "id"]
 
 
-def test_lz4_shards_read_as_the_zstd_ones_even_mixed_in_one_store(tmp_path):
+def test_lz4_and_plain_shards_read_as_the_zstd_ones_even_mixed_in_one_store(tmp_path):
     (tmp_path / "z").mkdir()
     (tmp_path / "m").mkdir()
     zstd, whole = _store(tmp_path / "z")
-    mixed, _ = _store(tmp_path / "m", codecs=("lz4", "zstd"))  # a run resumed on a fuller disk
+    mixed, _ = _store(tmp_path / "m", codecs=("lz4", "none", "zstd"))  # a run resumed on a fuller disk
     assert mixed.paths[0].stat().st_size > zstd.paths[0].stat().st_size  # lz4: bigger, cheaper to read
     assert mixed.paths[0].stat().st_size < whole.slice(0, DOC_BATCH_ROWS * 3 + 17).nbytes
     docs = np.array([0, 255, 256, 784, 785, 789, 790, 1046])
@@ -78,17 +78,19 @@ def test_lz4_shards_read_as_the_zstd_ones_even_mixed_in_one_store(tmp_path):
     assert mixed.take(every, None).equals(whole.take(pa.array(every)).cast(mixed.take(every, None).schema))
 
 
-def test_document_shards_are_lz4_only_where_the_disk_has_room_to_spare(tmp_path, monkeypatch):
+def test_document_shards_are_compressed_less_where_the_disk_has_room_to_spare(tmp_path, monkeypatch):
     import shutil
     from collections import namedtuple
 
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda folder: usage(10**12, 0, 80 * 10**9))
-    assert doc_codec(tmp_path, 10 * 10**9 // LZ4_ROOM) == "lz4"
+    assert doc_codec(tmp_path, 80 * 10**9 // LZ4_ROOM // 2 + 1) == "lz4"
     assert doc_codec(tmp_path, 10 * 10**9) == "lz4"  # 80 GB free for 10 GB of input
     assert doc_codec(tmp_path, 10 * 10**9 + 1) == "zstd"
     assert doc_codec(tmp_path, 31 * 10**9) == "zstd"  # ten million news documents keep the smaller shards
-    assert doc_codec(tmp_path, 0) == "lz4"
+    assert doc_codec(tmp_path, 80 * 10**9 // PLAIN_ROOM) == "none"  # room to spare twice over: not compressed
+    assert doc_codec(tmp_path, 80 * 10**9 // PLAIN_ROOM + 1) == "lz4"
+    assert doc_codec(tmp_path, 0) == "none"
 
 
 def test_gathered_store_holds_the_texts_asked_for_uncompressed_in_the_same_numbering(tmp_path):

@@ -77,6 +77,24 @@ def test_local_engine_gives_the_in_memory_results(in_memory, uninterrupted, tmp_
     assert not list((work / "align").glob("linked-*"))  # which go once traced
 
 
+@pytest.mark.parametrize("codec", ["none", "lz4", "zstd"])
+def test_document_shards_of_each_codec_give_the_in_memory_results(codec, corpus, in_memory, tmp_path, monkeypatch):
+    """Compressed document shards (lz4 where the disk has room, zstd where it is short) are gathered
+    uncompressed for verify and provenance, which read documents at random; uncompressed ones (room to spare
+    twice over) are read in place: the same results either way."""
+    from copytrace.engines import documents, shards
+
+    monkeypatch.setattr(shards, "doc_codec", lambda folder, size: codec)
+    gathered = []
+    gather = documents.gather_texts
+    monkeypatch.setattr(documents, "gather_texts", lambda spec: (gathered.append(spec["out"].name), gather(spec))[1])
+    result = LocalEngine(tmp_path / "w", "2MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
+    assert_same_results(in_memory, result)
+    assert json.loads((tmp_path / "w" / "documents" / "rejects.parquet.done").read_text())["codec"] == codec
+    kinds = {name.split("-")[0] for name in gathered}
+    assert kinds == (set() if codec == "none" else {"texts", "linked"})
+
+
 def test_a_sharded_result_is_looked_up_and_summarised_as_the_in_memory_one(in_memory, uninterrupted):
     """The terminal summary and `family_of(id)` filter the documents by a mask over every shard: the local
     engine's documents come one shard at a time (a mask per shard failed: `scan --engine local` printed
@@ -205,13 +223,14 @@ CHILD_CLEAN = """
 import sys, time
 from copytrace.engines import cleaning, local
 
-finish = cleaning.number_shard
+finish = cleaning.clean_one
 
 def slow(*args, **kwargs):
-    finish(*args, **kwargs)
+    info = finish(*args, **kwargs)
     time.sleep(0.5)  # long enough for the test to kill the scan between cleaned shards
+    return info
 
-cleaning.number_shard = slow
+cleaning.clean_one = slow
 
 if __name__ == "__main__":
     local.LocalEngine(sys.argv[1], "2MB", shard_bytes=int(sys.argv[3]), workers=1).scan([sys.argv[2]])

@@ -6,7 +6,8 @@
    for its share of the sources, over every shard, so a source's template is
    learnt from all its pages, as the memory engine learns it;
 3. clean: every shard is cleaned with those templates in worker processes
-   (`clean_stage`), then numbered in order and written as a document shard.
+   (`clean_stage`) and written as a document shard there; the main process
+   numbers the shards in order (`first_doc` in each one's done marker).
 
 Rejects keep the memory engine's order: each shard's extraction and chrome
 rejects are merged by the row they came from. Each step leaves shards with
@@ -25,8 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from copytrace.engines.shards import (atomic_write, done_info, is_done, mark_done, read_arrow, write_arrow,
-                                     write_document_shard, write_parquet)
+from copytrace.engines.shards import (atomic_write, is_done, mark_done, read_arrow, write_arrow, write_document_shard,
+                                     write_parquet)
 from copytrace.io.records import REJECT_SCHEMA
 from copytrace.parallel import pool_stopped_on_error, process_pool
 from copytrace.settings import ScanSettings
@@ -119,13 +120,12 @@ def learn_templates_sharded(paths: list[Path], settings: ScanSettings, workers: 
     mark_done(out)
 
 
-def clean_one(spec: tuple[Path, Path, Path, ScanSettings, Path | None]) -> dict:
-    """Clean one extracted shard with the corpus' templates: the unnumbered shard, its rejects and removed lines."""
+def clean_one(spec: tuple[Path, Path, Path, ScanSettings, Path | None, str]) -> dict:
+    """Clean one extracted shard with the corpus' templates into its document shard (compressed with `codec`,
+    not yet marked done: the main process numbers it), its rejects and removed lines beside it."""
     from copytrace.stages.clean import clean_stage
 
-    path, out, folder, settings, templates_path = spec
-    if is_done(out):
-        return done_info(out)
+    path, out, folder, settings, templates_path, codec = spec
     templates = json.loads(templates_path.read_text()) if templates_path else None
     shard = _numbered(read_arrow(path))
     cleaned = clean_stage(shard, settings.clean, templates=templates, aliases=settings.aliases)
@@ -136,14 +136,9 @@ def clean_one(spec: tuple[Path, Path, Path, ScanSettings, Path | None]) -> dict:
     write_parquet(folder / f"{stem}.rejects.parquet", rejects.drop_columns(["row"]))
     write_parquet(folder / f"{stem}.removed.parquet", cleaned.removed)
     docs = cleaned.documents.drop_columns(["html", "row"])
-    info = {"docs": docs.num_rows, "rejected": rejects.num_rows,
+    # Compressed here, on every worker, not again by the main process: a shard's documents are numbered by
+    # its place among the shards (`first_doc` in its done marker), known only once the shards before it are
+    # cleaned, so no shard holds its numbers.
+    write_document_shard(out, docs, codec=codec, done=False)
+    return {"docs": docs.num_rows, "rejected": rejects.num_rows,
             "text_bytes": int(pc.sum(pc.binary_length(docs["text"])).as_py() or 0)}
-    write_arrow(out, docs, info)
-    return info
-
-
-def number_shard(cleaned: Path, out: Path, first_doc: int, codec: str = "zstd") -> None:
-    """The document shard: the cleaned shard with its documents' numbers in the corpus."""
-    docs = read_arrow(cleaned)
-    docs = docs.add_column(0, "doc", pa.array(np.arange(first_doc, first_doc + docs.num_rows, dtype=np.int64)))
-    write_document_shard(out, docs, done_info(cleaned), codec)

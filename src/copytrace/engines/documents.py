@@ -24,13 +24,15 @@ class DocumentStore:
     files' readers, so a worker holds the rows it took, not the shards.
     """
 
-    def __init__(self, shard_paths: list[Path]):
+    def __init__(self, shard_paths: list[Path], plain: bool = False):
         self.paths = list(shard_paths)
+        self.plain = plain  # the shards are uncompressed (`shards.doc_codec`): a read is a memory-mapped copy
         self._tables: dict[int, pa.Table] = {}
         self._readers: dict = {}
         self.bounds: list[np.ndarray] = []  # per shard: first row of each record batch, and the shard's rows
         for i in range(len(self.paths)):
-            reader = self._reader(i, ("doc",))
+            # One column's batches give their lengths: the first, small in any shard ("id"; a gathered one's "doc").
+            reader = self._reader(i, self._reader(i).schema.names[:1])
             lengths = [reader.get_batch(k).num_rows for k in range(reader.num_record_batches)]
             self.bounds.append(np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64))
         self.starts = np.zeros(len(self.paths) + 1, dtype=np.int64)
@@ -118,14 +120,17 @@ def gathered_store(store: DocumentStore, docs: np.ndarray, folder: Path, map_chu
     provenance chunks (a family's copies are anywhere): from compressed shards each one decompresses a record
     batch of `DOC_BATCH_ROWS` documents, so every chunk decompressed nearly the whole corpus (the stage grew
     with the square of the corpus). Here each batch is decompressed once; a read is then a memory-mapped copy.
+    Uncompressed shards are read that way already: `store` itself.
     """
+    if store.plain:
+        return store
     shard_of = np.searchsorted(store.starts, docs, side="right") - 1
     paths = [folder / f"{name}-{i:05d}.arrow" for i in range(len(store.paths))]
     specs = [{"store": store, "shard": i, "rows": docs[shard_of == i] - store.starts[i], "out": path,
               "columns": list(columns)} for i, path in enumerate(paths) if not is_done(path)]
     for _ in map_chunks(gather_texts, specs):
         pass
-    return DocumentStore(paths)
+    return DocumentStore(paths, plain=True)
 
 
 class ShardedDocuments:

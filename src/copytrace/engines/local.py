@@ -61,9 +61,11 @@ from copytrace.engines.shards import (
     WorkDir,
     atomic_write,
     drop_shard,
+    first_doc,
     ingest,
     is_done,
     mark_done,
+    numbered,
     parse_size,
     read_columns,
     release_candidate_inputs,
@@ -139,11 +141,10 @@ def anchor_path(fp_path: Path, partition: int) -> Path:
 
 def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None:
     """`fingerprint_batch` of one document shard: its band keys and shingle counts; its anchors by partition."""
-    documents = read_columns(doc_path, ["doc", "text"])
+    documents = numbered(read_columns(doc_path, ["text"]), first_doc(doc_path))
     fingerprints = fingerprint_batch(documents["text"], settings)
     if settings.anchors.enabled:
-        first_doc = documents["doc"][0].as_py() if documents.num_rows else 0
-        values, docs, bounds = fingerprints.anchor_partitions(first_doc, ANCHOR_PARTITION_BITS)
+        values, docs, bounds = fingerprints.anchor_partitions(first_doc(doc_path), ANCHOR_PARTITION_BITS)
         for p in range(ANCHOR_PARTITIONS):
             rows = slice(bounds[p], bounds[p + 1])
             # Random 64-bit values: zstd saved 8% for 15% more CPU; a dictionary of the shard's documents does pay.
@@ -402,7 +403,7 @@ class LocalEngine:
                         pool_map=self.map_chunks, on_shard=partial(self.fingerprint_early, work, settings, early))
         require_documents(work, counts)
         doc_paths = work.shards("documents", "part-*.arrow")
-        store = DocumentStore(doc_paths)
+        store = DocumentStore(doc_paths, plain=counts.codec == "none")
         mean_doc_bytes = counts.text_bytes / counts.used
         fp_paths = fingerprint_shards(work, doc_paths, settings, progress, self.map_chunks, early)
         candidates = candidate_shards(work, fp_paths, store.n_docs, settings, self.budget, progress, self.map_chunks)

@@ -36,6 +36,7 @@ from copytrace.engines.shards import (
     Budget,
     WorkDir,
     ingest,
+    numbered,
     parse_size,
     read_arrow,
     require_documents,
@@ -194,7 +195,7 @@ class RayEngine:
         counts = ingest(work, paths, fields, metadata, max_doc_bytes, self.budget, progress, settings)
         require_documents(work, counts)
         local = DocumentStore(work.shards("documents", "part-*.arrow"))
-        refs = [ray.put(read_arrow(path)) for path in local.paths]
+        refs = [ray.put(numbered(read_arrow(path), int(first))) for path, first in zip(local.paths, local.starts)]
         store = ObjectStoreDocuments(refs, local.starts)
         partitions = self.partitions or max(2, 2 * int(ray.cluster_resources().get("CPU", 2)))
         mean_doc_bytes = counts.text_bytes / counts.used

@@ -12,7 +12,10 @@ spare, else zstd: `doc_codec`) in record batches of
 of a few documents anywhere in the corpus by decompressing only the batches
 (and columns) that hold them (`engines.documents.DocumentStore`), and the result's
 documents table is streamed shard by shard into the output (`ShardedDocuments`),
-never whole in memory. Compressed with zstd, the texts take ~2.3x less disk, which is
+never whole in memory. The worker that cleans a shard writes it; it holds no
+document numbers: its documents are numbered from its `first_doc` (in its done
+marker, written by the main process once the shards before it are cleaned).
+Compressed with zstd, the texts take ~2.3x less disk, which is
 what lets ten million documents fit beside their band keys (issue 19). The
 ingest's scratch copies stay uncompressed and memory-mapped (template
 learning reads them as views; each goes once its document shard is written);
@@ -31,6 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
@@ -198,27 +202,48 @@ DOC_CODEC_LEVEL = 1
 # the disk (47 against 31 MB); the work folder then peaks at about 2.3 times the input's bytes (0.71 GB for
 # 315 MB), against 1.8 times with zstd. Room to spare: `LZ4_ROOM` times the input's bytes free on the disk.
 LZ4_ROOM = 8
+# Uncompressed where the disk has room to spare twice over: the 100k bench's shards written for 0.7 CPU s
+# against lz4's 1.6 (575 MB against 400 MB) and read memory-mapped, so the stages that read documents at random
+# read them in place (`gathered_store` copies nothing).
+PLAIN_ROOM = 16
 
 
 def doc_codec(folder: Path, input_size: int) -> str:
-    """The codec of a scan's document shards: "lz4" when `folder`'s disk has `LZ4_ROOM` times the input's
-    bytes free, else "zstd" (a corpus near the disk's size keeps the smaller shards)."""
+    """The codec of a scan's document shards: "none" when `folder`'s disk has `PLAIN_ROOM` times the input's
+    bytes free, "lz4" when it has `LZ4_ROOM` times, else "zstd" (a corpus near the disk's size keeps the
+    smaller shards)."""
     import shutil
 
-    return "lz4" if shutil.disk_usage(folder).free >= LZ4_ROOM * max(1, input_size) else "zstd"
+    room = shutil.disk_usage(folder).free / max(1, input_size)
+    return "none" if room >= PLAIN_ROOM else "lz4" if room >= LZ4_ROOM else "zstd"
 
 
-def write_document_shard(path: Path, table: pa.Table, info: dict | None = None, codec: str = "zstd") -> None:
-    """A document shard: Arrow IPC compressed with `codec` (zstd or lz4), `DOC_BATCH_ROWS` documents a
-    record batch (see the module docstring); readers take either."""
-    compression = pa.Codec("zstd", DOC_CODEC_LEVEL) if codec == "zstd" else pa.Codec(codec)
-    options = ipc.IpcWriteOptions(compression=compression)
+def write_document_shard(path: Path, table: pa.Table, info: dict | None = None, codec: str = "zstd",
+                         done: bool = True) -> None:
+    """A document shard: Arrow IPC compressed with `codec` (zstd, lz4 or none), `DOC_BATCH_ROWS` documents a
+    record batch (see the module docstring); readers take any. Marked done with `info` unless not `done`
+    (the ingest marks it once it knows the shard's `first_doc`). Written by a worker process: one thread
+    compresses (the other cores run the other workers)."""
+    compression = (None if codec == "none" else pa.Codec("zstd", DOC_CODEC_LEVEL) if codec == "zstd"
+                   else pa.Codec(codec))
+    options = ipc.IpcWriteOptions(compression=compression, use_threads=False)
 
     def write(tmp):
         with ipc.new_file(tmp, table.schema, options=options) as writer:
             writer.write_table(table, max_chunksize=DOC_BATCH_ROWS)
     atomic_write(path, write)
-    mark_done(path, info)
+    if done:
+        mark_done(path, info)
+
+
+def first_doc(doc_path: Path) -> int:
+    """The number of a document shard's first document (documents are numbered in shard order)."""
+    return int(done_info(doc_path)["first_doc"])
+
+
+def numbered(documents: pa.Table, first: int) -> pa.Table:
+    """`documents` (a document shard's rows) with their numbers as a first column, "doc"."""
+    return documents.add_column(0, "doc", pa.array(np.arange(first, first + documents.num_rows, dtype=np.int64)))
 
 
 def read_columns(path: Path, columns=None) -> pa.Table:
@@ -280,12 +305,16 @@ def inputs_fingerprint(paths, metadata=None) -> list:
     return listing
 
 
+# The shards' layout: a work folder of another layout is not resumed. 2: document shards hold no numbers.
+WORK_FORMAT = 2
+
+
 def scan_job(paths, fields, metadata, settings, max_doc_bytes, budget: Budget) -> dict:
-    """What a work folder's shards depend on, as JSON: inputs, field map, settings, and the shard size
-    (a resumed run must cut the same shards)."""
+    """What a work folder's shards depend on, as JSON: inputs, field map, settings, the shard size
+    (a resumed run must cut the same shards) and the shards' layout."""
     return {"inputs": inputs_fingerprint(paths, metadata), "fields": asdict(fields) if fields else None,
             "metadata": None if metadata is None else str(metadata), "settings": settings.to_dict(),
-            "max_doc_bytes": max_doc_bytes, "text_per_shard": budget.text_per_shard}
+            "max_doc_bytes": max_doc_bytes, "text_per_shard": budget.text_per_shard, "format": WORK_FORMAT}
 
 
 class WorkDir:
@@ -304,8 +333,8 @@ class WorkDir:
         if manifest.exists():
             held = json.loads(manifest.read_text())
             if held.get("digest") != digest:
-                raise InputError(f"{self.root}: work folder holds a scan of other inputs or settings; "
-                                 "use a fresh --work-dir or delete it")
+                raise InputError(f"{self.root}: work folder holds a scan of other inputs or settings (or of "
+                                 "another copytrace version); use a fresh --work-dir or delete it")
         else:
             atomic_write(manifest, lambda tmp: tmp.write_text(json.dumps({"digest": digest, "job": wanted},
                                                                           indent=2, sort_keys=True)))
@@ -369,7 +398,6 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
         clean_one,
         extract_shard,
         learn_templates_sharded,
-        number_shard,
         worker_pool,
     )
 
@@ -409,19 +437,19 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
         templates = scratch / "templates.json"
         # Learnt before any shard is cleaned (and marked done then): a resumed run has it whole.
         learn_templates_sharded([extracted[i] for i in todo], settings, budget.workers, pool_map, templates)
-        specs = [(extracted[i], scratch / f"part-{i:05d}.cleaned.arrow", folder, settings,
-                  templates if is_done(templates) else None) for i in todo]
+        specs = [(extracted[i], final(i), folder, settings, templates if is_done(templates) else None,
+                  counts.codec) for i in todo]
         cleaned = iter(pool_map(clean_one, specs))
         for i in range(len(raw_paths)):
             if is_done(final(i)):
                 info = done_info(final(i))
             else:
-                info = next(cleaned)
-                number_shard(scratch / f"part-{i:05d}.cleaned.arrow", final(i), counts.used, counts.codec)
+                info = {**next(cleaned), "first_doc": counts.used}
+                mark_done(final(i), info)
                 if on_shard is not None:
                     on_shard(final(i))
                 # The document shard holds the text now: its scratch copies go, so the disk holds one copy.
-                for copy in {raw_paths[i], extracted[i], scratch / f"part-{i:05d}.cleaned.arrow"}:
+                for copy in {raw_paths[i], extracted[i]}:
                     copy.unlink(missing_ok=True)
             counts.shards += 1
             counts.used += info["docs"]
@@ -433,7 +461,7 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
     counts.rejected = rejects.num_rows
     counts.read = counts.used + counts.rejected
     write_parquet(summary, rejects, counts.__dict__)
-    shutil.rmtree(scratch, ignore_errors=True)  # raw and cleaned copies: the document shards hold the text now
+    shutil.rmtree(scratch, ignore_errors=True)  # raw copies: the document shards hold the text now
     return counts
 
 
