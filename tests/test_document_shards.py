@@ -11,6 +11,7 @@ from copytrace.engines.shards import (
     LZ4_ROOM,
     PLAIN_ROOM,
     doc_codec,
+    plain_shards,
     read_columns,
     write_arrow,
     write_document_shard,
@@ -132,3 +133,14 @@ def test_documents_output_streamed_shard_by_shard_is_the_whole_table(tmp_path):
         else:
             assert got["id"].to_pylist() == expected["id"].to_pylist()
             assert got["text"].to_pylist() == expected["text"].to_pylist()
+
+
+def test_documents_are_read_in_place_only_when_every_shard_is_plain(tmp_path):
+    """A run resumed on a fuller or emptier disk may write its remaining shards with another codec: the
+    stages read documents in place only if none of them is compressed."""
+    paths = []
+    for i, codec in enumerate(("none", "none", "lz4")):
+        paths.append(tmp_path / f"part-{i:05d}.arrow")
+        write_document_shard(paths[-1], _shard(10 * i, 10), {"first_doc": 10 * i, "codec": codec}, codec)
+    assert plain_shards(paths[:2]) and not plain_shards(paths)
+    assert DocumentStore(paths[:2]).take(np.arange(20), ["id"])["id"].to_pylist() == [f"d{d}" for d in range(20)]

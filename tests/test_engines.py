@@ -91,6 +91,8 @@ def test_document_shards_of_each_codec_give_the_in_memory_results(codec, corpus,
     result = LocalEngine(tmp_path / "w", "2MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
     assert_same_results(in_memory, result)
     assert json.loads((tmp_path / "w" / "documents" / "rejects.parquet.done").read_text())["codec"] == codec
+    shards = sorted((tmp_path / "w" / "documents").glob("part-*.arrow.done"))
+    assert shards and all(json.loads(p.read_text())["codec"] == codec for p in shards)
     kinds = {name.split("-")[0] for name in gathered}
     assert kinds == (set() if codec == "none" else {"texts", "linked"})
 

@@ -67,6 +67,7 @@ from copytrace.engines.shards import (
     mark_done,
     numbered,
     parse_size,
+    plain_shards,
     read_columns,
     release_candidate_inputs,
     release_memory,
@@ -403,7 +404,7 @@ class LocalEngine:
                         pool_map=self.map_chunks, on_shard=partial(self.fingerprint_early, work, settings, early))
         require_documents(work, counts)
         doc_paths = work.shards("documents", "part-*.arrow")
-        store = DocumentStore(doc_paths, plain=counts.codec == "none")
+        store = DocumentStore(doc_paths, plain=plain_shards(doc_paths))
         mean_doc_bytes = counts.text_bytes / counts.used
         fp_paths = fingerprint_shards(work, doc_paths, settings, progress, self.map_chunks, early)
         candidates = candidate_shards(work, fp_paths, store.n_docs, settings, self.budget, progress, self.map_chunks)

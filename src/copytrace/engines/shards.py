@@ -241,6 +241,11 @@ def first_doc(doc_path: Path) -> int:
     return int(done_info(doc_path)["first_doc"])
 
 
+def plain_shards(doc_paths: list[Path]) -> bool:
+    """Whether every document shard is uncompressed (a run resumed on a fuller or emptier disk may mix codecs)."""
+    return all(done_info(path).get("codec") == "none" for path in doc_paths)
+
+
 def numbered(documents: pa.Table, first: int) -> pa.Table:
     """`documents` (a document shard's rows) with their numbers as a first column, "doc"."""
     return documents.add_column(0, "doc", pa.array(np.arange(first, first + documents.num_rows, dtype=np.int64)))
@@ -444,7 +449,7 @@ def ingest(work: WorkDir, paths, fields, metadata, max_doc_bytes: int | None, bu
             if is_done(final(i)):
                 info = done_info(final(i))
             else:
-                info = {**next(cleaned), "first_doc": counts.used}
+                info = {**next(cleaned), "first_doc": counts.used, "codec": counts.codec}
                 mark_done(final(i), info)
                 if on_shard is not None:
                     on_shard(final(i))
