@@ -92,9 +92,27 @@ def folder_bytes(folder: Path) -> int:
     return total
 
 
+def machine_cpu() -> tuple[float, float] | None:
+    """CPU seconds the whole machine has been busy, and stolen from it by its host (/proc/stat; None elsewhere).
+
+    Around a run on an otherwise idle machine, the busy seconds are the run's CPU, its fork servers and
+    reaped workers included; on this machine they varied by a third for the same code from one quarter of an
+    hour to the next, with almost nothing stolen (a slower host, not a busier one): compare alternated runs."""
+    try:
+        with open("/proc/stat") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
 def run_child(args: list[str]) -> tuple[dict, float, int, int]:
     """Run bench/scale_run.py in a child; return its report (with each stage's peak memory and the work
-    folder's peak, sampled every second, outputs included), wall seconds, peak tree RSS and peak anonymous RSS."""
+    folder's peak, sampled every second, outputs included; the machine's busy and stolen CPU seconds over the
+    run), wall seconds, peak tree RSS and peak anonymous RSS."""
+    cpu_before = machine_cpu()
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, str(ROOT / "scale_run.py"), *args], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
@@ -111,6 +129,7 @@ def run_child(args: list[str]) -> tuple[dict, float, int, int]:
                 disk_peak, disk_peak_at = disk, disk_at
         time.sleep(0.2)
     wall = time.perf_counter() - started
+    cpu_after = machine_cpu()
     out, err = child.communicate()
     if child.returncode != 0:
         raise SystemExit(f"scan failed ({child.returncode}): {err.strip().splitlines()[-1] if err.strip() else ''}")
@@ -118,6 +137,9 @@ def run_child(args: list[str]) -> tuple[dict, float, int, int]:
     spans = report.pop("spans", {})
     report["stage_peak_anon_gb"] = stage_peaks(samples, spans)
     report["work_disk_peak_gb"] = round(disk_peak / 2**30, 2)
+    if cpu_before and cpu_after:
+        report["machine_cpu_s"] = round(cpu_after[0] - cpu_before[0], 1)
+        report["machine_steal_s"] = round(cpu_after[1] - cpu_before[1], 1)
     report["work_disk_peak_stage"] = next((stage for stage, intervals in spans.items()
                                            if disk_peak and any(lo <= disk_peak_at <= hi for lo, hi in intervals)), None)
     return report, wall, peak, peak_anon
@@ -175,7 +197,8 @@ def main(argv=None) -> int:
             "candidate_pairs": report["stats"]["candidate_pairs"], "kept_pairs": report["stats"]["kept_pairs"], "families_with_copies": report["stats"]["families_with_copies"],
             "corpus": corpus.name, **report.get("recall", {}), "stages_s": report["stages"], "stages_cpu_s": report.get("stages_cpu", {}),
             "stage_peak_anon_gb": report.get("stage_peak_anon_gb", {}), "work_disk_gb": report.get("disk_gb", {}),
-            "work_disk_peak_gb": report.get("work_disk_peak_gb"), "work_disk_peak_stage": report.get("work_disk_peak_stage"), "load_before": [round(x, 1) for x in load_before],
+            "work_disk_peak_gb": report.get("work_disk_peak_gb"), "work_disk_peak_stage": report.get("work_disk_peak_stage"),
+            "machine_cpu_s": report.get("machine_cpu_s"), "machine_steal_s": report.get("machine_steal_s"), "load_before": [round(x, 1) for x in load_before],
             "load_after": [round(x, 1) for x in os.getloadavg()], "corpus_build_s": round(built, 1),
             "cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         }

@@ -142,10 +142,11 @@ def anchor_path(fp_path: Path, partition: int) -> Path:
 
 def fingerprint_shard(doc_path: Path, out: Path, settings: ScanSettings) -> None:
     """`fingerprint_batch` of one document shard: its band keys and shingle counts; its anchors by partition."""
-    documents = numbered(read_columns(doc_path, ["text"]), first_doc(doc_path))
+    first = first_doc(doc_path)
+    documents = numbered(read_columns(doc_path, ["text"]), first)
     fingerprints = fingerprint_batch(documents["text"], settings)
     if settings.anchors.enabled:
-        values, docs, bounds = fingerprints.anchor_partitions(first_doc(doc_path), ANCHOR_PARTITION_BITS)
+        values, docs, bounds = fingerprints.anchor_partitions(first, ANCHOR_PARTITION_BITS)
         for p in range(ANCHOR_PARTITIONS):
             rows = slice(bounds[p], bounds[p + 1])
             # Random 64-bit values: zstd saved 8% for 15% more CPU; a dictionary of the shard's documents does pay.

@@ -6,8 +6,8 @@ is written the same way: a shard without its marker is unfinished (the run
 was killed while writing it) and is written again; a shard with its marker
 is skipped by the next run. So an interrupted scan resumes where it stopped.
 
-Document shards are Arrow IPC files compressed (lz4 where the disk has room to
-spare, else zstd: `doc_codec`) in record batches of
+Document shards are Arrow IPC files (uncompressed where the disk has room to
+spare twice over, lz4 where it has room, else zstd: `doc_codec`) in record batches of
 `DOC_BATCH_ROWS` documents (`write_document_shard`): later stages take the texts
 of a few documents anywhere in the corpus by decompressing only the batches
 (and columns) that hold them (`engines.documents.DocumentStore`), and the result's
