@@ -136,9 +136,9 @@ def clean_one(spec: tuple[Path, Path, Path, ScanSettings, Path | None, str]) -> 
     write_parquet(folder / f"{stem}.rejects.parquet", rejects.drop_columns(["row"]))
     write_parquet(folder / f"{stem}.removed.parquet", cleaned.removed)
     docs = cleaned.documents.drop_columns(["html", "row"])
-    # Compressed here, on every worker, not again by the main process: a shard's documents are numbered by
-    # its place among the shards (`first_doc` in its done marker), known only once the shards before it are
-    # cleaned, so no shard holds its numbers.
+    # Written (and compressed, if at all) here, on every worker, not by the main process: a shard's documents
+    # are numbered by its place among the shards (`first_doc` in its done marker), known only once the shards
+    # before it are cleaned, so no shard holds its numbers.
     write_document_shard(out, docs, codec=codec, done=False)
     return {"docs": docs.num_rows, "rejected": rejects.num_rows,
             "text_bytes": int(pc.sum(pc.binary_length(docs["text"])).as_py() or 0)}
