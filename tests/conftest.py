@@ -69,24 +69,35 @@ class Finished:
         return self.stdout + self.stderr
 
 
-def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> Finished:
-    """Run `copytrace ARGS` in a child process and measure its peak memory.
+# Linux starts a child's peak-memory figure at its parent's peak (the parent's
+# address space is what exec replaces), so a child of this test process could
+# report the test process's own peak. A small launcher runs the command instead
+# and reports the peak of its own child, whose parent is small.
+_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "os.write(int(sys.argv[1]), str(usage.ru_maxrss).encode())\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
 
-    `os.wait4` gives the resource usage of this one child, so the figure is not
-    mixed with other children of the test process.
-    """
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> Finished:
+    """Run `copytrace ARGS` in a child process and measure its peak memory."""
     child_env = {**os.environ, **(env or {}), "COLUMNS": "200"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "copytrace.faces.cli", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env, cwd=cwd or REPO,
-    )
-    # Outputs are small; read them before waiting so that the pipes never fill.
-    stdout, stderr = process.stdout.read(), process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    process.stdout.close()
-    process.stderr.close()
-    return Finished(process.returncode, stdout.decode(), stderr.decode(), usage.ru_maxrss / 1024)
+    report, report_end = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, str(report_end), sys.executable, "-m", "copytrace.faces.cli", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env, cwd=cwd or REPO, pass_fds=(report_end,),
+        )
+    finally:
+        os.close(report_end)
+    # Outputs are small; communicate reads both pipes so that neither fills.
+    stdout, stderr = process.communicate()
+    with os.fdopen(report, "rb") as figure:
+        max_rss_kb = int(figure.read() or 0)
+    return Finished(process.returncode, stdout.decode(), stderr.decode(), max_rss_kb / 1024)
 
 
 @pytest.fixture(scope="session")
