@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from copytrace import scan
+from copytrace.parallel import unused_packages_refused
 from copytrace.progress import Progress
 from copytrace.settings import AnchorSettings, ScanSettings
 
@@ -104,9 +105,10 @@ def main() -> int:
     times = StageTimes(work)
     settings = ScanSettings(explain=explain == "1", anchors=AnchorSettings(enabled=anchors == "1"))
     options = {} if engine == "memory" else {"engine": engine, "work_dir": work / "work", "memory": memory}
-    result = scan(corpus, settings=settings, progress=times, **options)
-    with times.task("write"):
-        result.write(work / "out")
+    with unused_packages_refused(engine != "ray"):  # as `copytrace scan` runs
+        result = scan(corpus, settings=settings, progress=times, **options)
+        with times.task("write"):
+            result.write(work / "out")
     recall = planted_recall(result, sys.argv[7]) if len(sys.argv) > 7 else {}
     print(json.dumps({"stages": times.seconds, "stages_cpu": times.cpu, "spans": times.spans, "disk_gb": {k: round(v / 2**30, 2) for k, v in times.disk.items()}, "stats": result.stats, "recall": recall},
                      default=str))

@@ -75,3 +75,41 @@ def test_a_worker_exits_at_once_with_its_output_flushed(capfd):
     assert [p.exitcode for p in processes] == [0, 0]
     out = capfd.readouterr().out
     assert "first worker line" in out and "second worker line" in out
+
+
+
+# A scanning command's own process goes without them too while it runs (but for the Ray engine).
+_COMMAND = """
+import sys
+from copytrace.faces.cli import main
+code = main(sys.argv[1:])
+print("LOADED", sorted(m for m in ("pandas", "scipy") if m in sys.modules), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("command", ["scan", "dedup"])
+def test_a_scan_command_goes_without_the_unused_packages(command, tmp_path):
+    import subprocess
+
+    from conftest import LAVROV
+
+    out = tmp_path / "out"
+    args = [str(LAVROV), "-o", str(out), "-q"] + (["--report"] if command == "scan" else [])
+    done = subprocess.run([sys.executable, "-c", _COMMAND, command, *args], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "LOADED []" in done.stderr
+    written = {p.name for p in out.iterdir()}
+    assert {"documents.parquet", "families.parquet", "report.html"} <= written if command == "scan" else written
+
+
+def test_a_command_run_in_a_program_leaves_its_imports_alone(tmp_path):
+    from conftest import LAVROV
+
+    from copytrace.faces.cli import main
+
+    assert main(["scan", str(LAVROV), "-o", str(tmp_path / "out"), "-q"]) == 0
+    assert not any(isinstance(finder, UnusedPackages) for finder in sys.meta_path)
+    if importlib.util.find_spec("pandas") is not None:
+        import pandas  # noqa: F401  (the program's own use, after the command)

@@ -102,6 +102,23 @@ class UnusedPackages:
         return None
 
 
+@contextmanager
+def unused_packages_refused(refuse: bool = True):
+    """While a command runs in this process, it goes without the packages no stage unit uses, as a worker does
+    (`UnusedPackages`): numba imports SciPy and pyarrow pandas the first time it is given a Python list, 0.3 s
+    and more of every `copytrace scan`. Not with the Ray engine (Ray Data uses pandas), and only while the
+    command runs: a program calling it can import them after. Packages imported already stay usable."""
+    if not refuse or any(isinstance(finder, UnusedPackages) for finder in sys.meta_path):
+        yield
+        return
+    finder = UnusedPackages()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
 def _exit_now() -> None:
     """A worker's exit once its pool is shut down: its modules and objects are not torn down one by one (0.3 s
     of a scan's end, the pool's shutdown waiting for it); the process goes, as at a kill, its output flushed."""

@@ -25,7 +25,7 @@ from copytrace.faces.options import (
 )
 from copytrace.faces.lazy import LazyCommands
 from copytrace.faces.terminal import (EXIT_INPUT, EXIT_INTERNAL, SafeConsole, err_console, fail, quiet_flags,
-                                      unset_flags_uncoerced)
+                                      unset_flags_uncoerced, without_unused_packages)
 
 quiet_flags()
 unset_flags_uncoerced()
@@ -55,6 +55,7 @@ def main_options(
 
 
 @app.command("scan")
+@without_unused_packages
 def scan_command(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., metavar="PATHS", show_default=False, help="Files or folders of documents (.txt/.md, JSONL[.gz], CSV, Parquet, .html[.gz], WARC[.gz], RSS/Atom)."),

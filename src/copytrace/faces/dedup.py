@@ -19,13 +19,14 @@ from pathlib import Path
 import typer
 
 from copytrace.faces.options import OUTPUT, Address, ConfigFile, Engine, Memory, WorkDir
-from copytrace.faces.terminal import EXIT_INPUT, err_console, fail
+from copytrace.faces.terminal import EXIT_INPUT, err_console, fail, without_unused_packages
 
 DEDUP = "Dedup rule"
 TABULAR = (".jsonl", ".jsonl.gz", ".ndjson", ".csv", ".csv.gz", ".parquet")
 PLAIN = (".txt", ".md")
 
 
+@without_unused_packages
 def dedup_command(
     paths: list[Path] = typer.Argument(..., metavar="PATHS", help="Files or folders of documents, as for `copytrace scan`."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the deduplicated files and dropped.jsonl.",

@@ -16,6 +16,7 @@ keeping rich's own styling.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import typer
@@ -105,6 +106,20 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
     # Escaped: a file name or reason may hold "[...]", which rich would take for markup.
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def without_unused_packages(command):
+    """A scanning command run without the packages no stage unit uses (`parallel.unused_packages_refused`),
+    unless its `engine` is Ray: the command's process is its own, as a worker's is."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        from copytrace.parallel import unused_packages_refused
+
+        with unused_packages_refused(kwargs.get("engine") != "ray"):  # `auto` never picks Ray
+            return command(*args, **kwargs)
+
+    return run
 
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
