@@ -1,4 +1,5 @@
-"""A scan's worker processes: they leave unused packages alone, and exit at once when their pool shuts down."""
+"""A scan's worker processes: they leave unused packages alone, and exit at once when their pool shuts down; a
+scanning command's own process leaves them alone while it runs."""
 
 import importlib.util
 import sys
@@ -77,7 +78,6 @@ def test_a_worker_exits_at_once_with_its_output_flushed(capfd):
     assert "first worker line" in out and "second worker line" in out
 
 
-
 # A scanning command's own process goes without them too while it runs (but for the Ray engine).
 _COMMAND = """
 import sys
@@ -113,3 +113,15 @@ def test_a_command_run_in_a_program_leaves_its_imports_alone(tmp_path):
     assert not any(isinstance(finder, UnusedPackages) for finder in sys.meta_path)
     if importlib.util.find_spec("pandas") is not None:
         import pandas  # noqa: F401  (the program's own use, after the command)
+
+
+def test_the_packages_are_refused_while_the_command_runs_and_not_with_ray():
+    from copytrace.faces.terminal import without_unused_packages
+
+    @without_unused_packages
+    def command(engine: str = "auto") -> bool:
+        return any(isinstance(finder, UnusedPackages) for finder in sys.meta_path)
+
+    assert command(engine="local") and command(engine="auto")
+    assert not command(engine="ray")
+    assert not any(isinstance(finder, UnusedPackages) for finder in sys.meta_path)

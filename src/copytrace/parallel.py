@@ -105,9 +105,10 @@ class UnusedPackages:
 @contextmanager
 def unused_packages_refused(refuse: bool = True):
     """While a command runs in this process, it goes without the packages no stage unit uses, as a worker does
-    (`UnusedPackages`): numba imports SciPy and pyarrow pandas the first time it is given a Python list, 0.3 s
-    and more of every `copytrace scan`. Not with the Ray engine (Ray Data uses pandas), and only while the
-    command runs: a program calling it can import them after. Packages imported already stay usable."""
+    (`UnusedPackages`): numba imports SciPy as it loads, and pyarrow imports pandas the first time it is given
+    a Python list, 0.3 s and more of every `copytrace scan`. Not with the Ray engine (Ray Data uses pandas),
+    and only while the command runs: a program calling it can import them after. Packages imported already
+    stay usable."""
     if not refuse or any(isinstance(finder, UnusedPackages) for finder in sys.meta_path):
         yield
         return
