@@ -104,6 +104,23 @@ def test_a_scan_command_goes_without_the_unused_packages(command, tmp_path):
     assert {"documents.parquet", "families.parquet", "report.html"} <= written if command == "scan" else written
 
 
+def test_explain_goes_without_them_too(tmp_path):
+    import subprocess
+
+    import pyarrow.parquet as pq
+    from conftest import LAVROV
+
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "copytrace.faces.cli", "scan", str(LAVROV), "-o", str(out), "-q"],
+                   check=True, capture_output=True, timeout=300)
+    edge = pq.read_table(out / "edges.parquet").to_pylist()[0]
+    for ids in ([edge["copy"]], [edge["source"], edge["copy"]]):  # one document; a pair aligned on demand
+        done = subprocess.run([sys.executable, "-c", _COMMAND, "explain", *ids, "-o", str(out), "--json"],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "LOADED []" in done.stderr and edge["copy"] in done.stdout
+
+
 def test_a_command_run_in_a_program_leaves_its_imports_alone(tmp_path):
     from conftest import LAVROV
 

@@ -20,6 +20,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from copytrace.faces.terminal import without_unused_packages
+
 
 class Account:
     """The rows of a scan's outputs that concern one document (only those rows are read)."""
@@ -398,6 +400,7 @@ class PairAccount(Account):
         self.passages = passages.to_pylist()
 
 
+@without_unused_packages  # pyarrow's import of pandas was a third of an answer's time
 def explain_command(
     doc_id: str = typer.Argument(..., help="The id of the document to explain (as in documents.parquet)."),
     other: str = typer.Argument(None, help="A second document: compare these two now (aligned on demand)."),

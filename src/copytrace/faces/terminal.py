@@ -109,8 +109,8 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
 
 
 def without_unused_packages(command):
-    """A scanning command run without the packages no stage unit uses (`parallel.unused_packages_refused`),
-    unless its `engine` is Ray: the command's process is its own, as a worker's is."""
+    """A command that runs stage units (scan, dedup, explain) run without the packages none of them uses
+    (`parallel.unused_packages_refused`), unless its `engine` is Ray: its process is its own, as a worker's is."""
 
     @functools.wraps(command)
     def run(*args, **kwargs):
