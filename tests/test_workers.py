@@ -121,6 +121,25 @@ def test_explain_goes_without_them_too(tmp_path):
         assert "LOADED []" in done.stderr and edge["copy"] in done.stdout
 
 
+def test_the_index_commands_go_without_them_too(tmp_path):
+    import subprocess
+
+    from conftest import LAVROV
+
+    index = str(tmp_path / "news.idx")
+    subprocess.run([sys.executable, "-m", "copytrace.faces.cli", "index", "create", index], check=True,
+                   capture_output=True, timeout=120)
+    first = sorted(LAVROV.iterdir())[0]
+    printed = {}
+    for args in (["add", index, str(LAVROV)], ["query", index, "--text-file", str(first)], ["explain", index]):
+        done = subprocess.run([sys.executable, "-c", _COMMAND, "index", *args], capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "LOADED []" in done.stderr
+        printed[args[0]] = done.stdout
+    assert "added 3" in printed["add"] and "shingles shared" in printed["query"]
+
+
 def test_a_command_run_in_a_program_leaves_its_imports_alone(tmp_path):
     from conftest import LAVROV
 

@@ -18,7 +18,7 @@ from copytrace.faces.options import (
     SizeRatio, TemplatePages, settings_from_options,
 )
 from copytrace.parallel import on_sigterm_as_interrupt
-from copytrace.faces.terminal import EXIT_INPUT, SafeConsole, err_console, fail, json_text
+from copytrace.faces.terminal import EXIT_INPUT, SafeConsole, err_console, fail, json_text, without_unused_packages
 
 index_app = typer.Typer(add_completion=False, no_args_is_help=True,
                         help="A persistent index: add daily batches, ask where a text has appeared.")
@@ -68,6 +68,7 @@ def create_command(
 
 @index_app.command("add")
 @on_sigterm_as_interrupt  # SIGTERM as Ctrl-C: the batch's transaction rolls back and its parts are removed
+@without_unused_packages
 def add_command(
     index: Path = typer.Argument(..., help="The index file."),
     paths: list[Path] = typer.Argument(..., help="Files or folders of documents (.txt/.md, JSONL[.gz], CSV, Parquet)."),
@@ -140,6 +141,7 @@ def add_command(
 
 
 @index_app.command("query")
+@without_unused_packages
 def query_command(
     index: Path = typer.Argument(..., help="The index file."),
     doc_id: Optional[str] = typer.Option(None, "--id", help="An indexed document's id."),
@@ -220,6 +222,7 @@ def _print_matches(out: dict) -> None:
 
 
 @index_app.command("explain")
+@without_unused_packages
 def trace_pending_command(index: Path = typer.Argument(..., help="The index file.")) -> None:
     """Align and trace the families that adds with --defer-explain left pending."""
     from copytrace.index.adding import explain_pending
