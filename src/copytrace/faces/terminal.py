@@ -109,8 +109,9 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
 
 
 def without_unused_packages(command):
-    """A command that runs stage units (scan, dedup, explain, index add, query, explain) run without the packages none of them uses
-    (`parallel.unused_packages_refused`), unless its `engine` is Ray: its process is its own, as a worker's is."""
+    """A command that runs stage units (scan, dedup, explain; index add, query, explain) run without the
+    packages none of them uses (`parallel.unused_packages_refused`), unless its `engine` is Ray: its process
+    is its own, as a worker's is."""
 
     @functools.wraps(command)
     def run(*args, **kwargs):
