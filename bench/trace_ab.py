@@ -21,7 +21,9 @@ import pyarrow.parquet as pq
 TABLES = ("edges", "edits", "families", "links")
 
 
-def run(out: str, n: int, save: str | None) -> None:
+def pair_tracer(out: str):
+    """`traced(k)`: `provenance.trace` of a kept scan's first k pairs (0: all) with only their documents and
+    passages, as a provenance chunk holds them: (result, documents, pairs, CPU s)."""
     from copytrace.settings import ScanSettings
     from copytrace.stages.provenance import trace
 
@@ -40,6 +42,11 @@ def run(out: str, n: int, save: str | None) -> None:
         result = trace(docs, pairs, kept, settings)
         return result, docs.num_rows, pairs.num_rows, time.process_time() - started
 
+    return traced
+
+
+def run(out: str, n: int, save: str | None) -> None:
+    traced = pair_tracer(out)
     traced(20)
     result, n_docs, n_pairs, cpu = traced(n)
     print(f"{n_docs} documents, {n_pairs} pairs: trace {cpu:.2f} CPU s; {result.stats}")

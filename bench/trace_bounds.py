@@ -7,7 +7,7 @@ pairs in one process, CPU seconds, with one component replaced by a stub at a ti
 Each stub returns at once (no mentions, every relation a republication, no edits, every character prose),
 so the trees and what follows them change too: the saving of a stub bounds what making that part free
 could give, and the savings overlap. Each run is a fresh process; the first trace of 20 pairs loads the
-compiled kernels before the clock starts (as bench/trace_ab.py does).
+compiled kernels before the clock starts (bench/trace_ab.py's `pair_tracer`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 
 STUBS = ("none", "mentions", "raw_chrome", "relations", "edits", "prose_masks")
 
@@ -43,31 +42,12 @@ def _stub(name: str) -> None:
 
 
 def one(out: str, stub: str) -> float:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
+    from trace_ab import pair_tracer
 
-    from copytrace.settings import ScanSettings
-    from copytrace.stages.provenance import trace
-
-    every = pq.read_table(f"{out}/pairs.parquet")
-    documents = pq.read_table(f"{out}/documents.parquet", columns=["id", "text", "raw_text", "url", "source",
-                                                                    "date", "family", "n_shingles"])
-    passages = pq.read_table(f"{out}/passages.parquet")
-    settings = ScanSettings().provenance
-
-    def traced(k: int) -> float:
-        pairs = every.slice(0, k) if k else every
-        ids = pa.concat_arrays([pairs["a"].combine_chunks(), pairs["b"].combine_chunks()]).unique()
-        docs = documents.filter(pc.is_in(documents["id"], value_set=ids))
-        kept = passages.filter(pc.and_(pc.is_in(passages["a"], value_set=ids), pc.is_in(passages["b"], value_set=ids)))
-        started = time.process_time()
-        trace(docs, pairs, kept, settings)
-        return time.process_time() - started
-
+    traced = pair_tracer(out)
     traced(20)
     _stub(stub)
-    return traced(0)
+    return traced(0)[3]
 
 
 def main() -> None:
