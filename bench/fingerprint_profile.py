@@ -12,7 +12,7 @@ time is shown beside the load):
 3. the same pass with anchors: the difference is winnowing;
 4. band keys from the signatures (`band_keys_by_band`);
 5. anchor rows and their split into 16 hash partitions;
-6. writing: the 16 anchor partitions and the band keys (Parquet).
+6. writing: the anchors (one Arrow IPC file, a record batch per partition) and the band keys (Arrow IPC).
 
     .venv/bin/python bench/fingerprint_profile.py --docs 20000
 """
@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO / "src"))
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
+import pyarrow.ipc as ipc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from copytrace.settings import ScanSettings  # noqa: E402
@@ -78,21 +79,25 @@ def main() -> None:
 
         docs = np.repeat(np.arange(len(counts), dtype=np.int64), np.diff(value_offsets))
         ordered, ordered_docs, bounds = _partitioned(values, docs, 4)
-        return [pa.table({"value": ordered[bounds[p]:bounds[p + 1]], "doc": ordered_docs[bounds[p]:bounds[p + 1]]})
-                for p in range(16)]
+        ordered, ordered_docs = pa.array(ordered), pa.array(ordered_docs.astype(np.uint32))
+        return [pa.record_batch([ordered[lo:hi], ordered_docs[lo:hi]], names=["value", "doc"])
+                for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+    def write_ipc(path, batches):  # as engines.shards.write_batches writes them (one file, a batch a partition)
+        with ipc.new_file(path, batches[0].schema) as writer:
+            for batch in batches:
+                writer.write_batch(batch)
 
     parts = step(rows, "5 anchor rows, 16 partitions", partitions, mb)
     with tempfile.TemporaryDirectory() as folder:
-        for codec in ("none", "zstd"):
-            step(rows, f"6a write anchors ({codec})", lambda: [pq.write_table(t, f"{folder}/a{p}.{codec}.parquet",
-                                                                       compression=codec) for p, t in enumerate(parts)], mb)
+        step(rows, "6a write anchors (Arrow IPC)", lambda: write_ipc(f"{folder}/anchors.arrow", parts), mb)
         table = pa.table({f"k{j:03d}": keys[j] for j in range(keys.shape[0])})
-        step(rows, "6b write band keys (none)", lambda: pq.write_table(table, f"{folder}/k.parquet", compression="none"), mb)
-        sizes = {codec: sum(os.path.getsize(f"{folder}/a{p}.{codec}.parquet") for p in range(16)) for codec in ("none", "zstd")}
-    print(f"anchors: {len(values):,} ({len(values) / len(counts):.0f} a document); on disk none {sizes['none'] / 1e6:.1f} MB, "
-          f"zstd {sizes['zstd'] / 1e6:.1f} MB; NFKC redo needed by {int(flagged.sum())} documents")
-    total = sum(cpu for name, cpu, _ in rows if not name.startswith(("2", "6a write anchors (none")))
-    print(f"unit total (1, 3-6 with zstd anchors): {total:.2f} CPU s = {mb / total:.1f} MB/CPU s")
+        step(rows, "6b write band keys (Arrow IPC)", lambda: write_ipc(f"{folder}/k.arrow", table.to_batches()), mb)
+        size = os.path.getsize(f"{folder}/anchors.arrow")
+    print(f"anchors: {len(values):,} ({len(values) / len(counts):.0f} a document), {size / 1e6:.1f} MB on disk; "
+          f"NFKC redo needed by {int(flagged.sum())} documents")
+    total = sum(cpu for name, cpu, _ in rows if not name.startswith("2"))
+    print(f"unit total (1, 3-6): {total:.2f} CPU s = {mb / total:.1f} MB/CPU s")
 
 
 if __name__ == "__main__":

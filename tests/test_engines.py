@@ -142,7 +142,7 @@ def test_fingerprints_start_while_the_clean_stage_runs(corpus, in_memory, tmp_pa
     result = engine.scan([corpus])
     shards = list((tmp_path / "work" / "documents").glob("part-*.arrow.done"))
     assert len(submitted) == len(shards) >= 2 and all(submitted)
-    assert len(list((tmp_path / "work" / "fingerprint").glob("part-*.parquet.done"))) == len(shards)
+    assert len(list((tmp_path / "work" / "fingerprint").glob("part-?????.arrow.done"))) == len(shards)
     assert_same_results(in_memory, result)
 
 
@@ -207,10 +207,10 @@ def kill_when_done(code: str, work: Path, corpus: Path, folder: Path, pattern: s
 
 def test_a_killed_scan_resumes_with_the_same_results(corpus, uninterrupted, tmp_path, monkeypatch):
     work = tmp_path / "work"
-    kill_when_done(CHILD, work, corpus, work / "fingerprint", "part-?????.parquet.done", 3)
+    kill_when_done(CHILD, work, corpus, work / "fingerprint", "part-?????.arrow.done", 3)
     assert not (work / "candidates" / "pairs.parquet.done").exists()  # killed mid-way
     shards = len(list((work / "documents").glob("part-*.arrow.done")))
-    finished = len(list((work / "fingerprint").glob("part-?????.parquet.done")))
+    finished = len(list((work / "fingerprint").glob("part-?????.arrow.done")))
     assert 3 <= finished < shards
 
     computed = []

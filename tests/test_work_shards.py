@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 
 from copytrace.engines import local
@@ -28,16 +27,16 @@ def corpus(tmp_path_factory) -> Path:
 def test_band_keys_and_anchors_go_once_candidates_are_done_and_a_resume_skips_them(corpus, tmp_path, monkeypatch):
     work = tmp_path / "work"
     first = LocalEngine(work, "2MB", shard_bytes=SHARD_BYTES, workers=1).scan([corpus])
-    fp = sorted((work / "fingerprint").glob("part-?????.parquet"))
+    fp = sorted((work / "fingerprint").glob("part-?????.arrow"))
     assert len(fp) >= 3
-    assert not list((work / "fingerprint").glob("*.anchors-*"))
-    assert all(pq.read_schema(p).names == ["doc", "n_shingles"] for p in fp)
+    assert not list((work / "fingerprint").glob("*.anchors.*"))
+    assert all(read_arrow(p).column_names == ["doc", "n_shingles"] for p in fp)
     # Document shards hold no numbers: each one's first is in its done marker, and they number every document once.
     docs = sorted((work / "documents").glob("part-?????.arrow"))
     assert len(docs) == len(fp) and all("doc" not in read_arrow(p).column_names for p in docs)
     firsts = [first_doc(p) for p in docs]
     assert firsts == list(DocumentStore(docs).starts[:-1]) and firsts[0] == 0
-    numbers = np.concatenate([pq.read_table(p, columns=["doc"])["doc"].to_numpy() for p in fp])
+    numbers = np.concatenate([read_arrow(p)["doc"].to_numpy() for p in fp])
     assert numbers.tolist() == list(range(first.documents.num_rows))
     assert not list((work / "candidates").glob("bands-*")) and not list((work / "candidates").glob("anchors-*"))
     assert not (work / "spill").exists() and not (work / "raw").exists()

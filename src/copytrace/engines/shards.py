@@ -190,6 +190,21 @@ def write_arrow(path: Path, table: pa.Table, info: dict | None = None) -> None:
     mark_done(path, info)
 
 
+def _write_ipc(path: Path, table: pa.Table) -> None:
+    with ipc.new_file(path, table.schema) as writer:
+        writer.write_table(table)
+
+
+def write_batches(path: Path, batches: list[pa.RecordBatch], info: dict | None = None) -> None:
+    """An Arrow IPC shard of `batches` (one schema) as they are, batch k read back by `get_batch(k)`."""
+    def write(tmp):
+        with ipc.new_file(tmp, batches[0].schema) as writer:
+            for batch in batches:
+                writer.write_batch(batch)
+    atomic_write(path, write)
+    mark_done(path, info)
+
+
 # Documents per compressed record batch of a document shard: a random read decompresses one batch
 # (~0.7 MB of text and raw text); 256 compresses within 5% of 1,024 (zstd level 3, news text).
 DOC_BATCH_ROWS = 256
@@ -285,9 +300,9 @@ def release_candidate_inputs(work: "WorkDir", fp_paths: list[Path], anchor_paths
     for path in fp_paths:
         for partition in anchor_paths(path):
             drop_shard(partition)
-        if is_done(path) and len(pq.read_schema(path).names) > 2:
-            slim = pq.read_table(path, columns=["doc", "n_shingles"])
-            atomic_write(path, lambda tmp: pq.write_table(slim, tmp, compression="zstd"))
+        if is_done(path) and len(_open_ipc(path).schema.names) > 2:
+            slim = read_columns(path, ["doc", "n_shingles"])  # mapped: the replaced file's pages stay till let go
+            atomic_write(path, lambda tmp: _write_ipc(tmp, slim))
     folder = work.stage("candidates")
     for part in [*folder.glob("bands-*.parquet"), *folder.glob("anchors-*.parquet")]:
         drop_shard(part)
@@ -310,8 +325,9 @@ def inputs_fingerprint(paths, metadata=None) -> list:
     return listing
 
 
-# The shards' layout: a work folder of another layout is not resumed. 2: document shards hold no numbers.
-WORK_FORMAT = 2
+# The shards' layout: a work folder of another layout is not resumed. 2: document shards hold no numbers;
+# 3: fingerprint shards and their anchors are Arrow IPC.
+WORK_FORMAT = 3
 
 
 def scan_job(paths, fields, metadata, settings, max_doc_bytes, budget: Budget) -> dict:
