@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 from copytrace.engines.local import LocalEngine, fingerprint_shards
-from copytrace.engines.shards import WorkDir, ingest, scan_job
+from copytrace.engines.ingest import ingest
+from copytrace.engines.shards import WorkDir, scan_job
 from copytrace.progress import Progress
 from copytrace.settings import ScanSettings
 

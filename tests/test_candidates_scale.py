@@ -18,7 +18,8 @@ import pytest
 
 from copytrace.engines.local import ANCHOR_PARTITIONS, LocalEngine, candidate_shards, fingerprint_shards
 from copytrace.engines.documents import DocumentStore
-from copytrace.engines.shards import Budget, WorkDir, done_info, ingest, scan_job
+from copytrace.engines.ingest import ingest
+from copytrace.engines.shards import Budget, WorkDir, done_info, scan_job
 from copytrace.progress import Progress
 from copytrace.settings import ScanSettings
 from copytrace.stages.candidates import candidates, count_code_rows

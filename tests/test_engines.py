@@ -82,9 +82,9 @@ def test_document_shards_of_each_codec_give_the_in_memory_results(codec, corpus,
     """Compressed document shards (lz4 where the disk has room, zstd where it is short) are gathered
     uncompressed for verify and provenance, which read documents at random; uncompressed ones (room to spare
     twice over) are read in place: the same results either way."""
-    from copytrace.engines import documents, shards
+    from copytrace.engines import documents, ingest
 
-    monkeypatch.setattr(shards, "doc_codec", lambda folder, size: codec)
+    monkeypatch.setattr(ingest, "doc_codec", lambda folder, size: codec)
     gathered = []
     gather = documents.gather_texts
     monkeypatch.setattr(documents, "gather_texts", lambda spec: (gathered.append(spec["out"].name), gather(spec))[1])

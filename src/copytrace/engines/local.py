@@ -56,13 +56,13 @@ from copytrace.engines.results import (
     verify_chunk,
 )
 from copytrace.engines.documents import DocumentStore, gathered_store
+from copytrace.engines.ingest import ingest, require_documents
 from copytrace.engines.shards import (
     Budget,
     WorkDir,
     atomic_write,
     drop_shard,
     first_doc,
-    ingest,
     is_done,
     mark_done,
     _open_ipc,
@@ -72,7 +72,6 @@ from copytrace.engines.shards import (
     read_columns,
     release_candidate_inputs,
     release_memory,
-    require_documents,
     scan_job,
     write_arrow,
     write_batches,

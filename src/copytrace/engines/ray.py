@@ -32,14 +32,13 @@ import pyarrow as pa
 from copytrace.stages.semantic import semantic_stage
 from copytrace.engines.results import VERIFIED_SCHEMA, assemble, explain_chunks, named_pairs, verify_chunk
 from copytrace.engines.documents import DocumentStore
+from copytrace.engines.ingest import ingest, require_documents
 from copytrace.engines.shards import (
     Budget,
     WorkDir,
-    ingest,
     numbered,
     parse_size,
     read_arrow,
-    require_documents,
     scan_job,
 )
 from copytrace.io import InputError
