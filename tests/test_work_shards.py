@@ -47,3 +47,38 @@ def test_band_keys_and_anchors_go_once_candidates_are_done_and_a_resume_skips_th
     assert computed == []  # the slimmed shards are still done: nothing fingerprinted again
     for name in ("documents", "pairs", "families"):
         assert getattr(again, name).equals(getattr(first, name)), name
+
+
+def test_a_fingerprint_shard_holds_band_keys_and_one_record_batch_of_anchors_per_partition(tmp_path):
+    """`fingerprint_shard` writes Arrow IPC: the band keys a column per band, and the anchors of partition p as
+    record batch p, documents numbered from the shard's first, as `Fingerprints` gives them."""
+    import pyarrow as pa
+
+    from copytrace.engines.shards import write_document_shard
+    from copytrace.settings import ScanSettings
+    from copytrace.stages.fingerprint import fingerprint_batch
+
+    texts = [f"Story {k}: the minister said on Tuesday that the talks in Geneva would go on for "
+             f"another {k} days, officials told reporters after the {k}th session ended." for k in range(40)]
+    doc_path = tmp_path / "part-00000.arrow"
+    write_document_shard(doc_path, pa.table({"id": [f"d{k}" for k in range(40)], "text": texts}),
+                         info={"first_doc": 1000})
+    out = tmp_path / "fp" / doc_path.name
+    out.parent.mkdir()
+    settings = ScanSettings()
+    local.fingerprint_shard(doc_path, out, settings)
+
+    expected = fingerprint_batch(pa.array(texts, pa.large_string()), settings)
+    keys = read_arrow(out)
+    assert keys["doc"].to_pylist() == list(range(1000, 1040))
+    assert np.array_equal(keys["n_shingles"].to_numpy(), expected.n_shingles)
+    assert np.array_equal(np.column_stack([keys[f"k{j:03d}"].to_numpy() for j in range(expected.keys.shape[1])]),
+                          expected.keys)
+    values, docs = expected.anchor_rows(1000)
+    batches = [local._anchor_table(out, p) for p in range(local.ANCHOR_PARTITIONS)]
+    assert all(b.schema.field("doc").type == pa.uint32() for b in batches)
+    for p, batch in enumerate(batches):  # each partition's values share their top bits, in row order
+        assert np.all(batch["value"].to_numpy() >> np.uint64(64 - local.ANCHOR_PARTITION_BITS) == p)
+    got = sorted(zip(np.concatenate([b["value"].to_numpy() for b in batches]).tolist(),
+                     np.concatenate([b["doc"].to_numpy() for b in batches]).tolist()))
+    assert got == sorted(zip(values.tolist(), docs.tolist())) and len(got) > 0
