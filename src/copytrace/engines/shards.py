@@ -179,10 +179,7 @@ def write_parquet(path: Path, table: pa.Table, info: dict | None = None, compres
 
 
 def write_arrow(path: Path, table: pa.Table, info: dict | None = None) -> None:
-    def write(tmp):
-        with ipc.new_file(tmp, table.schema) as writer:
-            writer.write_table(table)
-    atomic_write(path, write)
+    atomic_write(path, lambda tmp: _write_ipc(tmp, table))
     mark_done(path, info)
 
 
