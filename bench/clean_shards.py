@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from copytrace.engines.cleaning import clean_one, learn_share  # noqa: E402
+from copytrace.engines.cleaning import clean_one, learn_share, line_keys_path  # noqa: E402
 from copytrace.engines.shards import Budget, atomic_write, mark_done, write_arrow  # noqa: E402
 from copytrace.io import stream_documents  # noqa: E402
 from copytrace.io.records import REJECT_SCHEMA  # noqa: E402
@@ -137,7 +137,10 @@ def main() -> None:
     atomic_write(tpath, lambda tmp: tmp.write_text(json.dumps(templates)))
     mark_done(tpath)
     chosen = paths[:args.shards] if args.shards else paths
-    clean_one((chosen[0], out / "warm.arrow", out, settings, tpath, "lz4"))  # imports and numba cache loads
+    def keys(path):  # the line keys each share's learning left beside the shard
+        return [line_keys_path(path, part) for part in range(args.workers)]
+
+    clean_one((chosen[0], out / "warm.arrow", out, settings, tpath, "lz4", keys(chosen[0])))  # imports, numba loads
     for f in out.glob("warm*"):
         f.unlink()
     _SPENT.update({label: 0.0 for label in _SPENT if not label.startswith("learn:")})
@@ -146,7 +149,7 @@ def main() -> None:
     per = []
     for i, path in enumerate(chosen):
         c = time.process_time()
-        info = clean_one((path, out / f"part-{i:05d}.arrow", out, settings, tpath, "lz4"))
+        info = clean_one((path, out / f"part-{i:05d}.arrow", out, settings, tpath, "lz4", keys(path)))
         per.append(time.process_time() - c)
         docs += info["docs"] + info["rejected"]
     clean = time.process_time() - cpu

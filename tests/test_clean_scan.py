@@ -14,12 +14,12 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from copytrace.stages.clean import clean_stage, source_group
+from copytrace.stages.clean import clean_stage, learn_templates, source_group
 from copytrace.stages.clean.chrome import (
     ChromeSettings, TemplateLookup, _line_features, chrome_reasons, cleaned_text, line_key, split_lines)
 from copytrace.stages.clean.patterns import _pattern_reason
 from copytrace.stages.clean.scan import CANDIDATE, HEADLINE, PATTERN, RULES, SHORT, TAG, scan_lines
-from copytrace.stages.clean.templates import _utf8, fold_table, key_hashes, with_group
+from copytrace.stages.clean.templates import LineKeys, _utf8, fold_table, key_hashes, line_hashes, with_group
 from copytrace.settings import CleanSettings
 
 from test_clean_gate import _bent, _page_lines, _rule_lines
@@ -134,6 +134,45 @@ def test_candidates_are_the_template_lines(lines):
             # a line the hash cannot key is a candidate (its key is then checked); any other is one if in the template
             assert flagged == expected or (flagged and groups[r] >= 0 and _unreadable(piece)), (piece, groups[r])
     assert hits > 200
+
+
+def test_line_keys_learnt_give_the_template_lines_exactly(lines):
+    # The key hashes learning worked out (`line_hashes`, `LineKeys`) read instead of hashing: the candidates are
+    # the template lines exactly, lines Python must key included (their hash is then known).
+    rng = random.Random(13)
+    texts = _texts(lines, rng)
+    groups = [rng.randint(-1, 2) for _ in texts]
+    keys = {g: {line_key(line) for line in rng.sample(lines, 300) if line.strip()} for g in range(3)}
+    wanted = np.unique(np.concatenate([with_group(key_hashes(sorted(k)), np.full(len(k), g, dtype=np.int64))
+                                       for g, k in keys.items()]))
+    array = pa.array(texts, pa.large_string())
+    rows = np.array([r for r, g in enumerate(groups) if g >= 0], dtype=np.int64)
+    row_pos, line, hashes, _ = line_hashes(array, rows, texts.__getitem__)
+    learnt = LineKeys(rows[row_pos], line, hashes)
+    row_pos, line, _, _, flags, _, _ = scan_lines(array, np.arange(len(texts)), np.array(groups, dtype=np.int64),
+                                                  wanted, line_keys=learnt)
+    found = {(r, i) for r, i, f in zip(row_pos.tolist(), line.tolist(), flags.tolist()) if f & CANDIDATE}
+    expected = {(r, i) for r, text in enumerate(texts) if groups[r] >= 0 for i, piece in enumerate(text.split("\n"))
+                if piece.strip() and line_key(piece) in keys[groups[r]]}
+    assert found == expected and len(expected) > 200
+    assert any(_unreadable(texts[r].split("\n")[i]) for r, i in expected)  # lines Python keys among them
+    # The rule bits are the scan's own either way.
+    plain = _scan(texts, np.array(groups, dtype=np.int64), wanted)
+    assert {k: f & RULES for k, (_, _, f) in plain.items() if f & RULES} == {
+        (r, i): f & RULES for r, i, f in zip(row_pos.tolist(), line.tolist(), flags.tolist()) if f & RULES}
+
+
+def test_clean_stage_with_the_line_keys_learnt_equals_without(lines):
+    texts, table, groups, templates = _pages(lines, 17, 4)
+    learnt = []
+    learn_templates(table, CleanSettings(), line_keys=lambda k, keys: learnt.append(keys))
+    assert len(learnt) == 1 and len(learnt[0].row) > 100
+    for chrome in (ChromeSettings(), ChromeSettings(density=False)):
+        plain = clean_stage(table, CleanSettings(chrome=chrome), templates=templates)
+        read = clean_stage(table, CleanSettings(chrome=chrome), templates=templates, line_keys=learnt[0])
+        assert read.documents.equals(plain.documents) and read.removed.equals(plain.removed)
+        assert [r.as_dict() for r in read.rejects] == [r.as_dict() for r in plain.rejects]
+        assert any(reason.startswith("repeated on") for reason in read.removed["reason"].to_pylist())
 
 
 def _table(texts: list[str], rng: random.Random) -> pa.Table:

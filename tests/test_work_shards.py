@@ -82,3 +82,34 @@ def test_a_fingerprint_shard_holds_band_keys_and_one_record_batch_of_anchors_per
     got = sorted(zip(np.concatenate([b["value"].to_numpy() for b in batches]).tolist(),
                      np.concatenate([b["doc"].to_numpy() for b in batches]).tolist()))
     assert got == sorted(zip(values.tolist(), docs.tolist())) and len(got) > 0
+
+
+def test_cleaning_reads_the_line_keys_learning_left(tmp_path, monkeypatch):
+    """Each shard's template key hashes, worked out while learning the templates, are read back by its
+    cleaning (not hashed again), and go with the scratch shards; the chrome comes out as from the memory engine."""
+    import json
+
+    import copytrace
+    from copytrace.engines import cleaning
+
+    rng = np.random.default_rng(5)
+    words = ["minister", "talks", "border", "trade", "court", "energy", "vote", "prices", "storm", "league"]
+    with open(tmp_path / "pages.jsonl", "w", encoding="utf-8") as handle:
+        for k in range(240):
+            site = f"site{k % 3}"
+            body = "\n\n".join(" ".join(rng.choice(words, 40)) + "." for _ in range(3))
+            text = f"Sign up for the {site} newsletter\n{body}\nStraße des {site} © 2026, all rights reserved"
+            handle.write(json.dumps({"id": f"d{k}", "text": text, "source": site, "url": f"https://{site}.example/{k}"})
+                         + "\n")
+    used = []
+    read = cleaning._line_keys
+    monkeypatch.setattr(cleaning, "_line_keys", lambda paths: used.append(read(paths)) or used[-1])
+    work = tmp_path / "work"
+    result = LocalEngine(work, "2MB", shard_bytes=SHARD_BYTES, workers=1).scan([tmp_path / "pages.jsonl"])
+    shards = list((work / "documents").glob("part-?????.arrow"))
+    assert len(used) == len(shards) >= 3
+    assert all(keys is not None and len(keys.row) > 0 for keys in used)
+    assert not (work / "raw").exists()
+    in_memory = copytrace.scan(tmp_path / "pages.jsonl")
+    assert result.tables["removed_lines"].num_rows == in_memory.tables["removed_lines"].num_rows >= 480
+    assert result.documents.to_table().select(["id", "text"]).equals(in_memory.documents.select(["id", "text"]))

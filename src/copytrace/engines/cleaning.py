@@ -101,11 +101,35 @@ def extract_shard(spec: tuple[Path, Path, ScanSettings]) -> Path:
 
 
 def learn_share(spec: tuple[list[Path], int, int, ScanSettings]) -> dict:
-    """Templates of the sources that fall in share `part` of `parts`, over every shard (memory-mapped)."""
+    """Templates of the sources that fall in share `part` of `parts`, over every shard (memory-mapped); each
+    shard's line keys of those sources written beside it (`line_keys_path`), for its cleaning to read back."""
     from copytrace.stages.clean import learn_templates
 
     paths, part, parts, settings = spec
-    return learn_templates((read_arrow(path) for path in paths), settings.clean, settings.aliases, (part, parts))
+
+    def keep(k, keys):  # an empty table where the share has no source in the shard: the shard's keys are whole
+        row, line, key = (keys.row, keys.line, keys.hash) if keys is not None else (
+            np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint64))
+        write_arrow(line_keys_path(paths[k], part), pa.table({"row": row, "line": line, "hash": key}))
+    return learn_templates((read_arrow(path) for path in paths), settings.clean, settings.aliases, (part, parts),
+                           line_keys=keep)
+
+
+def line_keys_path(shard: Path, part: int) -> Path:
+    """Where learning share `part` leaves the template key hashes of a shard's lines (`LineKeys`)."""
+    return shard.with_name(f"{shard.name.split('.')[0]}.keys-{part:02d}.arrow")
+
+
+def _line_keys(paths: list[Path]):
+    """The line keys learning left for a shard (every share's, merged), or None if any share's is missing (a
+    run resumed after its templates were learnt, with other workers): the shard is then hashed as it is cleaned."""
+    from copytrace.stages.clean.templates import LineKeys
+
+    if not paths or not all(is_done(p) for p in paths):
+        return None
+    parts = [read_arrow(p) for p in paths]
+    return LineKeys.merged([LineKeys(t["row"].to_numpy(), t["line"].to_numpy(), t["hash"].to_numpy())
+                            for t in parts])
 
 
 def learn_templates_sharded(paths: list[Path], settings: ScanSettings, workers: int, pool_map, out: Path) -> None:
@@ -120,15 +144,17 @@ def learn_templates_sharded(paths: list[Path], settings: ScanSettings, workers: 
     mark_done(out)
 
 
-def clean_one(spec: tuple[Path, Path, Path, ScanSettings, Path | None, str]) -> dict:
+def clean_one(spec: tuple[Path, Path, Path, ScanSettings, Path | None, str, list[Path]]) -> dict:
     """Clean one extracted shard with the corpus' templates into its document shard (compressed with `codec`,
-    not yet marked done: the main process numbers it), its rejects and removed lines beside it."""
+    not yet marked done: the main process numbers it), its rejects and removed lines beside it. `key_paths`:
+    the line keys learning left for it (`line_keys_path`, one a share)."""
     from copytrace.stages.clean import clean_stage
 
-    path, out, folder, settings, templates_path, codec = spec
+    path, out, folder, settings, templates_path, codec, key_paths = spec
     templates = json.loads(templates_path.read_text()) if templates_path else None
     shard = _numbered(read_arrow(path))
-    cleaned = clean_stage(shard, settings.clean, templates=templates, aliases=settings.aliases)
+    cleaned = clean_stage(shard, settings.clean, templates=templates, aliases=settings.aliases,
+                          line_keys=_line_keys(key_paths) if templates is not None else None)
     rejects = _rejects(cleaned, shard)
     if _rejects_path(path).exists():  # extraction's rejects, merged in input order
         rejects = pa.concat_tables([pq.read_table(_rejects_path(path)), rejects]).sort_by("row")

@@ -23,6 +23,7 @@ from copytrace.engines.shards import (
     WorkDir,
     doc_codec,
     done_info,
+    drop_shard,
     is_done,
     mark_done,
     release_memory,
@@ -111,7 +112,7 @@ def _clean_shards(work: WorkDir, raw_paths: list[Path], counts: IngestCounts, bu
                   pool_map, on_shard) -> None:
     """Raw shards extracted, their templates learnt, then cleaned into document shards in the workers; each
     numbered in order here (its `first_doc`), `counts` added up, its scratch copies removed."""
-    from copytrace.engines.cleaning import clean_one, extract_shard, learn_templates_sharded, worker_pool
+    from copytrace.engines.cleaning import clean_one, extract_shard, learn_templates_sharded, line_keys_path, worker_pool
 
     folder = work.stage("documents")
     final = functools.partial(_document_shard, work)
@@ -123,8 +124,9 @@ def _clean_shards(work: WorkDir, raw_paths: list[Path], counts: IngestCounts, bu
         templates = work.stage("raw") / "templates.json"
         # Learnt before any shard is cleaned (and marked done then): a resumed run has it whole.
         learn_templates_sharded([extracted[i] for i in todo], settings, budget.workers, pool_map, templates)
+        keys = [[line_keys_path(extracted[i], part) for part in range(budget.workers)] for i in range(len(raw_paths))]
         specs = [(extracted[i], final(i), folder, settings, templates if is_done(templates) else None,
-                  counts.codec) for i in todo]
+                  counts.codec, keys[i]) for i in todo]
         cleaned = iter(pool_map(clean_one, specs))
         for i in range(len(raw_paths)):
             if is_done(final(i)):
@@ -137,6 +139,8 @@ def _clean_shards(work: WorkDir, raw_paths: list[Path], counts: IngestCounts, bu
                 # The document shard holds the text now: its scratch copies go, so the disk holds one copy.
                 for copy in {raw_paths[i], extracted[i]}:
                     copy.unlink(missing_ok=True)
+                for path in keys[i]:
+                    drop_shard(path)
             counts.shards += 1
             counts.used += info["docs"]
             counts.text_bytes += info["text_bytes"]

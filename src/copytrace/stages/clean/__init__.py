@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -38,7 +38,7 @@ from copytrace.io.records import Reject
 from copytrace.schemas import REMOVED_LINE_SCHEMA
 from copytrace.settings import CleanSettings, ExtractSettings  # not from .extract: it imports trafilatura
 from copytrace.outlets import Aliases, site_host
-from copytrace.stages.clean.chrome import ChromeSettings, TemplateLookup, Templates, chrome_reasons, template_lines
+from copytrace.stages.clean.chrome import ChromeSettings, TemplateLookup, Templates, template_lines
 
 __all__ = [
     "ChromeSettings", "CleanSettings", "Cleaned", "ExtractSettings", "Templates",
@@ -135,7 +135,7 @@ def source_group(source: str | None, url: str | None, aliases: Aliases | None = 
 
 
 def learn_templates(documents, options: CleanSettings | None = None, aliases: Aliases | None = None,
-                    share: tuple[int, int] | None = None) -> Templates:
+                    share: tuple[int, int] | None = None, line_keys=None) -> Templates:
     """Per-source template lines over a table or an iterable of tables of (already extracted) documents.
 
     For cleaning a corpus batch by batch (shards): learn over all batches
@@ -146,24 +146,29 @@ def learn_templates(documents, options: CleanSettings | None = None, aliases: Al
     result is plain JSON (source -> {line key: pages}), to store beside the shards.
     `share` = (part, parts): only the sources falling in that part of a split by
     source, so that workers can learn the templates of a corpus side by side.
+    `line_keys(k, keys)`: told the key hashes of the lines of table k's counted rows
+    (`templates.LineKeys`), for `clean_batch` to read back.
     """
     from copytrace.stages.clean.templates import TemplateCounter
 
     options = options or CleanSettings()
     counter = TemplateCounter(options.chrome.min_repeat)
-    for table in [documents] if isinstance(documents, pa.Table) else documents:
+    for k, table in enumerate([documents] if isinstance(documents, pa.Table) else documents):
         columns = table.select(["source", "url"]).to_pydict()
         groups = [source_group(s, u, aliases) for s, u in zip(columns["source"], columns["url"])]
         if share is not None:
             groups = [g if g is not None and zlib.crc32(g.encode()) % share[1] == share[0] else None for g in groups]
-        counter.add_batch(groups, table["text"])
+        keys = counter.add_batch(groups, table["text"])
+        if line_keys is not None:
+            line_keys(k, keys)
     return counter.templates()
 
 
 def clean_batch(batch: pa.Table, templates: Templates, options: CleanSettings | None = None, progress=None,
-                aliases: Aliases | None = None) -> Cleaned:
-    """Clean one batch of a corpus with templates learned over the whole corpus (`learn_templates`)."""
-    return clean_stage(batch, options, progress, templates=templates, aliases=aliases)
+                aliases: Aliases | None = None, line_keys=None) -> Cleaned:
+    """Clean one batch of a corpus with templates learned over the whole corpus (`learn_templates`);
+    `line_keys`: the key hashes of its lines learning worked out (`templates.LineKeys`), if at hand."""
+    return clean_stage(batch, options, progress, templates=templates, aliases=aliases, line_keys=line_keys)
 
 
 def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
@@ -193,12 +198,13 @@ def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
     return "\n".join(kept)
 
 
-def _flagged_lines(arrow_texts, live: list[int], groups: dict, templates: dict | None):
+def _flagged_lines(arrow_texts, live: list[int], groups: dict, templates: dict | None, line_keys=None):
     """One compiled pass (`scan.scan_lines`) over the live texts, for the lines a chrome rule could hold or
     their source's template could (`templates` None: no template look-ups): {row: (a, b)} for the rows with
     any such line, whose lines are [a, b) of the lists (0-based line index, first and end character, flag
     bits, the line's text) that follow; and the candidate bit. Only these lines are decoded, from the
-    texts' UTF-8 bytes: a text is never made a Python string whole."""
+    texts' UTF-8 bytes: a text is never made a Python string whole. `line_keys`: the lines' key hashes,
+    read instead of worked out (`templates.LineKeys`)."""
     from copytrace.stages.clean.scan import CANDIDATE, scan_lines
     from copytrace.stages.clean.templates import _utf8, key_hashes, with_group
 
@@ -213,7 +219,8 @@ def _flagged_lines(arrow_texts, live: list[int], groups: dict, templates: dict |
         keys = [(ids[g], key) for g, lines in templates.items() if g in ids for key in lines]
         wanted = np.unique(with_group(key_hashes([k for _, k in keys]), np.array([g for g, _ in keys], dtype=np.int64)))
         gids = np.array([ids.get(groups[i], -1) for i in live], dtype=np.int64)
-    row_pos, line, first, end, flags, byte_from, byte_to = scan_lines(arrow_texts, rows, gids, wanted)
+    row_pos, line, first, end, flags, byte_from, byte_to = scan_lines(
+        arrow_texts, rows, gids, wanted, line_keys=line_keys if wanted is not None else None)
     cuts = np.searchsorted(row_pos, np.arange(len(rows) + 1)).tolist()
     line, first, end, flags = line.tolist(), first.tolist(), end.tolist(), flags.tolist()
     data = memoryview(_utf8(arrow_texts)[0])  # the bytes the scan read (a one-chunk array: not copied)
@@ -244,7 +251,7 @@ def _add_removed(removed: dict, ids, rows: list[int], at: list[int], reasons: li
 
 
 def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, templates: dict | None,
-                   rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None):
+                   rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None, line_keys=None):
     """Chrome lines out of the live documents' texts (`arrow_texts`: the same texts in Arrow, if at hand):
     the texts after it as an Arrow large_string array (every row), and the rows it changed and kept."""
     from copytrace.stages.clean.scan import take_out
@@ -261,7 +268,7 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
     lookups = {group: TemplateLookup(lines) for group, lines in templates.items() if lines}
     use_templates = bool(lookups) and options.repeated
     found, line, first, end, flags, pieces, _ = (
-        _flagged_lines(arrow_texts, live, groups, templates if use_templates else None) if live
+        _flagged_lines(arrow_texts, live, groups, templates if use_templates else None, line_keys) if live
         else ({}, [], [], [], [], [], 0))
     plain_options, marked_options = options, replace(options, density=False)
     verdicts: dict[tuple, SourceVerdicts] = {}  # by (source group, source, markup judged already)
@@ -311,11 +318,13 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
 
 
 def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progress=None,
-                templates: Templates | None = None, aliases: Aliases | None = None) -> Cleaned:
+                templates: Templates | None = None, aliases: Aliases | None = None, line_keys=None) -> Cleaned:
     """Extract and clean `documents` (DOCUMENT_SCHEMA): cleaned documents, removed lines, rejects.
 
     `templates` (from `learn_templates`) replaces the templates learned from
-    `documents` alone.
+    `documents` alone. `line_keys` (`templates.LineKeys` of these documents' texts, as `learn_templates`
+    gives them): the template key hashes of their lines, not worked out again; for texts that need no
+    extraction (the keys are of the texts as given).
     """
     from copytrace.progress import Progress
 
@@ -343,7 +352,8 @@ def clean_stage(documents: pa.Table, options: CleanSettings | None = None, progr
     if options.chrome_removal:
         # Without extraction the texts are still the Arrow column's: the template scan reads them there.
         texts, before, changed = _remove_chrome(columns, options.chrome, aliases or Aliases(), templates, rejects, removed,
-                                                progress, None if pending else documents.column("text"))
+                                                progress, None if pending else documents.column("text"),
+                                                None if pending else line_keys)
         # The cleaned texts come back in Arrow; the raw text is kept where lines were taken out.
         if isinstance(before, pa.ChunkedArray):
             before = before.combine_chunks()

@@ -372,12 +372,14 @@ def _member(sorted_values, value):
 
 @njit(cache=True)
 def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, ends, kinds, by_first, pair, codes,
-          lead_second, nav_words, player_max, nav_chars, share_codes, time_codes):
+          lead_second, nav_words, player_max, nav_chars, share_codes, time_codes, known_at, known_line, known_hash):
     """(row position, line index, first character, end character, flags) of the flagged lines of the texts `rows`.
 
     `groups[r]`: the template id of row position r's source (-1: none; its lines are never candidates);
     `wanted`: the sorted hashes of the template keys, mixed with their source's id (`templates.with_group`).
     A line's characters are [first, end) of its text, the line break left out (a '\\r' before it kept).
+    `known_*` (empty: none): the key hashes of the texts' lines as learning worked them out
+    (`templates.LineKeys`, `known_at` by text row), read instead of hashing the lines again.
     """
     cap = len(buf) // 256 + 1024
     out_row = np.empty(cap, dtype=np.int32)
@@ -390,10 +392,12 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
     folded = np.empty(4096, dtype=np.uint8)
     golden = np.uint64(0x9E3779B97F4A7C15)
     n = 0
+    known = len(known_at) > 0
     for r in range(len(rows)):
         start, end = offsets[rows[r]], offsets[rows[r] + 1]
         hashing = groups[r] >= 0
         salt = (np.uint64(groups[r]) + np.uint64(1)) * golden if hashing else np.uint64(0)
+        cursor, last = (known_at[rows[r]], known_at[rows[r] + 1]) if known else (0, 0)
         line = 0
         char = 0  # the line's first character in the text
         j = start
@@ -402,7 +406,7 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
             chars = 0
             visible = 0
             flags = 0
-            if hashing:  # the key hash, as templates._scan_lines works it out
+            if hashing and not known:  # the key hash, as templates._scan_lines works it out
                 h = np.uint64(0xCBF29CE484222325)
                 size = 0
                 started = False
@@ -427,6 +431,12 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
                     if 33 <= b < 128:
                         visible += 1
                     k += 1
+                if hashing:  # the hash learning worked out (blank lines have none)
+                    while cursor < last and known_line[cursor] < line:
+                        cursor += 1
+                    if (cursor < last and known_line[cursor] == line
+                            and _member(wanted, mix64(known_hash[cursor] ^ salt))):
+                        flags = 1
             if gate and visible <= 400 and k > j:
                 if 4 * (k - j) + 4 > len(folded):
                     folded = np.empty(8 * (k - j) + 8, dtype=np.uint8)
@@ -451,13 +461,15 @@ def _scan(buf, offsets, rows, groups, wanted, gate, fold, props, data, starts, e
     return out_row[:n], out_line[:n], out_first[:n], out_end[:n], out_flags[:n], out_from[:n], out_to[:n]
 
 
-def scan_lines(texts, rows, groups=None, wanted=None, gate: bool = True):
+def scan_lines(texts, rows, groups=None, wanted=None, gate: bool = True, line_keys=None):
     """The flagged lines of the texts `rows` (an Arrow string array's rows), one compiled pass:
     (row position, 0-based line index, first character, end character, flags, first byte, end byte) arrays,
     ordered by row position then line. Flags (bits): CANDIDATE (the key's hash, mixed with `groups[r]`, is
     in `wanted`; `groups` None or -1: never), and with `gate` PATTERN, TAG, HEADLINE, SHORT (`_gate_line`).
     The bytes are the line's in the UTF-8 data `templates._utf8` gives of `texts` (so that a line is decoded
-    alone, not its whole text)."""
+    alone, not its whole text). `line_keys` (`templates.LineKeys` of every row of `texts` a template may
+    hold): the key hashes read, not worked out; a line whose key needs Python is then a candidate only if
+    its key's hash is wanted (the look-up confirms every candidate by its key: the same lines come out)."""
     from copytrace.stages.clean.gate import (
         _NAV_CHARS, _NAV_WORDS, _PLAYER_MAX, _needle_table, char_props, share_codes, time_codes)
 
@@ -466,8 +478,13 @@ def scan_lines(texts, rows, groups=None, wanted=None, gate: bool = True):
     groups = np.full(len(rows), -1, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
     wanted = np.zeros(0, dtype=np.uint64) if wanted is None else np.asarray(wanted, dtype=np.uint64)
     data, starts, ends, kinds, by_first, codes, lead_second, pair = _needle_table()
+    if line_keys is None:
+        known = np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint64)
+    else:
+        known = line_keys.by_row(len(offsets) - 1), line_keys.line.astype(np.int32), line_keys.hash
     return _scan(buf, offsets, rows, groups, wanted, gate, fold_table(), char_props(), data, starts, ends, kinds,
-                 by_first, pair, codes, lead_second, _NAV_WORDS, _PLAYER_MAX, _NAV_CHARS, share_codes(), time_codes())
+                 by_first, pair, codes, lead_second, _NAV_WORDS, _PLAYER_MAX, _NAV_CHARS, share_codes(), time_codes(),
+                 *known)
 
 
 # --- taking the chrome lines out ---

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -290,6 +291,29 @@ def _mix_groups(hashes, groups):
     return out
 
 
+@dataclass
+class LineKeys:
+    """The template key hash (`line_hashes`) of lines of a batch's rows: line `line[k]` (0-based) of row `row[k]`,
+    rows ascending and each row's lines ascending, blank lines left out. Learning the templates works them out
+    for every line of the corpus; cleaning reads them back instead of hashing every line again."""
+
+    row: np.ndarray  # int64
+    line: np.ndarray  # int32
+    hash: np.ndarray  # uint64
+
+    def by_row(self, n_rows: int) -> np.ndarray:
+        """Where each row's lines start in the arrays (n_rows + 1 offsets)."""
+        return np.searchsorted(self.row, np.arange(n_rows + 1))
+
+    @classmethod
+    def merged(cls, parts: list["LineKeys"]) -> "LineKeys":
+        """Parts holding different rows of one batch, as one (rows ascending, then lines)."""
+        row = np.concatenate([p.row for p in parts]).astype(np.int64)
+        line = np.concatenate([p.line for p in parts]).astype(np.int32)
+        order = np.lexsort((line, row))
+        return cls(row[order], line[order], np.concatenate([p.hash for p in parts]).astype(np.uint64)[order])
+
+
 class TemplateCounter:
     """Counts, per source, on how many distinct pages each line key occurs; fed page by page or by batches.
 
@@ -337,19 +361,22 @@ class TemplateCounter:
             self.buffer = ([], [])
             self.add_batch(groups, pa.array(texts, pa.large_string()), texts.__getitem__)
 
-    def add_batch(self, groups: Sequence[str | None], texts, text_of: Callable[[int], str] | None = None) -> None:
+    def add_batch(self, groups: Sequence[str | None], texts, text_of: Callable[[int], str] | None = None
+                  ) -> LineKeys | None:
         """Count the pages of an Arrow string array (row i of source group `groups[i]`; None: not counted).
 
         `texts` is held until merged: pass a view of a shard, not a copy.
         `text_of(i)` gives row i as str (default: read from `texts`).
+        Returns the key hash of every non-blank line of the rows counted (`LineKeys`), or None if none was.
         """
         rows = [i for i, g in enumerate(groups) if g is not None]
         if not rows:
-            return
+            return None
         text_of = text_of or (lambda i: texts[i].as_py())
         gids = np.array([self._group_id(groups[i]) for i in rows], dtype=np.int64)
         rows = np.array(rows, dtype=np.int64)
         row_pos, line, hashes, text_hash = line_hashes(texts, rows, text_of)
+        keys = LineKeys(rows[row_pos], line, hashes)
         counted = np.zeros(len(rows), dtype=bool)
         for r, h in enumerate(with_group(text_hash, gids).tolist()):
             if h not in self.seen:
@@ -366,6 +393,7 @@ class TemplateCounter:
         self.pending_size += int(first.sum())
         if self.pending_size >= max(self._MIN_PENDING, len(self.hashes) // 4):
             self._merge()
+        return keys
 
     def _merge(self) -> None:
         """Fold the pending batches into the sorted counts; keep the strings of keys reaching min_repeat."""
