@@ -113,3 +113,30 @@ def test_cleaning_reads_the_line_keys_learning_left(tmp_path, monkeypatch):
     in_memory = copytrace.scan(tmp_path / "pages.jsonl")
     assert result.tables["removed_lines"].num_rows == in_memory.tables["removed_lines"].num_rows >= 480
     assert result.documents.to_table().select(["id", "text"]).equals(in_memory.documents.select(["id", "text"]))
+
+
+def test_line_keys_are_read_only_when_every_share_of_the_same_split_left_them(tmp_path):
+    """Two learning shares leave a shard's line keys in two files, together every line of its sources; a
+    cleaning that expects another split (a run resumed with another number of workers) hashes the lines itself."""
+    import pyarrow as pa
+
+    from copytrace.engines import cleaning
+    from copytrace.engines.shards import write_arrow
+    from copytrace.settings import ScanSettings
+    from copytrace.stages.clean.templates import line_hashes
+
+    texts = [f"Sign up for site{k % 4}\nStory {k} of the day, told in full.\n\nStraße {k}" for k in range(40)]
+    shard = tmp_path / "part-00000.raw.arrow"
+    write_arrow(shard, pa.table({"id": [f"d{k}" for k in range(40)], "text": texts,
+                                 "source": [f"site{k % 4}" for k in range(40)],
+                                 "url": [f"https://site{k % 4}.example/{k}" for k in range(40)]}))
+    settings = ScanSettings()
+    for part in range(2):
+        cleaning.learn_share(([shard], part, 2, settings))
+    paths = [cleaning.line_keys_path(shard, part) for part in range(2)]
+    keys = cleaning._line_keys(paths)
+    row_pos, line, hashes, _ = line_hashes(pa.array(texts, pa.large_string()), np.arange(40), texts.__getitem__)
+    assert keys.row.tolist() == row_pos.tolist() and keys.line.tolist() == line.tolist()
+    assert keys.hash.tolist() == hashes.tolist()
+    assert cleaning._line_keys(paths[:1]) is None  # one share of two: another split
+    assert cleaning._line_keys(paths + [cleaning.line_keys_path(shard, 2)]) is None  # a share missing

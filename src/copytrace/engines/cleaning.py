@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from copytrace.engines.shards import (atomic_write, is_done, mark_done, read_arrow, write_arrow, write_document_shard,
-                                     write_parquet)
+from copytrace.engines.shards import (atomic_write, done_info, is_done, mark_done, read_arrow, write_arrow,
+                                     write_document_shard, write_parquet)
 from copytrace.io.records import REJECT_SCHEMA
 from copytrace.parallel import pool_stopped_on_error, process_pool
 from copytrace.settings import ScanSettings
@@ -110,7 +110,8 @@ def learn_share(spec: tuple[list[Path], int, int, ScanSettings]) -> dict:
     def keep(k, keys):  # an empty table where the share has no source in the shard: the shard's keys are whole
         row, line, key = (keys.row, keys.line, keys.hash) if keys is not None else (
             np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint64))
-        write_arrow(line_keys_path(paths[k], part), pa.table({"row": row, "line": line, "hash": key}))
+        write_arrow(line_keys_path(paths[k], part), pa.table({"row": row, "line": line, "hash": key}),
+                    {"parts": parts})
     return learn_templates((read_arrow(path) for path in paths), settings.clean, settings.aliases, (part, parts),
                            line_keys=keep)
 
@@ -121,11 +122,12 @@ def line_keys_path(shard: Path, part: int) -> Path:
 
 
 def _line_keys(paths: list[Path]):
-    """The line keys learning left for a shard (every share's, merged), or None if any share's is missing (a
-    run resumed after its templates were learnt, with other workers): the shard is then hashed as it is cleaned."""
+    """The line keys learning left for a shard (every share's, merged), or None unless every share's is there,
+    of a split into as many shares (a run resumed with another number of workers, after its templates were
+    learnt, finds some missing or of other shares): the shard is then hashed as it is cleaned."""
     from copytrace.stages.clean.templates import LineKeys
 
-    if not paths or not all(is_done(p) for p in paths):
+    if not paths or not all(is_done(p) and done_info(p).get("parts") == len(paths) for p in paths):
         return None
     parts = [read_arrow(p) for p in paths]
     return LineKeys.merged([LineKeys(t["row"].to_numpy(), t["line"].to_numpy(), t["hash"].to_numpy())
