@@ -112,7 +112,8 @@ def _clean_shards(work: WorkDir, raw_paths: list[Path], counts: IngestCounts, bu
                   pool_map, on_shard) -> None:
     """Raw shards extracted, their templates learnt, then cleaned into document shards in the workers; each
     numbered in order here (its `first_doc`), `counts` added up, its scratch copies removed."""
-    from copytrace.engines.cleaning import clean_one, extract_shard, learn_templates_sharded, line_keys_path, worker_pool
+    from copytrace.engines.cleaning import (
+        clean_one, extract_shard, learn_templates_sharded, line_keys_path, worker_pool)
 
     folder = work.stage("documents")
     final = functools.partial(_document_shard, work)
