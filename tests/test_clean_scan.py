@@ -242,7 +242,7 @@ def test_verdicts_read_the_scans_flag_bits():
 
 def test_take_out_equals_cleaned_text(lines):
     """The compiled take-out against `cleaned_text`: blank runs, CRLF, Unicode spaces at line ends."""
-    from copytrace.stages.clean.scan import take_out
+    from copytrace.stages.clean.take_out import take_out
 
     rng = random.Random(29)
     texts = _texts(lines, rng)

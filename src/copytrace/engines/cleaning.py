@@ -50,7 +50,8 @@ def warm_worker() -> None:
     """The clean stage's modules imported and compiled kernels loaded in this worker (about 1 s of a worker's
     first shard otherwise): the local engine asks it of each worker while its main process still reads the
     input, on a core the reading leaves idle."""
-    from copytrace.stages.clean.scan import scan_lines, take_out
+    from copytrace.stages.clean.scan import scan_lines
+    from copytrace.stages.clean.take_out import take_out
     from copytrace.stages.clean.templates import key_hashes, line_hashes, with_group
 
     texts = pa.array(["Sign up for our newsletter\n\nA line of text, 2026."], pa.large_string())

@@ -173,7 +173,7 @@ def clean_batch(batch: pa.Table, templates: Templates, options: CleanSettings | 
 
 def _take_out(text: str, reasons: dict[int, str], doc_id, removed: dict) -> str:
     """`cleaned_text(split_lines(text), reasons)`, with each removed line added to `removed` (one text in
-    Python; the stage takes lines out of a whole batch with the compiled `scan.take_out`)."""
+    Python; the stage takes lines out of a whole batch with the compiled `take_out.take_out`)."""
     kept: list[str] = []
     start = 0
     for number, piece in enumerate(text.split("\n"), 1):
@@ -254,7 +254,7 @@ def _remove_chrome(columns: dict, options: ChromeSettings, aliases: Aliases, tem
                    rejects: dict[int, Reject], removed: dict, progress, arrow_texts=None, line_keys=None):
     """Chrome lines out of the live documents' texts (`arrow_texts`: the same texts in Arrow, if at hand):
     the texts after it as an Arrow large_string array (every row), and the rows it changed and kept."""
-    from copytrace.stages.clean.scan import take_out
+    from copytrace.stages.clean.take_out import take_out
     from copytrace.stages.clean.verdicts import SourceVerdicts, document_reasons
 
     n = len(columns["id"])

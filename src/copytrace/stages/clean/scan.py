@@ -14,10 +14,12 @@ at all.
 Lines whose key the compiled hash cannot work out (a character folding to
 more than one, or beyond the folding table) are flagged as template
 candidates: the template look-up confirms a candidate by its key, so a
-candidate too many changes no output, a candidate missed would.
+candidate too many changes no output, a candidate missed would. Given the
+line keys learning worked out (`templates.LineKeys`), the scan reads each
+line's hash instead of working it out, those lines' included.
 
-`take_out`, one pass: the texts with their chrome lines taken out as
-`chrome.cleaned_text` does, straight into a new Arrow array.
+The chrome lines are then taken out in one more compiled pass
+(`take_out.take_out`).
 
 Numba caches each module's kernels by that module's source: the gate's
 kernels live here, beside the pass that inlines them, so that an edit to
@@ -485,92 +487,3 @@ def scan_lines(texts, rows, groups=None, wanted=None, gate: bool = True, line_ke
     return _scan(buf, offsets, rows, groups, wanted, gate, fold_table(), char_props(), data, starts, ends, kinds,
                  by_first, pair, codes, lead_second, _NAV_WORDS, _PLAYER_MAX, _NAV_CHARS, share_codes(), time_codes(),
                  *known)
-
-
-# --- taking the chrome lines out ---
-
-
-@njit(cache=True, inline="always")
-def _space_before(buf, start, p, fold):
-    """Whether the character ending just before byte p (p > start) is white space (`str.isspace`); and
-    where it starts."""
-    q = p - 1
-    while q > start and buf[q] & 0xC0 == 0x80:
-        q -= 1
-    b = buf[q]
-    if b < 0x80:
-        return b == 32 or 9 <= b <= 13 or 28 <= b <= 31, q
-    cp, _ = _decode(buf, q, b)
-    return cp < len(fold) and fold[cp] == -1, q
-
-
-@njit(cache=True)
-def _take_out_all(buf, offsets, changed, cuts, lines, fold):
-    """Every text of the Arrow array (buf, offsets), with the 0-based `lines[cuts[k]:cuts[k + 1]]` (ascending)
-    of row `changed[k]` (ascending) taken out as `chrome.cleaned_text` does (kept lines right-stripped, runs
-    of blank lines one, none at either end); the other rows as they are. (bytes, offsets, and per changed
-    row whether nothing is left)."""
-    n = len(offsets) - 1
-    out = np.empty(offsets[n] - offsets[0] + 1, dtype=np.uint8)
-    out_offsets = np.empty(n + 1, dtype=np.int64)
-    empty = np.zeros(len(changed), dtype=np.bool_)
-    m = 0
-    k = 0
-    for r in range(n):
-        out_offsets[r] = m
-        start, end = offsets[r], offsets[r + 1]
-        if k >= len(changed) or changed[k] != r:
-            out[m:m + end - start] = buf[start:end]
-            m += end - start
-            continue
-        first = m
-        c = cuts[k]
-        line = 0
-        pending = False  # a blank line to write before the next kept one
-        j = start
-        while j <= end:
-            e = j
-            while e < end and buf[e] != 10:
-                e += 1
-            if c < cuts[k + 1] and lines[c] == line:
-                c += 1  # taken out
-            else:
-                last = e  # the line right-stripped: buf[j:last]
-                while last > j:
-                    space, q = _space_before(buf, j, last, fold)
-                    if not space:
-                        break
-                    last = q
-                if last == j:
-                    pending = m > first
-                else:
-                    if m > first:
-                        out[m] = 10
-                        m += 1
-                        if pending:
-                            out[m] = 10
-                            m += 1
-                    pending = False
-                    out[m:m + last - j] = buf[j:last]
-                    m += last - j
-            line += 1
-            j = e + 1
-        empty[k] = m == first
-        k += 1
-    out_offsets[n] = m
-    return out[:m], out_offsets, empty
-
-
-def take_out(texts, changed: list[int], removed_lines: list[list[int]]):
-    """The Arrow large_string array of `texts` (an Arrow string array) with the lines `removed_lines[k]`
-    (0-based, ascending) of row `changed[k]` (ascending) taken out (`chrome.cleaned_text`), and per changed
-    row whether no text is left."""
-    import pyarrow as pa
-
-    buf, offsets = _utf8(texts)
-    cuts = np.zeros(len(changed) + 1, dtype=np.int64)
-    np.cumsum([len(lines) for lines in removed_lines], out=cuts[1:])
-    flat = np.fromiter((i for lines in removed_lines for i in lines), dtype=np.int64, count=int(cuts[-1]))
-    out, out_offsets, empty = _take_out_all(buf, offsets, np.asarray(changed, dtype=np.int64), cuts, flat, fold_table())
-    array = pa.LargeStringArray.from_buffers(len(out_offsets) - 1, pa.py_buffer(out_offsets), pa.py_buffer(out))
-    return array, empty
