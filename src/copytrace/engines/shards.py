@@ -18,9 +18,11 @@ marker, written by the main process once the shards before it are cleaned).
 Compressed with zstd, the texts take ~2.3x less disk, which is
 what lets ten million documents fit beside their band keys (issue 19). The
 ingest's scratch copies stay uncompressed and memory-mapped (template
-learning reads them as views; each goes once its document shard is written);
-every other shard is Parquet, zstd-compressed. A shard goes as soon as the stage
-after it has consumed it (`release_candidate_inputs`).
+learning reads them as views; each goes once its document shard is written),
+as do the fingerprint shards (band keys and anchors: random 64-bit values, read
+a few columns or one record batch at a time) and the line keys learning leaves
+for cleaning; the other shards are Parquet, zstd-compressed. A shard goes as soon
+as the stage after it has consumed it (`release_candidate_inputs`).
 """
 
 from __future__ import annotations
