@@ -10,7 +10,6 @@ sample, which calls every scan kernel, one bar step per stage.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 # The modules holding the scan's kernels: their cache files tell whether compiling is still to come.
@@ -20,8 +19,9 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_articles.jsonl.g
 
 
 def _stamp() -> Path:
-    root = os.environ.get("NUMBA_CACHE_DIR")
-    return Path(root) if root else Path(__file__).resolve().parents[1] / "__pycache__"
+    from copytrace.text.code_point_tables import cache_folder
+
+    return cache_folder()
 
 
 def _fingerprint() -> str:

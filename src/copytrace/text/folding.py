@@ -34,6 +34,7 @@ import unicodedata
 import numpy as np
 from numba import njit
 
+from copytrace.text.code_point_tables import cached_table
 from copytrace.text.tokens import (
     _ASCII_WORD,
     _FNV_OFFSET,
@@ -64,7 +65,12 @@ def _plain_starter(ch: str) -> bool:
 
 @functools.cache
 def folding_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(kind per code point, expansions, expansion offsets): kind >= 0 is the number of its NFKC form.
+    """(kind per code point, expansions, expansion offsets): kind >= 0 is the number of its NFKC form."""
+    return cached_table("folding_table", _build_folding_table)
+
+
+def _build_folding_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`folding_table` built from Python's Unicode data.
 
     Combining marks live in planes 0, 1 and 14 only; scanning those keeps
     building the table near a tenth of a second.

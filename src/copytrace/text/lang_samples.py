@@ -16,6 +16,7 @@ import functools
 import numpy as np
 from numba import njit
 
+from copytrace.text.code_point_tables import cached_table
 from copytrace.text.lid import best_labels, embed, line_inputs
 
 EMPTY, ASKED, IN_PYTHON = 0, 1, 2  # what became of a sample
@@ -26,6 +27,11 @@ _BMP = 0x10000
 def python_tables() -> tuple[np.ndarray, np.ndarray]:
     """By code point of the Basic Multilingual Plane: does `str.split()` split on it; and its case for
     `str.isupper()` (2: lower or title case, it makes isupper false; 1: upper case; 0: uncased)."""
+    return cached_table("python_tables", _build_python_tables)
+
+
+def _build_python_tables() -> tuple[np.ndarray, np.ndarray]:
+    """`python_tables` built from Python's Unicode data."""
     chars = [chr(c) for c in range(_BMP)]
     spaces = np.fromiter((ch.isspace() for ch in chars), dtype=np.bool_, count=_BMP)
     cases = np.fromiter((2 if not ("A" + ch).isupper() else int(ch.isupper()) for ch in chars),

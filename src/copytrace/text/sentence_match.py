@@ -25,6 +25,7 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
+from copytrace.text.code_point_tables import cached_table
 from copytrace.text.hash_sort import stable_argsort
 from copytrace.text.tokens import mix64
 
@@ -41,7 +42,12 @@ _PAIR = np.uint64(0x9E3779B97F4A7C15)
 
 @lru_cache(maxsize=1)
 def word_table() -> np.ndarray:
-    """Code point -> its lower-case form if it belongs to a `\\w` word, else 0 (built once per process)."""
+    """Code point -> its lower-case form if it belongs to a `\\w` word, else 0."""
+    return cached_table("word_table", _build_word_table)
+
+
+def _build_word_table() -> np.ndarray:
+    """`word_table` built from Python's Unicode data."""
     # Every code point, decoded from their UTF-32 in one call (a join of 1.1M `chr` costs 0.12 s a process).
     chars = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     lowered = chars[:0x130].lower() + "i" + chars[0x131:].lower()  # U+0130 alone lowers to two characters

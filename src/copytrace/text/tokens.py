@@ -24,6 +24,7 @@ import pyarrow as pa
 from numba import njit, prange
 
 from copytrace.text._nfkc_triggers import trigger_table
+from copytrace.text.code_point_tables import cached_table
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -76,7 +77,7 @@ def _unit_table() -> np.ndarray:
     return table
 
 
-_UNITS = _unit_table()
+_UNITS = cached_table("unit_table", _unit_table)
 
 
 @njit(cache=True, inline="always")

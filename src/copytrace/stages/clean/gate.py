@@ -58,6 +58,7 @@ from copytrace.stages.clean.patterns import (
     _holds_player_word,
 )
 from copytrace.stages.clean.templates import _TABLE_SIZE
+from copytrace.text.code_point_tables import cached_table
 
 # Character property bits (code points below _TABLE_SIZE).
 _LETTER, _UPPER, _DIGIT_CHAR, _DECIMAL, _NAV_SEP, _TAG_SEP, _LEAD_FIRST = 1, 2, 4, 8, 16, 32, 64
@@ -71,24 +72,29 @@ def char_props() -> np.ndarray:
     """Code point -> property bits: what `_WORDS` calls a letter, isupper, isdigit, \\d, separators."""
     global _props
     if _props is None:
-        props = np.zeros(_TABLE_SIZE, dtype=np.uint8)
-        chars = "".join(chr(c) if not 0xD800 <= c < 0xE000 else " " for c in range(_TABLE_SIZE))
-        for bit, pattern in ((_LETTER, r"[^\W\d_]"), (_DECIMAL, r"\d")):
-            for match in re.finditer(pattern, chars):
-                props[match.start()] |= bit
-        for c, ch in enumerate(chars):
-            if ch.isupper():
-                props[c] |= _UPPER
-            if ch.isdigit():
-                props[c] |= _DIGIT_CHAR
-        for ch in _NAV_STRIP:
-            props[ord(ch)] |= _NAV_SEP
-        for ch in ",|·•":
-            props[ord(ch)] |= _TAG_SEP
-        for ch in _TAG_LEAD_FIRST:
-            props[ord(ch)] |= _LEAD_FIRST
-        _props = props
+        _props = cached_table("char_props", _build_char_props)
     return _props
+
+
+def _build_char_props() -> np.ndarray:
+    """`char_props` built from Python's Unicode data."""
+    props = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+    chars = "".join(chr(c) if not 0xD800 <= c < 0xE000 else " " for c in range(_TABLE_SIZE))
+    for bit, pattern in ((_LETTER, r"[^\W\d_]"), (_DECIMAL, r"\d")):
+        for match in re.finditer(pattern, chars):
+            props[match.start()] |= bit
+    for c, ch in enumerate(chars):
+        if ch.isupper():
+            props[c] |= _UPPER
+        if ch.isdigit():
+            props[c] |= _DIGIT_CHAR
+    for ch in _NAV_STRIP:
+        props[ord(ch)] |= _NAV_SEP
+    for ch in ",|·•":
+        props[ord(ch)] |= _TAG_SEP
+    for ch in _TAG_LEAD_FIRST:
+        props[ord(ch)] |= _LEAD_FIRST
+    return props
 
 
 def _needle_table():

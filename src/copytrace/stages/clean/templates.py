@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 from numba import njit
 
+from copytrace.text.code_point_tables import cached_table
 from copytrace.text.tokens import mix64
 
 _TABLE_SIZE = 0x30000  # code points classified by the compiled scan; the rest go through line_key
@@ -36,23 +37,28 @@ def fold_table() -> np.ndarray:
     """Code point -> its case folding (one code point), or _SPACE, _DIGIT, _PYTHON (line_key must decide)."""
     global _fold_table
     if _fold_table is None:
-        table = np.arange(_TABLE_SIZE, dtype=np.int32)
-        chars = [chr(c) for c in range(_TABLE_SIZE)]
-        digits = set(re.findall(r"\d", "".join(chars)))
-        for c, ch in enumerate(chars):
-            folded = ch.casefold()
-            if folded == ch:
-                if ch.isspace():
-                    table[c] = _SPACE
-                elif ch in digits:
-                    table[c] = _DIGIT
-            elif len(folded) != 1 or folded.isspace() or folded in digits:
-                table[c] = _PYTHON
-            else:
-                table[c] = ord(folded)
-        table[0xD800:0xE000] = _PYTHON  # surrogates: never in UTF-8 text
-        _fold_table = table
+        _fold_table = cached_table("fold_table", _build_fold_table)
     return _fold_table
+
+
+def _build_fold_table() -> np.ndarray:
+    """`fold_table` built from Python's Unicode data."""
+    table = np.arange(_TABLE_SIZE, dtype=np.int32)
+    chars = [chr(c) for c in range(_TABLE_SIZE)]
+    digits = set(re.findall(r"\d", "".join(chars)))
+    for c, ch in enumerate(chars):
+        folded = ch.casefold()
+        if folded == ch:
+            if ch.isspace():
+                table[c] = _SPACE
+            elif ch in digits:
+                table[c] = _DIGIT
+        elif len(folded) != 1 or folded.isspace() or folded in digits:
+            table[c] = _PYTHON
+        else:
+            table[c] = ord(folded)
+    table[0xD800:0xE000] = _PYTHON  # surrogates: never in UTF-8 text
+    return table
 
 
 @njit(cache=True, inline="always")
