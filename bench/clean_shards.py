@@ -4,7 +4,7 @@ Raw shards are cut from a corpus by `io.stream_documents` with the engine's shar
 (`Budget(memory).text_per_shard` for 2 workers), written once to `--work`; then
 `engines.cleaning.learn_share` for each worker's share and `clean_one` for every shard
 (the exact units the local engine maps over its workers) are timed by CPU seconds. With
-`--keep DIR` the document shards (lz4, as a 100k scan writes them), removed lines and rejects are left in DIR, to compare runs.
+`--keep DIR` the document shards (in the codec a scan of the corpus would pick: `engines.shards.doc_codec`), removed lines and rejects are left in DIR, to compare runs.
 
 The script imports the `src` beside it (not the installed package): to time another
 commit, copy its `src` and this script together (`git archive COMMIT src bench/clean_shards.py
@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from copytrace.engines.cleaning import clean_one, learn_share, line_keys_path  # noqa: E402
-from copytrace.engines.shards import Budget, atomic_write, mark_done, write_arrow  # noqa: E402
+from copytrace.engines.shards import Budget, atomic_write, doc_codec, mark_done, write_arrow  # noqa: E402
 from copytrace.io import stream_documents  # noqa: E402
 from copytrace.io.records import REJECT_SCHEMA  # noqa: E402
 from copytrace.settings import ScanSettings  # noqa: E402
@@ -74,15 +74,16 @@ def time_parts() -> None:
     import copytrace.engines.cleaning as cleaning
     import copytrace.stages.clean as clean
     import copytrace.stages.clean.scan as scan
+    import copytrace.stages.clean.take_out as take_out
     import copytrace.stages.clean.templates as templates
     import copytrace.stages.clean.verdicts as verdicts
 
     for module, name, label in ((templates, "line_hashes", "learn: line key hashes (compiled; numba starts in the first)"),
                                 (scan, "scan_lines", "clean: scan for flagged lines (compiled)"),
                                 (verdicts, "document_reasons", "clean: rules asked of flagged lines"),
-                                (scan, "take_out", "clean: lines taken out (compiled)"),
+                                (take_out, "take_out", "clean: lines taken out (compiled)"),
                                 (clean, "_remove_chrome", "chrome removal"), (clean, "clean_stage", "stage"),
-                                (cleaning, "write_document_shard", "clean: document shard written (lz4)"),
+                                (cleaning, "write_document_shard", "clean: document shard written"),
                                 (cleaning, "write_parquet", "clean: removed lines and rejects written")):
         _timed(module, name, label)
 
@@ -137,10 +138,12 @@ def main() -> None:
     atomic_write(tpath, lambda tmp: tmp.write_text(json.dumps(templates)))
     mark_done(tpath)
     chosen = paths[:args.shards] if args.shards else paths
+    codec = doc_codec(out, Path(args.data).stat().st_size)  # as the scan picks it: "none" for 100k on this disk
+    print(f"document shards: {codec}")
     def keys(path):  # the line keys each share's learning left beside the shard
         return [line_keys_path(path, part) for part in range(args.workers)]
 
-    clean_one((chosen[0], out / "warm.arrow", out, settings, tpath, "lz4", keys(chosen[0])))  # imports, numba loads
+    clean_one((chosen[0], out / "warm.arrow", out, settings, tpath, codec, keys(chosen[0])))  # imports, numba loads
     for f in out.glob("warm*"):
         f.unlink()
     _SPENT.update({label: 0.0 for label in _SPENT if not label.startswith("learn:")})
@@ -149,7 +152,7 @@ def main() -> None:
     per = []
     for i, path in enumerate(chosen):
         c = time.process_time()
-        info = clean_one((path, out / f"part-{i:05d}.arrow", out, settings, tpath, "lz4", keys(path)))
+        info = clean_one((path, out / f"part-{i:05d}.arrow", out, settings, tpath, codec, keys(path)))
         per.append(time.process_time() - c)
         docs += info["docs"] + info["rejected"]
     clean = time.process_time() - cpu
