@@ -138,9 +138,10 @@ def _split(cps, table, quote_lo, quote_hi, stops, stops_far, closing, closing_fa
             w_hash[:nw].copy(), w_quoted[:nw].copy())
 
 
-def split_words(text: str, quotes: list[tuple[int, int]]):
-    """`_split` of a text, with its merged quote spans (`text.quotes.quote_spans`)."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+def split_words(text: str, quotes: list[tuple[int, int]], cps: np.ndarray | None = None):
+    """`_split` of a text, with its merged quote spans (`text.quotes.quote_spans`); `cps`: its code points
+    (`text.quotes.code_points`), when the caller has them."""
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) if cps is None else cps
     spans = np.asarray(quotes, dtype=np.int64).reshape(-1, 2)
     return _split(cps, word_table(), np.ascontiguousarray(spans[:, 0]), np.ascontiguousarray(spans[:, 1]),
                   _STOP, _STOP_FAR, _CLOSING, _CLOSING_FAR, *_scratch(len(cps)))
@@ -192,10 +193,10 @@ def _aside(first, ids, w_lo, w_hi, quoted):
     return counts, first, n_quoted > 0, a_counts, a_at, a_quoted, a_ids, a_lo, a_hi
 
 
-def split_sentences(text: str, quotes: list[tuple[int, int]]):
+def split_sentences(text: str, quotes: list[tuple[int, int]], cps: np.ndarray | None = None):
     """`split_words` of a text, then `_aside`: ((sentence starts, ends), all words (counts, offsets, hashes,
     starts, ends), any quoted, words outside quotes (counts, offsets, quoted per sentence, hashes, starts, ends))."""
-    starts, ends, first, w_lo, w_hi, ids, quoted = split_words(text, quotes)
+    starts, ends, first, w_lo, w_hi, ids, quoted = split_words(text, quotes, cps)
     counts, at, any_quoted, a_counts, a_at, a_quoted, a_ids, a_lo, a_hi = _aside(first, ids, w_lo, w_hi, quoted)
     return (starts, ends), (counts, at, ids, w_lo, w_hi), any_quoted, (a_counts, a_at, a_quoted, a_ids, a_lo, a_hi)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from copytrace.settings import RelationSettings
-from copytrace.text.quotes import quote_spans
+from copytrace.text.quotes import code_points, quote_spans
 from copytrace.text.sentence_match import SentenceIndex, index_ids, match_indexes, matching_figures, split_sentences
 
 # The rule `sentence_match` compiles (kept here as the readable statement and for tests).
@@ -78,11 +78,12 @@ def sentences(text: str, set_quotes_aside: bool = True) -> Sentences:
 def sentence_splits(text: str) -> tuple[Sentences, Sentences]:
     """`sentences(text)` and `sentences(text, set_quotes_aside=False)` in one pass over the text; one object
     when no word is quoted."""
-    return _splits(text, quote_spans(text))
+    cps = code_points(text)  # for both passes: the quotes' and the split's
+    return _splits(text, quote_spans(text, cps), cps)
 
 
-def _splits(text: str, quotes) -> tuple[Sentences, Sentences]:
-    (starts, ends), (counts, at, ids, w_starts, w_ends), any_quoted, aside = split_sentences(text, quotes)
+def _splits(text: str, quotes, cps=None) -> tuple[Sentences, Sentences]:
+    (starts, ends), (counts, at, ids, w_starts, w_ends), any_quoted, aside = split_sentences(text, quotes, cps)
     whole = Sentences(text, starts, ends, counts, np.zeros(len(counts), np.int64), ids, w_starts, w_ends, at)
     if not any_quoted:
         return whole, whole
