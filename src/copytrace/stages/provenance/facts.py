@@ -197,7 +197,7 @@ def _document_rows(documents: pa.Table, ids: set[str]) -> list[dict]:
 def _explainable(documents: pa.Table, passages: pa.Table) -> tuple[pa.Table, set[str]]:
     """Rows (passages or pairs) whose two documents are in `documents` (a stale table has others), and their ids."""
     if passages.num_rows:
-        known = pa.array(sorted(set(documents["id"].to_pylist())), pa.string())
+        known = pc.unique(documents["id"])  # in Arrow: a whole corpus's ids are no Python list
         keep = pc.and_(pc.is_in(passages["a"], value_set=known), pc.is_in(passages["b"], value_set=known))
         passages = passages.filter(keep)
     if passages.num_rows == 0:
