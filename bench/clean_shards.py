@@ -15,7 +15,11 @@ including what it calls) and printed as a table: the compiled line-key hashes of
 scan (flagged lines), the rules asked of flagged lines, taking the lines out, the rest of chrome removal's
 per-line Python, the rest of the stage (the table in and out), and the shards written.
 
+With `--verdicts`, the lines the chrome rules were asked of (each distinct line once per source and flag bits)
+counted by the gate's flag bits, and how many no rule held: what the compiled gate lets through for nothing.
+
 Usage: python bench/clean_shards.py --data bench/data/news-100000-r10-s42.parquet [--shards N] [--keep DIR] [--parts]
+       [--verdicts]
 """
 
 from __future__ import annotations
@@ -102,6 +106,39 @@ def print_parts(learn: float, clean: float) -> None:
         print(f"| {label} | {seconds:.2f} | {100 * seconds / (learn + clean):.0f}% |")
 
 
+_VERDICTS: dict[tuple[int, bool], int] = {}
+
+
+def count_verdicts() -> None:
+    """Each line the rules are asked of (once per distinct line, source and flag bits: `SourceVerdicts._judge`)
+    counted by its flag bits and whether a rule held it: what the compiled gate lets through for nothing."""
+    import copytrace.stages.clean.verdicts as verdicts
+
+    judge = verdicts.SourceVerdicts._judge
+
+    def counted(self, line, bits):
+        found = judge(self, line, bits)
+        key = (bits & verdicts.RULES, bool(found[0] or found[1]))
+        _VERDICTS[key] = _VERDICTS.get(key, 0) + 1
+        return found
+
+    verdicts.SourceVerdicts._judge = counted
+
+
+def print_verdicts() -> None:
+    from copytrace.stages.clean.verdicts import HEADLINE, PATTERN, SHORT, TAG
+
+    names = ((PATTERN, "pattern"), (TAG, "tag"), (HEADLINE, "headline"), (SHORT, "short"))
+    total = sum(_VERDICTS.values())
+    print("| rule bits the gate set | lines judged | held by no rule |\n|---|---:|---:|")
+    for bits in sorted({b for b, _ in _VERDICTS}, key=lambda b: -sum(v for (x, _), v in _VERDICTS.items() if x == b)):
+        judged = _VERDICTS.get((bits, True), 0) + _VERDICTS.get((bits, False), 0)
+        label = " + ".join(name for bit, name in names if bits & bit) or "template candidate only"
+        print(f"| {label} | {judged:,} | {_VERDICTS.get((bits, False), 0):,} |")
+    held_none = sum(v for (_, held), v in _VERDICTS.items() if not held)
+    print(f"| all | {total:,} | {held_none:,} ({100 * held_none / max(1, total):.0f}%) |")
+
+
 def main() -> None:
     import json
 
@@ -113,9 +150,13 @@ def main() -> None:
     parser.add_argument("--shards", type=int, default=0, help="clean only the first N shards (0: all)")
     parser.add_argument("--keep", type=Path, default=None)
     parser.add_argument("--parts", action="store_true", help="time the steps of learning and cleaning")
+    parser.add_argument("--verdicts", action="store_true",
+                        help="count the lines the rules are asked of, by flag bits, and how many no rule holds")
     args = parser.parse_args()
     if args.parts:
         time_parts()
+    if args.verdicts:
+        count_verdicts()
     from copytrace.engines.shards import parse_size
 
     budget = Budget(memory=parse_size(args.memory), workers=args.workers)
@@ -147,6 +188,7 @@ def main() -> None:
     for f in out.glob("warm*"):
         f.unlink()
     _SPENT.update({label: 0.0 for label in _SPENT if not label.startswith("learn:")})
+    _VERDICTS.clear()
     docs = 0
     cpu = time.process_time()
     per = []
@@ -160,6 +202,8 @@ def main() -> None:
           f"({1e6 * clean / docs:.0f} CPU us/doc; per shard {min(per):.2f}-{max(per):.2f}) | load {os.getloadavg()[0]:.2f}")
     if args.parts:
         print_parts(learn, clean)
+    if args.verdicts:
+        print_verdicts()
     if args.keep is None:
         shutil.rmtree(out, ignore_errors=True)
 
