@@ -27,6 +27,7 @@ from numba import njit
 
 from copytrace.text.code_point_tables import cached_table
 from copytrace.text.hash_sort import stable_argsort
+from copytrace.text.quotes import code_points
 from copytrace.text.tokens import mix64
 
 CANDIDATES = 5  # source sentences looked at per copy sentence (most distinct words shared)
@@ -139,9 +140,9 @@ def _split(cps, table, quote_lo, quote_hi, stops, stops_far, closing, closing_fa
 
 
 def split_words(text: str, quotes: list[tuple[int, int]], cps: np.ndarray | None = None):
-    """`_split` of a text, with its merged quote spans (`text.quotes.quote_spans`); `cps`: its code points
-    (`text.quotes.code_points`), when the caller has them."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) if cps is None else cps
+    """`_split` of a text, with its merged quote spans (`text.quotes.quote_spans`); `cps`: its `code_points`,
+    when the caller has them."""
+    cps = code_points(text) if cps is None else cps
     spans = np.asarray(quotes, dtype=np.int64).reshape(-1, 2)
     return _split(cps, word_table(), np.ascontiguousarray(spans[:, 0]), np.ascontiguousarray(spans[:, 1]),
                   _STOP, _STOP_FAR, _CLOSING, _CLOSING_FAR, *_scratch(len(cps)))
