@@ -1,9 +1,10 @@
 """One timed scan for bench/scale.py: scan, write the outputs, print stage times and stats as JSON.
 
-    scale_run.py CORPUS WORK ENGINE MEMORY EXPLAIN(1|0) ANCHORS(1|0) [PLANTED]
+    scale_run.py CORPUS WORK ENGINE MEMORY EXPLAIN(1|0) ANCHORS(1|0)
 
-With PLANTED (the corpus' planted (source, copy) pairs), the report has the
-recall of planted pairs: found as a kept pair, and put in one family.
+The outputs are written to WORK/out; bench/scale.py scores them (the recall
+of planted pairs) once this process has ended, so that no evaluation counts
+in the scan's time.
 """
 
 from __future__ import annotations
@@ -11,10 +12,6 @@ from __future__ import annotations
 import json
 import sys
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,24 +78,6 @@ class StageTimes(Progress):
             self.cpu[description] = round(self.cpu.get(description, 0.0) + tree_cpu() - cpu, 2)
 
 
-def planted_recall(result, planted_path: str) -> dict:
-    """Share of planted (source, copy) pairs the scan kept as a pair, and put in one family."""
-    planted = pq.read_table(planted_path, columns=["source", "copy"])
-    if planted.num_rows == 0:
-        return {"planted_pairs": 0}
-    found = {tuple(sorted(p)) for p in zip(result.pairs["a"].to_pylist(), result.pairs["b"].to_pylist())}
-    wanted = [tuple(sorted(p)) for p in zip(planted["source"].to_pylist(), planted["copy"].to_pylist())]
-    ids = result.documents["id"]
-    family_of = {}
-    for column in ("source", "copy"):
-        rows = pc.index_in(planted[column], value_set=ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids)
-        family_of[column] = result.documents["family"].take(rows.fill_null(0)).to_numpy()
-    same_family = family_of["source"] == family_of["copy"]
-    return {"planted_pairs": planted.num_rows,
-            "recall_pairs": round(sum(p in found for p in wanted) / len(wanted), 4),
-            "recall_families": round(float(np.mean(same_family)), 4)}
-
-
 def main() -> int:
     corpus, work, engine, memory, explain, anchors = sys.argv[1:7]
     work = Path(work)
@@ -109,8 +88,7 @@ def main() -> int:
         result = scan(corpus, settings=settings, progress=times, **options)
         with times.task("write"):
             result.write(work / "out")
-    recall = planted_recall(result, sys.argv[7]) if len(sys.argv) > 7 else {}
-    print(json.dumps({"stages": times.seconds, "stages_cpu": times.cpu, "spans": times.spans, "disk_gb": {k: round(v / 2**30, 2) for k, v in times.disk.items()}, "stats": result.stats, "recall": recall},
+    print(json.dumps({"stages": times.seconds, "stages_cpu": times.cpu, "spans": times.spans, "disk_gb": {k: round(v / 2**30, 2) for k, v in times.disk.items()}, "stats": result.stats},
                      default=str))
     return 0
 
