@@ -77,24 +77,14 @@ class SubstringSet:
             out.update(n for n, hit in zip(self.compiled, found.tolist()) if hit)
         return out
 
-    def present_around(self, text: str, lowered: str, found: set[str], whole: str) -> tuple[str, set[str]]:
-        """`whole.lower()` and `present` of it, from `lowered` (`text.lower()`) and `found` (`present(lowered)`)
-        when `whole` holds `text`: only the characters around it are lowered and read.
 
-        Lower-casing is per character but for the capital sigma (its form depends on its neighbours): a
-        text holding one is lowered whole. A needle found in `whole` lies inside `text` or within
-        `longest - 1` characters of the parts around it.
-        """
-        at = 0 if whole.startswith(text) else whole.find(text)
-        if at < 0 or "\u03a3" in whole:
-            low = whole.lower()
-            return low, self.present(low)
-        before, after = whole[:at].lower(), whole[at + len(text):].lower()
-        low = before + lowered + after
-        out = set(found)
-        reach = max(0, self.longest - 1)
-        if before:
-            out |= self.present(low[: len(before) + reach])
-        if after:
-            out |= self.present(low[max(0, len(low) - len(after) - reach):])
-        return low, out
+def lowered_around(text: str, lowered: str, whole: str) -> str:
+    """`whole.lower()`, from `lowered` (`text.lower()`) when `whole` holds `text`: only the rest is lowered.
+
+    Lower-casing is per character but for the capital sigma (its form depends on its neighbours): a
+    text holding one is lowered whole.
+    """
+    at = 0 if whole.startswith(text) else whole.find(text)
+    if at < 0 or "\u03a3" in whole:
+        return whole.lower()
+    return whole[:at].lower() + lowered + whole[at + len(text):].lower()

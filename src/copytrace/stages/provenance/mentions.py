@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from copytrace.stages.provenance.credit import Credit, _hint_set, looks_like_outlet, scan_mentions
 from copytrace.text.lang import languages_for
+from copytrace.text.substrings import lowered_around
 
 
 def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=("credit", "self", "photo"),
@@ -37,12 +38,13 @@ def document_mentions(row: dict, languages, is_outlet=looks_like_outlet, roles=(
     raw = row.get("raw_text")
     if raw and raw != row["text"]:
         seen = {(c.kind, c.name, c.text) for c in found}
-        # The raw text mostly holds the text whole: only the chrome around it is lower-cased and read for hints.
-        raw_lowered, raw_hints = hint_set.present_around(text, lowered, hints, raw)
-        chrome, chrome_lowered, cuts = chrome_parts(raw, text, raw_lowered)
+        # The raw text mostly holds the text whole: only the chrome around it is lower-cased.
+        chrome, chrome_lowered, cuts = chrome_parts(raw, text, lowered_around(text, lowered, raw))
         prior_here = [_shifted(c, cuts) for c in raw_prior]
+        # The hints of the string scanned, not of the whole raw text: every match holds one of its pattern's hints,
+        # so a pattern whose hints lie only in the text left out cannot match and is not tried.
         for c in scan_mentions(chrome, languages, is_outlet, roles, [c for c in prior_here if c], chrome_lowered,
-                               raw_hints):
+                               hint_set.present(chrome_lowered)):
             if (c.kind, c.name, c.text) not in seen:
                 found.append(_shifted(c, cuts, back=True))
     return found
