@@ -207,6 +207,19 @@ def _gate_line(buf, j, end, chars, fold, props, folded, data, starts, ends, kind
     decided = False  # every test but a clue word's was ruled out, and the line holds a clue word
     k = j
     while True:
+        if k < end and 97 <= buf[k] <= 122 and run_size and word_state == 2 and not item_next and second >= 0:
+            # A lower-case ASCII letter inside a letter run past the first word, most characters: the updates
+            # the general case below makes of one (it folds to itself; its properties: a letter alone).
+            size += pending + 1
+            pending = 0
+            last_cp = buf[k]
+            spaced += 1
+            token_keep = True
+            keep_chars += 1
+            run_size += 1
+            run_code = run_code * np.uint64(1000003) + np.uint64(buf[k])
+            k += 1
+            continue
         at_end = k >= end or buf[k] == 10
         if at_end:
             cp = 32
