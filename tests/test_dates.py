@@ -102,6 +102,19 @@ def test_document_date_prefers_the_field():
     assert document_date("junk", "no date here") is None
 
 
+def test_document_dates_read_each_field_string_once(monkeypatch):
+    import copytrace.text.dates as dates
+
+    rows = [("2019-10-17", "LONDON, March 1, 2018 - x"), ("junk", "LONDON, March 1, 2018 - y"), ("junk", "none"),
+            ("2019-10-17", None), (None, "LONDON, March 1, 2018 - z"), (1571270400, None), ("3. März 2021", None)]
+    plain = [document_date(value, text) for value, text in rows]
+    read = []
+    monkeypatch.setattr(dates, "field_date", lambda value, read_one=dates.field_date: read.append(value) or read_one(value))
+    fields: dict = {}
+    assert [document_date(value, text, fields) for value, text in rows] == plain
+    assert read == ["2019-10-17", "junk", None, 1571270400, "3. März 2021"]  # strings once each; others every time
+
+
 def test_compare_at_the_shared_precision():
     day = parse_date("2019-10-17")
     assert compare_dates(day, parse_date("2019-10-18")) == -1

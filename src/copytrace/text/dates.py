@@ -321,13 +321,20 @@ def field_date(value) -> ParsedDate | None:
     return found
 
 
-def document_date(field_value, text: str | None = None) -> ParsedDate | None:
+def document_date(field_value, text: str | None = None, fields: dict | None = None) -> ParsedDate | None:
     """The date of a document: its date field when readable (`field_date`), else a dateline in its text.
 
     Datelines keep the rules alone: on real pages dateparser's search over the start of the main text gave a
-    wrong day on 33 of 45 (bench/dates_bench.py --pages).
+    wrong day on 33 of 45 (bench/dates_bench.py --pages). `fields`: the dates of the field strings read so
+    far, for a caller reading many documents (a day's stories share one string): each is read once.
     """
-    return field_date(field_value) or (find_dateline(text) if text else None)
+    if fields is not None and isinstance(field_value, str):
+        if field_value not in fields:
+            fields[field_value] = field_date(field_value)
+        found = fields[field_value]
+    else:
+        found = field_date(field_value)
+    return found or (find_dateline(text) if text else None)
 
 
 def compare_dates(x: ParsedDate | None, y: ParsedDate | None) -> int | None:

@@ -140,6 +140,7 @@ def document_facts(rows: list[dict], settings: ProvenanceSettings, index: Outlet
     scans = scans or {}
     is_outlet = _is_outlet(index)
     facts = {}
+    fields: dict[str, ParsedDate | None] = {}  # each distinct date string read once: a day's stories share one
     # Each document's languages (its credit patterns), the language model asked once for all the rows.
     owns = languages_for_all([row["text"] for row in rows], tuple(settings.languages),
                              [row.get("lang") for row in rows])
@@ -157,7 +158,7 @@ def document_facts(rows: list[dict], settings: ProvenanceSettings, index: Outlet
         facts[doc] = DocumentFacts(
             id=doc, text=text, order=row["order"], family=row.get("family"),
             # A dateline is chrome to the cleaning stage: look for it in the raw text.
-            date=document_date(row.get("date"), row.get("raw_text") or text),
+            date=document_date(row.get("date"), row.get("raw_text") or text, fields),
             credits=credits, self_names=selfs, feed_credits=feeds, mentions=found,
             mask=mask, prose=None if plan_only else prose_mask(text, boiler, mask),
             cues=[] if plan_only else wire_cues.document_cues(row.get("raw_text") or text), lowered=lowered,
