@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numba import njit
@@ -217,12 +217,17 @@ class SentenceIndex:
     distinct_at: np.ndarray
     grams: np.ndarray  # sorted distinct word pairs (a hash of the two words' hashes)
     grams_at: np.ndarray
-    postings: np.ndarray  # the distinct hashes of every sentence, sorted (the text's words, each once a sentence)
-    posting_sentence: np.ndarray  # the sentence of each; ascending within one word
 
     def same_as(self, other: "SentenceIndex") -> bool:
         """The same sentences (arrays compared by value)."""
         return all(np.array_equal(getattr(self, name), getattr(other, name)) for name in self.__dataclass_fields__)
+
+    @cached_property
+    def postings(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct hashes of every sentence, sorted (the text's words, each once a sentence), and the
+        sentence of each, ascending within one word: made when the text is first matched as a source (a copy
+        never needs them)."""
+        return _postings(self.distinct, self.distinct_at)
 
     @property
     def lead(self) -> int:
@@ -252,11 +257,17 @@ def _index(lengths, ids, min_words):
         at[s + 1] = m
     kept = kept[:m]
     bag, distinct, distinct_at, grams, grams_at = _sorted_forms(kept, at)
+    return kept, at, bag, distinct, distinct_at, grams, grams_at
+
+
+@njit(cache=True)
+def _postings(distinct, distinct_at):
+    """`SentenceIndex.postings` from its distinct hashes."""
     order = stable_argsort(distinct)  # a word's sentences in ascending order
     sentence = np.empty(len(distinct), dtype=np.int64)
-    for s in range(n):
+    for s in range(len(distinct_at) - 1):
         sentence[distinct_at[s]:distinct_at[s + 1]] = s
-    return kept, at, bag, distinct, distinct_at, grams, grams_at, distinct[order], sentence[order]
+    return distinct[order], sentence[order]
 
 
 @njit(cache=True, inline="always")
@@ -379,7 +390,7 @@ def match_indexes(source: SentenceIndex, copy: SentenceIndex, min_overlap: float
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(matched source sentence per copy sentence, -1 for none; overlap; verbatim) of two indexes."""
     return _match(copy.ids, copy.ids_at, copy.bag, copy.distinct, copy.distinct_at, copy.grams, copy.grams_at,
-                  copy.lengths, source.ids, source.ids_at, source.bag, source.postings, source.posting_sentence,
+                  copy.lengths, source.ids, source.ids_at, source.bag, *source.postings,
                   source.grams, source.grams_at, source.lengths, float(min_overlap), int(min_bigrams), CANDIDATES)
 
 
