@@ -35,6 +35,7 @@ from numba import njit
 from copytrace.settings import AlignSettings
 from copytrace.text.normalize import fold_with_map, original_spans
 from copytrace.schemas import PASSAGE_SCHEMA
+from copytrace.text.hash_sort import stable_argsort
 from copytrace.text.tokens import text_needs_nfkc, tokenize_into, word_spans
 # Characters that count as the same when extending a passage over punctuation.
 _PUNCT_FOLD = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
@@ -176,7 +177,7 @@ def ngram_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
 def _sorted_ngrams(words, n):
     """(n-gram hashes sorted, their word positions in a stable order, each hash's count): `SeedIndex`'s columns."""
     grams = ngram_hashes(words, n)
-    order = np.argsort(grams, kind="mergesort").astype(np.int64)
+    order = stable_argsort(grams)  # np.argsort(kind="mergesort")'s order, in a third of its time
     ordered = grams[order]
     repeats = np.empty(len(ordered), np.int64)
     first = 0
