@@ -4,9 +4,11 @@ Corpora come from bench/news_corpus.py (real article sentences with a
 story-specific vocabulary, per-source boilerplate, planted republication
 families: full copies with a credit line, partial copies with the copier's
 own text, chains); `--reuse` sets the share of documents that are copies.
-Recall of the planted pairs is reported with every row. Each size is
-scanned in a fresh child process (the engine's work folder is fresh too),
-with every stage timed in wall and CPU seconds; peak memory is the largest
+Recall of the planted pairs is reported with every row, scored from the
+written outputs once the scan's process has ended (not in its time). Each
+size is scanned in a fresh child process (the engine's work folder is fresh
+too), from its start to its exit, with every stage timed in wall and CPU
+seconds; peak memory is the largest
 resident set of the child and its worker processes together (all pages, and
 anonymous pages only), sampled every 0.2 s from /proc.
 
