@@ -40,6 +40,7 @@ def _finds(text: str, mark: str):
 
 def main() -> None:
     from copytrace.text import quotes
+    from copytrace.text.substrings import code_points
 
     parser = argparse.ArgumentParser()
     parser.add_argument("documents")
@@ -62,7 +63,7 @@ def main() -> None:
           f"marks differing from the regex: {mismatched}")
     for label, function in (("quote_spans", quotes.quote_spans), ("marks, compiled", quotes._marked),
                             ("marks, regex at each mark", lambda t: _regex_marks(t, rule, opening)),
-                            ("code points alone", quotes.code_points)):
+                            ("code points alone", code_points)):
         print(f"{label}: {best(function):.3f} CPU s")
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from numba import njit
 
 from copytrace.text.spans import Span, merge
+from copytrace.text.substrings import code_points
 
 MAX_QUOTE_CHARS = 1200
 # Opening mark -> the closing marks it accepts.
@@ -61,11 +62,6 @@ def quote_spans(text: str, cps: np.ndarray | None = None) -> list[Span]:
     if ":" in text:
         spans += _attributed(text)
     return merge(spans)
-
-
-def code_points(text: str) -> np.ndarray:
-    """The text's code points (uint32), indexed as Python indexes the str."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 # The opening marks' closing marks, for the compiled scan: by opening mark, up to two closing marks (0: none).

@@ -27,7 +27,7 @@ from numba import njit
 
 from copytrace.text.code_point_tables import cached_table
 from copytrace.text.hash_sort import stable_argsort
-from copytrace.text.quotes import code_points
+from copytrace.text.substrings import code_points
 from copytrace.text.tokens import mix64
 
 CANDIDATES = 5  # source sentences looked at per copy sentence (most distinct words shared)

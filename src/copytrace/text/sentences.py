@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from copytrace.settings import RelationSettings
-from copytrace.text.quotes import code_points, quote_spans
+from copytrace.text.quotes import quote_spans
+from copytrace.text.substrings import code_points
 from copytrace.text.sentence_match import SentenceIndex, index_ids, match_indexes, matching_figures, split_sentences
 
 # The rule `sentence_match` compiles (kept here as the readable statement and for tests).
